@@ -1,0 +1,184 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.js';
+import { createApiKey, createOperator, revokeApiKey } from './operators/service.js';
+import { verifyAudit } from './platform/audit.js';
+import { ServiceError } from './platform/errors.js';
+import { createLogger } from './platform/log.js';
+import { addExemptAccount, listCaps, setCaps } from './registration/caps.js';
+import { openRuntime, type Runtime } from './runtime.js';
+
+const USAGE = `usage: npm run cli -- <command> [options]
+  operators create --name N --country CC [--mcc-mnc 520-01,520-03]
+  keys create --operator ID [--scopes a,b]
+  keys revoke --key-id ID
+  caps list
+  caps set --country CC [--per-operator N] [--national N|none] [--cooling-off-hours H]
+  exemptions add --operator ID --account REF --kind corporate|iot --limit N
+  audit verify
+Prints the JSON result on stdout; logs go to stderr.`;
+
+class UsageError extends Error {}
+
+const STRING_OPTIONS = [
+  'name',
+  'country',
+  'mcc-mnc',
+  'operator',
+  'scopes',
+  'key-id',
+  'per-operator',
+  'national',
+  'cooling-off-hours',
+  'account',
+  'kind',
+  'limit',
+] as const;
+
+type Opts = Record<string, string | undefined>;
+
+function need(opts: Opts, name: string): string {
+  const v = opts[name];
+  if (v === undefined || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function int(opts: Opts, name: string): number | undefined {
+  const v = opts[name];
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number`);
+  return Number(v);
+}
+
+const list = (v: string | undefined) =>
+  v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+type Command = (rt: Runtime, opts: Opts) => Promise<{ result: unknown; exitCode?: number }>;
+
+const COMMANDS: Record<string, Command> = {
+  'operators create': async (rt, o) => ({
+    result: await createOperator({
+      ctx: adminCtx(rt),
+      input: { name: need(o, 'name'), country: need(o, 'country'), mccMnc: list(o['mcc-mnc']) },
+    }),
+  }),
+  'keys create': async (rt, o) => ({
+    result: await createApiKey({
+      ctx: adminCtx(rt),
+      input: { operatorId: need(o, 'operator'), scopes: list(o.scopes) },
+    }),
+  }),
+  'keys revoke': async (rt, o) => ({
+    result: await revokeApiKey({ ctx: adminCtx(rt), input: { keyId: need(o, 'key-id') } }),
+  }),
+  'caps list': async (rt) => ({ result: await listCaps(rt.deps.db) }),
+  'caps set': async (rt, o) => {
+    const national = o.national === 'none' ? null : int(o, 'national');
+    return {
+      result: await setCaps({
+        ctx: adminCtx(rt),
+        input: {
+          country: need(o, 'country'),
+          perOperator: int(o, 'per-operator'),
+          national,
+          coolingOffHours: int(o, 'cooling-off-hours'),
+        },
+      }),
+    };
+  },
+  'exemptions add': async (rt, o) => ({
+    result: await addExemptAccount({
+      ctx: adminCtx(rt),
+      input: {
+        operatorId: need(o, 'operator'),
+        accountRef: need(o, 'account'),
+        kind: need(o, 'kind'),
+        simLimit: int(o, 'limit') ?? 0,
+      },
+    }),
+  }),
+  'audit verify': async (rt) => {
+    const result = await verifyAudit(rt.deps.db);
+    return { result, exitCode: result.ok ? 0 : 3 };
+  },
+};
+
+function adminCtx(rt: Runtime) {
+  return { db: rt.deps.db, actor: `cli:${userInfo().username}`, now: rt.deps.clock() };
+}
+
+function parseCli() {
+  return parseArgs({
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(STRING_OPTIONS.map((o) => [o, { type: 'string' as const }])),
+    },
+  });
+}
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parseCli>;
+  try {
+    parsed = parseCli();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : err}\n${USAGE}\n`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
+  const name = positionals.slice(0, 2).join(' ');
+  const command = COMMANDS[name];
+  if (values.help || !command) {
+    process.stderr.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const opts: Opts = {};
+  for (const [k, v] of Object.entries(values)) if (typeof v === 'string') opts[k] = v;
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const i of err.issues)
+      process.stderr.write(`invalid configuration: ${i.field}: ${i.message}\n`);
+    return 1;
+  }
+  const log = createLogger({
+    level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
+    destination: 2,
+  });
+  const rt = await openRuntime(config, log);
+  try {
+    const { result, exitCode = 0 } = await command(rt, opts);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof ServiceError) {
+      process.stderr.write(
+        `${JSON.stringify({ code: err.code, detail: err.detail, ...err.extra })}\n`,
+      );
+      return 1;
+    }
+    throw err;
+  } finally {
+    await rt.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(
+      `simline cli: ${err instanceof Error ? (process.env.DEBUG ? err.stack : err.message) : err}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+/** A 32-byte key given as 64 hex characters or base64. */
+const key32 = optionalText.refine((v) => v === undefined || decodeKey(v) !== undefined, {
+  message: 'must be 32 bytes as 64 hex characters or base64',
+});
+
+/** `id:key,id:key`; the first entry seals new data, the rest only open old data. */
+const keyring = optionalText.refine(
+  (v) =>
+    v === undefined ||
+    v.split(',').every((entry) => {
+      const [id, k] = entry.split(':');
+      return (
+        id !== undefined && /^[a-z0-9_-]{1,32}$/i.test(id) && k !== undefined && !!decodeKey(k)
+      );
+    }),
+  { message: 'must be a comma-separated list of id:key with 32-byte keys (hex or base64)' },
+);
+
+export const ROLES = ['api'] as const;
+export type Role = (typeof ROLES)[number];
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: 'must be a postgres:// or postgresql:// URL',
+  }),
+  DATABASE_POOL_MAX: positiveInt(20),
+  DATA_DIR: z.string().min(1).default('./data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  SIMLINE_ROLE: z
+    .string()
+    .default('api')
+    .transform((v) => v.split(',').map((r) => r.trim()))
+    .pipe(z.array(z.enum(ROLES)).min(1)),
+  IDENTITY_PEPPER: key32,
+  PII_KEYS: keyring,
+  RATE_LIMIT_RPS: positiveInt(500),
+  RATE_LIMIT_BURST: positiveInt(1000),
+  QUARANTINE_DAYS: z.coerce.number().int().min(0).default(90),
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(24).default(48),
+  SHUTDOWN_GRACE_MS: positiveInt(10_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Secrets {
+  identityPepper: Buffer;
+  piiKeys: { id: string; key: Buffer }[];
+}
+
+export interface Config extends Omit<Env, 'IDENTITY_PEPPER' | 'PII_KEYS'> {
+  /** Secrets given in the environment; the embedded default fills the gaps (see secrets.ts). */
+  givenSecrets: Partial<Secrets>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { field: string; message: string }[]) {
+    super(`invalid configuration: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function decodeKey(text: string): Buffer | undefined {
+  const t = text.trim();
+  const buf = /^[0-9a-f]{64}$/i.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
+  return buf.length === 32 ? buf : undefined;
+}
+
+function parseKeyring(text: string): { id: string; key: Buffer }[] {
+  return text.split(',').map((entry) => {
+    const [id = '', k = ''] = entry.split(':');
+    return { id, key: decodeKey(k) ?? Buffer.alloc(0) };
+  });
+}
+
+/** Parses the environment; throws ConfigError naming every bad field. Pure: pass process.env. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  const issues = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({
+        field: i.path.join('.') || '(root)',
+        message: i.message,
+      }));
+  if (env.NODE_ENV === 'production') {
+    const required: [string, string][] = [
+      ['DATABASE_URL', 'required in production (the embedded database is for development)'],
+      ['IDENTITY_PEPPER', 'required in production'],
+      ['PII_KEYS', 'required in production'],
+    ];
+    for (const [field, message] of required) {
+      if (!env[field]?.trim() && !issues.some((i) => i.field === field))
+        issues.push({ field, message });
+    }
+  }
+  if (!parsed.success || issues.length > 0) {
+    throw new ConfigError(issues.sort((a, b) => a.field.localeCompare(b.field)));
+  }
+  const { IDENTITY_PEPPER, PII_KEYS, ...rest } = parsed.data;
+  const givenSecrets: Partial<Secrets> = {};
+  if (IDENTITY_PEPPER) givenSecrets.identityPepper = decodeKey(IDENTITY_PEPPER);
+  if (PII_KEYS) givenSecrets.piiKeys = parseKeyring(PII_KEYS);
+  return { ...rest, givenSecrets };
+}

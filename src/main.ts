@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { purgeExpiredIdempotencyKeys } from './platform/idempotency.js';
+import { createLogger } from './platform/log.js';
+import { openRuntime } from './runtime.js';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { role: { type: 'string' } }, strict: true });
+  const env = { ...process.env, ...(values.role ? { SIMLINE_ROLE: values.role } : {}) };
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write('simline: invalid configuration\n');
+    for (const i of err.issues) process.stderr.write(`  ${i.field}: ${i.message}\n`);
+    process.exit(1);
+  }
+  const log = createLogger({ level: config.LOG_LEVEL });
+  const runtime = await openRuntime(config, log);
+  const { deps } = runtime;
+  const app = buildApp(deps);
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
+    log.info({ port: info.port, roles: config.SIMLINE_ROLE }, 'simline listening'),
+  );
+  const purge = setInterval(() => {
+    purgeExpiredIdempotencyKeys(deps.db, deps.clock()).catch((err) =>
+      log.warn({ err }, 'idempotency purge failed'),
+    );
+  }, 10 * 60_000);
+  purge.unref();
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    clearInterval(purge);
+    const force = setTimeout(() => {
+      log.error('in-flight requests did not finish in time; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(async () => {
+      await runtime.close();
+      log.info('stopped');
+      log.flush();
+      process.exit(0);
+    });
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`simline: failed to start: ${err instanceof Error ? err.message : err}\n`);
+  process.exit(1);
+});

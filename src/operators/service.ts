@@ -1,0 +1,135 @@
+import { appendAudit } from '../platform/audit.js';
+import { newApiKey, newId } from '../platform/crypto.js';
+import type { Db } from '../platform/db/client.js';
+import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { findOperator } from './queries.js';
+
+export const API_KEY_SCOPES = [
+  'registrations:write',
+  'registrations:read',
+  'cdrs:write',
+  'alerts:read',
+  'suspensions:read',
+  'suspensions:write',
+] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** The countries simline serves; operators and caps are per one of these. */
+export const COUNTRIES = ['TH', 'KH', 'LA', 'MM', 'VN', 'CN'] as const;
+
+export interface AdminCtx {
+  db: Db;
+  actor: string;
+  now: Date;
+}
+
+async function issueKey(ctx: AdminCtx, operatorId: string, scopes: readonly string[]) {
+  const key = newApiKey();
+  await ctx.db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('api_keys')
+      .values({ id: key.keyId, operator_id: operatorId, key_hash: key.hash, scopes: [...scopes] })
+      .execute();
+    await appendAudit(tx, {
+      shard: `admin:${operatorId}`,
+      at: ctx.now,
+      actorType: 'system',
+      actorId: ctx.actor,
+      action: 'api_key.created',
+      subjectType: 'api_key',
+      subjectId: key.keyId,
+      outcome: 'success',
+      data: { operatorId, scopes: [...scopes] },
+    });
+  });
+  return { keyId: key.keyId, apiKey: key.apiKey };
+}
+
+export async function createOperator({
+  ctx,
+  input,
+}: {
+  ctx: AdminCtx;
+  input: { name: string; country: string; mccMnc?: string[] };
+}) {
+  const country = input.country.toUpperCase();
+  const issues: { path: string; message: string }[] = [];
+  if (!input.name.trim()) issues.push({ path: 'name', message: 'must not be empty' });
+  if (!(COUNTRIES as readonly string[]).includes(country))
+    issues.push({ path: 'country', message: `must be one of ${COUNTRIES.join(', ')}` });
+  for (const code of input.mccMnc ?? [])
+    if (!/^\d{3}-\d{2,3}$/.test(code))
+      issues.push({ path: 'mccMnc', message: `${code} is not an MCC-MNC like 520-01` });
+  if (issues.length > 0) throw new InvalidError('invalid operator', issues);
+  const operatorId = newId('op');
+  await ctx.db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('operators')
+      .values({ id: operatorId, name: input.name.trim(), country, mcc_mnc: input.mccMnc ?? [] })
+      .execute();
+    await appendAudit(tx, {
+      shard: `admin:${operatorId}`,
+      at: ctx.now,
+      actorType: 'system',
+      actorId: ctx.actor,
+      action: 'operator.created',
+      subjectType: 'operator',
+      subjectId: operatorId,
+      outcome: 'success',
+      data: { name: input.name.trim(), country, mccMnc: input.mccMnc ?? [] },
+    });
+  });
+  const key = await issueKey(ctx, operatorId, API_KEY_SCOPES);
+  return { operatorId, keyId: key.keyId, apiKey: key.apiKey };
+}
+
+export async function createApiKey({
+  ctx,
+  input,
+}: {
+  ctx: AdminCtx;
+  input: { operatorId: string; scopes?: string[] };
+}) {
+  if (!(await findOperator(ctx.db, { operatorId: input.operatorId })))
+    throw new NotFoundError(`operator ${input.operatorId}`);
+  const scopes = input.scopes ?? [...API_KEY_SCOPES];
+  const unknown = scopes.filter((s) => !(API_KEY_SCOPES as readonly string[]).includes(s));
+  if (unknown.length > 0)
+    throw new InvalidError('unknown scope', [
+      { path: 'scopes', message: `unknown: ${unknown.join(', ')}` },
+    ]);
+  return { operatorId: input.operatorId, ...(await issueKey(ctx, input.operatorId, scopes)) };
+}
+
+export async function revokeApiKey({ ctx, input }: { ctx: AdminCtx; input: { keyId: string } }) {
+  return ctx.db.transaction().execute(async (tx) => {
+    const row = await tx
+      .updateTable('api_keys')
+      .set({ revoked_at: ctx.now })
+      .where('id', '=', input.keyId)
+      .where('revoked_at', 'is', null)
+      .returning(['id', 'operator_id'])
+      .executeTakeFirst();
+    if (!row) {
+      const exists = await tx
+        .selectFrom('api_keys')
+        .select('id')
+        .where('id', '=', input.keyId)
+        .executeTakeFirst();
+      if (!exists) throw new NotFoundError(`API key ${input.keyId}`);
+      throw new ServiceError('conflict', `API key ${input.keyId} is already revoked`);
+    }
+    await appendAudit(tx, {
+      shard: `admin:${row.operator_id}`,
+      at: ctx.now,
+      actorType: 'system',
+      actorId: ctx.actor,
+      action: 'api_key.revoked',
+      subjectType: 'api_key',
+      subjectId: row.id,
+      outcome: 'success',
+      data: { operatorId: row.operator_id },
+    });
+    return { keyId: row.id, revokedAt: ctx.now.toISOString() };
+  });
+}

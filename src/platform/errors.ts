@@ -1,0 +1,64 @@
+/**
+ * Every error a client can see has a stable code; the code decides the HTTP status. Service
+ * verbs throw ServiceError; routes and the scorer map it, never its message, for 500s.
+ */
+export const ERROR_CODES = {
+  validation_failed: { status: 400, title: 'Request validation failed' },
+  idempotency_key_missing: { status: 400, title: 'Idempotency-Key header missing' },
+  bad_request: { status: 400, title: 'Bad request' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  csrf_failed: { status: 403, title: 'CSRF token missing or invalid' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'Conflict' },
+  sim_cap_exceeded: { status: 409, title: 'SIM cap exceeded' },
+  cooling_off_active: { status: 409, title: 'Cooling-off period active' },
+  msisdn_already_registered: { status: 409, title: 'MSISDN already registered' },
+  msisdn_quarantined: { status: 409, title: 'MSISDN in quarantine' },
+  iccid_already_registered: { status: 409, title: 'ICCID already registered' },
+  idempotency_in_flight: { status: 409, title: 'A request with this Idempotency-Key is in flight' },
+  registration_not_active: { status: 409, title: 'Registration is not active' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  invalid_document: { status: 422, title: 'Identity document failed verification' },
+  verification_insufficient: { status: 422, title: 'Verification evidence insufficient' },
+  idempotency_key_reused: {
+    status: 422,
+    title: 'Idempotency-Key reused with a different request',
+  },
+  unprocessable: { status: 422, title: 'Unprocessable request' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal_error: { status: 500, title: 'Internal server error' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class ServiceError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    /** Extra members for the problem document (e.g. which cap, the count). Never internals. */
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.name = 'ServiceError';
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+}
+
+export class NotFoundError extends ServiceError {
+  constructor(what: string) {
+    super('not_found', `${what} was not found`);
+  }
+}
+
+export class InvalidError extends ServiceError {
+  constructor(detail: string, errors: { path: string; message: string }[]) {
+    super('validation_failed', detail, { errors });
+  }
+}

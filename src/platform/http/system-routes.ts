@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { createRoute, z } from '@hono/zod-openapi';
+import { migrationsApplied } from '../db/migrate.js';
+import { ServiceError } from '../errors.js';
+import { problemResponse, type Router } from './app.js';
+import { errorResponses } from './problem.js';
+
+const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
+const ReadySchema = z
+  .object({ status: z.enum(['ready']), database: z.literal('ok'), migrations: z.literal('ok') })
+  .openapi('Ready');
+
+/** swagger-ui-dist ships the docs page's assets, served from this process: no internet needed. */
+function swaggerAssets(): Map<string, { type: string; body: Buffer }> {
+  const require = createRequire(import.meta.url);
+  const dir = dirname(require.resolve('swagger-ui-dist/package.json'));
+  const files: [string, string][] = [
+    ['swagger-ui.css', 'text/css; charset=utf-8'],
+    ['swagger-ui-bundle.js', 'text/javascript; charset=utf-8'],
+  ];
+  return new Map(files.map(([f, type]) => [f, { type, body: readFileSync(join(dir, f)) }]));
+}
+
+const DOCS_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>simline API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/init.js"></script></body></html>`;
+const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true });`;
+
+export function mountSystemRoutes(app: Router): void {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/healthz',
+      operationId: 'health',
+      tags: ['system'],
+      summary: 'The process is up',
+      responses: {
+        200: { description: 'Up', content: { 'application/json': { schema: HealthSchema } } },
+      },
+    }),
+    (c) => c.json({ status: 'ok' as const }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/readyz',
+      operationId: 'ready',
+      tags: ['system'],
+      summary: 'The database answers and every migration of this build is applied',
+      responses: {
+        200: { description: 'Ready', content: { 'application/json': { schema: ReadySchema } } },
+        ...errorResponses('unavailable'),
+      },
+    }),
+    async (c) => {
+      const deps = c.get('deps');
+      const applied = await migrationsApplied(deps.sql, deps.expectedMigrations).catch(() => {
+        throw new ServiceError('unavailable', 'the database is not reachable');
+      });
+      if (!applied) throw new ServiceError('unavailable', 'migrations are not all applied yet');
+      return c.json(
+        { status: 'ready' as const, database: 'ok' as const, migrations: 'ok' as const },
+        200,
+      );
+    },
+  );
+
+  app.get('/metrics', async (c) => {
+    const { registry } = c.get('deps').metrics;
+    return c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'operatorKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Operator API key: `Authorization: Bearer slk_…`',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'simline',
+      version: '0.1.0',
+      description:
+        'SIM registration against verified identities, CDR scam scoring and signal-suspension orders. Errors are RFC 9457 problem+json with a stable `code`.',
+    },
+  });
+
+  let assets: ReturnType<typeof swaggerAssets> | undefined;
+  app.get('/docs', (c) => c.html(DOCS_HTML));
+  app.get('/docs/assets/:file', (c) => {
+    if (c.req.param('file') === 'init.js')
+      return c.body(DOCS_INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+    assets ??= swaggerAssets();
+    const asset = assets.get(c.req.param('file'));
+    if (!asset) return problemResponse(c, 'not_found', 'no such asset');
+    return c.body(new Uint8Array(asset.body), 200, {
+      'Content-Type': asset.type,
+      'Cache-Control': 'public, max-age=86400',
+    });
+  });
+}

@@ -1,0 +1,90 @@
+import { sql } from 'kysely';
+import type { Db, DbOrTx, Tx } from './db/client.js';
+import { ServiceError } from './errors.js';
+
+export interface StoredResponse {
+  status: number;
+  body: string;
+}
+
+export interface IdempotencyScope {
+  operatorId: string;
+  key: string;
+  /** Hash of the method, path and canonical body: same key with another request is refused. */
+  fingerprint: string;
+  now: Date;
+  ttlMs: number;
+}
+
+/**
+ * draft-ietf-httpapi-idempotency-key-header: runs `work` in one transaction with the stored
+ * response, so the key, the change and its audit row commit together. A transaction-scoped
+ * advisory lock on (operator, key) marks the request in flight: a concurrent retry gets 409
+ * at once instead of queueing, and the lock vanishes with the transaction even on a crash.
+ */
+export async function withIdempotencyKey(
+  db: Db,
+  scope: IdempotencyScope,
+  work: (tx: Tx) => Promise<StoredResponse>,
+): Promise<StoredResponse & { replayed: boolean }> {
+  return db.transaction().execute(async (tx) => {
+    const lock = await sql<{ ok: boolean }>`
+      select pg_try_advisory_xact_lock(hashtextextended(${`${scope.operatorId}:${scope.key}`}, 7)) as ok`.execute(
+      tx,
+    );
+    if (!lock.rows[0]?.ok) {
+      throw new ServiceError(
+        'idempotency_in_flight',
+        'a request with this Idempotency-Key is still being processed; retry later',
+      );
+    }
+    const existing = await tx
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('operator_id', '=', scope.operatorId)
+      .where('key', '=', scope.key)
+      .where('expires_at', '>', scope.now)
+      .executeTakeFirst();
+    if (existing) {
+      if (existing.fingerprint !== scope.fingerprint) {
+        throw new ServiceError(
+          'idempotency_key_reused',
+          'this Idempotency-Key was used with a different request; use a new key',
+        );
+      }
+      return { status: existing.status, body: existing.body, replayed: true };
+    }
+    const res = await work(tx);
+    const expiresAt = new Date(scope.now.getTime() + scope.ttlMs);
+    await tx
+      .insertInto('idempotency_keys')
+      .values({
+        operator_id: scope.operatorId,
+        key: scope.key,
+        fingerprint: scope.fingerprint,
+        status: res.status,
+        body: res.body,
+        created_at: scope.now,
+        expires_at: expiresAt,
+      })
+      .onConflict((oc) =>
+        oc.columns(['operator_id', 'key']).doUpdateSet({
+          fingerprint: scope.fingerprint,
+          status: res.status,
+          body: res.body,
+          created_at: scope.now,
+          expires_at: expiresAt,
+        }),
+      )
+      .execute();
+    return { ...res, replayed: false };
+  });
+}
+
+export async function purgeExpiredIdempotencyKeys(db: DbOrTx, now: Date): Promise<number> {
+  const res = await db
+    .deleteFrom('idempotency_keys')
+    .where('expires_at', '<=', now)
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
+}

@@ -1,0 +1,155 @@
+import { appendAudit } from '../platform/audit.js';
+import { newId } from '../platform/crypto.js';
+import type { Db } from '../platform/db/client.js';
+import { InvalidError, NotFoundError } from '../platform/errors.js';
+import { findCaps } from './queries.js';
+
+export interface CapsAdminCtx {
+  db: Db;
+  actor: string;
+  now: Date;
+}
+
+const nonNegative = (path: string, v: number | null | undefined) =>
+  v !== undefined && v !== null && (!Number.isInteger(v) || v < 0)
+    ? [{ path, message: 'must be a whole number ≥ 0' }]
+    : [];
+
+/** Changes a country's caps; unspecified fields keep their value. `national: null` removes it. */
+export async function setCaps({
+  ctx,
+  input,
+}: {
+  ctx: CapsAdminCtx;
+  input: {
+    country: string;
+    perOperator?: number;
+    national?: number | null;
+    coolingOffHours?: number;
+  };
+}) {
+  const country = input.country.toUpperCase();
+  const issues = [
+    ...nonNegative('perOperator', input.perOperator),
+    ...nonNegative('national', input.national),
+    ...nonNegative('coolingOffHours', input.coolingOffHours),
+  ];
+  if (issues.length > 0) throw new InvalidError('invalid caps', issues);
+  return ctx.db.transaction().execute(async (tx) => {
+    const current = await findCaps(tx, { country });
+    if (!current && input.perOperator === undefined) {
+      throw new InvalidError('new country needs a per-operator cap', [
+        { path: 'perOperator', message: `required: ${country} has no caps yet` },
+      ]);
+    }
+    const next = {
+      country,
+      per_operator: input.perOperator ?? current?.per_operator ?? 0,
+      national: input.national === undefined ? (current?.national ?? null) : input.national,
+      cooling_off_hours: input.coolingOffHours ?? current?.cooling_off_hours ?? 0,
+      conservative: false,
+      source: `set by ${ctx.actor}`,
+      updated_at: ctx.now,
+    };
+    await tx
+      .insertInto('sim_caps')
+      .values(next)
+      .onConflict((oc) => oc.column('country').doUpdateSet(next))
+      .execute();
+    await appendAudit(tx, {
+      shard: 'admin:caps',
+      at: ctx.now,
+      actorType: 'system',
+      actorId: ctx.actor,
+      action: 'caps.set',
+      subjectType: 'country',
+      subjectId: country,
+      outcome: 'success',
+      data: {
+        before: current
+          ? {
+              perOperator: current.per_operator,
+              national: current.national,
+              coolingOffHours: current.cooling_off_hours,
+            }
+          : null,
+        after: {
+          perOperator: next.per_operator,
+          national: next.national,
+          coolingOffHours: next.cooling_off_hours,
+        },
+      },
+    });
+    return {
+      country,
+      perOperator: next.per_operator,
+      national: next.national,
+      coolingOffHours: next.cooling_off_hours,
+    };
+  });
+}
+
+export async function listCaps(db: Db) {
+  const rows = await db.selectFrom('sim_caps').selectAll().orderBy('country').execute();
+  return rows.map((r) => ({
+    country: r.country,
+    perOperator: r.per_operator,
+    national: r.national,
+    coolingOffHours: r.cooling_off_hours,
+    conservative: r.conservative,
+    source: r.source,
+  }));
+}
+
+/** Approves a corporate/IoT account whose SIMs count against its own limit. */
+export async function addExemptAccount({
+  ctx,
+  input,
+}: {
+  ctx: CapsAdminCtx;
+  input: { operatorId: string; accountRef: string; kind: string; simLimit: number };
+}) {
+  const issues = [
+    ...(['corporate', 'iot'].includes(input.kind)
+      ? []
+      : [{ path: 'kind', message: 'must be corporate or iot' }]),
+    ...(Number.isInteger(input.simLimit) && input.simLimit > 0
+      ? []
+      : [{ path: 'simLimit', message: 'must be a whole number > 0' }]),
+    ...(input.accountRef.trim() ? [] : [{ path: 'accountRef', message: 'must not be empty' }]),
+  ];
+  if (issues.length > 0) throw new InvalidError('invalid exempt account', issues);
+  return ctx.db.transaction().execute(async (tx) => {
+    const op = await tx
+      .selectFrom('operators')
+      .select('id')
+      .where('id', '=', input.operatorId)
+      .executeTakeFirst();
+    if (!op) throw new NotFoundError(`operator ${input.operatorId}`);
+    const id = newId('acct');
+    await tx
+      .insertInto('cap_exempt_accounts')
+      .values({
+        id,
+        operator_id: input.operatorId,
+        account_ref: input.accountRef.trim(),
+        kind: input.kind,
+        sim_limit: input.simLimit,
+        approved_by: ctx.actor,
+        created_at: ctx.now,
+      })
+      .execute();
+    await appendAudit(tx, {
+      shard: `admin:${input.operatorId}`,
+      at: ctx.now,
+      actorType: 'system',
+      actorId: ctx.actor,
+      action: 'exempt_account.approved',
+      subjectType: 'exempt_account',
+      subjectId: id,
+      outcome: 'success',
+      data: { accountRef: input.accountRef.trim(), kind: input.kind, simLimit: input.simLimit },
+    });
+    return { accountId: id, operatorId: input.operatorId, accountRef: input.accountRef.trim() };
+  });
+}

@@ -1,0 +1,59 @@
+/** E.164 country calling codes and ITU E.212 mobile country codes of the served countries. */
+export const NUMBERING: Record<string, { callingCode: string; mcc: string }> = {
+  TH: { callingCode: '66', mcc: '520' },
+  KH: { callingCode: '855', mcc: '456' },
+  LA: { callingCode: '856', mcc: '457' },
+  MM: { callingCode: '95', mcc: '414' },
+  VN: { callingCode: '84', mcc: '452' },
+  CN: { callingCode: '86', mcc: '460' },
+};
+
+export const E164 = /^\+[1-9]\d{7,14}$/;
+
+/** ICCIDs (ITU E.118) start with 89 and end with a Luhn check digit over the rest. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+export interface NumberingIssue {
+  path: string;
+  message: string;
+}
+
+/** Checks that the line belongs to the operator's country and network. */
+export function checkLineIdentifiers(
+  line: { msisdn: string; iccid: string; imsi: string },
+  operator: { country: string; mccMnc: string[] },
+): NumberingIssue[] {
+  const issues: NumberingIssue[] = [];
+  const plan = NUMBERING[operator.country];
+  if (plan && !line.msisdn.startsWith(`+${plan.callingCode}`)) {
+    issues.push({
+      path: 'msisdn',
+      message: `must be a +${plan.callingCode} number of the operator's country`,
+    });
+  }
+  if (!/^89\d{17,18}$/.test(line.iccid) || !luhnValid(line.iccid)) {
+    issues.push({
+      path: 'iccid',
+      message: 'must be 19-20 digits starting 89 with a valid Luhn check digit',
+    });
+  }
+  if (plan && !line.imsi.startsWith(plan.mcc)) {
+    issues.push({ path: 'imsi', message: `must start with the country's MCC ${plan.mcc}` });
+  } else if (operator.mccMnc.length > 0) {
+    const ok = operator.mccMnc.some((code) => line.imsi.startsWith(code.replace('-', '')));
+    if (!ok)
+      issues.push({ path: 'imsi', message: "must belong to one of the operator's networks" });
+  }
+  return issues;
+}

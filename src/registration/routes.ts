@@ -1,0 +1,215 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ServiceError } from '../platform/errors.js';
+import type { Router } from '../platform/http/app.js';
+import { requireOperator } from '../platform/http/auth.js';
+import type { AppEnv } from '../platform/http/context.js';
+import { errorResponses, PROBLEM_CONTENT_TYPE } from '../platform/http/problem.js';
+import {
+  DeregisterRequestSchema,
+  RegistrationCreatedSchema,
+  RegistrationRequestSchema,
+  RegistrationViewSchema,
+  SimSummaryRequestSchema,
+  SimSummarySchema,
+} from './contract.js';
+import {
+  deregisterSim,
+  getRegistration,
+  type RegistrationCtx,
+  registerSim,
+  requestFingerprint,
+  simSummary,
+} from './service.js';
+
+const security = [{ operatorKey: [] }];
+const authErrors = ['unauthorized', 'forbidden', 'rate_limited'] as const;
+const MsisdnParam = z.object({
+  msisdn: z
+    .string()
+    .regex(/^\+[1-9]\d{7,14}$/, 'must be E.164, e.g. +66812345678')
+    .openapi({ param: { name: 'msisdn', in: 'path' }, example: '+66812345678' }),
+});
+
+function registrationCtx(c: Context<AppEnv>): RegistrationCtx {
+  const deps = c.get('deps');
+  return {
+    db: deps.db,
+    operator: c.get('operator'),
+    identityPepper: deps.secrets.identityPepper,
+    keyring: { keys: deps.secrets.piiKeys },
+    now: deps.clock(),
+    requestId: c.get('requestId'),
+    quarantineDays: deps.config.QUARANTINE_DAYS,
+    idempotencyTtlMs: deps.config.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+  };
+}
+
+export const registerRoute = createRoute({
+  method: 'post',
+  path: '/v1/registrations',
+  operationId: 'registerSim',
+  tags: ['registration'],
+  summary: 'Register a SIM to a verified identity at the point of sale',
+  description:
+    'Checks the identity document offline and the verification evidence against the country policy, then enforces the per-operator and national SIM caps exactly. Requires an Idempotency-Key; a retry with the same key and body replays the stored response byte for byte.',
+  security,
+  middleware: [requireOperator('registrations:write')] as const,
+  request: {
+    headers: z.object({
+      'idempotency-key': z
+        .string()
+        .optional()
+        .openapi({ description: '1-255 characters, unique per request (required)' }),
+    }),
+    body: {
+      required: true,
+      content: { 'application/json': { schema: RegistrationRequestSchema } },
+    },
+  },
+  responses: {
+    201: {
+      description: 'Registered',
+      content: { 'application/json': { schema: RegistrationCreatedSchema } },
+    },
+    ...errorResponses(
+      'validation_failed',
+      'idempotency_key_missing',
+      ...authErrors,
+      'sim_cap_exceeded',
+      'cooling_off_active',
+      'msisdn_already_registered',
+      'msisdn_quarantined',
+      'iccid_already_registered',
+      'idempotency_in_flight',
+      'invalid_document',
+      'verification_insufficient',
+      'idempotency_key_reused',
+      'unprocessable',
+    ),
+  },
+});
+
+export function mountRegistrationRoutes(app: Router): void {
+  app.openapi(registerRoute, async (c) => {
+    const key = c.req.valid('header')['idempotency-key'];
+    if (key === undefined || key.length < 1 || key.length > 255) {
+      throw new ServiceError(
+        'idempotency_key_missing',
+        'the Idempotency-Key header (1-255 characters) is required',
+      );
+    }
+    const request = c.req.valid('json');
+    const deps = c.get('deps');
+    const res = await registerSim({
+      ctx: registrationCtx(c),
+      input: {
+        request,
+        idempotencyKey: key,
+        fingerprint: requestFingerprint('POST', '/v1/registrations', request),
+      },
+    });
+    deps.metrics.registrations.inc({ outcome: res.outcome });
+    if (res.outcome === 'sim_cap_exceeded') {
+      const cap = (JSON.parse(res.body) as { cap?: string }).cap ?? 'unknown';
+      deps.metrics.capRefusals.inc({ cap, country: c.get('operator').country });
+    }
+    if (res.replayed) c.header('Idempotent-Replayed', 'true');
+    const type = res.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json';
+    return c.body(res.body, res.status as 201, { 'Content-Type': type }) as never;
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/registrations/{msisdn}',
+      operationId: 'getRegistration',
+      tags: ['registration'],
+      summary: "The calling operator's registration of a number (another operator's is 404)",
+      security,
+      middleware: [requireOperator('registrations:read')] as const,
+      request: { params: MsisdnParam },
+      responses: {
+        200: {
+          description: 'The registration',
+          content: { 'application/json': { schema: RegistrationViewSchema } },
+        },
+        ...errorResponses('validation_failed', ...authErrors, 'not_found'),
+      },
+    }),
+    async (c) => {
+      const view = await getRegistration({
+        ctx: registrationCtx(c),
+        input: { msisdn: c.req.valid('param').msisdn },
+      });
+      return c.json(view, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/registrations/{msisdn}/deregister',
+      operationId: 'deregisterSim',
+      tags: ['registration'],
+      summary: 'End a registration: frees the cap slot and quarantines the number',
+      security,
+      middleware: [requireOperator('registrations:write')] as const,
+      request: {
+        params: MsisdnParam,
+        body: {
+          required: true,
+          content: { 'application/json': { schema: DeregisterRequestSchema } },
+        },
+      },
+      responses: {
+        200: {
+          description: 'Deregistered',
+          content: { 'application/json': { schema: RegistrationViewSchema } },
+        },
+        ...errorResponses('validation_failed', ...authErrors, 'not_found'),
+      },
+    }),
+    async (c) => {
+      const deps = c.get('deps');
+      const view = await deregisterSim({
+        ctx: registrationCtx(c),
+        input: { msisdn: c.req.valid('param').msisdn, reason: c.req.valid('json').reason },
+      });
+      deps.metrics.registrations.inc({ outcome: 'deregistered' });
+      return c.json(view, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/identity/sim-summary',
+      operationId: 'simSummary',
+      tags: ['registration'],
+      summary: "SIM counts and caps for one identity (the calling operator's lines only)",
+      security,
+      middleware: [requireOperator('registrations:read')] as const,
+      request: {
+        body: {
+          required: true,
+          content: { 'application/json': { schema: SimSummaryRequestSchema } },
+        },
+      },
+      responses: {
+        200: {
+          description: 'Counts and caps',
+          content: { 'application/json': { schema: SimSummarySchema } },
+        },
+        ...errorResponses('validation_failed', ...authErrors, 'invalid_document', 'unprocessable'),
+      },
+    }),
+    async (c) => {
+      const summary = await simSummary({
+        ctx: registrationCtx(c),
+        input: { subscriber: c.req.valid('json').subscriber },
+      });
+      return c.json(summary, 200);
+    },
+  );
+}

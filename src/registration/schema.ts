@@ -1,0 +1,107 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { operators } from '../operators/schema.js';
+
+const ts = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** Caps are data: one row per country, seeded by migration, changed with `cli caps set`. */
+export const simCaps = pgTable('sim_caps', {
+  country: text('country').primaryKey(),
+  perOperator: integer('per_operator').notNull(),
+  national: integer('national'),
+  coolingOffHours: integer('cooling_off_hours').notNull().default(0),
+  /** True where the country publishes no hard figure and the value is our conservative default. */
+  conservative: boolean('conservative').notNull().default(false),
+  source: text('source').notNull(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+});
+
+export const verificationPolicies = pgTable('verification_policies', {
+  country: text('country').primaryKey(),
+  methods: text('methods').array().notNull(),
+  minScore: doublePrecision('min_score').notNull(),
+  maxAgeSeconds: integer('max_age_seconds').notNull(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+});
+
+/** Approved corporate/IoT accounts: their SIMs count against the account limit, not a person's cap. */
+export const capExemptAccounts = pgTable(
+  'cap_exempt_accounts',
+  {
+    id: text('id').primaryKey(),
+    operatorId: text('operator_id')
+      .notNull()
+      .references(() => operators.id),
+    accountRef: text('account_ref').notNull(),
+    kind: text('kind').notNull(),
+    simLimit: integer('sim_limit').notNull(),
+    approvedBy: text('approved_by').notNull(),
+    createdAt: ts('created_at').notNull().default(sql`now()`),
+  },
+  (t) => [uniqueIndex('cap_exempt_accounts_ref_key').on(t.operatorId, t.accountRef)],
+);
+
+/**
+ * One row per identity. The key is HMAC-SHA256 of the normalised document; name, document
+ * number and birth date are sealed (AES-256-GCM). Its row lock serialises that person's
+ * registrations across all operators, which is what makes the caps exact.
+ */
+export const persons = pgTable('persons', {
+  personKey: text('person_key').primaryKey(),
+  documentType: text('document_type').notNull(),
+  documentCountry: text('document_country').notNull(),
+  nationality: text('nationality').notNull(),
+  fullNameSealed: text('full_name_sealed').notNull(),
+  documentNumberSealed: text('document_number_sealed').notNull(),
+  dateOfBirthSealed: text('date_of_birth_sealed').notNull(),
+  createdAt: ts('created_at').notNull().default(sql`now()`),
+  /** Set by the scorer when lines registered to this identity raise alerts (mule SIMs). */
+  flaggedAt: ts('flagged_at'),
+  flagReason: text('flag_reason'),
+});
+
+export const registrations = pgTable(
+  'registrations',
+  {
+    id: text('id').primaryKey(),
+    operatorId: text('operator_id')
+      .notNull()
+      .references(() => operators.id),
+    /** The operator's country: national caps count across operators of one country. */
+    country: text('country').notNull(),
+    msisdn: text('msisdn').notNull(),
+    iccid: text('iccid').notNull(),
+    imsi: text('imsi').notNull(),
+    personKey: text('person_key')
+      .notNull()
+      .references(() => persons.personKey),
+    exemptAccountId: text('exempt_account_id').references(() => capExemptAccounts.id),
+    status: text('status').notNull(),
+    verificationMethod: text('verification_method').notNull(),
+    verificationReference: text('verification_reference').notNull(),
+    verificationScore: doublePrecision('verification_score').notNull(),
+    verifiedAt: ts('verified_at').notNull(),
+    posAgentId: text('pos_agent_id').notNull(),
+    posOutletId: text('pos_outlet_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+    deregisteredAt: ts('deregistered_at'),
+    deregistrationReason: text('deregistration_reason'),
+    quarantineUntil: ts('quarantine_until'),
+  },
+  (t) => [
+    uniqueIndex('registrations_active_msisdn_key').on(t.msisdn).where(sql`${t.status} = 'active'`),
+    uniqueIndex('registrations_active_iccid_key').on(t.iccid).where(sql`${t.status} = 'active'`),
+    index('registrations_person_idx').on(t.personKey, t.country, t.status),
+    index('registrations_msisdn_idx').on(t.msisdn, t.createdAt),
+    index('registrations_operator_created_idx').on(t.operatorId, t.createdAt),
+  ],
+);

@@ -1,0 +1,447 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { AuthenticatedOperator } from '../operators/queries.js';
+import { appendAudit, auditShard, canonicalJson } from '../platform/audit.js';
+import { identityKey, type Keyring, newId, seal } from '../platform/crypto.js';
+import type { Db, Tx } from '../platform/db/client.js';
+import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { problemBody } from '../platform/http/problem.js';
+import { type StoredResponse, withIdempotencyKey } from '../platform/idempotency.js';
+import type {
+  RegistrationCreated,
+  RegistrationRequest,
+  RegistrationView,
+  SimSummary,
+  Subscriber,
+} from './contract.js';
+import { checkDocument } from './documents.js';
+import { checkLineIdentifiers } from './numbering.js';
+import {
+  countAccountSims,
+  countActiveSims,
+  findCaps,
+  findExemptAccount,
+  findMsisdnBlock,
+  findOwnRegistration,
+  findVerificationPolicy,
+  iccidActive,
+  listOwnActiveMsisdns,
+  lockPerson,
+} from './queries.js';
+import { checkEvidence } from './verification.js';
+
+export interface RegistrationCtx {
+  db: Db;
+  operator: AuthenticatedOperator;
+  identityPepper: Buffer;
+  keyring: Keyring;
+  now: Date;
+  requestId: string;
+  quarantineDays: number;
+  idempotencyTtlMs: number;
+}
+
+/** Refusals that are answers, not faults: audited and stored under the Idempotency-Key. */
+const REFUSALS = new Set<ErrorCode>([
+  'invalid_document',
+  'verification_insufficient',
+  'sim_cap_exceeded',
+  'cooling_off_active',
+  'msisdn_already_registered',
+  'msisdn_quarantined',
+  'iccid_already_registered',
+  'unprocessable',
+]);
+
+const UNIQUE_VIOLATIONS: Record<string, ErrorCode> = {
+  registrations_active_msisdn_key: 'msisdn_already_registered',
+  registrations_active_iccid_key: 'iccid_already_registered',
+};
+
+export function requestFingerprint(method: string, path: string, body: unknown): string {
+  return createHash('sha256')
+    .update(`${method} ${path}\n${canonicalJson(body)}`)
+    .digest('hex');
+}
+
+interface IdentifiedPerson {
+  personKey: string;
+  normalisedNumber: string;
+}
+
+/** Offline document checks, then the identity key; throws invalid_document naming the check. */
+export function identify(subscriber: Subscriber, pepper: Buffer, now: Date): IdentifiedPerson {
+  const result = checkDocument(subscriber, now);
+  if (!result.ok) {
+    throw new ServiceError('invalid_document', result.detail, { check: result.check });
+  }
+  const personKey = identityKey(
+    pepper,
+    `${subscriber.documentCountry}|${subscriber.documentType}|${result.normalisedNumber}`,
+  );
+  return { personKey, normalisedNumber: result.normalisedNumber };
+}
+
+async function attemptRegistration(
+  tx: Tx,
+  ctx: RegistrationCtx,
+  req: RegistrationRequest,
+  person: IdentifiedPerson,
+): Promise<RegistrationCreated> {
+  const { operator, now } = ctx;
+  const country = operator.country;
+  const policy = await findVerificationPolicy(tx, { country });
+  const weak = checkEvidence(
+    policy,
+    { ...req.verification, verifiedAt: new Date(req.verification.verifiedAt) },
+    now,
+  );
+  if (weak) throw new ServiceError('verification_insufficient', weak.detail, { check: weak.check });
+  const caps = await findCaps(tx, { country });
+  if (!caps) throw new ServiceError('unprocessable', `no SIM caps are configured for ${country}`);
+
+  const aad = (field: string) => `${person.personKey}|${field}`;
+  await lockPerson(tx, {
+    personKey: person.personKey,
+    documentType: req.subscriber.documentType,
+    documentCountry: req.subscriber.documentCountry,
+    nationality: req.subscriber.nationality,
+    fullNameSealed: seal(ctx.keyring, req.subscriber.fullName, aad('full_name')),
+    documentNumberSealed: seal(ctx.keyring, person.normalisedNumber, aad('document_number')),
+    dateOfBirthSealed: seal(ctx.keyring, req.subscriber.dateOfBirth, aad('date_of_birth')),
+  });
+
+  const block = await findMsisdnBlock(tx, { msisdn: req.msisdn, now });
+  if (block?.status === 'active') {
+    throw new ServiceError(
+      'msisdn_already_registered',
+      'this MSISDN already has an active registration',
+    );
+  }
+  if (block?.quarantine_until) {
+    throw new ServiceError(
+      'msisdn_quarantined',
+      'this MSISDN is in quarantine after deregistration',
+      {
+        quarantineUntil: block.quarantine_until.toISOString(),
+      },
+    );
+  }
+  if (await iccidActive(tx, { iccid: req.iccid })) {
+    throw new ServiceError(
+      'iccid_already_registered',
+      'this ICCID already has an active registration',
+    );
+  }
+
+  const counts = await countActiveSims(tx, {
+    personKey: person.personKey,
+    country,
+    operatorId: operator.id,
+  });
+  let exemptAccountId: string | null = null;
+  let account: RegistrationCreated['account'];
+  if (req.account) {
+    const acct = await findExemptAccount(tx, {
+      operatorId: operator.id,
+      accountRef: req.account.accountRef,
+    });
+    if (!acct) {
+      throw new ServiceError('unprocessable', 'the account is not an approved cap-exempt account', {
+        check: 'account_not_approved',
+      });
+    }
+    const used = await countAccountSims(tx, { accountId: acct.id });
+    if (used >= acct.sim_limit) {
+      throw new ServiceError(
+        'sim_cap_exceeded',
+        `the account's limit of ${acct.sim_limit} SIMs is reached`,
+        {
+          cap: 'account',
+          limit: acct.sim_limit,
+          count: used,
+        },
+      );
+    }
+    exemptAccountId = acct.id;
+    account = { accountRef: acct.account_ref, count: used + 1, limit: acct.sim_limit };
+  } else {
+    if (counts.operator >= caps.per_operator) {
+      throw new ServiceError(
+        'sim_cap_exceeded',
+        `this person already holds ${counts.operator} active SIMs with this operator; the cap is ${caps.per_operator}`,
+        { cap: 'operator', limit: caps.per_operator, count: counts.operator },
+      );
+    }
+    if (caps.national !== null && counts.national >= caps.national) {
+      throw new ServiceError(
+        'sim_cap_exceeded',
+        `this person already holds ${counts.national} active SIMs in ${country}; the national cap is ${caps.national}`,
+        { cap: 'national', limit: caps.national, count: counts.national },
+      );
+    }
+    if (caps.cooling_off_hours > 0 && counts.lastAt) {
+      const until = counts.lastAt.getTime() + caps.cooling_off_hours * 3_600_000;
+      if (until > now.getTime()) {
+        throw new ServiceError(
+          'cooling_off_active',
+          `a new SIM for this person is possible from ${new Date(until).toISOString()}`,
+          {
+            retryAfter: Math.ceil((until - now.getTime()) / 1000),
+          },
+        );
+      }
+    }
+  }
+
+  const registrationId = newId('reg');
+  await tx
+    .insertInto('registrations')
+    .values({
+      id: registrationId,
+      operator_id: operator.id,
+      country,
+      msisdn: req.msisdn,
+      iccid: req.iccid,
+      imsi: req.imsi,
+      person_key: person.personKey,
+      exempt_account_id: exemptAccountId,
+      status: 'active',
+      verification_method: req.verification.method,
+      verification_reference: req.verification.reference,
+      verification_score: req.verification.score,
+      verified_at: new Date(req.verification.verifiedAt),
+      pos_agent_id: req.pointOfSale.agentId,
+      pos_outlet_id: req.pointOfSale.outletId,
+      created_at: now,
+    })
+    .execute();
+  await appendAudit(tx, {
+    shard: auditShard(`reg:${operator.id}`, person.personKey),
+    at: now,
+    actorType: 'operator',
+    actorId: operator.id,
+    action: 'registration.created',
+    subjectType: 'person',
+    subjectId: person.personKey,
+    outcome: 'success',
+    data: {
+      registrationId,
+      msisdn: req.msisdn,
+      iccid: req.iccid,
+      method: req.verification.method,
+      agentId: req.pointOfSale.agentId,
+      outletId: req.pointOfSale.outletId,
+      exemptAccount: exemptAccountId !== null,
+    },
+  });
+  const counted = exemptAccountId === null ? 1 : 0;
+  return {
+    registrationId,
+    msisdn: req.msisdn,
+    status: 'active',
+    counts: { operator: counts.operator + counted, national: counts.national + counted },
+    caps: { operator: caps.per_operator, national: caps.national },
+    registeredAt: now.toISOString(),
+    ...(account ? { account } : {}),
+  };
+}
+
+function uniqueViolation(err: unknown): ErrorCode | undefined {
+  const e = err as { code?: string; constraint_name?: string; constraint?: string };
+  if (e?.code !== '23505') return undefined;
+  return UNIQUE_VIOLATIONS[e.constraint_name ?? e.constraint ?? ''];
+}
+
+/**
+ * Registers a SIM for the calling operator. The outcome (created, or a refusal such as a cap)
+ * is stored under the Idempotency-Key with its audit row in one transaction; a refusal rolls
+ * back to a savepoint first, so nothing of the attempt survives but its record.
+ */
+export async function registerSim({
+  ctx,
+  input,
+}: {
+  ctx: RegistrationCtx;
+  input: { request: RegistrationRequest; idempotencyKey: string; fingerprint: string };
+}): Promise<StoredResponse & { replayed: boolean; outcome: string }> {
+  const req = input.request;
+  const lineIssues = checkLineIdentifiers(req, ctx.operator);
+  if (lineIssues.length > 0)
+    throw new InvalidError(`${lineIssues.length} field(s) failed validation`, lineIssues);
+
+  let outcome = 'created';
+  const res = await withIdempotencyKey(
+    ctx.db,
+    {
+      operatorId: ctx.operator.id,
+      key: input.idempotencyKey,
+      fingerprint: input.fingerprint,
+      now: ctx.now,
+      ttlMs: ctx.idempotencyTtlMs,
+    },
+    async (tx) => {
+      let person: IdentifiedPerson | undefined;
+      await sql`savepoint attempt`.execute(tx);
+      try {
+        person = identify(req.subscriber, ctx.identityPepper, ctx.now);
+        const created = await attemptRegistration(tx, ctx, req, person);
+        await sql`release savepoint attempt`.execute(tx);
+        return { status: 201, body: JSON.stringify(created) };
+      } catch (err) {
+        const code = err instanceof ServiceError ? err.code : uniqueViolation(err);
+        if (!code || !REFUSALS.has(code)) throw err;
+        await sql`rollback to savepoint attempt`.execute(tx);
+        const refusal =
+          err instanceof ServiceError
+            ? err
+            : new ServiceError(
+                code,
+                code === 'msisdn_already_registered'
+                  ? 'this MSISDN already has an active registration'
+                  : 'this ICCID already has an active registration',
+              );
+        outcome = refusal.code;
+        await appendAudit(tx, {
+          shard: auditShard(`reg:${ctx.operator.id}`, person?.personKey ?? req.msisdn),
+          at: ctx.now,
+          actorType: 'operator',
+          actorId: ctx.operator.id,
+          action: 'registration.refused',
+          subjectType: person ? 'person' : 'msisdn',
+          subjectId: person?.personKey ?? req.msisdn,
+          outcome: 'refused',
+          data: {
+            code: refusal.code,
+            msisdn: req.msisdn,
+            ...(typeof refusal.extra.check === 'string' ? { check: refusal.extra.check } : {}),
+            ...(typeof refusal.extra.cap === 'string' ? { cap: refusal.extra.cap } : {}),
+          },
+        });
+        return {
+          status: refusal.status,
+          body: problemBody(refusal.code, refusal.detail, ctx.requestId, refusal.extra),
+        };
+      }
+    },
+  );
+  return { ...res, outcome: res.replayed ? 'replayed' : outcome };
+}
+
+function toView(r: NonNullable<Awaited<ReturnType<typeof findOwnRegistration>>>): RegistrationView {
+  return {
+    registrationId: r.id,
+    msisdn: r.msisdn,
+    iccid: r.iccid,
+    imsi: r.imsi,
+    status: r.status as RegistrationView['status'],
+    registeredAt: r.created_at.toISOString(),
+    deregisteredAt: r.deregistered_at?.toISOString() ?? null,
+    deregistrationReason: r.deregistration_reason,
+    quarantineUntil: r.quarantine_until?.toISOString() ?? null,
+    verification: {
+      method: r.verification_method,
+      reference: r.verification_reference,
+      score: r.verification_score,
+      verifiedAt: r.verified_at.toISOString(),
+    },
+    pointOfSale: { agentId: r.pos_agent_id, outletId: r.pos_outlet_id },
+    exemptAccount: r.exempt_account_id !== null,
+  };
+}
+
+/** Own operator only: another operator's number is indistinguishable from an unknown one. */
+export async function getRegistration({
+  ctx,
+  input,
+}: {
+  ctx: Pick<RegistrationCtx, 'db' | 'operator'>;
+  input: { msisdn: string };
+}): Promise<RegistrationView> {
+  const r = await findOwnRegistration(ctx.db, {
+    operatorId: ctx.operator.id,
+    msisdn: input.msisdn,
+  });
+  if (!r) throw new NotFoundError(`registration of ${input.msisdn}`);
+  return toView(r);
+}
+
+export async function deregisterSim({
+  ctx,
+  input,
+}: {
+  ctx: RegistrationCtx;
+  input: { msisdn: string; reason: string };
+}): Promise<RegistrationView> {
+  return ctx.db.transaction().execute(async (tx) => {
+    const quarantineUntil = new Date(ctx.now.getTime() + ctx.quarantineDays * 86_400_000);
+    const row = await tx
+      .updateTable('registrations')
+      .set({
+        status: 'deregistered',
+        deregistered_at: ctx.now,
+        deregistration_reason: input.reason,
+        quarantine_until: quarantineUntil,
+      })
+      .where('operator_id', '=', ctx.operator.id)
+      .where('msisdn', '=', input.msisdn)
+      .where('status', '=', 'active')
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError(`active registration of ${input.msisdn}`);
+    await appendAudit(tx, {
+      shard: auditShard(`reg:${ctx.operator.id}`, row.person_key),
+      at: ctx.now,
+      actorType: 'operator',
+      actorId: ctx.operator.id,
+      action: 'registration.deregistered',
+      subjectType: 'person',
+      subjectId: row.person_key,
+      outcome: 'success',
+      data: {
+        registrationId: row.id,
+        msisdn: row.msisdn,
+        reason: input.reason,
+        quarantineUntil: quarantineUntil.toISOString(),
+      },
+    });
+    return toView(row);
+  });
+}
+
+/** Counts and caps for one identity as this operator sees them; other operators' numbers stay hidden. */
+export async function simSummary({
+  ctx,
+  input,
+}: {
+  ctx: Pick<RegistrationCtx, 'db' | 'operator' | 'identityPepper' | 'now'>;
+  input: { subscriber: Subscriber };
+}): Promise<SimSummary> {
+  const person = identify(input.subscriber, ctx.identityPepper, ctx.now);
+  const country = ctx.operator.country;
+  const caps = await findCaps(ctx.db, { country });
+  if (!caps) throw new ServiceError('unprocessable', `no SIM caps are configured for ${country}`);
+  const counts = await countActiveSims(ctx.db, {
+    personKey: person.personKey,
+    country,
+    operatorId: ctx.operator.id,
+  });
+  const coolingOffUntil =
+    caps.cooling_off_hours > 0 && counts.lastAt
+      ? new Date(counts.lastAt.getTime() + caps.cooling_off_hours * 3_600_000)
+      : null;
+  return {
+    counts: { operator: counts.operator, national: counts.national },
+    caps: { operator: caps.per_operator, national: caps.national },
+    remaining: {
+      operator: Math.max(0, caps.per_operator - counts.operator),
+      national: caps.national === null ? null : Math.max(0, caps.national - counts.national),
+    },
+    coolingOffUntil:
+      coolingOffUntil && coolingOffUntil > ctx.now ? coolingOffUntil.toISOString() : null,
+    ownLines: await listOwnActiveMsisdns(ctx.db, {
+      operatorId: ctx.operator.id,
+      personKey: person.personKey,
+    }),
+  };
+}

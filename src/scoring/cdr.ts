@@ -1,0 +1,275 @@
+/**
+ * Call detail records as they arrive from operator mediation, decoded without a schema library:
+ * this runs once per record on the hot path, so checks are hand-written and allocate nothing
+ * beyond the record itself.
+ */
+
+export interface Cdr {
+  recordId: string;
+  type: 'voice' | 'sms';
+  direction: 'mo' | 'mt';
+  msisdn: string;
+  otherParty: string;
+  imsi: string;
+  imei: string;
+  cellId: string;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  durationSec: number;
+  answered: boolean;
+  containsUrl: boolean;
+  operator: string;
+}
+
+export type DecodeResult = { ok: true; cdr: Cdr } | { ok: false; error: string };
+
+/** 2000-01-01 and 2100-01-01: outside this, the producer almost surely sent epoch seconds. */
+export const MIN_STARTED_AT = 946_684_800_000;
+export const MAX_STARTED_AT = 4_102_444_800_000;
+
+const MAX_ID_LENGTH = 128;
+const MAX_FIELD_LENGTH = 64;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function fail(error: string): DecodeResult {
+  return { ok: false, error };
+}
+
+/** `+` followed by 8 to 15 digits. */
+export function isE164(s: string): boolean {
+  const n = s.length;
+  if (n < 9 || n > 16 || s.charCodeAt(0) !== 43) return false;
+  for (let i = 1; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function isBoundedString(v: unknown, allowEmpty: boolean): v is string {
+  return typeof v === 'string' && v.length <= MAX_FIELD_LENGTH && (allowEmpty || v.length > 0);
+}
+
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  if (a < 0 || a > 9 || b < 0 || b > 9) return -1;
+  return a * 10 + b;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Parses an RFC 3339 timestamp, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM|±HHMM)`, to epoch
+ * milliseconds, or NaN. A zone is required: a local time in a CDR would be ambiguous. This is
+ * several times faster than `Date.parse` and rejects the free-form strings `Date.parse` accepts.
+ */
+export function parseTimestamp(s: string): number {
+  const n = s.length;
+  if (n < 20) return Number.NaN;
+  const century = twoDigits(s, 0);
+  const yearOfCentury = twoDigits(s, 2);
+  if (century < 0 || yearOfCentury < 0) return Number.NaN;
+  const year = century * 100 + yearOfCentury;
+  const sep = s.charCodeAt(10);
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return Number.NaN;
+  if (sep !== 84 && sep !== 116 && sep !== 32) return Number.NaN;
+  if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return Number.NaN;
+  const month = twoDigits(s, 5);
+  const day = twoDigits(s, 8);
+  const hour = twoDigits(s, 11);
+  const minute = twoDigits(s, 14);
+  const second = twoDigits(s, 17);
+  if (month < 1 || month > 12 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
+    return Number.NaN;
+  }
+  if (second < 0 || second > 59 || day < 1 || day > (DAYS_IN_MONTH[month - 1] ?? 0)) {
+    return Number.NaN;
+  }
+  if (month === 2 && day === 29 && (year % 4 !== 0 || (year % 100 === 0 && year % 400 !== 0))) {
+    return Number.NaN;
+  }
+  let i = 19;
+  let millis = 0;
+  if (s.charCodeAt(i) === 46) {
+    i++;
+    let scale = 100;
+    const fractionStart = i;
+    while (i < n) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      millis += d * scale;
+      scale /= 10;
+      i++;
+    }
+    if (i === fractionStart) return Number.NaN;
+    millis = Math.floor(millis);
+  }
+  let offsetMinutes = 0;
+  const zone = s.charCodeAt(i);
+  if (zone === 90 || zone === 122) {
+    i++;
+  } else if (zone === 43 || zone === 45) {
+    const offsetHours = twoDigits(s, i + 1);
+    const colon = s.charCodeAt(i + 3) === 58 ? 1 : 0;
+    const offsetMins = twoDigits(s, i + 3 + colon);
+    if (offsetHours < 0 || offsetHours > 23 || offsetMins < 0 || offsetMins > 59) {
+      return Number.NaN;
+    }
+    offsetMinutes = (offsetHours * 60 + offsetMins) * (zone === 43 ? 1 : -1);
+    i += 5 + colon;
+  } else {
+    return Number.NaN;
+  }
+  if (i !== n) return Number.NaN;
+  const days = daysFromCivil(year, month, day);
+  return ((days * 24 + hour) * 60 + minute - offsetMinutes) * 60_000 + second * 1000 + millis;
+}
+
+function isValidStartedAt(t: number): boolean {
+  return t >= MIN_STARTED_AT && t < MAX_STARTED_AT;
+}
+
+/**
+ * Decodes one JSON CDR. `error` starts with the offending field's name. Optional fields
+ * (`durationSec`, `answered`, `containsUrl`) default to 0, false and false; `null` counts as
+ * absent. `otherParty` and `cellId` may be empty (withheld caller, unknown cell).
+ */
+export function decodeCdr(value: string | Uint8Array): DecodeResult {
+  let text: string;
+  if (typeof value === 'string') {
+    text = value;
+  } else {
+    try {
+      text = utf8.decode(value);
+    } catch {
+      return fail('value: not valid UTF-8');
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return fail('value: not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return fail('value: must be a JSON object');
+  }
+  const r = parsed as Record<string, unknown>;
+
+  const recordId = r.recordId;
+  if (typeof recordId !== 'string' || recordId.length === 0 || recordId.length > MAX_ID_LENGTH) {
+    return fail(`recordId: must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+  }
+  const type = r.type;
+  if (type !== 'voice' && type !== 'sms') return fail('type: must be "voice" or "sms"');
+  const direction = r.direction;
+  if (direction !== 'mo' && direction !== 'mt') return fail('direction: must be "mo" or "mt"');
+  const msisdn = r.msisdn;
+  if (typeof msisdn !== 'string' || !isE164(msisdn)) {
+    return fail('msisdn: must be E.164, + followed by 8 to 15 digits');
+  }
+  const otherParty = r.otherParty;
+  if (!isBoundedString(otherParty, true)) {
+    return fail(`otherParty: must be a string of at most ${MAX_FIELD_LENGTH} characters`);
+  }
+  const imsi = r.imsi;
+  if (!isBoundedString(imsi, false)) {
+    return fail(`imsi: must be a non-empty string of at most ${MAX_FIELD_LENGTH} characters`);
+  }
+  const imei = r.imei;
+  if (!isBoundedString(imei, false)) {
+    return fail(`imei: must be a non-empty string of at most ${MAX_FIELD_LENGTH} characters`);
+  }
+  const cellId = r.cellId;
+  if (!isBoundedString(cellId, true)) {
+    return fail(`cellId: must be a string of at most ${MAX_FIELD_LENGTH} characters`);
+  }
+  const operator = r.operator;
+  if (!isBoundedString(operator, false)) {
+    return fail(`operator: must be a non-empty string of at most ${MAX_FIELD_LENGTH} characters`);
+  }
+
+  const rawStartedAt = r.startedAt;
+  let startedAt: number;
+  if (typeof rawStartedAt === 'number') {
+    startedAt = Math.floor(rawStartedAt);
+  } else if (typeof rawStartedAt === 'string') {
+    startedAt = parseTimestamp(rawStartedAt);
+  } else {
+    return fail('startedAt: must be an RFC 3339 timestamp or epoch milliseconds');
+  }
+  if (!isValidStartedAt(startedAt)) {
+    return fail('startedAt: must be an RFC 3339 timestamp or epoch milliseconds in 2000..2099');
+  }
+
+  let durationSec = 0;
+  const rawDuration = r.durationSec;
+  if (rawDuration !== undefined && rawDuration !== null) {
+    if (typeof rawDuration !== 'number' || !(rawDuration >= 0) || rawDuration > 86_400) {
+      return fail('durationSec: must be a number between 0 and 86400');
+    }
+    durationSec = rawDuration;
+  }
+  let answered = false;
+  const rawAnswered = r.answered;
+  if (rawAnswered !== undefined && rawAnswered !== null) {
+    if (typeof rawAnswered !== 'boolean') return fail('answered: must be a boolean');
+    answered = rawAnswered;
+  }
+  let containsUrl = false;
+  const rawContainsUrl = r.containsUrl;
+  if (rawContainsUrl !== undefined && rawContainsUrl !== null) {
+    if (typeof rawContainsUrl !== 'boolean') return fail('containsUrl: must be a boolean');
+    containsUrl = rawContainsUrl;
+  }
+
+  return {
+    ok: true,
+    cdr: {
+      recordId,
+      type,
+      direction,
+      msisdn,
+      otherParty,
+      imsi,
+      imei,
+      cellId,
+      startedAt,
+      durationSec,
+      answered,
+      containsUrl,
+      operator,
+    },
+  };
+}
+
+/** The wire form `decodeCdr` reads, with `startedAt` as epoch milliseconds. */
+export function encodeCdr(c: Cdr): string {
+  return JSON.stringify({
+    recordId: c.recordId,
+    type: c.type,
+    direction: c.direction,
+    msisdn: c.msisdn,
+    otherParty: c.otherParty,
+    imsi: c.imsi,
+    imei: c.imei,
+    cellId: c.cellId,
+    startedAt: c.startedAt,
+    durationSec: c.durationSec,
+    answered: c.answered,
+    containsUrl: c.containsUrl,
+    operator: c.operator,
+  });
+}

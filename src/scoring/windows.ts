@@ -1,0 +1,229 @@
+/**
+ * Event-time machinery shared by the line engine and the IMEI windows: hour buckets, record-id
+ * hashes for deduplication, bounded distinct lists and the watermark clock.
+ *
+ * Time is event time only (each record's `startedAt`); nothing here reads a clock, so replaying a
+ * stream gives exactly the results it gave live.
+ */
+
+export const HOUR_MS = 3_600_000;
+export const WINDOW_HOURS = 24;
+export const DEFAULT_ALLOWED_LATENESS_MS = 10 * 60_000;
+
+/** The UTC hour of an epoch-ms instant, as hours since the epoch. */
+export function hourOf(epochMs: number): number {
+  return Math.floor(epochMs / HOUR_MS);
+}
+
+/**
+ * A 53-bit hash of a record id: FNV-1a in the low 32 bits, a second FNV-style pass with another
+ * seed and multiplier in the high 21 bits. Collisions among the ids of one line-hour are
+ * negligible (about n² / 2⁵⁴), and a number costs far less memory than the id string.
+ */
+export function recordIdHash(id: string): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9e3779b9;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  h2 ^= h2 >>> 15;
+  h2 = Math.imul(h2, 0x2c1b3c6d);
+  h2 ^= h2 >>> 12;
+  return (h2 & 0x1fffff) * 4_294_967_296 + (h1 >>> 0);
+}
+
+/**
+ * Record-id hashes seen in one bucket. Most line-hours hold a handful of records, so ids live in
+ * a packed array of doubles (8 bytes each, no boxing) and move to a Set only past
+ * `SMALL_ID_LIST`, where linear scans would start to cost.
+ */
+const SMALL_ID_LIST = 32;
+
+export class RecordIds {
+  list: number[] = [];
+  set: Set<number> | null = null;
+
+  /** Adds `hash`; false when it was already there. */
+  add(hash: number): boolean {
+    const set = this.set;
+    if (set !== null) {
+      if (set.has(hash)) return false;
+      set.add(hash);
+      return true;
+    }
+    const list = this.list;
+    if (list.includes(hash)) return false;
+    if (list.length < SMALL_ID_LIST) {
+      list.push(hash);
+    } else {
+      const grown = new Set(list);
+      grown.add(hash);
+      this.set = grown;
+      this.list = [];
+    }
+    return true;
+  }
+
+  toArray(): number[] {
+    return this.set === null ? this.list.slice() : Array.from(this.set);
+  }
+
+  static from(hashes: readonly number[]): RecordIds {
+    const ids = new RecordIds();
+    for (const h of hashes) ids.add(h);
+    return ids;
+  }
+}
+
+/** Shared empty list: buckets point at it until their first value, saving an array each. */
+export const NO_VALUES: readonly string[] = Object.freeze([]);
+
+/**
+ * Adds `value` to a distinct list that stops growing at `cap` entries, returning the list to
+ * store (a fresh one the first time). Lists stay short, so a linear scan beats a Set.
+ */
+export function addDistinct(list: readonly string[], value: string, cap: number): string[] {
+  if (list === NO_VALUES) return cap > 0 ? [value] : (list as string[]);
+  const mutable = list as string[];
+  if (mutable.length < cap && !mutable.includes(value)) mutable.push(value);
+  return mutable;
+}
+
+export interface HourBucket {
+  readonly hour: number;
+}
+
+/** The bucket for `hour` in a list kept sorted by hour, created with `Make` when missing. */
+export function bucketAt<B extends HourBucket>(
+  buckets: B[],
+  hour: number,
+  Make: new (hour: number) => B,
+): B {
+  const n = buckets.length;
+  const last = buckets[n - 1];
+  if (last === undefined || last.hour < hour) {
+    const created = new Make(hour);
+    buckets.push(created);
+    return created;
+  }
+  if (last.hour === hour) return last;
+  let i = n - 2;
+  for (; i >= 0; i--) {
+    const b = buckets[i] as B;
+    if (b.hour === hour) return b;
+    if (b.hour < hour) break;
+  }
+  const created = new Make(hour);
+  buckets.splice(i + 1, 0, created);
+  return created;
+}
+
+/** Drops the buckets before `hour`; returns how many remain. */
+export function evictBefore(buckets: HourBucket[], hour: number): number {
+  let stale = 0;
+  while (stale < buckets.length && (buckets[stale] as HourBucket).hour < hour) stale++;
+  if (stale > 0) buckets.splice(0, stale);
+  return buckets.length;
+}
+
+export interface ClockState {
+  v: 1;
+  maxSeen: number | null;
+  evaluatedUntil: number | null;
+}
+
+/**
+ * Watermark = max startedAt seen − allowed lateness. Windows end on UTC hour boundaries; the
+ * windows ending at boundary E are evaluated once the watermark reaches E. A record is late when
+ * its hour lies entirely before the earliest 24-hour window not yet evaluated, i.e. when it can
+ * no longer change any result.
+ */
+export class EventTimeClock {
+  maxSeen = Number.NEGATIVE_INFINITY;
+  /** The last boundary (epoch ms) whose windows were evaluated. */
+  evaluatedUntil = Number.NEGATIVE_INFINITY;
+  /** Records in hours before this one are late. */
+  firstOpenHour = Number.NEGATIVE_INFINITY;
+
+  constructor(readonly allowedLatenessMs: number) {}
+
+  /** The latest boundary the watermark has reached. */
+  watermarkBoundary(): number {
+    return Math.floor((this.maxSeen - this.allowedLatenessMs) / HOUR_MS) * HOUR_MS;
+  }
+
+  /**
+   * Moves max-seen to `t` if later. Returns true when boundaries became due. The first
+   * observation only starts the clock: nothing before it can be evaluated.
+   */
+  observe(t: number): boolean {
+    if (t <= this.maxSeen) return false;
+    this.maxSeen = t;
+    if (this.evaluatedUntil === Number.NEGATIVE_INFINITY) {
+      this.markEvaluated(this.watermarkBoundary());
+      return false;
+    }
+    return this.watermarkBoundary() > this.evaluatedUntil;
+  }
+
+  /** The next boundary due for evaluation, or undefined when the watermark has not reached it. */
+  nextDue(): number | undefined {
+    const next = this.evaluatedUntil + HOUR_MS;
+    return next <= this.watermarkBoundary() ? next : undefined;
+  }
+
+  markEvaluated(boundary: number): void {
+    this.evaluatedUntil = boundary;
+    this.firstOpenHour = boundary / HOUR_MS + 1 - WINDOW_HOURS;
+  }
+
+  export(): ClockState {
+    return {
+      v: 1,
+      maxSeen: Number.isFinite(this.maxSeen) ? this.maxSeen : null,
+      evaluatedUntil: Number.isFinite(this.evaluatedUntil) ? this.evaluatedUntil : null,
+    };
+  }
+
+  import(state: unknown): void {
+    if (typeof state !== 'object' || state === null) throw new Error('clock state: not an object');
+    const s = state as Record<string, unknown>;
+    if (s.v !== 1) throw new Error('clock state: unsupported version');
+    const maxSeen = s.maxSeen;
+    const evaluatedUntil = s.evaluatedUntil;
+    if (maxSeen === null && evaluatedUntil === null) {
+      this.maxSeen = Number.NEGATIVE_INFINITY;
+      this.evaluatedUntil = Number.NEGATIVE_INFINITY;
+      this.firstOpenHour = Number.NEGATIVE_INFINITY;
+      return;
+    }
+    if (
+      typeof maxSeen !== 'number' ||
+      typeof evaluatedUntil !== 'number' ||
+      !Number.isFinite(maxSeen) ||
+      !Number.isInteger(evaluatedUntil / HOUR_MS)
+    ) {
+      throw new Error('clock state: maxSeen and evaluatedUntil must be numbers on an hour');
+    }
+    this.maxSeen = maxSeen;
+    this.markEvaluated(evaluatedUntil);
+  }
+}
+
+/** Checks that `v` is an array of strings (for state import). */
+export function stringArray(v: unknown, what: string): string[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+    throw new Error(`${what}: must be an array of strings`);
+  }
+  return v as string[];
+}
+
+/** Checks that `v` is a non-negative integer (for state import). */
+export function count(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new Error(`${what}: must be a non-negative integer`);
+  }
+  return v;
+}

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorld, type World } from '../support/world.js';
+
+let w: World;
+let op: { operatorId: string; apiKey: string };
+type OpenApi = {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { operationId?: string; security?: unknown[]; responses: Record<string, unknown> }
+    >
+  >;
+};
+let doc: OpenApi;
+
+beforeAll(async () => {
+  w = await createWorld();
+  op = await w.operator('TH');
+  doc = (await (await w.request('GET', '/openapi.json')).json()) as OpenApi;
+});
+afterAll(() => w.close());
+
+const operations = () =>
+  Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, spec]) => ({ path, method, spec })),
+  );
+
+/** A concrete URL for a templated path, e.g. /v1/registrations/{msisdn}. */
+const concrete = (path: string) => path.replace(/\{[^}]+\}/g, encodeURIComponent('+66811111111'));
+
+describe('OpenAPI document and docs page', () => {
+  it('is OpenAPI 3.1 and every operation has an id and documents its errors', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    const ops = operations();
+    expect(ops.length).toBeGreaterThanOrEqual(6);
+    for (const { path, method, spec } of ops) {
+      expect(spec.operationId, `${method} ${path}`).toBeTruthy();
+      if (spec.security) {
+        expect(Object.keys(spec.responses), `${method} ${path}`).toEqual(
+          expect.arrayContaining(['400', '401', '403', '429']),
+        );
+      }
+    }
+    expect(Object.keys(doc.paths['/v1/registrations']?.post?.responses ?? {})).toEqual(
+      expect.arrayContaining(['201', '400', '401', '409', '422', '429']),
+    );
+  });
+
+  it('serves a docs page whose assets come from this server', async () => {
+    const html = await (await w.request('GET', '/docs')).text();
+    expect(html).toContain('/docs/assets/swagger-ui-bundle.js');
+    expect(html).not.toMatch(/https?:\/\//);
+    const js = await w.request('GET', '/docs/assets/swagger-ui-bundle.js');
+    expect(js.status).toBe(200);
+    expect((await js.text()).length).toBeGreaterThan(100_000);
+  });
+});
+
+describe('shared security checks, generated for every secured operation', () => {
+  it('refuses no key, a malformed key and an unknown key with 401 problem+json', async () => {
+    const secured = operations().filter((o) => o.spec.security);
+    expect(secured.length).toBeGreaterThanOrEqual(4);
+    for (const { path, method } of secured) {
+      for (const key of [
+        undefined,
+        'not-a-key',
+        'slk_000000000000_wrongwrongwrongwrongwrongwrong',
+      ]) {
+        const res = await w.request(method.toUpperCase(), concrete(path), {
+          key,
+          body: method === 'get' ? undefined : {},
+          headers: { 'idempotency-key': 'k' },
+        });
+        expect(res.status, `${method} ${path} key=${key}`).toBe(401);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        const body = (await res.json()) as { code: string; requestId: string };
+        expect(body.code).toBe('unauthorized');
+      }
+    }
+  });
+});
+
+describe('platform endpoints', () => {
+  it('health, readiness, metrics and request ids', async () => {
+    expect((await w.request('GET', '/healthz')).status).toBe(200);
+    const ready = await w.request('GET', '/readyz');
+    expect(await ready.json()).toEqual({ status: 'ready', database: 'ok', migrations: 'ok' });
+    await w.request('GET', '/v1/registrations/+66800000000', { key: op.apiKey });
+    const res = await w.request('GET', '/healthz', { headers: { 'x-request-id': 'abc-123' } });
+    expect(res.headers.get('x-request-id')).toBe('abc-123');
+    const metrics = await (await w.request('GET', '/metrics')).text();
+    expect(metrics).toMatch(
+      /simline_http_requests_total\{method="GET",route="\/v1\/registrations\/:msisdn",status="404"\} 1/,
+    );
+    expect(metrics).toContain('simline_http_request_duration_seconds_bucket');
+  });
+
+  it('answers unknown routes and internal errors as problem+json without internals', async () => {
+    const res = await w.request('GET', '/nope');
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { code: string }).code).toBe('not_found');
+  });
+
+  it('reports not ready when migrations are missing', async () => {
+    const ww = await createWorld();
+    try {
+      ww.deps.expectedMigrations = 999;
+      const res = await ww.request('GET', '/readyz');
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { code: string }).code).toBe('unavailable');
+    } finally {
+      await ww.close();
+    }
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const KEY = 'a'.repeat(64);
+
+function issues(env: Record<string, string>) {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((i) => i.field).sort();
+    throw err;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('has working defaults for the embedded development setup', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ PORT: 8080, DATA_DIR: './data', NODE_ENV: 'development' });
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.RATE_LIMIT_RPS).toBeGreaterThanOrEqual(100);
+    expect(c.RATE_LIMIT_BURST).toBeGreaterThanOrEqual(1000);
+    expect(c.QUARANTINE_DAYS).toBe(90);
+  });
+
+  it('names every bad field at once', () => {
+    expect(
+      issues({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        PII_KEYS: 'k1:short',
+        LOG_LEVEL: 'loud',
+      }),
+    ).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PII_KEYS', 'PORT']);
+  });
+
+  it('refuses to start in production without secrets or a database', () => {
+    expect(issues({ NODE_ENV: 'production' })).toEqual([
+      'DATABASE_URL',
+      'IDENTITY_PEPPER',
+      'PII_KEYS',
+    ]);
+    expect(
+      issues({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://u:p@db/simline',
+        IDENTITY_PEPPER: KEY,
+        PII_KEYS: `k2:${KEY},k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      }),
+    ).toEqual([]);
+  });
+
+  it('parses a key ring whose first key seals', () => {
+    const c = loadConfig({ PII_KEYS: `k2:${KEY},k1:${Buffer.alloc(32, 1).toString('base64')}` });
+    expect(c.givenSecrets.piiKeys?.map((k) => k.id)).toEqual(['k2', 'k1']);
+    expect(c.givenSecrets.piiKeys?.[1]?.key.equals(Buffer.alloc(32, 1))).toBe(true);
+  });
+
+  it('fails fast from the command line with each field named', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: 'x', NODE_ENV: 'production' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    for (const f of ['PORT', 'IDENTITY_PEPPER', 'PII_KEYS', 'DATABASE_URL'])
+      expect(run.stderr).toContain(f);
+  });
+});
