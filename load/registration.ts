@@ -120,6 +120,8 @@ const rows: Figures[] = [];
 const failures: string[] = [];
 try {
   const common = { baseUrl: stack.baseUrl, apiKey: stack.apiKey, seconds, expectStatus: 201 };
+  /** Warm-up, not reported: JIT, the pool's connections, prepared statements. */
+  await drive({ ...common, seconds: 3, name: 'warm-up', connections: 8, next: nextRegistration });
   const steady = await drive({
     ...common,
     name: `steady ${rate}/s`,

@@ -63,7 +63,8 @@ export async function appendAudit(tx: Tx, e: AuditEntry): Promise<void> {
     .executeTakeFirstOrThrow();
   const seq = Number(head.seq) + 1;
   const hash = entryHash(head.hash, seq, e);
-  await tx
+  /** Both statements go out together on the transaction's connection (one round trip). */
+  const append = tx
     .insertInto('audit_log')
     .values({
       shard: e.shard,
@@ -80,7 +81,12 @@ export async function appendAudit(tx: Tx, e: AuditEntry): Promise<void> {
       hash,
     })
     .execute();
-  await tx.updateTable('audit_heads').set({ seq, hash }).where('shard', '=', e.shard).execute();
+  const advance = tx
+    .updateTable('audit_heads')
+    .set({ seq, hash })
+    .where('shard', '=', e.shard)
+    .execute();
+  await Promise.all([append, advance]);
 }
 
 export type AuditVerification =

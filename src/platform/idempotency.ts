@@ -28,23 +28,26 @@ export async function withIdempotencyKey(
   work: (tx: Tx) => Promise<StoredResponse>,
 ): Promise<StoredResponse & { replayed: boolean }> {
   return db.transaction().execute(async (tx) => {
-    const lock = await sql<{ ok: boolean }>`
-      select pg_try_advisory_xact_lock(hashtextextended(${`${scope.operatorId}:${scope.key}`}, 7)) as ok`.execute(
-      tx,
-    );
+    /** The lookup is pipelined with the lock (one round trip) and only used if the lock held. */
+    const [lock, existing] = await Promise.all([
+      sql<{ ok: boolean }>`
+        select pg_try_advisory_xact_lock(hashtextextended(${`${scope.operatorId}:${scope.key}`}, 7)) as ok`.execute(
+        tx,
+      ),
+      tx
+        .selectFrom('idempotency_keys')
+        .selectAll()
+        .where('operator_id', '=', scope.operatorId)
+        .where('key', '=', scope.key)
+        .where('expires_at', '>', scope.now)
+        .executeTakeFirst(),
+    ]);
     if (!lock.rows[0]?.ok) {
       throw new ServiceError(
         'idempotency_in_flight',
         'a request with this Idempotency-Key is still being processed; retry later',
       );
     }
-    const existing = await tx
-      .selectFrom('idempotency_keys')
-      .selectAll()
-      .where('operator_id', '=', scope.operatorId)
-      .where('key', '=', scope.key)
-      .where('expires_at', '>', scope.now)
-      .executeTakeFirst();
     if (existing) {
       if (existing.fingerprint !== scope.fingerprint) {
         throw new ServiceError(

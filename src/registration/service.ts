@@ -90,14 +90,17 @@ async function attemptRegistration(
 ): Promise<RegistrationCreated> {
   const { operator, now } = ctx;
   const country = operator.country;
-  const policy = await findVerificationPolicy(tx, { country });
+  /** Independent reads are pipelined on the transaction's connection: one round trip each group. */
+  const [policy, caps] = await Promise.all([
+    findVerificationPolicy(tx, { country }),
+    findCaps(tx, { country }),
+  ]);
   const weak = checkEvidence(
     policy,
     { ...req.verification, verifiedAt: new Date(req.verification.verifiedAt) },
     now,
   );
   if (weak) throw new ServiceError('verification_insufficient', weak.detail, { check: weak.check });
-  const caps = await findCaps(tx, { country });
   if (!caps) throw new ServiceError('unprocessable', `no SIM caps are configured for ${country}`);
 
   const aad = (field: string) => `${person.personKey}|${field}`;
@@ -111,7 +114,12 @@ async function attemptRegistration(
     dateOfBirthSealed: seal(ctx.keyring, req.subscriber.dateOfBirth, aad('date_of_birth')),
   });
 
-  const block = await findMsisdnBlock(tx, { msisdn: req.msisdn, now });
+  /** Read under the person lock, so the counts cannot change before this transaction ends. */
+  const [block, iccidTaken, counts] = await Promise.all([
+    findMsisdnBlock(tx, { msisdn: req.msisdn, now }),
+    iccidActive(tx, { iccid: req.iccid }),
+    countActiveSims(tx, { personKey: person.personKey, country, operatorId: operator.id }),
+  ]);
   if (block?.status === 'active') {
     throw new ServiceError(
       'msisdn_already_registered',
@@ -127,18 +135,13 @@ async function attemptRegistration(
       },
     );
   }
-  if (await iccidActive(tx, { iccid: req.iccid })) {
+  if (iccidTaken) {
     throw new ServiceError(
       'iccid_already_registered',
       'this ICCID already has an active registration',
     );
   }
 
-  const counts = await countActiveSims(tx, {
-    personKey: person.personKey,
-    country,
-    operatorId: operator.id,
-  });
   let exemptAccountId: string | null = null;
   let account: RegistrationCreated['account'];
   if (req.account) {
