@@ -120,7 +120,14 @@ export const RegistrationViewSchema = z
 export type RegistrationView = z.infer<typeof RegistrationViewSchema>;
 
 export const DeregisterRequestSchema = z
-  .object({ reason: z.string().trim().min(3).max(500) })
+  .object({
+    reason: z
+      .string()
+      .min(3)
+      .max(500)
+      .regex(/\S/, 'must say why')
+      .openapi({ example: 'customer request' }),
+  })
   .strict()
   .openapi('DeregisterRequest');
 

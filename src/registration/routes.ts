@@ -60,7 +60,11 @@ export const registerRoute = createRoute({
       'idempotency-key': z
         .string()
         .optional()
-        .openapi({ description: '1-255 characters, unique per request (required)' }),
+        /** Optional to zod so a missing key gets its own code; required in the document. */
+        .openapi({
+          description: '1-255 characters, unique per request',
+          param: { required: true },
+        }),
     }),
     body: {
       required: true,

@@ -103,6 +103,23 @@ describe('platform endpoints', () => {
     expect(((await res.json()) as { code: string }).code).toBe('not_found');
   });
 
+  it('answers a known path with another method 405 naming the allowed ones', async () => {
+    const res = await w.request('DELETE', '/v1/registrations/%2B66811111111', { key: op.apiKey });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET');
+    expect(((await res.json()) as { code: string }).code).toBe('method_not_allowed');
+  });
+
+  it('refuses NUL characters in text as a 400, not a 500, and stores nothing', async () => {
+    const res = await w.request('POST', '/v1/registrations/%2B66811111111/deregister', {
+      key: op.apiKey,
+      body: '{"reason":"lost\u0000phone"}',
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await res.json()) as { code: string }).code).toBe('bad_request');
+  });
+
   it('reports not ready when migrations are missing', async () => {
     const ww = await createWorld();
     try {

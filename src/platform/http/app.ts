@@ -34,6 +34,29 @@ function validationHook(
   });
 }
 
+/** The methods some route serves on this path: a known path with another method is 405. */
+function methodsFor(app: Router, path: string): string[] {
+  const methods = new Set<string>();
+  for (const r of app.routes) {
+    if (r.method === 'ALL') continue;
+    const pattern = r.path
+      .split('/')
+      .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    if (new RegExp(`^${pattern}$`).test(path)) methods.add(r.method);
+  }
+  return [...methods].sort();
+}
+
+/**
+ * PostgreSQL refuses NUL in text (22021) and other untranslatable characters (22P05): that is
+ * the client's input, so it is a 400 in every domain, not a 500.
+ */
+function isBadTextError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === '22021' || code === '22P05';
+}
+
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
 }
@@ -72,6 +95,8 @@ export function createApp(deps: AppDeps): Router {
 
   app.onError((err, c) => {
     if (err instanceof ServiceError) return problemResponse(c, err.code, err.detail, err.extra);
+    if (isBadTextError(err))
+      return problemResponse(c, 'bad_request', 'text fields must not contain NUL characters');
     if (err instanceof HTTPException) {
       if (err.status === 413) return problemResponse(c, 'payload_too_large', err.message);
       if (err.status === 401) return problemResponse(c, 'unauthorized', 'authentication required');
@@ -82,8 +107,17 @@ export function createApp(deps: AppDeps): Router {
     return problemResponse(c, 'internal_error', 'an internal error occurred; quote the requestId');
   });
 
-  app.notFound((c) =>
-    problemResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`),
-  );
+  app.notFound((c) => {
+    const allowed = methodsFor(app, c.req.path);
+    if (allowed.length > 0) {
+      c.header('Allow', allowed.join(', '));
+      return problemResponse(
+        c,
+        'method_not_allowed',
+        `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(' or ')}`,
+      );
+    }
+    return problemResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`);
+  });
   return app;
 }
