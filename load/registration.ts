@@ -12,8 +12,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { luhnValid } from '../src/registration/numbering.js';
-import { thaiSubscriber } from '../test/support/subjects.js';
+import { registrationSource } from './lib/registrations.js';
 import {
   drive,
   type Figures,
@@ -42,38 +41,7 @@ const THRESHOLDS: Record<string, Thresholds> = {
   read: { p95Ms: 100, p99Ms: 250, maxErrorRate: 0.001 },
 };
 
-let seq = 0;
-
-function iccidFor(n: number): string {
-  const body = `8966${String(n).padStart(14, '0')}`;
-  for (let d = 0; d < 10; d++) if (luhnValid(`${body}${d}`)) return `${body}${d}`;
-  throw new Error('no Luhn digit');
-}
-
-/** A unique, valid registration for a new person at every call. */
-function nextRegistration() {
-  seq += 1;
-  const msisdn = `+668${String(seq).padStart(8, '0')}`;
-  const body = JSON.stringify({
-    msisdn,
-    iccid: iccidFor(seq),
-    imsi: `52003${String(seq).padStart(10, '0')}`,
-    subscriber: thaiSubscriber(),
-    verification: {
-      method: 'face_liveness',
-      reference: `lv-${seq}`,
-      score: 0.97,
-      verifiedAt: new Date().toISOString(),
-    },
-    pointOfSale: { agentId: `agent-${seq % 500}`, outletId: `outlet-${seq % 120}` },
-  });
-  return {
-    method: 'POST' as const,
-    path: '/v1/registrations',
-    body,
-    headers: { 'idempotency-key': `load-${process.pid}-${seq}` },
-  };
-}
+const nextRegistration = registrationSource('load');
 
 /** pgbench with the registration transaction; latencies from its per-transaction log. */
 async function pgbench(databaseUrl: string, operatorId: string, clients: number) {

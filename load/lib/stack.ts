@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -25,7 +25,23 @@ export interface LoadStack {
   databaseUrl: string;
   operatorId: string;
   apiKey: string;
+  /**
+   * Crashes the embedded PostgreSQL (SIGQUIT: immediate shutdown, crash recovery at the next
+   * start) and starts it again on the same port. Undefined when DATABASE_URL was given.
+   */
+  crashDatabase?: () => Promise<void>;
   stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -36,17 +52,27 @@ export async function startLoadStack(): Promise<LoadStack> {
   const log = createLogger({ level: 'warn', destination: 2, name: 'load' });
   let databaseUrl = process.env.DATABASE_URL;
   let stopDb = async () => {};
+  let crashDatabase: (() => Promise<void>) | undefined;
   const dataDir = resolve('.tmp/load');
   if (!databaseUrl) {
     await rm(dataDir, { recursive: true, force: true });
-    const pg = await startEmbeddedPostgres({
+    const embedded = {
       dataDir,
       port: await freePort(),
       password: randomBytes(12).toString('hex'),
       log,
-    });
+    };
+    const pg = await startEmbeddedPostgres(embedded);
     databaseUrl = pg.url;
     stopDb = pg.stop;
+    crashDatabase = async () => {
+      const pidText = await readFile(resolve(dataDir, 'pg', 'postmaster.pid'), 'utf8');
+      const pid = Number(pidText.split('\n')[0]);
+      process.kill(pid, 'SIGQUIT');
+      while (alive(pid)) await sleep(50);
+      const again = await startEmbeddedPostgres(embedded);
+      stopDb = again.stop;
+    };
   }
   await runMigrations(databaseUrl);
   const handle = connect(databaseUrl, { max: 1 });
@@ -57,21 +83,30 @@ export async function startLoadStack(): Promise<LoadStack> {
   await handle.close();
 
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...(process.env.LOAD_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      DATA_DIR: dataDir,
-      IDENTITY_PEPPER: randomBytes(32).toString('hex'),
-      PII_KEYS: `k1:${randomBytes(32).toString('hex')}`,
-      RATE_LIMIT_RPS: '1000000',
-      RATE_LIMIT_BURST: '1000000',
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      ...(process.env.LOAD_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      'tsx',
+      'src/main.ts',
+    ],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        DATA_DIR: dataDir,
+        IDENTITY_PEPPER: randomBytes(32).toString('hex'),
+        PII_KEYS: `k1:${randomBytes(32).toString('hex')}`,
+        RATE_LIMIT_RPS: '1000000',
+        RATE_LIMIT_BURST: '1000000',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
@@ -81,13 +116,14 @@ export async function startLoadStack(): Promise<LoadStack> {
     );
     if (ok) break;
     if (i > 300) throw new Error('the API did not become ready');
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return {
     baseUrl,
     databaseUrl,
     operatorId,
     apiKey,
+    crashDatabase,
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
