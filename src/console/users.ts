@@ -1,0 +1,361 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import { appendAudit, auditShard } from '../platform/audit.js';
+import { newId, sha256Hex } from '../platform/crypto.js';
+import type { Db, DbOrTx } from '../platform/db/client.js';
+import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { ROLES, type Role } from '../suspensions/lifecycle.js';
+
+/**
+ * argon2id (the library's default algorithm) with OWASP's first recommended setting: 19 MiB,
+ * 2 passes, 1 lane. Stored as a PHC string, so raising these later still verifies old hashes.
+ */
+const ARGON2_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+export const MIN_PASSWORD_LENGTH = 12;
+const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
+
+export interface ConsoleUser {
+  id: string;
+  username: string;
+  role: Role;
+  mustChangePassword: boolean;
+  sessionIdHash: string;
+  csrfToken: string;
+}
+
+export interface SessionPolicy {
+  idleMs: number;
+  absoluteMs: number;
+  maxFailures: number;
+  lockMs: number;
+}
+
+export interface UsersCtx {
+  db: Db;
+  now: Date;
+  /** Who acts: `cli:<login>` or a console user id. */
+  actor: string;
+}
+
+const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
+
+/** A one-time password of 120 random bits, printed once by the CLI and never stored in clear. */
+function oneTimePassword(): string {
+  return randomBytes(15).toString('base64url');
+}
+
+export async function createUser({
+  ctx,
+  input,
+}: {
+  ctx: UsersCtx;
+  input: { username: string; role: string };
+}) {
+  const username = input.username.trim().toLowerCase();
+  const issues: { path: string; message: string }[] = [];
+  if (!USERNAME.test(username))
+    issues.push({ path: 'username', message: '3-64 of a-z, 0-9, ".", "_", "-"' });
+  if (!isRole(input.role))
+    issues.push({ path: 'role', message: `must be one of ${ROLES.join(', ')}` });
+  if (issues.length > 0) throw new InvalidError('invalid user', issues);
+  const password = oneTimePassword();
+  const passwordHash = await hash(password, ARGON2_OPTIONS);
+  const userId = newId('usr');
+  await ctx.db.transaction().execute(async (tx) => {
+    const inserted = await tx
+      .insertInto('console_users')
+      .values({
+        id: userId,
+        username,
+        role: input.role,
+        password_hash: passwordHash,
+        must_change_password: true,
+        created_at: ctx.now,
+      })
+      .onConflict((oc) => oc.column('username').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) throw new ServiceError('conflict', `user ${username} already exists`);
+    await appendAudit(tx, {
+      shard: auditShard('console:user', userId),
+      at: ctx.now,
+      actorType: ctx.actor.startsWith('usr_') ? 'user' : 'system',
+      actorId: ctx.actor,
+      action: 'user.created',
+      subjectType: 'console_user',
+      subjectId: userId,
+      outcome: 'success',
+      data: { username, role: input.role },
+    });
+  });
+  return { userId, username, role: input.role, oneTimePassword: password };
+}
+
+/** Verified against when the username is unknown, so timing does not reveal which users exist. */
+let decoyHash: Promise<string> | undefined;
+
+async function recordFailure(db: DbOrTx, username: string, now: Date, policy: SessionPolicy) {
+  const row = await db
+    .selectFrom('login_throttle')
+    .selectAll()
+    .where('username', '=', username)
+    .executeTakeFirst();
+  const fresh = !row || now.getTime() - row.window_started_at.getTime() > policy.lockMs;
+  const failures = fresh ? 1 : row.failures + 1;
+  const lockedUntil =
+    failures >= policy.maxFailures ? new Date(now.getTime() + policy.lockMs) : null;
+  const values = {
+    failures,
+    window_started_at: fresh ? now : row.window_started_at,
+    locked_until: lockedUntil,
+  };
+  await db
+    .insertInto('login_throttle')
+    .values({ username, ...values })
+    .onConflict((oc) => oc.column('username').doUpdateSet(values))
+    .execute();
+}
+
+/**
+ * Checks the password and opens a new session with a fresh id and CSRF token (the id is rotated
+ * at every login; `previousSessionId`, the cookie the browser sent, is ended). Failures count per
+ * username; after `maxFailures` within the lock window the username is locked for `lockMs`.
+ */
+export async function login({
+  ctx,
+  input,
+}: {
+  ctx: { db: Db; now: Date; policy: SessionPolicy };
+  input: { username: string; password: string; previousSessionId?: string };
+}) {
+  const { db, now, policy } = ctx;
+  const username = input.username.trim().toLowerCase().slice(0, 64);
+  const throttle = await db
+    .selectFrom('login_throttle')
+    .select('locked_until')
+    .where('username', '=', username)
+    .executeTakeFirst();
+  if (throttle?.locked_until && throttle.locked_until.getTime() > now.getTime()) {
+    const retryAfter = Math.ceil((throttle.locked_until.getTime() - now.getTime()) / 1000);
+    throw new ServiceError('login_throttled', `too many failed logins; retry in ${retryAfter} s`, {
+      retryAfter,
+    });
+  }
+  const user = await db
+    .selectFrom('console_users')
+    .selectAll()
+    .where('username', '=', username)
+    .executeTakeFirst();
+  decoyHash ??= hash(oneTimePassword(), ARGON2_OPTIONS);
+  const ok = await verify(user?.password_hash ?? (await decoyHash), input.password);
+  const shard = auditShard('console:login', username);
+  if (!user || !ok || user.disabled_at) {
+    await db.transaction().execute(async (tx) => {
+      await recordFailure(tx, username, now, policy);
+      await appendAudit(tx, {
+        shard,
+        at: now,
+        actorType: 'user',
+        actorId: user?.id ?? `unknown:${username}`,
+        action: 'user.login',
+        subjectType: 'console_user',
+        subjectId: user?.id ?? username,
+        outcome: 'refused',
+        data: { username },
+      });
+    });
+    throw new ServiceError('invalid_credentials', 'the username or password is wrong');
+  }
+  const sessionId = randomBytes(32).toString('base64url');
+  const csrfToken = randomBytes(32).toString('base64url');
+  await db.transaction().execute(async (tx) => {
+    await tx.deleteFrom('login_throttle').where('username', '=', username).execute();
+    if (input.previousSessionId) {
+      await tx
+        .updateTable('console_sessions')
+        .set({ ended_at: now })
+        .where('id_hash', '=', sha256Hex(input.previousSessionId))
+        .where('ended_at', 'is', null)
+        .execute();
+    }
+    await tx
+      .insertInto('console_sessions')
+      .values({
+        id_hash: sha256Hex(sessionId),
+        user_id: user.id,
+        csrf_token: csrfToken,
+        created_at: now,
+        last_seen_at: now,
+      })
+      .execute();
+    await appendAudit(tx, {
+      shard,
+      at: now,
+      actorType: 'user',
+      actorId: user.id,
+      action: 'user.login',
+      subjectType: 'console_user',
+      subjectId: user.id,
+      outcome: 'success',
+      data: { username },
+    });
+  });
+  return {
+    sessionId,
+    csrfToken,
+    user: {
+      id: user.id,
+      username: user.username,
+      role: user.role as Role,
+      mustChangePassword: user.must_change_password,
+    },
+  };
+}
+
+export type SessionLookup =
+  | { kind: 'valid'; user: ConsoleUser }
+  | { kind: 'expired' }
+  | { kind: 'none' };
+
+/** The session's user if the session is open and within both timeouts; touches `last_seen_at`. */
+export async function resolveSession(
+  db: Db,
+  { sessionId, now, policy }: { sessionId: string; now: Date; policy: SessionPolicy },
+): Promise<SessionLookup> {
+  const idHash = sha256Hex(sessionId);
+  const row = await db
+    .selectFrom('console_sessions as s')
+    .innerJoin('console_users as u', 'u.id', 's.user_id')
+    .select([
+      's.created_at',
+      's.last_seen_at',
+      's.ended_at',
+      's.csrf_token',
+      'u.id',
+      'u.username',
+      'u.role',
+      'u.must_change_password',
+      'u.disabled_at',
+    ])
+    .where('s.id_hash', '=', idHash)
+    .executeTakeFirst();
+  if (!row || row.ended_at || row.disabled_at) return { kind: 'none' };
+  const t = now.getTime();
+  if (
+    t - row.last_seen_at.getTime() > policy.idleMs ||
+    t - row.created_at.getTime() > policy.absoluteMs
+  ) {
+    await db
+      .updateTable('console_sessions')
+      .set({ ended_at: now })
+      .where('id_hash', '=', idHash)
+      .execute();
+    return { kind: 'expired' };
+  }
+  await db
+    .updateTable('console_sessions')
+    .set({ last_seen_at: now })
+    .where('id_hash', '=', idHash)
+    .execute();
+  return {
+    kind: 'valid',
+    user: {
+      id: row.id,
+      username: row.username,
+      role: row.role as Role,
+      mustChangePassword: row.must_change_password,
+      sessionIdHash: idHash,
+      csrfToken: row.csrf_token,
+    },
+  };
+}
+
+export function csrfMatches(expected: string, given: string | undefined): boolean {
+  if (!given) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function logout(db: Db, { user, now }: { user: ConsoleUser; now: Date }) {
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('console_sessions')
+      .set({ ended_at: now })
+      .where('id_hash', '=', user.sessionIdHash)
+      .execute();
+    await appendAudit(tx, {
+      shard: auditShard('console:login', user.username),
+      at: now,
+      actorType: 'user',
+      actorId: user.id,
+      action: 'user.logout',
+      subjectType: 'console_user',
+      subjectId: user.id,
+      outcome: 'success',
+      data: {},
+    });
+  });
+}
+
+/** Replaces the password (the one-time one included); other sessions of the user are ended. */
+export async function changePassword({
+  ctx,
+  input,
+}: {
+  ctx: { db: Db; now: Date; user: ConsoleUser };
+  input: { currentPassword: string; newPassword: string };
+}) {
+  const { db, now, user } = ctx;
+  const row = await db
+    .selectFrom('console_users')
+    .select('password_hash')
+    .where('id', '=', user.id)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError(`user ${user.id}`);
+  if (!(await verify(row.password_hash, input.currentPassword)))
+    throw new ServiceError('invalid_credentials', 'the current password is wrong');
+  const issues: { path: string; message: string }[] = [];
+  if (input.newPassword.length < MIN_PASSWORD_LENGTH || input.newPassword.length > 256)
+    issues.push({
+      path: 'newPassword',
+      message: `must be ${MIN_PASSWORD_LENGTH} to 256 characters`,
+    });
+  if (input.newPassword === input.currentPassword)
+    issues.push({ path: 'newPassword', message: 'must differ from the current password' });
+  if (issues.length > 0) throw new InvalidError('invalid new password', issues);
+  const passwordHash = await hash(input.newPassword, ARGON2_OPTIONS);
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('console_users')
+      .set({ password_hash: passwordHash, must_change_password: false, password_changed_at: now })
+      .where('id', '=', user.id)
+      .execute();
+    await tx
+      .updateTable('console_sessions')
+      .set({ ended_at: now })
+      .where('user_id', '=', user.id)
+      .where('id_hash', '!=', user.sessionIdHash)
+      .where('ended_at', 'is', null)
+      .execute();
+    await appendAudit(tx, {
+      shard: auditShard('console:user', user.id),
+      at: now,
+      actorType: 'user',
+      actorId: user.id,
+      action: 'user.password_changed',
+      subjectType: 'console_user',
+      subjectId: user.id,
+      outcome: 'success',
+      data: {},
+    });
+  });
+}
+
+export async function listUsers(db: DbOrTx) {
+  return db
+    .selectFrom('console_users')
+    .select(['id', 'username', 'role', 'must_change_password', 'disabled_at', 'created_at'])
+    .orderBy('username')
+    .execute();
+}
