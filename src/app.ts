@@ -1,4 +1,5 @@
 import { mountAuthRoutes } from './console/auth-routes.js';
+import { mountConsole } from './console/pages.js';
 import { createApp } from './platform/http/app.js';
 import type { AppDeps } from './platform/http/context.js';
 import { mountSystemRoutes } from './platform/http/system-routes.js';
@@ -12,5 +13,6 @@ export function buildApp(deps: AppDeps) {
   mountRegistrationRoutes(app);
   mountAuthRoutes(app);
   mountSuspensionRoutes(app);
+  mountConsole(app, { dashboardPanels: [] });
   return app;
 }

@@ -798,3 +798,24 @@ export async function orderTimeline(db: DbOrTx, { reference }: { reference: stri
     data: r.data as Record<string, unknown>,
   }));
 }
+
+/** The frozen cells of an issued order with each operator's latest report. */
+export async function frozenCells(db: DbOrTx, { orderId }: { orderId: string }) {
+  const rows = await db
+    .selectFrom('order_cells')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .orderBy('operator_id')
+    .orderBy('cell_id')
+    .execute();
+  return rows.map((r) => ({
+    operatorId: r.operator_id,
+    cellId: r.cell_id,
+    radio: r.radio,
+    lat: r.lat,
+    lon: r.lon,
+    status: r.status,
+    cause: r.cause,
+    reportedAt: r.reported_at?.toISOString() ?? null,
+  }));
+}
