@@ -38,13 +38,14 @@ export async function dashboardPage(c: PageCtx, ctx: OrdersCtx, panels: Dashboar
         <tbody>
           {orders.map((o) => (
             <tr>
-              <td>
+              <td class="nowrap">
                 <a href={`/console/orders/${o.id}`}>{o.reference}</a>
                 {o.version > 1 && <span class="muted small"> v{o.version}</span>}
               </td>
               <td>{o.zoneName}</td>
               <td class="small">
-                {when(o.startsAt)} → {when(o.endsAt)}
+                <span class="nowrap">{when(o.startsAt)}</span> →{' '}
+                <span class="nowrap">{when(o.endsAt)}</span>
               </td>
               <td>
                 <Badge value={o.status} />

@@ -14,9 +14,10 @@ header.top .who{margin-left:auto;display:flex;gap:.8rem;align-items:center;font-
 header.top .who form{margin:0}
 main{max-width:1180px;margin:1.5rem auto;padding:0 1.5rem}
 h1{font-size:1.5rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:0 0 .7rem}
-.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(320px,1fr))}
+.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(400px,1fr))}
 .card{background:#fff;border:1px solid #dbe2ea;border-radius:8px;padding:1rem 1.2rem;margin-bottom:1rem}
 table{width:100%;border-collapse:collapse;font-size:.92rem}
+table+h2{margin-top:1.4rem}.nowrap{white-space:nowrap}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #e6ebf0;vertical-align:top}
 th{font-weight:600;color:#4a5868;background:#f8fafc}
 .muted{color:#6b7785}.small{font-size:.85rem}
@@ -30,7 +31,7 @@ input[type=text],input[type=password],input[type=datetime-local],select,textarea
 textarea{min-height:6rem}textarea.code{font:13px/1.4 ui-monospace,Menlo,Consolas,monospace;min-height:10rem}
 .row{display:flex;gap:1rem;flex-wrap:wrap}.row>*{flex:1 1 200px}
 fieldset.checks{border:none;padding:0;margin:.7rem 0 0}fieldset.checks legend{font-weight:600;padding:0;margin-bottom:.25rem}
-.checks label{display:inline-flex;gap:.35rem;align-items:center;font-weight:400;margin:.2rem 1rem .2rem 0}
+form.stack .checks label{display:inline-flex;gap:.35rem;align-items:center;font-weight:400;margin:.2rem 1.2rem .2rem 0}
 button,.button{display:inline-block;padding:.45rem 1rem;border-radius:6px;border:1px solid #0b5cad;background:#0b5cad;color:#fff;font:inherit;font-weight:600;cursor:pointer}
 button.secondary{background:#fff;color:#0b5cad}button.danger{background:#b42323;border-color:#b42323}
 button.link{background:none;border:none;color:#cfe0f5;padding:0;font-weight:400}

@@ -299,6 +299,16 @@ const ACTION_LABELS: Record<
   lift: { label: 'Lift now', note: 'required', kind: 'danger' },
 };
 
+/** Moments no one recorded because they follow from the stored window: in force, expired. */
+function derivedEvents(o: OrderView) {
+  const out: { at: string; label: string; by: string; detail: string }[] = [];
+  const started =
+    o.status === 'active' || o.status === 'expired' || (o.liftedAt && o.liftedAt > o.startsAt);
+  if (started) out.push({ at: o.startsAt, label: 'in force', by: '', detail: '' });
+  if (o.status === 'expired') out.push({ at: o.endsAt, label: 'expired', by: '', detail: '' });
+  return out;
+}
+
 async function detailPage(c: PageCtx, orderId: string, error?: ReturnType<typeof errorView>) {
   const ctx = ordersCtx(c);
   const o = await getOrder(ctx.db, { ...ctx, orderId });
@@ -334,6 +344,20 @@ async function detailPage(c: PageCtx, orderId: string, error?: ReturnType<typeof
   const who = (id: string | null) => (id ? (names.get(id) ?? name.get(id) ?? id) : '—');
   const actions = o.allowedActions.filter((a) => a !== 'amend');
   const done = c.req.query('done');
+  const events = [
+    ...timeline.map((t) => ({
+      at: t.at,
+      label: t.action.replace('order.', '').replaceAll('_', ' '),
+      by: t.actorType === 'operator' ? (name.get(t.actorId) ?? t.actorId) : who(t.actorId),
+      detail: [
+        typeof t.data.version === 'number' ? `(v${t.data.version})` : '',
+        typeof t.data.note === 'string' ? `“${t.data.note}”` : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+    })),
+    ...derivedEvents(o),
+  ].sort((a, b) => a.at.localeCompare(b.at));
   return (
     <Layout title={o.reference} user={layoutUser(c)} active="/console/orders">
       <h1>
@@ -508,29 +532,13 @@ async function detailPage(c: PageCtx, orderId: string, error?: ReturnType<typeof
       <section class="card">
         <h2>Timeline</h2>
         <ol class="timeline">
-          {timeline.map((t) => (
+          {events.map((t) => (
             <li>
-              <span class="small muted">{when(t.at)}</span>{' '}
-              <strong>{t.action.replace('order.', '').replaceAll('_', ' ')}</strong> by{' '}
-              {t.actorType === 'operator' ? (name.get(t.actorId) ?? t.actorId) : who(t.actorId)}
-              {typeof t.data.version === 'number' && (
-                <span class="muted"> (v{t.data.version})</span>
-              )}
-              {typeof t.data.note === 'string' && <span class="muted"> — “{t.data.note}”</span>}
+              <span class="small muted">{when(t.at)}</span> <strong>{t.label}</strong>
+              {t.by && ` by ${t.by}`}
+              {t.detail && <span class="muted"> {t.detail}</span>}
             </li>
           ))}
-          {o.status === 'active' ||
-          o.status === 'expired' ||
-          (o.liftedAt && o.liftedAt > o.startsAt) ? (
-            <li>
-              <span class="small muted">{when(o.startsAt)}</span> <strong>in force</strong>
-            </li>
-          ) : null}
-          {o.status === 'expired' && (
-            <li>
-              <span class="small muted">{when(o.endsAt)}</span> <strong>expired</strong>
-            </li>
-          )}
         </ol>
       </section>
     </Layout>
