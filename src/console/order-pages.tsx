@@ -302,9 +302,14 @@ const ACTION_LABELS: Record<
 /** Moments no one recorded because they follow from the stored window: in force, expired. */
 function derivedEvents(o: OrderView) {
   const out: { at: string; label: string; by: string; detail: string }[] = [];
+  if (!o.decidedAt || !o.impact.frozen) return out;
+  /** An order approved after its start is in force from the approval. */
+  const from = [o.decidedAt, o.startsAt].sort()[1] ?? o.startsAt;
   const started =
-    o.status === 'active' || o.status === 'expired' || (o.liftedAt && o.liftedAt > o.startsAt);
-  if (started) out.push({ at: o.startsAt, label: 'in force', by: '', detail: '' });
+    o.status === 'active' ||
+    o.status === 'expired' ||
+    (o.status === 'lifted' && o.liftedAt !== null && o.liftedAt > from);
+  if (started) out.push({ at: from, label: 'in force', by: '', detail: '' });
   if (o.status === 'expired') out.push({ at: o.endsAt, label: 'expired', by: '', detail: '' });
   return out;
 }

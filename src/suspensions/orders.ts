@@ -109,6 +109,7 @@ function auditOrder(
   order: { id: string; reference: string; version: number },
   action: string,
   data: Record<string, unknown>,
+  outcome: 'success' | 'refused' = 'success',
 ) {
   return appendAudit(tx, {
     shard: auditShard('order', order.reference),
@@ -118,7 +119,7 @@ function auditOrder(
     action,
     subjectType: 'suspension_order',
     subjectId: order.id,
-    outcome: 'success',
+    outcome,
     data: { reference: order.reference, version: order.version, ...data },
   });
 }
@@ -295,6 +296,18 @@ async function lockOrder(tx: Tx, orderId: string): Promise<OrderRow> {
   return row;
 }
 
+/** A decision the lifecycle refused; the refusal is audited after the transaction rolls back. */
+class RefusedAction extends ServiceError {
+  constructor(
+    readonly order: { id: string; reference: string; version: number },
+    readonly action: OrderAction,
+    code: DecisionCode,
+    detail: string,
+  ) {
+    super(DECISION_ERRORS[code], detail, { decision: code });
+  }
+}
+
 function enforce(
   o: OrderRow,
   action: OrderAction,
@@ -302,8 +315,31 @@ function enforce(
   note?: string,
 ) {
   const d = decide(facts(o), { action, actor: ctx.actor, note, now: ctx.now }, ctx.policy);
-  if (!d.ok) throw new ServiceError(DECISION_ERRORS[d.code], d.detail, { decision: d.code });
+  if (!d.ok) throw new RefusedAction(o, action, d.code, d.detail);
   return d;
+}
+
+/** Runs `work`; a refused decision is recorded (who tried what, and why not) and re-thrown. */
+async function auditingRefusals<T>(ctx: OrdersCtx, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof RefusedAction) {
+      await ctx.db
+        .transaction()
+        .execute((tx) =>
+          auditOrder(
+            tx,
+            ctx,
+            err.order,
+            `order.${err.action}`,
+            { decision: err.extra.decision, detail: err.detail },
+            'refused',
+          ),
+        );
+    }
+    throw err;
+  }
 }
 
 /** The cells of the order's zone version for its operators, minus exempt cells. */
@@ -340,97 +376,99 @@ export async function actOnOrder({
   input: { orderId: string; action: Exclude<OrderAction, 'amend'>; note?: string };
 }) {
   const note = input.note?.trim() || undefined;
-  await ctx.db.transaction().execute(async (tx) => {
-    const o = await lockOrder(tx, input.orderId);
-    enforce(o, input.action, ctx, note);
-    const { now, actor } = ctx;
-    const data: Record<string, unknown> = note ? { note } : {};
-    switch (input.action) {
-      case 'submit':
-        await tx
-          .updateTable('suspension_orders')
-          .set({ state: 'pending_approval', submitted_by: actor.userId, submitted_at: now })
-          .where('id', '=', o.id)
-          .execute();
-        break;
-      case 'reject':
-      case 'withdraw':
-        await tx
-          .updateTable('suspension_orders')
-          .set({
-            state: input.action === 'reject' ? 'rejected' : 'withdrawn',
-            decided_by: actor.userId,
-            decided_at: now,
-            decision_note: note ?? null,
-          })
-          .where('id', '=', o.id)
-          .execute();
-        break;
-      case 'lift':
-        await tx
-          .updateTable('suspension_orders')
-          .set({
-            state: 'lifted',
-            lifted_by: actor.userId,
-            lifted_at: now,
-            lift_note: note ?? null,
-          })
-          .where('id', '=', o.id)
-          .execute();
-        break;
-      case 'approve': {
-        if (o.amends_id) {
-          const old = await lockOrder(tx, o.amends_id);
-          enforce(old, 'amend', ctx);
+  await auditingRefusals(ctx, () =>
+    ctx.db.transaction().execute(async (tx) => {
+      const o = await lockOrder(tx, input.orderId);
+      enforce(o, input.action, ctx, note);
+      const { now, actor } = ctx;
+      const data: Record<string, unknown> = note ? { note } : {};
+      switch (input.action) {
+        case 'submit':
           await tx
             .updateTable('suspension_orders')
-            .set({ state: 'superseded', superseded_at: now })
-            .where('id', '=', old.id)
+            .set({ state: 'pending_approval', submitted_by: actor.userId, submitted_at: now })
+            .where('id', '=', o.id)
             .execute();
-          await auditOrder(tx, ctx, old, 'order.superseded', { by: o.id, byVersion: o.version });
-        }
-        const cells = await affectedCells(tx, o);
-        await tx
-          .updateTable('suspension_orders')
-          .set({
-            state: 'approved',
-            decided_by: actor.userId,
-            decided_at: now,
-            decision_note: note ?? null,
-          })
-          .where('id', '=', o.id)
-          .execute();
-        await tx
-          .insertInto('order_operators')
-          .values(
-            o.operator_ids.map((operatorId) => ({
-              order_id: o.id,
-              operator_id: operatorId,
-              issued_at: now,
-            })),
-          )
-          .execute();
-        for (let i = 0; i < cells.length; i += 2000) {
+          break;
+        case 'reject':
+        case 'withdraw':
           await tx
-            .insertInto('order_cells')
+            .updateTable('suspension_orders')
+            .set({
+              state: input.action === 'reject' ? 'rejected' : 'withdrawn',
+              decided_by: actor.userId,
+              decided_at: now,
+              decision_note: note ?? null,
+            })
+            .where('id', '=', o.id)
+            .execute();
+          break;
+        case 'lift':
+          await tx
+            .updateTable('suspension_orders')
+            .set({
+              state: 'lifted',
+              lifted_by: actor.userId,
+              lifted_at: now,
+              lift_note: note ?? null,
+            })
+            .where('id', '=', o.id)
+            .execute();
+          break;
+        case 'approve': {
+          if (o.amends_id) {
+            const old = await lockOrder(tx, o.amends_id);
+            enforce(old, 'amend', ctx);
+            await tx
+              .updateTable('suspension_orders')
+              .set({ state: 'superseded', superseded_at: now })
+              .where('id', '=', old.id)
+              .execute();
+            await auditOrder(tx, ctx, old, 'order.superseded', { by: o.id, byVersion: o.version });
+          }
+          const cells = await affectedCells(tx, o);
+          await tx
+            .updateTable('suspension_orders')
+            .set({
+              state: 'approved',
+              decided_by: actor.userId,
+              decided_at: now,
+              decision_note: note ?? null,
+            })
+            .where('id', '=', o.id)
+            .execute();
+          await tx
+            .insertInto('order_operators')
             .values(
-              cells.slice(i, i + 2000).map((c) => ({
+              o.operator_ids.map((operatorId) => ({
                 order_id: o.id,
-                operator_id: c.operatorId,
-                cell_id: c.cellId,
-                radio: c.radio,
-                lat: c.lat,
-                lon: c.lon,
+                operator_id: operatorId,
+                issued_at: now,
               })),
             )
             .execute();
+          for (let i = 0; i < cells.length; i += 2000) {
+            await tx
+              .insertInto('order_cells')
+              .values(
+                cells.slice(i, i + 2000).map((c) => ({
+                  order_id: o.id,
+                  operator_id: c.operatorId,
+                  cell_id: c.cellId,
+                  radio: c.radio,
+                  lat: c.lat,
+                  lon: c.lon,
+                })),
+              )
+              .execute();
+          }
+          data.cells = cells.length;
+          break;
         }
-        data.cells = cells.length;
-        break;
       }
-    }
-    await auditOrder(tx, ctx, o, `order.${actionPast(input.action)}`, data);
-  });
+      await auditOrder(tx, ctx, o, `order.${actionPast(input.action)}`, data);
+    }),
+  );
   return getOrder(ctx.db, {
     orderId: input.orderId,
     now: ctx.now,
@@ -461,56 +499,64 @@ export async function amendOrder({
   input: { orderId: string; changes: Partial<DraftOrderInput> };
 }) {
   const id = newId('ord');
-  await ctx.db.transaction().execute(async (tx) => {
-    const o = await lockOrder(tx, input.orderId);
-    enforce(o, 'amend', ctx);
-    const pending = await tx
-      .selectFrom('suspension_orders')
-      .select('id')
-      .where('amends_id', '=', o.id)
-      .where('state', 'in', ['draft', 'pending_approval'])
-      .executeTakeFirst();
-    if (pending)
-      throw new ServiceError(
-        'conflict',
-        `amendment ${pending.id} of this order is already pending`,
+  await auditingRefusals(ctx, () =>
+    ctx.db.transaction().execute(async (tx) => {
+      const o = await lockOrder(tx, input.orderId);
+      enforce(o, 'amend', ctx);
+      const pending = await tx
+        .selectFrom('suspension_orders')
+        .select('id')
+        .where('amends_id', '=', o.id)
+        .where('state', 'in', ['draft', 'pending_approval'])
+        .executeTakeFirst();
+      if (pending)
+        throw new ServiceError(
+          'conflict',
+          `amendment ${pending.id} of this order is already pending`,
+        );
+      const first = await tx
+        .selectFrom('suspension_orders')
+        .select('starts_at')
+        .where('reference', '=', o.reference)
+        .orderBy('version')
+        .executeTakeFirstOrThrow();
+      const c = input.changes;
+      const d = await checkDraft(
+        tx,
+        ctx,
+        {
+          zoneId: c.zoneId ?? o.zone_id,
+          measure: c.measure ?? o.measure,
+          services: c.services ?? o.services,
+          operatorIds: c.operatorIds ?? o.operator_ids,
+          startsAt: c.startsAt ?? o.starts_at.toISOString(),
+          endsAt: c.endsAt ?? o.ends_at.toISOString(),
+          legalBasis: c.legalBasis ?? o.legal_basis,
+          reasons: c.reasons ?? o.reasons,
+          exemptCells: c.exemptCells ?? o.exempt_cells,
+          coverage: c.coverage ?? o.coverage,
+        },
+        first.starts_at,
       );
-    const first = await tx
-      .selectFrom('suspension_orders')
-      .select('starts_at')
-      .where('reference', '=', o.reference)
-      .orderBy('version')
-      .executeTakeFirstOrThrow();
-    const c = input.changes;
-    const d = await checkDraft(
-      tx,
-      ctx,
-      {
-        zoneId: c.zoneId ?? o.zone_id,
-        measure: c.measure ?? o.measure,
-        services: c.services ?? o.services,
-        operatorIds: c.operatorIds ?? o.operator_ids,
-        startsAt: c.startsAt ?? o.starts_at.toISOString(),
-        endsAt: c.endsAt ?? o.ends_at.toISOString(),
-        legalBasis: c.legalBasis ?? o.legal_basis,
-        reasons: c.reasons ?? o.reasons,
-        exemptCells: c.exemptCells ?? o.exempt_cells,
-        coverage: c.coverage ?? o.coverage,
-      },
-      first.starts_at,
-    );
-    const version = o.version + 1;
-    await insertOrder(
-      tx,
-      ctx,
-      { id, reference: o.reference, version, amendsId: o.id, state: 'pending_approval' },
-      d,
-    );
-    await auditOrder(tx, ctx, { id, reference: o.reference, version }, 'order.amendment_drafted', {
-      amends: o.id,
-      changed: Object.keys(c).sort(),
-    });
-  });
+      const version = o.version + 1;
+      await insertOrder(
+        tx,
+        ctx,
+        { id, reference: o.reference, version, amendsId: o.id, state: 'pending_approval' },
+        d,
+      );
+      await auditOrder(
+        tx,
+        ctx,
+        { id, reference: o.reference, version },
+        'order.amendment_drafted',
+        {
+          amends: o.id,
+          changed: Object.keys(c).sort(),
+        },
+      );
+    }),
+  );
   return getOrder(ctx.db, {
     orderId: id,
     now: ctx.now,
@@ -706,31 +752,42 @@ export async function listOrders(
   db: DbOrTx,
   { now, status }: { now: Date; status?: OrderStatus[] },
 ): Promise<OrderSummary[]> {
-  const rows = await db
+  if (status && status.length === 0) return [];
+  let q = db
     .selectFrom('suspension_orders as o')
     .innerJoin('zone_versions as z', (j) =>
       j.onRef('z.zone_id', '=', 'o.zone_id').onRef('z.version', '=', 'o.zone_version'),
     )
     .selectAll('o')
-    .select('z.name as zone_name')
-    .orderBy('o.created_at', 'desc')
-    .orderBy('o.id')
-    .limit(1000)
-    .execute();
-  return rows
-    .map((o) => ({
-      id: o.id,
-      reference: o.reference,
-      version: o.version,
-      status: effectiveStatus(facts(o), now),
-      zoneId: o.zone_id,
-      zoneName: o.zone_name,
-      measure: o.measure,
-      startsAt: o.starts_at.toISOString(),
-      endsAt: o.ends_at.toISOString(),
-      operatorIds: o.operator_ids,
-    }))
-    .filter((o) => !status || status.includes(o.status));
+    .select('z.name as zone_name');
+  if (status) {
+    /** The derived statuses as conditions on the stored facts, so the filter runs before the limit. */
+    q = q.where((eb) =>
+      eb.or(
+        status.map((s) => {
+          const approved = eb('o.state', '=', 'approved');
+          if (s === 'scheduled') return eb.and([approved, eb('o.starts_at', '>', now)]);
+          if (s === 'active')
+            return eb.and([approved, eb('o.starts_at', '<=', now), eb('o.ends_at', '>', now)]);
+          if (s === 'expired') return eb.and([approved, eb('o.ends_at', '<=', now)]);
+          return eb('o.state', '=', s);
+        }),
+      ),
+    );
+  }
+  const rows = await q.orderBy('o.created_at', 'desc').orderBy('o.id').limit(1000).execute();
+  return rows.map((o) => ({
+    id: o.id,
+    reference: o.reference,
+    version: o.version,
+    status: effectiveStatus(facts(o), now),
+    zoneId: o.zone_id,
+    zoneName: o.zone_name,
+    measure: o.measure,
+    startsAt: o.starts_at.toISOString(),
+    endsAt: o.ends_at.toISOString(),
+    operatorIds: o.operator_ids,
+  }));
 }
 
 /** Operators that have not acknowledged an issued, still relevant order within the deadline. */

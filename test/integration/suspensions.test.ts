@@ -212,6 +212,21 @@ describe('order lifecycle', () => {
     const self = await admin.request('POST', `/v1/suspension-orders/${id}/approve`);
     expect(self.status).toBe(403);
     expect(((await self.json()) as { code: string }).code).toBe('four_eyes_violation');
+    const refused = await world.deps.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor_id', 'data'])
+      .where('subject_id', '=', id)
+      .where('outcome', '=', 'refused')
+      .execute();
+    expect(refused).toEqual([
+      {
+        action: 'order.approve',
+        actor_id: admin.userId,
+        data: expect.objectContaining({ decision: 'four_eyes_violation' }),
+      },
+    ]);
+    const state = await admin.request('GET', `/v1/suspension-orders/${id}`);
+    expect(((await state.json()) as { status: string }).status).toBe('pending_approval');
   });
 
   it('enforces the policy: 15 days at most, reasons and legal basis, notes on reject', async () => {
@@ -258,8 +273,14 @@ describe('order lifecycle', () => {
     expect(zone.status).toBe(403);
     const approverDraft = await approver.request('POST', '/v1/suspension-orders', draftBody());
     expect(approverDraft.status).toBe(403);
-    const list = await auditor.request('GET', '/v1/suspension-orders?status=scheduled');
-    expect(list.status).toBe(200);
+    const list = await auditor.request('GET', '/v1/suspension-orders?status=scheduled,draft');
+    const statuses = ((await list.json()) as { orders: { status: string }[] }).orders.map(
+      (o) => o.status,
+    );
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 'scheduled' || s === 'draft')).toBe(true);
+    const bad = await auditor.request('GET', '/v1/suspension-orders?status=asleep');
+    expect(bad.status).toBe(400);
   });
 
   it('lifts early with a reason, and amends with a new version listing changed cells', async () => {

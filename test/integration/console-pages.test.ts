@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleSession, type Session, squareZone } from '../support/console.js';
+import { createWorld, type World } from '../support/world.js';
+
+let world: World;
+let officer: Session;
+let auditor: Session;
+
+beforeAll(async () => {
+  world = await createWorld();
+  officer = await consoleSession(world, 'officer');
+  auditor = await consoleSession(world, 'auditor');
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+describe('console pages', () => {
+  it('send visitors without a session to the login page, and expired sessions with a notice', async () => {
+    const res = await world.request('GET', '/console/orders');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/console/login');
+    const s = await consoleSession(world, 'officer');
+    const start = world.now();
+    try {
+      world.setNow(new Date(start.getTime() + 31 * 60_000));
+      const expired = await world.request('GET', '/console', { headers: { cookie: s.cookie } });
+      expect(expired.headers.get('location')).toBe('/console/login?expired=1');
+      const page = await world.request('GET', '/console/login?expired=1');
+      expect(await page.text()).toContain('Your session has expired');
+    } finally {
+      world.setNow(start);
+    }
+  });
+
+  it('show a friendly error for a wrong password, and lock-outs too', async () => {
+    const res = await world.request('POST', '/console/login', {
+      body: form({ username: officer.username, password: 'nope' }),
+      headers: FORM,
+    });
+    expect(res.status).toBe(401);
+    const html = await res.text();
+    expect(html).toContain('the username or password is wrong');
+    expect(html).toContain(`value="${officer.username}"`);
+  });
+
+  it('refuse a login form posted from another site', async () => {
+    const res = await world.request('POST', '/console/login', {
+      body: form({ username: officer.username, password: officer.password }),
+      headers: { ...FORM, 'sec-fetch-site': 'cross-site' },
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.getSetCookie()).toEqual([]);
+  });
+
+  it('refuse a form without the CSRF field, and accept it with the field', async () => {
+    const fields = {
+      name: 'Form zone',
+      riskLevel: 'high',
+      geojson: JSON.stringify(squareZone(101, 13)),
+    };
+    const forged = await world.request('POST', '/console/zones', {
+      body: form(fields),
+      headers: { ...FORM, cookie: officer.cookie },
+    });
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain('This form has expired or did not come from the console');
+    const ok = await world.request('POST', '/console/zones', {
+      body: form({ ...fields, _csrf: officer.csrf }),
+      headers: { ...FORM, cookie: officer.cookie },
+    });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toMatch(/^\/console\/zones\/zone_.+\?created=1$/);
+  });
+
+  it('show validation errors next to the form it came from', async () => {
+    const res = await world.request('POST', '/console/zones', {
+      body: form({
+        name: 'Bad',
+        riskLevel: 'high',
+        geojson: '{"type":"Point"}',
+        _csrf: officer.csrf,
+      }),
+      headers: { ...FORM, cookie: officer.cookie },
+    });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain('invalid zone');
+    expect(html).toMatch(/<code>geometry[^<]*<\/code>/);
+    const draft = await world.request('POST', '/console/orders', {
+      body: form({
+        intent: 'save',
+        zoneId: 'zone_missing',
+        measure: 'full_suspension',
+        _csrf: officer.csrf,
+      }),
+      headers: { ...FORM, cookie: officer.cookie },
+    });
+    expect(draft.status).toBe(400);
+    expect(await draft.text()).toContain('written reasons are required');
+  });
+
+  it('give auditors read-only pages without forms that change anything', async () => {
+    const zones = await world.request('GET', '/console/zones', {
+      headers: { cookie: auditor.cookie },
+    });
+    expect(zones.status).toBe(200);
+    expect(await zones.text()).not.toContain('Create zone');
+    const draft = await world.request('GET', '/console/orders/new', {
+      headers: { cookie: auditor.cookie },
+    });
+    expect(draft.status).toBe(403);
+  });
+
+  it('serve their stylesheet themselves and forbid framing and foreign resources', async () => {
+    const page = await world.request('GET', '/console', { headers: { cookie: officer.cookie } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).not.toMatch(/(src|href)="https?:/);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const css = await world.request('GET', '/console/assets/console.css');
+    expect(css.headers.get('content-type')).toContain('text/css');
+  });
+});
+
+describe('every console and operator route', () => {
+  it('refuses requests without credentials, and session routes refuse writes without CSRF', async () => {
+    const doc = (await (await world.request('GET', '/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { security?: Record<string, unknown>[] }>>;
+    };
+    const checked: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const scheme = Object.keys(op.security?.[0] ?? {})[0];
+        if (scheme !== 'consoleSession' && !path.startsWith('/v1/operator/')) continue;
+        const url = path.replace(/\{[^}]+\}/g, 'x_missing');
+        const body = method === 'get' ? undefined : {};
+        const anonymous = await world.request(method.toUpperCase(), url, { body });
+        expect(anonymous.status, `${method} ${path}`).toBe(401);
+        if (scheme === 'consoleSession' && method !== 'get') {
+          const noCsrf = await world.request(method.toUpperCase(), url, {
+            body: {},
+            headers: { cookie: officer.cookie },
+          });
+          expect(await noCsrf.json(), `${method} ${path}`).toMatchObject({ code: 'csrf_failed' });
+        }
+        checked.push(`${method} ${path}`);
+      }
+    }
+    expect(checked.length).toBeGreaterThanOrEqual(20);
+  });
+});
