@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
+import { sql } from 'kysely';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId, sha256Hex } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
@@ -94,26 +95,42 @@ export async function createUser({
 /** Verified against when the username is unknown, so timing does not reveal which users exist. */
 let decoyHash: Promise<string> | undefined;
 
-async function recordFailure(db: DbOrTx, username: string, now: Date, policy: SessionPolicy) {
+/**
+ * Counts this attempt before the password is checked, atomically, so parallel guesses cannot all
+ * pass a check made before any of them is counted. A window older than the lock period starts
+ * again unless the username is locked. Returns the attempt's number within the window, or the
+ * lock's end.
+ */
+async function reserveAttempt(
+  db: DbOrTx,
+  username: string,
+  now: Date,
+  policy: SessionPolicy,
+): Promise<{ attempt: number; lockedUntil: Date | null }> {
+  const windowStart = new Date(now.getTime() - policy.lockMs);
+  const stale = sql<boolean>`login_throttle.window_started_at < ${windowStart}
+    and (login_throttle.locked_until is null or login_throttle.locked_until <= ${now})`;
   const row = await db
-    .selectFrom('login_throttle')
-    .selectAll()
-    .where('username', '=', username)
-    .executeTakeFirst();
-  const fresh = !row || now.getTime() - row.window_started_at.getTime() > policy.lockMs;
-  const failures = fresh ? 1 : row.failures + 1;
-  const lockedUntil =
-    failures >= policy.maxFailures ? new Date(now.getTime() + policy.lockMs) : null;
-  const values = {
-    failures,
-    window_started_at: fresh ? now : row.window_started_at,
-    locked_until: lockedUntil,
-  };
-  await db
     .insertInto('login_throttle')
-    .values({ username, ...values })
-    .onConflict((oc) => oc.column('username').doUpdateSet(values))
-    .execute();
+    .values({ username, failures: 1, window_started_at: now, locked_until: null })
+    .onConflict((oc) =>
+      oc.column('username').doUpdateSet({
+        failures: sql`case when ${stale} then 1 else login_throttle.failures + 1 end`,
+        window_started_at: sql`case when ${stale} then ${now} else login_throttle.window_started_at end`,
+        locked_until: sql`case when ${stale} then null else login_throttle.locked_until end`,
+      }),
+    )
+    .returning(['failures', 'locked_until'])
+    .executeTakeFirstOrThrow();
+  const locked = row.locked_until && row.locked_until.getTime() > now.getTime();
+  return { attempt: row.failures, lockedUntil: locked ? row.locked_until : null };
+}
+
+function throttled(lockedUntil: Date, now: Date): ServiceError {
+  const retryAfter = Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000));
+  return new ServiceError('login_throttled', `too many failed logins; retry in ${retryAfter} s`, {
+    retryAfter,
+  });
 }
 
 /**
@@ -130,16 +147,16 @@ export async function login({
 }) {
   const { db, now, policy } = ctx;
   const username = input.username.trim().toLowerCase().slice(0, 64);
-  const throttle = await db
-    .selectFrom('login_throttle')
-    .select('locked_until')
-    .where('username', '=', username)
-    .executeTakeFirst();
-  if (throttle?.locked_until && throttle.locked_until.getTime() > now.getTime()) {
-    const retryAfter = Math.ceil((throttle.locked_until.getTime() - now.getTime()) / 1000);
-    throw new ServiceError('login_throttled', `too many failed logins; retry in ${retryAfter} s`, {
-      retryAfter,
-    });
+  const reserved = await reserveAttempt(db, username, now, policy);
+  if (reserved.lockedUntil) throw throttled(reserved.lockedUntil, now);
+  if (reserved.attempt > policy.maxFailures) {
+    const lockedUntil = new Date(now.getTime() + policy.lockMs);
+    await db
+      .updateTable('login_throttle')
+      .set({ locked_until: lockedUntil })
+      .where('username', '=', username)
+      .execute();
+    throw throttled(lockedUntil, now);
   }
   const user = await db
     .selectFrom('console_users')
@@ -150,8 +167,14 @@ export async function login({
   const ok = await verify(user?.password_hash ?? (await decoyHash), input.password);
   const shard = auditShard('console:login', username);
   if (!user || !ok || user.disabled_at) {
+    if (reserved.attempt >= policy.maxFailures) {
+      await db
+        .updateTable('login_throttle')
+        .set({ locked_until: new Date(now.getTime() + policy.lockMs) })
+        .where('username', '=', username)
+        .execute();
+    }
     await db.transaction().execute(async (tx) => {
-      await recordFailure(tx, username, now, policy);
       await appendAudit(tx, {
         shard,
         at: now,

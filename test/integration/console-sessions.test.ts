@@ -192,6 +192,15 @@ describe('login throttling', () => {
     }
   });
 
+  it('counts parallel guesses before checking them: at most 5 are ever checked', async () => {
+    const u = await newUser();
+    const codes = await Promise.all(
+      Array.from({ length: 12 }, async () => code(await login(world, u.username, 'guess'))),
+    );
+    expect(codes.filter((c) => c === 'invalid_credentials')).toHaveLength(5);
+    expect(codes.filter((c) => c === 'login_throttled')).toHaveLength(7);
+  });
+
   it('answers unknown usernames like wrong passwords, and throttles them too', async () => {
     const ghost = `ghost-${randomBytes(3).toString('hex')}`;
     for (let i = 0; i < 5; i++)
