@@ -30,7 +30,7 @@ import {
   ZoneRefSchema,
   ZoneSchema,
 } from './contract.js';
-import { DAY_MS, ORDER_STATUSES, type OrderStatus } from './lifecycle.js';
+import { DAY_MS, DEFAULT_ORDER_POLICY, ORDER_STATUSES, type OrderStatus } from './lifecycle.js';
 import {
   acknowledgeOrder,
   listOperatorOrders,
@@ -60,11 +60,7 @@ export function ordersCtx(c: Context<AppEnv>): OrdersCtx {
     db: deps.db,
     now: deps.clock(),
     actor: { userId: user.id, role: user.role },
-    policy: {
-      maxDurationMs: deps.config.ORDER_MAX_DAYS * DAY_MS,
-      minNoteLength: 10,
-      maxStartLeadMs: 30 * DAY_MS,
-    },
+    policy: { ...DEFAULT_ORDER_POLICY, maxDurationMs: deps.config.ORDER_MAX_DAYS * DAY_MS },
     ackDeadlineMs: deps.config.ORDER_ACK_DEADLINE_HOURS * 3_600_000,
   };
 }

@@ -103,6 +103,104 @@ describe('console pages', () => {
     expect(await draft.text()).toContain('written reasons are required');
   });
 
+  it('redraw a zone as a new version, and keep the old one on error', async () => {
+    const created = await officer.request('POST', '/v1/zones', {
+      name: 'Redrawn',
+      riskLevel: 'medium',
+      geometry: squareZone(100.5, 13.5),
+    });
+    const { id } = (await created.json()) as { id: string };
+    const bad = await world.request('POST', `/console/zones/${id}/versions`, {
+      body: form({ name: 'Redrawn', riskLevel: 'high', geojson: 'not json', _csrf: officer.csrf }),
+      headers: { ...FORM, cookie: officer.cookie },
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('Redraw as version 2');
+    const ok = await world.request('POST', `/console/zones/${id}/versions`, {
+      body: form({
+        name: 'Redrawn wider',
+        riskLevel: 'high',
+        geojson: JSON.stringify({ type: 'Feature', geometry: squareZone(100.5, 13.5, 8) }),
+        _csrf: officer.csrf,
+      }),
+      headers: { ...FORM, cookie: officer.cookie },
+    });
+    expect(ok.status).toBe(303);
+    const zone = (await (await officer.request('GET', `/v1/zones/${id}`)).json()) as {
+      version: number;
+      name: string;
+    };
+    expect(zone).toMatchObject({ version: 2, name: 'Redrawn wider' });
+  });
+
+  it('amend an issued order from its form, sending only what changed', async () => {
+    const approver = await consoleSession(world, 'approver');
+    const op = await world.operator('TH', 'Amend Mobile');
+    const z = await officer.request('POST', '/v1/zones', {
+      name: 'Amend zone',
+      riskLevel: 'high',
+      geometry: squareZone(99, 12),
+    });
+    const zoneId = ((await z.json()) as { id: string }).id;
+    const startsAt = new Date(world.now().getTime() + 3_600_000);
+    const endsAt = new Date(startsAt.getTime() + 3 * 86_400_000);
+    const d = await officer.request('POST', '/v1/suspension-orders', {
+      zoneId,
+      measure: 'power_reduction',
+      services: ['data'],
+      operatorIds: [op.operatorId],
+      startsAt: startsAt.toISOString(),
+      endsAt: endsAt.toISOString(),
+      legalBasis: 'Act s.77',
+      reasons: 'Compound relocated here according to the police report.',
+    });
+    const { id } = (await d.json()) as { id: string };
+    await officer.request('POST', `/v1/suspension-orders/${id}/submit`);
+    await approver.request('POST', `/v1/suspension-orders/${id}/approve`);
+
+    const page = await world.request('GET', `/console/orders/${id}/amend`, {
+      headers: { cookie: approver.cookie },
+    });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Impact preview');
+    const newEnd = new Date(endsAt.getTime() + 86_400_000).toISOString().slice(0, 16);
+    const body = new URLSearchParams({
+      intent: 'save',
+      zoneId,
+      measure: 'power_reduction',
+      services: 'data',
+      operatorIds: op.operatorId,
+      startsAt: startsAt.toISOString().slice(0, 16),
+      endsAt: newEnd,
+      legalBasis: 'Act s.77',
+      reasons: 'Compound relocated here according to the police report.',
+      exemptCells: '',
+      coverage: 'inside',
+      _csrf: approver.csrf,
+    });
+    const res = await world.request('POST', `/console/orders/${id}/amend`, {
+      body: body.toString(),
+      headers: { ...FORM, cookie: approver.cookie },
+    });
+    expect(res.status).toBe(303);
+    const newId = (res.headers.get('location') ?? '').split('/').pop()?.split('?')[0] ?? '';
+    const v2 = (await (await approver.request('GET', `/v1/suspension-orders/${newId}`)).json()) as {
+      version: number;
+      amendsId: string;
+      endsAt: string;
+      status: string;
+    };
+    expect(v2).toMatchObject({ version: 2, amendsId: id, status: 'pending_approval' });
+    expect(v2.endsAt).toBe(`${newEnd}:00.000Z`);
+    const audit = await world.deps.db
+      .selectFrom('audit_log')
+      .select('data')
+      .where('subject_id', '=', newId)
+      .where('action', '=', 'order.amendment_drafted')
+      .executeTakeFirstOrThrow();
+    expect((audit.data as { changed: string[] }).changed).toEqual(['endsAt']);
+  });
+
   it('give auditors read-only pages without forms that change anything', async () => {
     const zones = await world.request('GET', '/console/zones', {
       headers: { cookie: auditor.cookie },
