@@ -169,7 +169,7 @@ export function mountSuspensionRoutes(app: Router): void {
       request: { params: ZoneIdParam },
       responses: {
         200: { description: 'Zone', content: json(ZoneSchema) },
-        ...errorResponses(...sessionErrors, 'not_found'),
+        ...errorResponses('validation_failed', ...sessionErrors, 'not_found'),
       },
     }),
     async (c) => c.json(await getZone(c.get('deps').db, { zoneId: c.req.valid('param').id }), 200),
@@ -261,7 +261,7 @@ export function mountSuspensionRoutes(app: Router): void {
       request: { params: OrderIdParam },
       responses: {
         200: { description: 'Order', content: json(OrderSchema) },
-        ...errorResponses(...sessionErrors, 'not_found'),
+        ...errorResponses('validation_failed', ...sessionErrors, 'not_found'),
       },
     }),
     async (c) => {
@@ -405,7 +405,7 @@ export function mountSuspensionRoutes(app: Router): void {
       request: { params: OrderIdParam },
       responses: {
         200: { description: 'Acknowledged', content: json(AcknowledgementSchema) },
-        ...errorResponses(...operatorErrors, 'not_found'),
+        ...errorResponses('validation_failed', ...operatorErrors, 'not_found'),
       },
     }),
     async (c) =>
