@@ -45,7 +45,7 @@ import {
   listOrders,
   type OrdersCtx,
 } from './orders.js';
-import { cellsForZone, getZone, listZones, saveZone } from './zones.js';
+import { cellsForZone, getZone, listZones, RISK_LEVELS, saveZone } from './zones.js';
 
 const sessionErrors = ['unauthorized', 'session_expired', 'password_change_required'] as const;
 const writeErrors = [...sessionErrors, 'csrf_failed', 'forbidden'] as const;
@@ -146,15 +146,16 @@ export function mountSuspensionRoutes(app: Router): void {
       path: '/v1/zones',
       operationId: 'listZones',
       tags: ['zones'],
-      summary: 'Zones at their current versions',
+      summary: "Zones at their current versions (`riskLevel=high`: the scorer's evidence zones)",
       security: sessionSecurity,
       middleware: [requireUser()] as const,
+      request: { query: z.object({ riskLevel: z.enum(RISK_LEVELS).optional() }) },
       responses: {
         200: { description: 'Zones', content: json(z.object({ zones: z.array(ZoneSchema) })) },
-        ...errorResponses(...sessionErrors),
+        ...errorResponses('validation_failed', ...sessionErrors),
       },
     }),
-    async (c) => c.json({ zones: await listZones(c.get('deps').db) }, 200),
+    async (c) => c.json({ zones: await listZones(c.get('deps').db, c.req.valid('query')) }, 200),
   );
 
   app.openapi(

@@ -150,20 +150,22 @@ export async function getZone(
   return toView(row);
 }
 
-export async function listZones(db: DbOrTx): Promise<ZoneView[]> {
-  const rows = await db
+/**
+ * Zones at their current versions; `riskLevel: 'high'` gives the zones whose traffic the scorer
+ * may treat as evidence.
+ */
+export async function listZones(
+  db: DbOrTx,
+  { riskLevel }: { riskLevel?: string } = {},
+): Promise<ZoneView[]> {
+  let q = db
     .selectFrom('zone_versions as v')
     .innerJoin('zones as z', 'z.id', 'v.zone_id')
     .selectAll('v')
-    .whereRef('v.version', '=', 'z.current_version')
-    .orderBy('v.name')
-    .execute();
+    .whereRef('v.version', '=', 'z.current_version');
+  if (riskLevel) q = q.where('v.risk_level', '=', riskLevel);
+  const rows = await q.orderBy('v.name').execute();
   return rows.map(toView);
-}
-
-/** Zones whose current version is high risk: evidence for the scorer. */
-export async function highRiskZones(db: DbOrTx): Promise<ZoneView[]> {
-  return (await listZones(db)).filter((z) => z.riskLevel === 'high');
 }
 
 /**

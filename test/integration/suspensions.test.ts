@@ -153,6 +153,12 @@ describe('zones and cells', () => {
       name: string;
     };
     expect(got).toMatchObject({ version: 2, name: 'Versioned (wider)' });
+    const high = await officer.request('GET', '/v1/zones?riskLevel=high');
+    const names = ((await high.json()) as { zones: { name: string; riskLevel: string }[] }).zones;
+    expect(names.map((n) => n.name)).toEqual(
+      expect.arrayContaining(['Border compound zone', 'Versioned (wider)']),
+    );
+    expect(names.every((n) => n.riskLevel === 'high')).toBe(true);
   });
 });
 
