@@ -1,5 +1,6 @@
 import { mountAuthRoutes } from './console/auth-routes.js';
 import { mountConsole } from './console/pages.js';
+import { mountUserRoutes } from './console/user-routes.js';
 import { createApp } from './platform/http/app.js';
 import type { AppDeps } from './platform/http/context.js';
 import { mountSystemRoutes } from './platform/http/system-routes.js';
@@ -12,6 +13,7 @@ export function buildApp(deps: AppDeps) {
   mountSystemRoutes(app);
   mountRegistrationRoutes(app);
   mountAuthRoutes(app);
+  mountUserRoutes(app);
   mountSuspensionRoutes(app);
   mountConsole(app, { dashboardPanels: [] });
   return app;

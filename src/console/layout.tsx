@@ -63,6 +63,7 @@ const NAV = [
   ['/console/zones', 'Zones'],
   ['/console/orders', 'Orders'],
 ] as const;
+const USERS_NAV = [['/console/users', 'Users']] as const;
 
 export const Layout: FC<
   PropsWithChildren<{ title: string; user?: LayoutUser; active?: string }>
@@ -81,11 +82,13 @@ export const Layout: FC<
         </a>
         {user && (
           <nav>
-            {NAV.map(([href, label]) => (
-              <a href={href} class={active === href ? 'on' : ''}>
-                {label}
-              </a>
-            ))}
+            {[...NAV, ...(user.role === 'admin' || user.role === 'auditor' ? USERS_NAV : [])].map(
+              ([href, label]) => (
+                <a href={href} class={active === href ? 'on' : ''}>
+                  {label}
+                </a>
+              ),
+            )}
           </nav>
         )}
         {user && (

@@ -16,6 +16,7 @@ import type { DashboardPanel } from './dashboard.js';
 import { dashboardPage } from './dashboard-page.js';
 import { CONSOLE_CSS, CsrfField, Errors, Layout, Notice } from './layout.js';
 import { mountOrderPages } from './order-pages.js';
+import { mountUserPages } from './user-pages.js';
 import { changePassword, login, logout, MIN_PASSWORD_LENGTH } from './users.js';
 import { mountZonePages } from './zone-pages.js';
 
@@ -224,4 +225,5 @@ export function mountConsole(app: Router, opts: { dashboardPanels?: DashboardPan
 
   mountZonePages(app);
   mountOrderPages(app);
+  mountUserPages(app);
 }

@@ -382,3 +382,44 @@ export async function listUsers(db: DbOrTx) {
     .orderBy('username')
     .execute();
 }
+
+/** Disables a user and ends their sessions; an admin cannot lock themself out. */
+export async function disableUser({ ctx, input }: { ctx: UsersCtx; input: { userId: string } }) {
+  if (input.userId === ctx.actor)
+    throw new ServiceError('conflict', 'you cannot disable your own account');
+  await ctx.db.transaction().execute(async (tx) => {
+    const row = await tx
+      .updateTable('console_users')
+      .set({ disabled_at: ctx.now })
+      .where('id', '=', input.userId)
+      .where('disabled_at', 'is', null)
+      .returning(['id', 'username'])
+      .executeTakeFirst();
+    if (!row) {
+      const exists = await tx
+        .selectFrom('console_users')
+        .select('id')
+        .where('id', '=', input.userId)
+        .executeTakeFirst();
+      if (!exists) throw new NotFoundError(`user ${input.userId}`);
+      throw new ServiceError('conflict', 'the user is already disabled');
+    }
+    await tx
+      .updateTable('console_sessions')
+      .set({ ended_at: ctx.now })
+      .where('user_id', '=', row.id)
+      .where('ended_at', 'is', null)
+      .execute();
+    await appendAudit(tx, {
+      shard: auditShard('console:user', row.id),
+      at: ctx.now,
+      actorType: 'user',
+      actorId: ctx.actor,
+      action: 'user.disabled',
+      subjectType: 'console_user',
+      subjectId: row.id,
+      outcome: 'success',
+      data: { username: row.username },
+    });
+  });
+}
