@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
-import { ServiceError } from '../platform/errors.js';
+import { type ErrorCode, ServiceError } from '../platform/errors.js';
 import type { AppEnv } from '../platform/http/context.js';
 import type { Role } from '../suspensions/lifecycle.js';
 import { csrfMatches, resolveSession, type SessionPolicy } from './users.js';
@@ -91,22 +91,22 @@ export async function authenticate(
   return undefined;
 }
 
-const FAILURES: Record<AuthFailure, ServiceError> = {
-  none: new ServiceError('unauthorized', 'a console session is required (log in first)'),
-  expired: new ServiceError('session_expired', 'the session has expired; log in again'),
-  csrf: new ServiceError('csrf_failed', 'the X-CSRF-Token header is missing or wrong'),
-  role: new ServiceError('forbidden', 'your role does not allow this'),
-  password: new ServiceError(
+const FAILURES: Record<AuthFailure, [ErrorCode, string]> = {
+  none: ['unauthorized', 'a console session is required (log in first)'],
+  expired: ['session_expired', 'the session has expired; log in again'],
+  csrf: ['csrf_failed', 'the X-CSRF-Token header is missing or wrong'],
+  role: ['forbidden', 'your role does not allow this'],
+  password: [
     'password_change_required',
     'change the one-time password first (POST /v1/auth/password)',
-  ),
+  ],
 };
 
 /** JSON API guard: a console session, CSRF on writes, optionally one of `roles`. */
 export function requireUser(opts: { roles?: readonly Role[]; allowPasswordChange?: boolean } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const failure = await authenticate(c, opts);
-    if (failure) throw FAILURES[failure];
+    if (failure) throw new ServiceError(...FAILURES[failure]);
     await next();
   });
 }

@@ -18,6 +18,7 @@ h1{font-size:1.5rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:0 0 .7rem}
 .card{background:#fff;border:1px solid #dbe2ea;border-radius:8px;padding:1rem 1.2rem;margin-bottom:1rem}
 table{width:100%;border-collapse:collapse;font-size:.92rem}
 table+h2{margin-top:1.4rem}.nowrap{white-space:nowrap}
+.filters a.on{font-weight:700;color:#1d2733}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #e6ebf0;vertical-align:top}
 th{font-weight:600;color:#4a5868;background:#f8fafc}
 .muted{color:#6b7785}.small{font-size:.85rem}

@@ -560,14 +560,26 @@ export function mountOrderPages(app: Router): void {
       status = undefined;
     }
     const orders = await listOrders(ctx.db, { now: ctx.now, status });
-    const filters = ['', 'active', 'scheduled', 'pending_approval', 'draft', 'lifted,expired'];
+    const current = c.req.query('status') ?? '';
+    const filters = [
+      ['', 'all'],
+      ['active', 'active'],
+      ['scheduled', 'scheduled'],
+      ['pending_approval', 'awaiting approval'],
+      ['draft', 'drafts'],
+      ['lifted,expired', 'ended'],
+      ['rejected,withdrawn,superseded', 'closed'],
+    ] as const;
     return c.html(
       <Layout title="Orders" user={layoutUser(c)} active="/console/orders">
         <h1>Suspension orders</h1>
-        <p class="actions">
-          {filters.map((f) => (
-            <a href={f ? `/console/orders?status=${f}` : '/console/orders'}>
-              {f ? f.replaceAll('_', ' ') : 'all'}
+        <p class="actions filters">
+          {filters.map(([f, label]) => (
+            <a
+              href={f ? `/console/orders?status=${f}` : '/console/orders'}
+              class={current === f ? 'on' : ''}
+            >
+              {label}
             </a>
           ))}
           {(c.get('user').role === 'officer' || c.get('user').role === 'admin') && (
