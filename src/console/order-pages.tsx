@@ -371,11 +371,34 @@ async function detailPage(c: PageCtx, orderId: string, error?: ReturnType<typeof
       <Notice message={done ? `Done: ${done}.` : undefined} />
       <Errors message={error?.message} errors={error?.errors} />
       {o.amendsId && (
-        <p>
-          Amends <a href={`/console/orders/${o.amendsId}`}>version {o.version - 1}</a>
+        <section class="card" id="cell-changes">
+          <p>
+            Amends <a href={`/console/orders/${o.amendsId}`}>version {o.version - 1}</a>
+            {o.cellChanges &&
+              `: ${o.cellChanges.added.length} cell(s) added, ${o.cellChanges.removed.length} removed.`}
+          </p>
           {o.cellChanges &&
-            `: ${o.cellChanges.added.length} cell(s) added, ${o.cellChanges.removed.length} removed.`}
-        </p>
+            (
+              [
+                ['Added', o.cellChanges.added],
+                ['Removed', o.cellChanges.removed],
+              ] as const
+            ).map(([label, keys]) =>
+              keys.length > 0 ? (
+                <p class="small">
+                  {label}:{' '}
+                  {keys.map((k) => {
+                    const [operatorId = '', cellId = ''] = k.split('/');
+                    return (
+                      <code class="nowrap">
+                        {name.get(operatorId) ?? operatorId} {cellId}{' '}
+                      </code>
+                    );
+                  })}
+                </p>
+              ) : null,
+            )}
+        </section>
       )}
       {(actions.length > 0 || o.allowedActions.includes('amend')) && (
         <section class="card">

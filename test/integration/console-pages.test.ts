@@ -192,6 +192,12 @@ describe('console pages', () => {
     };
     expect(v2).toMatchObject({ version: 2, amendsId: id, status: 'pending_approval' });
     expect(v2.endsAt).toBe(`${newEnd}:00.000Z`);
+    const detail = await world.request('GET', `/console/orders/${newId}`, {
+      headers: { cookie: officer.cookie },
+    });
+    const html = await detail.text();
+    expect(html).toContain(`Amends <a href="/console/orders/${id}">version 1</a>`);
+    expect(html).toContain('0 cell(s) added, 0 removed');
     const audit = await world.deps.db
       .selectFrom('audit_log')
       .select('data')
