@@ -207,6 +207,47 @@ describe('console pages', () => {
     expect((audit.data as { changed: string[] }).changed).toEqual(['endsAt']);
   });
 
+  it('list active orders and overdue operators on the dashboard', async () => {
+    const approver = await consoleSession(world, 'approver');
+    const op = await world.operator('TH', 'Late Mobile');
+    const z = await officer.request('POST', '/v1/zones', {
+      name: 'Dashboard zone',
+      riskLevel: 'high',
+      geometry: squareZone(98, 11),
+    });
+    const zoneId = ((await z.json()) as { id: string }).id;
+    const d = await officer.request('POST', '/v1/suspension-orders', {
+      zoneId,
+      measure: 'full_suspension',
+      services: ['voice'],
+      operatorIds: [op.operatorId],
+      startsAt: new Date(world.now().getTime() + 3_600_000).toISOString(),
+      endsAt: new Date(world.now().getTime() + 5 * 86_400_000).toISOString(),
+      legalBasis: 'Act s.77',
+      reasons: 'Compound confirmed by police; calls traced to this zone.',
+    });
+    const { id, reference } = (await d.json()) as { id: string; reference: string };
+    await officer.request('POST', `/v1/suspension-orders/${id}/submit`);
+    await approver.request('POST', `/v1/suspension-orders/${id}/approve`);
+    const start = world.now();
+    try {
+      world.setNow(new Date(start.getTime() + 25 * 3_600_000));
+      const fresh = await consoleSession(world, 'auditor');
+      const res = await world.request('GET', '/console', { headers: { cookie: fresh.cookie } });
+      const html = await res.text();
+      const section = (id: string) =>
+        html.slice(
+          html.indexOf(`id="${id}"`),
+          html.indexOf('</section>', html.indexOf(`id="${id}"`)),
+        );
+      expect(section('active-orders')).toContain(reference);
+      expect(section('overdue-operators')).toContain('Late Mobile');
+      expect(section('upcoming-orders')).not.toContain(reference);
+    } finally {
+      world.setNow(start);
+    }
+  });
+
   it('give auditors read-only pages without forms that change anything', async () => {
     const zones = await world.request('GET', '/console/zones', {
       headers: { cookie: auditor.cookie },
