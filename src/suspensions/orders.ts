@@ -143,11 +143,14 @@ interface CheckedDraft {
   reasons: string;
 }
 
+/** Clock skew allowed between the drafter's "now" and ours before a start counts as backdated. */
+const BACKDATE_TOLERANCE_MS = 5 * 60_000;
+
 async function checkDraft(
   db: DbOrTx,
   ctx: { now: Date; policy: OrderPolicy },
   input: DraftOrderInput,
-  seriesStart?: Date,
+  amended?: { seriesStart: Date; startsAt: Date },
 ): Promise<CheckedDraft> {
   const startsAt = new Date(input.startsAt);
   const endsAt = new Date(input.endsAt);
@@ -171,7 +174,12 @@ async function checkDraft(
     issues.push({ path: 'coverage', message: `must be one of ${COVERAGE_MODES.join(', ')}` });
   if (input.legalBasis.length > 2000 || input.reasons.length > 10_000)
     issues.push({ path: 'reasons', message: 'legal basis ≤ 2000, reasons ≤ 10000 characters' });
+  /** Orders are not backdated; an amendment may keep the start it already had. */
+  const keepsStart = amended && startsAt.getTime() === amended.startsAt.getTime();
+  if (!keepsStart && startsAt.getTime() < ctx.now.getTime() - BACKDATE_TOLERANCE_MS)
+    issues.push({ path: 'startsAt', message: 'must not be in the past' });
   /** An amendment may not stretch a suspension past the limit: that needs a new order. */
+  const seriesStart = amended?.seriesStart;
   if (seriesStart && endsAt.getTime() - seriesStart.getTime() > ctx.policy.maxDurationMs)
     issues.push({
       path: 'endsAt',
@@ -536,7 +544,7 @@ export async function amendOrder({
           exemptCells: c.exemptCells ?? o.exempt_cells,
           coverage: c.coverage ?? o.coverage,
         },
-        first.starts_at,
+        { seriesStart: first.starts_at, startsAt: o.starts_at },
       );
       const version = o.version + 1;
       await insertOrder(

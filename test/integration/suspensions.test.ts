@@ -244,6 +244,14 @@ describe('order lifecycle', () => {
     expect(long.status).toBe(400);
     const p = (await long.json()) as { errors: { path: string; message: string }[] };
     expect(p.errors).toContainEqual(expect.objectContaining({ path: 'endsAt' }));
+    const backdated = await officer.request(
+      'POST',
+      '/v1/suspension-orders',
+      draftBody({ startsAt: at(-HOUR) }),
+    );
+    expect(((await backdated.json()) as { errors: { path: string }[] }).errors).toEqual([
+      expect.objectContaining({ path: 'startsAt' }),
+    ]);
     const bare = await officer.request(
       'POST',
       '/v1/suspension-orders',
