@@ -7,9 +7,10 @@ import type { Router } from '../platform/http/app.js';
 import { requireOperator } from '../platform/http/auth.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
-import { type CellInput, parseCellsCsv, replaceCells } from './cells.js';
+import { type CellInput, listCells, parseCellsCsv, replaceCells } from './cells.js';
 import {
   AcknowledgementSchema,
+  CellSchema,
   CellsReplacedSchema,
   CellsUploadSchema,
   ComplianceAcceptedSchema,
@@ -374,6 +375,30 @@ export function mountSuspensionRoutes(app: Router): void {
         : (c.req.valid('json') as { cells: CellInput[] });
       const cells = body.cells;
       return c.json(await replaceCells({ ctx: operatorCtx(c), input: { cells } }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/operator/cells',
+      operationId: 'listOwnCells',
+      tags: ['operator'],
+      summary: "The calling operator's cell sites as last uploaded",
+      security: operatorSecurity,
+      middleware: [requireOperator('suspensions:read')] as const,
+      responses: {
+        200: {
+          description: 'Cells',
+          content: json(z.object({ cells: z.array(CellSchema.extend({ radio: z.string() })) })),
+        },
+        ...errorResponses(...operatorErrors),
+      },
+    }),
+    async (c) => {
+      const ctx = operatorCtx(c);
+      const cells = await listCells(ctx.db, { operatorIds: [ctx.operator.id] });
+      return c.json({ cells: cells.map(({ operatorId: _, ...cell }) => cell) }, 200);
     },
   );
 

@@ -406,6 +406,15 @@ describe('operators', () => {
     }
   });
 
+  it('read back only their own cells', async () => {
+    const res = await world.request('GET', '/v1/operator/cells', { key: opB.apiKey });
+    const cells = ((await res.json()) as { cells: { cellId: string; rangeM: number }[] }).cells;
+    expect(cells).toEqual([
+      { cellId: 'B-edge', radio: 'lte', lat: 14.16, lon: 102.6, rangeM: 9000 },
+      { cellId: 'B-in-1', radio: 'umts', lat: 14.131, lon: 102.601, rangeM: 1500 },
+    ]);
+  });
+
   it("answer 404 for another operator's order and never list it", async () => {
     const order = await issuedOrder({ operatorIds: [opA.operatorId] });
     const listB = await world.request('GET', '/v1/operator/suspension-orders', { key: opB.apiKey });
