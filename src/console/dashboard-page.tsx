@@ -1,5 +1,5 @@
+import { listOrders, overdueAcknowledgements } from '../suspensions/order-queries.js';
 import type { OrdersCtx } from '../suspensions/orders.js';
-import { listOrders, overdueAcknowledgements } from '../suspensions/orders.js';
 import type { DashboardPanel } from './dashboard.js';
 import { Badge, Layout, when } from './layout.js';
 import type { PageCtx } from './pages.js';

@@ -1,18 +1,15 @@
 import type { Router } from '../platform/http/app.js';
 import { SERVICES } from '../suspensions/lifecycle.js';
 import {
-  actOnOrder,
   affectedCells,
-  amendOrder,
-  type DraftOrderInput,
-  draftOrder,
   frozenCells,
   getOrder,
   listOrders,
   MEASURES,
   type OrderView,
   orderTimeline,
-} from '../suspensions/orders.js';
+} from '../suspensions/order-queries.js';
+import { actOnOrder, amendOrder, type DraftOrderInput, draftOrder } from '../suspensions/orders.js';
 import { ordersCtx, parseStatusFilter } from '../suspensions/routes.js';
 import { COVERAGE_MODES, getZone, listZones } from '../suspensions/zones.js';
 import { Badge, CsrfField, Errors, Layout, Notice, PALETTE, when } from './layout.js';

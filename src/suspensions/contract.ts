@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { RADIOS } from './cells.js';
 import { ORDER_ACTIONS, ORDER_STATUSES, SERVICES } from './lifecycle.js';
-import { MEASURES } from './orders.js';
+import { MEASURES } from './order-queries.js';
 import { COVERAGE_MODES, RISK_LEVELS } from './zones.js';
 
 const Id = (name: string, example: string) =>

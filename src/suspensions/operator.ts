@@ -3,7 +3,7 @@ import { appendAudit, auditShard } from '../platform/audit.js';
 import type { Db, DbOrTx, Tx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { acknowledgementOverdue, effectiveStatus } from './lifecycle.js';
-import { facts, ISSUED_STATES } from './orders.js';
+import { facts, ISSUED_STATES } from './order-queries.js';
 
 export interface OperatorCtx {
   db: Db;

@@ -38,14 +38,8 @@ import {
   publicOrders,
   reportCompliance,
 } from './operator.js';
-import {
-  actOnOrder,
-  amendOrder,
-  draftOrder,
-  getOrder,
-  listOrders,
-  type OrdersCtx,
-} from './orders.js';
+import { getOrder, listOrders } from './order-queries.js';
+import { actOnOrder, amendOrder, draftOrder, type OrdersCtx } from './orders.js';
 import { cellsForZone, getZone, listZones, RISK_LEVELS, saveZone } from './zones.js';
 
 const sessionErrors = ['unauthorized', 'session_expired', 'password_change_required'] as const;
