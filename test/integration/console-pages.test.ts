@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountConsole } from '../../src/console/pages.js';
+import { createApp } from '../../src/platform/http/app.js';
 import { consoleSession, type Session, squareZone } from '../support/console.js';
 import { createWorld, type World } from '../support/world.js';
 
@@ -269,6 +271,24 @@ describe('console pages', () => {
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     const css = await world.request('GET', '/console/assets/console.css');
     expect(css.headers.get('content-type')).toContain('text/css');
+  });
+});
+
+describe('dashboard panels from other domains', () => {
+  it('render on the dashboard with the request user and time', async () => {
+    const app = createApp(world.deps);
+    mountConsole(app, {
+      dashboardPanels: [
+        {
+          title: 'Recent scorer alerts',
+          render: async ({ user, now }) => `for ${user.username} at ${now.toISOString()}`,
+        },
+      ],
+    });
+    const res = await app.request('/console', { headers: { cookie: officer.cookie } });
+    const html = await res.text();
+    expect(html).toContain('<h2>Recent scorer alerts</h2>');
+    expect(html).toContain(`for ${officer.username} at ${world.now().toISOString()}`);
   });
 });
 

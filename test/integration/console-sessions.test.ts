@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/console/users.js';
+import { sha256Hex } from '../../src/platform/crypto.js';
 import { consoleSession, login, sessionCookieOf } from '../support/console.js';
 import { createWorld, type World } from '../support/world.js';
 
@@ -91,6 +92,18 @@ describe('cookies and rotation', () => {
     expect(overTls.status).toBe(200);
     const overHttp = await world.request('GET', '/v1/auth/session', { headers: { cookie: pair } });
     expect(overHttp.status).toBe(401);
+  });
+
+  it('stores only a SHA-256 of the session id', async () => {
+    const s = await consoleSession(world, 'officer');
+    const id = s.cookie.split('=')[1] ?? '';
+    const rows = await world.deps.db
+      .selectFrom('console_sessions')
+      .select('id_hash')
+      .where('user_id', '=', s.userId)
+      .execute();
+    expect(rows.map((r) => r.id_hash)).toContain(sha256Hex(id));
+    expect(rows.map((r) => r.id_hash)).not.toContain(id);
   });
 
   it('rotates the session at login and ends the previous one', async () => {
