@@ -331,6 +331,43 @@ describe('order lifecycle', () => {
     expect(await lifted.json()).toMatchObject({ status: 'lifted', liftNote: expect.any(String) });
   });
 
+  it('takes the maximum duration and acknowledgement deadline from configuration', async () => {
+    const strict = await createWorld({ ORDER_MAX_DAYS: '3', ORDER_ACK_DEADLINE_HOURS: '2' });
+    try {
+      const o = await consoleSession(strict, 'officer');
+      const a = await consoleSession(strict, 'approver');
+      const op = await strict.operator('TH', 'Strict Mobile');
+      const z = await o.request('POST', '/v1/zones', {
+        name: 'Strict zone',
+        riskLevel: 'high',
+        geometry: squareZone(LON, LAT),
+      });
+      const zone = ((await z.json()) as { id: string }).id;
+      const body = (days: number) => ({
+        ...draftBody({ zoneId: zone, operatorIds: [op.operatorId] }),
+        startsAt: new Date(strict.now().getTime() + HOUR).toISOString(),
+        endsAt: new Date(strict.now().getTime() + HOUR + days * DAY).toISOString(),
+      });
+      const long = await o.request('POST', '/v1/suspension-orders', body(4));
+      expect(
+        ((await long.json()) as { errors: { message: string }[] }).errors[0]?.message,
+      ).toContain('3 days');
+      const ok = await o.request('POST', '/v1/suspension-orders', body(3));
+      const { id } = (await ok.json()) as { id: string };
+      await o.request('POST', `/v1/suspension-orders/${id}/submit`);
+      await a.request('POST', `/v1/suspension-orders/${id}/approve`);
+      strict.setNow(new Date(strict.now().getTime() + 3 * HOUR));
+      const list = await strict.request('GET', '/v1/operator/suspension-orders', {
+        key: op.apiKey,
+      });
+      const [order] = ((await list.json()) as { orders: { acknowledgementOverdue: boolean }[] })
+        .orders;
+      expect(order?.acknowledgementOverdue).toBe(true);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('refuses to stretch an order past the maximum by amendment', async () => {
     const order = await issuedOrder({ endsAt: at(14 * DAY) });
     const res = await approver.request('POST', `/v1/suspension-orders/${order.id}/amend`, {
