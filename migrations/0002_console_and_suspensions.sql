@@ -20,7 +20,7 @@ CREATE TABLE "console_users" (
 );
 --> statement-breakpoint
 CREATE TABLE "login_throttle" (
-	"username" text PRIMARY KEY NOT NULL,
+	"subject" text PRIMARY KEY NOT NULL,
 	"failures" integer NOT NULL,
 	"window_started_at" timestamp with time zone NOT NULL,
 	"locked_until" timestamp with time zone

@@ -4,6 +4,7 @@ import { errorResponses } from '../platform/http/problem.js';
 import { ROLES } from '../suspensions/lifecycle.js';
 import {
   clearSessionCookie,
+  clientAddress,
   readSessionId,
   requireUser,
   sessionPolicy,
@@ -61,7 +62,7 @@ export function mountAuthRoutes(app: Router): void {
       const body = c.req.valid('json');
       const res = await login({
         ctx: { db: deps.db, now: deps.clock(), policy: sessionPolicy(c) },
-        input: { ...body, previousSessionId: readSessionId(c) },
+        input: { ...body, previousSessionId: readSessionId(c), clientAddress: clientAddress(c) },
       });
       writeSessionCookie(c, res.sessionId);
       return c.json(

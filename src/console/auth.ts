@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
@@ -16,6 +17,7 @@ export function sessionPolicy(c: Context<AppEnv>): SessionPolicy {
     idleMs: config.CONSOLE_SESSION_IDLE_MINUTES * 60_000,
     absoluteMs: config.CONSOLE_SESSION_ABSOLUTE_HOURS * 3_600_000,
     maxFailures: config.LOGIN_MAX_FAILURES,
+    maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
     lockMs: config.LOGIN_LOCK_MINUTES * 60_000,
   };
 }
@@ -34,6 +36,16 @@ export function sessionCookie(c: Context<AppEnv>): { name: string; secure: boole
     c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https';
   const secure = mode === 'always' || (mode === 'auto' && overTls);
   return { name: secure ? '__Host-simline_session' : 'simline_session', secure };
+}
+
+/** The client's address for login throttling: the proxy's X-Forwarded-For if trusted, else the peer. */
+export function clientAddress(c: Context<AppEnv>): string | undefined {
+  if (c.get('deps').config.TRUST_PROXY) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded.slice(0, 64);
+  }
+  const env = c.env as { incoming?: IncomingMessage } | undefined;
+  return env?.incoming?.socket.remoteAddress;
 }
 
 export function readSessionId(c: Context<AppEnv>): string | undefined {

@@ -8,6 +8,7 @@ import { ordersCtx } from '../suspensions/routes.js';
 import {
   authenticate,
   clearSessionCookie,
+  clientAddress,
   readSessionId,
   sessionPolicy,
   writeSessionCookie,
@@ -148,7 +149,12 @@ export function mountConsole(app: Router, opts: { dashboardPanels?: DashboardPan
     try {
       const res = await login({
         ctx: { db: deps.db, now: deps.clock(), policy: sessionPolicy(c) },
-        input: { username, password, previousSessionId: readSessionId(c) },
+        input: {
+          username,
+          password,
+          previousSessionId: readSessionId(c),
+          clientAddress: clientAddress(c),
+        },
       });
       writeSessionCookie(c, res.sessionId);
       return c.redirect(res.user.mustChangePassword ? '/console/password' : '/console', 303);

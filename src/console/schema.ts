@@ -33,9 +33,12 @@ export const consoleSessions = pgTable(
   (t) => [index('console_sessions_user_idx').on(t.userId)],
 );
 
-/** Failed logins per (lower-cased) username, known or not, so throttling does not reveal accounts. */
+/**
+ * Login attempts per `user:<lower-cased username>` (known or not, so throttling does not reveal
+ * accounts) and per `addr:<client address>`.
+ */
 export const loginThrottle = pgTable('login_throttle', {
-  username: text('username').primaryKey(),
+  subject: text('subject').primaryKey(),
   failures: integer('failures').notNull(),
   windowStartedAt: ts('window_started_at').notNull(),
   lockedUntil: ts('locked_until'),

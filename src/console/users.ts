@@ -28,6 +28,7 @@ export interface SessionPolicy {
   idleMs: number;
   absoluteMs: number;
   maxFailures: number;
+  maxFailuresPerAddress: number;
   lockMs: number;
 }
 
@@ -98,23 +99,23 @@ let decoyHash: Promise<string> | undefined;
 /**
  * Counts this attempt before the password is checked, atomically, so parallel guesses cannot all
  * pass a check made before any of them is counted. A window older than the lock period starts
- * again unless the username is locked. Returns the attempt's number within the window, or the
+ * again unless the subject is locked. Returns the attempt's number within the window, or the
  * lock's end.
  */
 async function reserveAttempt(
   db: DbOrTx,
-  username: string,
+  subject: string,
   now: Date,
-  policy: SessionPolicy,
+  lockMs: number,
 ): Promise<{ attempt: number; lockedUntil: Date | null }> {
-  const windowStart = new Date(now.getTime() - policy.lockMs);
+  const windowStart = new Date(now.getTime() - lockMs);
   const stale = sql<boolean>`login_throttle.window_started_at < ${windowStart}
     and (login_throttle.locked_until is null or login_throttle.locked_until <= ${now})`;
   const row = await db
     .insertInto('login_throttle')
-    .values({ username, failures: 1, window_started_at: now, locked_until: null })
+    .values({ subject, failures: 1, window_started_at: now, locked_until: null })
     .onConflict((oc) =>
-      oc.column('username').doUpdateSet({
+      oc.column('subject').doUpdateSet({
         failures: sql`case when ${stale} then 1 else login_throttle.failures + 1 end`,
         window_started_at: sql`case when ${stale} then ${now} else login_throttle.window_started_at end`,
         locked_until: sql`case when ${stale} then null else login_throttle.locked_until end`,
@@ -133,30 +134,60 @@ function throttled(lockedUntil: Date, now: Date): ServiceError {
   });
 }
 
+async function lock(db: DbOrTx, subject: string, until: Date) {
+  await db
+    .updateTable('login_throttle')
+    .set({ locked_until: until })
+    .where('subject', '=', subject)
+    .execute();
+}
+
+/**
+ * Two throttles: per username (`maxFailures`), against guessing one account's password, and per
+ * client address (`maxFailuresPerAddress`), against trying one password on many accounts. Keys
+ * are prefixed so a typed username can never name an address's counter.
+ */
+function throttleSubjects(
+  username: string,
+  clientAddress: string | undefined,
+  policy: SessionPolicy,
+) {
+  const subjects = [{ subject: `user:${username}`, max: policy.maxFailures }];
+  if (clientAddress)
+    subjects.push({ subject: `addr:${clientAddress}`, max: policy.maxFailuresPerAddress });
+  return subjects;
+}
+
 /**
  * Checks the password and opens a new session with a fresh id and CSRF token (the id is rotated
- * at every login; `previousSessionId`, the cookie the browser sent, is ended). Failures count per
- * username; after `maxFailures` within the lock window the username is locked for `lockMs`.
+ * at every login; `previousSessionId`, the cookie the browser sent, is ended). After too many
+ * failures within the lock window (see `throttleSubjects`) logins are refused for `lockMs`.
  */
 export async function login({
   ctx,
   input,
 }: {
   ctx: { db: Db; now: Date; policy: SessionPolicy };
-  input: { username: string; password: string; previousSessionId?: string };
+  input: {
+    username: string;
+    password: string;
+    previousSessionId?: string;
+    clientAddress?: string;
+  };
 }) {
   const { db, now, policy } = ctx;
   const username = input.username.trim().toLowerCase().slice(0, 64);
-  const reserved = await reserveAttempt(db, username, now, policy);
-  if (reserved.lockedUntil) throw throttled(reserved.lockedUntil, now);
-  if (reserved.attempt > policy.maxFailures) {
-    const lockedUntil = new Date(now.getTime() + policy.lockMs);
-    await db
-      .updateTable('login_throttle')
-      .set({ locked_until: lockedUntil })
-      .where('username', '=', username)
-      .execute();
-    throw throttled(lockedUntil, now);
+  const lockedUntil = new Date(now.getTime() + policy.lockMs);
+  const subjects = throttleSubjects(username, input.clientAddress, policy);
+  const attempts: { subject: string; max: number; attempt: number }[] = [];
+  for (const t of subjects) {
+    const reserved = await reserveAttempt(db, t.subject, now, policy.lockMs);
+    if (reserved.lockedUntil) throw throttled(reserved.lockedUntil, now);
+    if (reserved.attempt > t.max) {
+      await lock(db, t.subject, lockedUntil);
+      throw throttled(lockedUntil, now);
+    }
+    attempts.push({ ...t, attempt: reserved.attempt });
   }
   const user = await db
     .selectFrom('console_users')
@@ -167,13 +198,7 @@ export async function login({
   const ok = await verify(user?.password_hash ?? (await decoyHash), input.password);
   const shard = auditShard('console:login', username);
   if (!user || !ok || user.disabled_at) {
-    if (reserved.attempt >= policy.maxFailures) {
-      await db
-        .updateTable('login_throttle')
-        .set({ locked_until: new Date(now.getTime() + policy.lockMs) })
-        .where('username', '=', username)
-        .execute();
-    }
+    for (const t of attempts) if (t.attempt >= t.max) await lock(db, t.subject, lockedUntil);
     await db.transaction().execute(async (tx) => {
       await appendAudit(tx, {
         shard,
@@ -192,7 +217,8 @@ export async function login({
   const sessionId = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   await db.transaction().execute(async (tx) => {
-    await tx.deleteFrom('login_throttle').where('username', '=', username).execute();
+    /** Only the username's count restarts: one good login must not reset an address's. */
+    await tx.deleteFrom('login_throttle').where('subject', '=', `user:${username}`).execute();
     if (input.previousSessionId) {
       await tx
         .updateTable('console_sessions')

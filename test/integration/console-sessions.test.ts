@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/console/users.js';
 import { sha256Hex } from '../../src/platform/crypto.js';
 import { consoleSession, login, sessionCookieOf } from '../support/console.js';
+import { startServer } from '../support/server.js';
 import { createWorld, type World } from '../support/world.js';
 
 const MINUTE = 60_000;
@@ -219,5 +220,51 @@ describe('login throttling', () => {
     for (let i = 0; i < 5; i++)
       expect(await code(await login(world, ghost, 'x'))).toBe('invalid_credentials');
     expect(await code(await login(world, ghost, 'x'))).toBe('login_throttled');
+  });
+});
+
+describe('login throttling per client address', () => {
+  it('locks an address that fails on many usernames, even for a valid account', async () => {
+    const w = await createWorld({ LOGIN_MAX_FAILURES_PER_ADDRESS: '3' });
+    const server = await startServer(w);
+    try {
+      const u = await createUser({
+        ctx: { db: w.deps.db, now: w.now(), actor: 'test' },
+        input: { username: `valid-${randomBytes(3).toString('hex')}`, role: 'officer' },
+      });
+      const attempt = async (username: string, password: string) => {
+        const res = await fetch(`${server.url}/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username, password }),
+        });
+        return ((await res.json()) as { code?: string }).code ?? String(res.status);
+      };
+      for (const name of ['alice', 'bob', 'carol'])
+        expect(await attempt(name, 'Summer2026!')).toBe('invalid_credentials');
+      expect(await attempt(u.username, u.oneTimePassword)).toBe('login_throttled');
+    } finally {
+      await server.close();
+      await w.close();
+    }
+  });
+
+  it('uses the first X-Forwarded-For entry only when the proxy is trusted', async () => {
+    const w = await createWorld({ LOGIN_MAX_FAILURES_PER_ADDRESS: '2', TRUST_PROXY: 'true' });
+    try {
+      const from = async (address: string, username: string) =>
+        code(
+          await w.request('POST', '/v1/auth/login', {
+            body: { username, password: 'x' },
+            headers: { 'x-forwarded-for': `${address}, 10.0.0.1` },
+          }),
+        );
+      expect(await from('203.0.113.7', 'a1')).toBe('invalid_credentials');
+      expect(await from('203.0.113.7', 'a2')).toBe('invalid_credentials');
+      expect(await from('203.0.113.7', 'a3')).toBe('login_throttled');
+      expect(await from('198.51.100.9', 'a4')).toBe('invalid_credentials');
+    } finally {
+      await w.close();
+    }
   });
 });

@@ -8,6 +8,8 @@ describe('console and order configuration', () => {
       CONSOLE_SESSION_ABSOLUTE_HOURS: 12,
       CONSOLE_COOKIE_SECURE: 'auto',
       LOGIN_MAX_FAILURES: 5,
+      LOGIN_MAX_FAILURES_PER_ADDRESS: 50,
+      TRUST_PROXY: false,
       LOGIN_LOCK_MINUTES: 15,
       ORDER_MAX_DAYS: 15,
       ORDER_ACK_DEADLINE_HOURS: 24,
