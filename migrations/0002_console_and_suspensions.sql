@@ -86,7 +86,10 @@ CREATE TABLE "suspension_orders" (
 	"lifted_by" text,
 	"lifted_at" timestamp with time zone,
 	"lift_note" text,
-	"superseded_at" timestamp with time zone
+	"superseded_at" timestamp with time zone,
+	"reviewed_by" text,
+	"reviewed_at" timestamp with time zone,
+	"review_note" text
 );
 --> statement-breakpoint
 CREATE TABLE "zone_versions" (

@@ -72,6 +72,8 @@ const envSchema = z.object({
   LOGIN_LOCK_MINUTES: positiveInt(15),
   ORDER_MAX_DAYS: positiveInt(15),
   ORDER_ACK_DEADLINE_HOURS: positiveInt(24),
+  /** Days after approval by which someone other than the approver must review an issued order. */
+  ORDER_REVIEW_DAYS: positiveInt(5),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,4 +1,5 @@
-import { listOrders, overdueAcknowledgements } from '../suspensions/order-queries.js';
+import { DAY_MS } from '../suspensions/lifecycle.js';
+import { listOrders, overdueAcknowledgements, reviewsDue } from '../suspensions/order-queries.js';
 import type { OrdersCtx } from '../suspensions/orders.js';
 import type { DashboardPanel } from './dashboard.js';
 import { Badge, Layout, when } from './layout.js';
@@ -8,10 +9,11 @@ import { registrationCounts } from './queries.js';
 
 export async function dashboardPage(c: PageCtx, ctx: OrdersCtx, panels: DashboardPanel[]) {
   const deps = c.get('deps');
-  const [current, pending, overdue, registrations] = await Promise.all([
+  const [current, pending, overdue, reviews, registrations] = await Promise.all([
     listOrders(ctx.db, { now: ctx.now, status: ['active', 'scheduled'] }),
     listOrders(ctx.db, { now: ctx.now, status: ['pending_approval'] }),
     overdueAcknowledgements(ctx.db, { now: ctx.now, ackDeadlineMs: ctx.ackDeadlineMs }),
+    reviewsDue(ctx.db, { now: ctx.now, reviewWithinMs: ctx.reviewWithinMs, horizonMs: DAY_MS }),
     registrationCounts(ctx.db, { now: ctx.now }),
   ]);
   const extra = await Promise.all(
@@ -95,6 +97,34 @@ export async function dashboardPage(c: PageCtx, ctx: OrdersCtx, panels: Dashboar
                       <a href={`/console/orders/${o.orderId}`}>{o.reference}</a>
                     </td>
                     <td class="small">{when(o.dueAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        <section class="card" id="reviews-due">
+          <h2>Reviews due within a day ({reviews.length})</h2>
+          {reviews.length === 0 ? (
+            <p class="muted">No order awaits its review.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th>Order</th>
+                  <th>Review due</th>
+                </tr>
+              </thead>
+              <tbody>
+                {reviews.map((r) => (
+                  <tr>
+                    <td class="nowrap">
+                      <a href={`/console/orders/${r.orderId}`}>{r.reference}</a>
+                      {r.version > 1 && <span class="muted small"> v{r.version}</span>}
+                    </td>
+                    <td class="small">
+                      {when(r.dueAt)} {r.overdue && <Badge value="overdue" />}
+                    </td>
                   </tr>
                 ))}
               </tbody>

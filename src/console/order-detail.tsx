@@ -84,6 +84,14 @@ export async function detailPage(
       }));
   const who = (id: string | null) => (id ? (names.get(id) ?? name.get(id) ?? id) : '—');
   const actions = o.allowedActions.filter((a) => a !== 'amend');
+  const me = c.get('user');
+  /** Reviewable: issued and not ended, not yet reviewed, and not by the approver themself. */
+  const canReview =
+    (o.status === 'scheduled' || o.status === 'active') &&
+    o.review !== null &&
+    o.review.reviewedAt === null &&
+    (me.role === 'approver' || me.role === 'admin') &&
+    me.id !== o.decidedBy;
   const done = c.req.query('done');
   const events = [
     ...timeline.map((t) => ({
@@ -136,7 +144,7 @@ export async function detailPage(
             )}
         </section>
       )}
-      {(actions.length > 0 || o.allowedActions.includes('amend')) && (
+      {(actions.length > 0 || o.allowedActions.includes('amend') || canReview) && (
         <section class="card">
           <h2>Actions</h2>
           <div class="actions">
@@ -161,6 +169,18 @@ export async function detailPage(
                 </form>
               );
             })}
+            {canReview && (
+              <form method="post" action={`/console/orders/${o.id}/review`}>
+                <CsrfField token={me.csrfToken} />
+                <textarea
+                  name="note"
+                  aria-label="Review note"
+                  placeholder="Review findings (required)"
+                  required
+                />
+                <button type="submit">Record review</button>
+              </form>
+            )}
             {o.allowedActions.includes('amend') && (
               <a class="button secondary" href={`/console/orders/${o.id}/amend`}>
                 Amend (new version)
@@ -201,6 +221,17 @@ export async function detailPage(
               {who(o.decidedBy)}
               {o.decisionNote && <span class="muted"> — “{o.decisionNote}”</span>}
             </dd>
+            {o.review && (
+              <>
+                <dt>Review</dt>
+                <dd id="review">
+                  {o.review.reviewedAt
+                    ? `${when(o.review.reviewedAt)} by ${who(o.review.reviewedBy)} — “${o.review.note}”`
+                    : `due ${when(o.review.dueAt)}`}{' '}
+                  {o.review.overdue && <Badge value="overdue" />}
+                </dd>
+              </>
+            )}
             {o.liftedAt && (
               <>
                 <dt>Lifted</dt>

@@ -1,6 +1,12 @@
 import type { Router } from '../platform/http/app.js';
 import { getOrder, listOrders } from '../suspensions/order-queries.js';
-import { actOnOrder, amendOrder, type DraftOrderInput, draftOrder } from '../suspensions/orders.js';
+import {
+  actOnOrder,
+  amendOrder,
+  type DraftOrderInput,
+  draftOrder,
+  reviewOrder,
+} from '../suspensions/orders.js';
 import { ordersCtx, parseStatusFilter } from '../suspensions/routes.js';
 import { Badge, Errors, Layout, when } from './layout.js';
 import { detailPage } from './order-detail.js';
@@ -203,6 +209,20 @@ export function mountOrderPages(app: Router): void {
         </Layout>,
         404,
       );
+    }
+  });
+
+  app.post('/console/orders/:id/review', page(), async (c) => {
+    const form = await c.req.parseBody();
+    const id = c.req.param('id');
+    try {
+      await reviewOrder({
+        ctx: ordersCtx(c),
+        input: { orderId: id, note: typeof form.note === 'string' ? form.note : undefined },
+      });
+      return c.redirect(`/console/orders/${id}?done=reviewed`, 303);
+    } catch (err) {
+      return c.html(await detailPage(c, id, errorView(err)), 400);
     }
   });
 

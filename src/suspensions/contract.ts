@@ -160,6 +160,15 @@ export const OrderSchema = z
     liftedBy: z.string().nullable(),
     liftedAt: z.string().nullable(),
     liftNote: z.string().nullable(),
+    review: z
+      .object({
+        dueAt: z.string(),
+        overdue: z.boolean(),
+        reviewedAt: z.string().nullable(),
+        reviewedBy: z.string().nullable(),
+        note: z.string().nullable(),
+      })
+      .nullable(),
     allowedActions: z.array(z.enum(ORDER_ACTIONS)),
     impact: z.object({
       frozen: z.boolean(),

@@ -47,6 +47,9 @@ export type OrderRow = {
   lifted_at: Date | null;
   lift_note: string | null;
   superseded_at: Date | null;
+  reviewed_by: string | null;
+  reviewed_at: Date | null;
+  review_note: string | null;
 };
 
 export function facts(
@@ -160,6 +163,14 @@ export interface OrderView {
   liftedBy: string | null;
   liftedAt: string | null;
   liftNote: string | null;
+  /** Issued orders in force or to come: when the review is due, and whether it is late. */
+  review: {
+    dueAt: string;
+    overdue: boolean;
+    reviewedAt: string | null;
+    reviewedBy: string | null;
+    note: string | null;
+  } | null;
   allowedActions: OrderAction[];
   /** Before approval: computed from today's registry; after: the frozen cells. */
   impact: { frozen: boolean; cells: number; byOperator: Record<string, number> };
@@ -196,6 +207,50 @@ async function cellKeysOf(db: DbOrTx, o: OrderRow): Promise<{ frozen: boolean; c
 
 const cellKey = (c: CellRow) => `${c.operatorId}/${c.cellId}`;
 
+/** The review schedule of an approved order: due `reviewWithinMs` after approval. */
+export function reviewOf(
+  o: Pick<OrderRow, 'state' | 'decided_at' | 'reviewed_at' | 'reviewed_by' | 'review_note'>,
+  reviewWithinMs: number,
+  now: Date,
+): OrderView['review'] {
+  if (o.state !== 'approved' && !o.reviewed_at) return null;
+  if (!o.decided_at) return null;
+  const due = new Date(o.decided_at.getTime() + reviewWithinMs);
+  return {
+    dueAt: due.toISOString(),
+    overdue: (o.reviewed_at ?? now).getTime() > due.getTime(),
+    reviewedAt: o.reviewed_at?.toISOString() ?? null,
+    reviewedBy: o.reviewed_by,
+    note: o.review_note,
+  };
+}
+
+/** Approved, not yet ended orders whose review is missing and due within `horizonMs`. */
+export async function reviewsDue(
+  db: DbOrTx,
+  { now, reviewWithinMs, horizonMs }: { now: Date; reviewWithinMs: number; horizonMs: number },
+) {
+  const rows = await db
+    .selectFrom('suspension_orders')
+    .select(['id', 'reference', 'version', 'decided_at'])
+    .where('state', '=', 'approved')
+    .where('ends_at', '>', now)
+    .where('reviewed_at', 'is', null)
+    .where('decided_at', '<=', new Date(now.getTime() + horizonMs - reviewWithinMs))
+    .orderBy('decided_at')
+    .execute();
+  return rows.map((r) => {
+    const due = new Date((r.decided_at ?? now).getTime() + reviewWithinMs);
+    return {
+      orderId: r.id,
+      reference: r.reference,
+      version: r.version,
+      dueAt: due.toISOString(),
+      overdue: now.getTime() > due.getTime(),
+    };
+  });
+}
+
 export async function getOrderRow(db: DbOrTx, orderId: string): Promise<OrderRow> {
   const o = await db
     .selectFrom('suspension_orders')
@@ -213,7 +268,8 @@ export async function getOrder(
     now,
     actor,
     ackDeadlineMs,
-  }: { orderId: string; now: Date; actor: Actor; ackDeadlineMs: number },
+    reviewWithinMs,
+  }: { orderId: string; now: Date; actor: Actor; ackDeadlineMs: number; reviewWithinMs: number },
 ): Promise<OrderView> {
   const o = await getOrderRow(db, orderId);
   const zone = await getZone(db, { zoneId: o.zone_id, version: o.zone_version });
@@ -251,6 +307,7 @@ export async function getOrder(
     liftedBy: o.lifted_by,
     liftedAt: iso(o.lifted_at),
     liftNote: o.lift_note,
+    review: reviewOf(o, reviewWithinMs, now),
     allowedActions: allowedActions(facts(o), actor, now),
     impact: { frozen: impact.frozen, cells: impact.cells.length, byOperator },
     cellChanges,

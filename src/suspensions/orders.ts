@@ -7,6 +7,7 @@ import {
   type Actor,
   type DecisionCode,
   decide,
+  effectiveStatus,
   type OrderAction,
   type OrderPolicy,
   type StoredOrderState,
@@ -30,6 +31,7 @@ export interface OrdersCtx {
   actor: Actor;
   policy: OrderPolicy;
   ackDeadlineMs: number;
+  reviewWithinMs: number;
 }
 
 export interface DraftOrderInput {
@@ -196,12 +198,7 @@ export async function draftOrder({ ctx, input }: { ctx: OrdersCtx; input: DraftO
       endsAt: d.endsAt.toISOString(),
     });
   });
-  return getOrder(ctx.db, {
-    orderId: id,
-    now: ctx.now,
-    actor: ctx.actor,
-    ackDeadlineMs: ctx.ackDeadlineMs,
-  });
+  return getOrder(ctx.db, { ...ctx, orderId: id });
 }
 
 async function insertOrder(
@@ -407,12 +404,7 @@ export async function actOnOrder({
       await auditOrder(tx, ctx, o, `order.${actionPast(input.action)}`, data);
     }),
   );
-  return getOrder(ctx.db, {
-    orderId: input.orderId,
-    now: ctx.now,
-    actor: ctx.actor,
-    ackDeadlineMs: ctx.ackDeadlineMs,
-  });
+  return getOrder(ctx.db, { ...ctx, orderId: input.orderId });
 }
 
 function actionPast(a: Exclude<OrderAction, 'amend'>): string {
@@ -423,6 +415,44 @@ function actionPast(a: Exclude<OrderAction, 'amend'>): string {
     withdraw: 'withdrawn',
     lift: 'lifted',
   }[a];
+}
+
+/**
+ * Records the review of an issued order that is scheduled or in force, with a written note, by
+ * an approver or admin other than the one who approved it. Once per order version.
+ */
+export async function reviewOrder({
+  ctx,
+  input,
+}: {
+  ctx: OrdersCtx;
+  input: { orderId: string; note?: string };
+}) {
+  const note = input.note?.trim() ?? '';
+  await ctx.db.transaction().execute(async (tx) => {
+    const o = await lockOrder(tx, input.orderId);
+    const { actor, now } = ctx;
+    if (actor.role !== 'approver' && actor.role !== 'admin')
+      throw new ServiceError('forbidden', `${actor.role} cannot review orders`);
+    const status = effectiveStatus(facts(o), now);
+    if (status !== 'scheduled' && status !== 'active')
+      throw new ServiceError('invalid_transition', `cannot review an order that is ${status}`);
+    if (o.reviewed_at) throw new ServiceError('conflict', 'this order version is already reviewed');
+    if (o.decided_by === actor.userId)
+      throw new ServiceError('four_eyes_violation', 'the approver of an order cannot review it');
+    if (note.length < ctx.policy.minNoteLength)
+      throw new ServiceError(
+        'note_required',
+        `a review needs a written note of at least ${ctx.policy.minNoteLength} characters`,
+      );
+    await tx
+      .updateTable('suspension_orders')
+      .set({ reviewed_by: actor.userId, reviewed_at: now, review_note: note })
+      .where('id', '=', o.id)
+      .execute();
+    await auditOrder(tx, ctx, o, 'order.reviewed', { note });
+  });
+  return getOrder(ctx.db, { ...ctx, orderId: input.orderId });
 }
 
 /**
@@ -495,10 +525,5 @@ export async function amendOrder({
       );
     }),
   );
-  return getOrder(ctx.db, {
-    orderId: id,
-    now: ctx.now,
-    actor: ctx.actor,
-    ackDeadlineMs: ctx.ackDeadlineMs,
-  });
+  return getOrder(ctx.db, { ...ctx, orderId: id });
 }

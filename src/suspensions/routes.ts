@@ -39,7 +39,7 @@ import {
   reportCompliance,
 } from './operator.js';
 import { getOrder, listOrders } from './order-queries.js';
-import { actOnOrder, amendOrder, draftOrder, type OrdersCtx } from './orders.js';
+import { actOnOrder, amendOrder, draftOrder, type OrdersCtx, reviewOrder } from './orders.js';
 import { cellsForZone, getZone, listZones, RISK_LEVELS, saveZone } from './zones.js';
 
 const sessionErrors = ['unauthorized', 'session_expired', 'password_change_required'] as const;
@@ -57,6 +57,7 @@ export function ordersCtx(c: Context<AppEnv>): OrdersCtx {
     actor: { userId: user.id, role: user.role },
     policy: { ...DEFAULT_ORDER_POLICY, maxDurationMs: deps.config.ORDER_MAX_DAYS * DAY_MS },
     ackDeadlineMs: deps.config.ORDER_ACK_DEADLINE_HOURS * 3_600_000,
+    reviewWithinMs: deps.config.ORDER_REVIEW_DAYS * DAY_MS,
   };
 }
 
@@ -303,6 +304,39 @@ export function mountSuspensionRoutes(app: Router): void {
       },
     );
   }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/suspension-orders/{id}/review',
+      operationId: 'reviewOrder',
+      tags: ['suspension orders'],
+      summary: 'Record the review of a scheduled or active order, with a note',
+      description: `Approver or admin other than the one who approved it; due ORDER_REVIEW_DAYS (default 5) after approval.`,
+      security: sessionSecurity,
+      middleware: [requireUser()] as const,
+      request: { params: OrderIdParam, body: { required: true, content: json(OrderNoteSchema) } },
+      responses: {
+        200: { description: 'The reviewed order', content: json(OrderSchema) },
+        ...errorResponses(
+          'validation_failed',
+          ...writeErrors,
+          'not_found',
+          'four_eyes_violation',
+          'invalid_transition',
+          'conflict',
+          'note_required',
+        ),
+      },
+    }),
+    async (c) => {
+      const view = await reviewOrder({
+        ctx: ordersCtx(c),
+        input: { orderId: c.req.valid('param').id, note: c.req.valid('json').note },
+      });
+      return c.json(view, 200);
+    },
+  );
 
   app.openapi(
     createRoute({

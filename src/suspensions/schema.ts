@@ -100,6 +100,10 @@ export const suspensionOrders = pgTable(
     liftedAt: ts('lifted_at'),
     liftNote: text('lift_note'),
     supersededAt: ts('superseded_at'),
+    /** The periodic review of an issued order (India's rules: a committee reviews each order). */
+    reviewedBy: text('reviewed_by'),
+    reviewedAt: ts('reviewed_at'),
+    reviewNote: text('review_note'),
   },
   (t) => [
     uniqueIndex('suspension_orders_reference_version_key').on(t.reference, t.version),

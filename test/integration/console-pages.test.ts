@@ -245,6 +245,28 @@ describe('console pages', () => {
       expect(section('active-orders')).toContain(reference);
       expect(section('overdue-operators')).toContain('Late Mobile');
       expect(section('upcoming-orders')).not.toContain(reference);
+      expect(section('reviews-due')).not.toContain(reference);
+      world.setNow(new Date(start.getTime() + 4.5 * 86_400_000));
+      const later = await consoleSession(world, 'auditor');
+      const soon = await (
+        await world.request('GET', '/console', { headers: { cookie: later.cookie } })
+      ).text();
+      const reviews = soon.slice(soon.indexOf('id="reviews-due"'));
+      expect(reviews.slice(0, reviews.indexOf('</section>'))).toContain(reference);
+
+      const reviewer = await consoleSession(world, 'approver');
+      const res2 = await world.request('POST', `/console/orders/${id}/review`, {
+        body: form({ note: 'Committee confirms the order is still needed.', _csrf: reviewer.csrf }),
+        headers: { ...FORM, cookie: reviewer.cookie },
+      });
+      expect(res2.status).toBe(303);
+      const detail = await (
+        await world.request('GET', `/console/orders/${id}`, {
+          headers: { cookie: reviewer.cookie },
+        })
+      ).text();
+      expect(detail).toContain('Committee confirms the order is still needed.');
+      expect(detail).not.toContain('Record review');
     } finally {
       world.setNow(start);
     }

@@ -368,6 +368,43 @@ describe('order lifecycle', () => {
     }
   });
 
+  it('records a review by someone other than the approver, due 5 days after approval', async () => {
+    const order = await issuedOrder({ endsAt: at(10 * DAY) });
+    const view = (await (
+      await auditor.request('GET', `/v1/suspension-orders/${order.id}`)
+    ).json()) as {
+      decidedAt: string;
+      review: { dueAt: string; overdue: boolean; reviewedAt: string | null };
+    };
+    expect(new Date(view.review.dueAt).getTime() - new Date(view.decidedAt).getTime()).toBe(
+      5 * DAY,
+    );
+    expect(view.review).toMatchObject({ overdue: false, reviewedAt: null });
+    const path = `/v1/suspension-orders/${order.id}/review`;
+    const byApprover = await approver.request('POST', path, { note: 'Reviewed my own order.' });
+    expect(((await byApprover.json()) as { code: string }).code).toBe('four_eyes_violation');
+    const byOfficer = await officer.request('POST', path, { note: 'Reviewed, still needed.' });
+    expect(byOfficer.status).toBe(403);
+    const short = await approver2.request('POST', path, { note: 'ok' });
+    expect(((await short.json()) as { code: string }).code).toBe('note_required');
+    const start = world.now();
+    try {
+      world.setNow(new Date(start.getTime() + 6 * DAY));
+      const late = await approver2.request('POST', path, {
+        note: 'Committee met; compound still operating, order stays.',
+      });
+      expect(late.status).toBe(200);
+      expect(((await late.json()) as { review: unknown }).review).toMatchObject({
+        reviewedBy: approver2.userId,
+        overdue: true,
+      });
+      const again = await approver2.request('POST', path, { note: 'Second review attempt here.' });
+      expect(again.status).toBe(409);
+    } finally {
+      world.setNow(start);
+    }
+  });
+
   it('refuses to stretch an order past the maximum by amendment', async () => {
     const order = await issuedOrder({ endsAt: at(14 * DAY) });
     const res = await approver.request('POST', `/v1/suspension-orders/${order.id}/amend`, {

@@ -13,6 +13,7 @@ describe('console and order configuration', () => {
       LOGIN_LOCK_MINUTES: 15,
       ORDER_MAX_DAYS: 15,
       ORDER_ACK_DEADLINE_HOURS: 24,
+      ORDER_REVIEW_DAYS: 5,
     });
   });
 
