@@ -61,6 +61,7 @@ const envSchema = z.object({
   CONSOLE_COOKIE_SECURE: z.enum(['auto', 'always', 'never']).default('auto'),
   LOGIN_MAX_FAILURES: positiveInt(5),
   LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt(50),
+  LOGIN_LOCK_MINUTES: positiveInt(15),
   /**
    * Behind a reverse proxy that sets X-Forwarded-For, take the client address from its first
    * entry; otherwise the socket's peer address is used (a client could forge the header).
@@ -69,7 +70,6 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
-  LOGIN_LOCK_MINUTES: positiveInt(15),
   ORDER_MAX_DAYS: positiveInt(15),
   ORDER_ACK_DEADLINE_HOURS: positiveInt(24),
   /** Days after approval by which someone other than the approver must review an issued order. */

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { ServiceError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
 import { errorResponses } from '../platform/http/problem.js';
 import { ROLES } from '../suspensions/lifecycle.js';
@@ -63,6 +64,10 @@ export function mountAuthRoutes(app: Router): void {
       const res = await login({
         ctx: { db: deps.db, now: deps.clock(), policy: sessionPolicy(c) },
         input: { ...body, previousSessionId: readSessionId(c), clientAddress: clientAddress(c) },
+      }).catch((err: unknown) => {
+        const retryAfter = err instanceof ServiceError ? err.extra.retryAfter : undefined;
+        if (typeof retryAfter === 'number') c.header('Retry-After', String(retryAfter));
+        throw err;
       });
       writeSessionCookie(c, res.sessionId);
       return c.json(

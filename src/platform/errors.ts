@@ -35,7 +35,6 @@ export const ERROR_CODES = {
   },
   unprocessable: { status: 422, title: 'Unprocessable request' },
   note_required: { status: 422, title: 'A written note is required' },
-  policy_violation: { status: 422, title: 'The order breaks the suspension policy' },
   rate_limited: { status: 429, title: 'Too many requests' },
   login_throttled: { status: 429, title: 'Too many failed logins; try again later' },
   internal_error: { status: 500, title: 'Internal server error' },

@@ -196,6 +196,7 @@ describe('login throttling', () => {
     }
     const locked = await login(world, u.username, u.password);
     expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBe(15 * 60);
     expect(await code(locked)).toBe('login_throttled');
     const start = world.now();
     try {
