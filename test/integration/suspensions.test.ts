@@ -210,6 +210,23 @@ describe('order lifecycle', () => {
     }
   });
 
+  it('lets only one of two simultaneous approvals through', async () => {
+    const res = await officer.request('POST', '/v1/suspension-orders', draftBody());
+    const { id } = (await res.json()) as { id: string };
+    await officer.request('POST', `/v1/suspension-orders/${id}/submit`);
+    const [a, b] = await Promise.all([
+      approver.request('POST', `/v1/suspension-orders/${id}/approve`),
+      approver2.request('POST', `/v1/suspension-orders/${id}/approve`),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const cells = await world.deps.db
+      .selectFrom('order_cells')
+      .select('cell_id')
+      .where('order_id', '=', id)
+      .execute();
+    expect(cells).toHaveLength(3);
+  });
+
   it('refuses approval by the drafter even when the drafter is an admin', async () => {
     const admin = await consoleSession(world, 'admin');
     const res = await admin.request('POST', '/v1/suspension-orders', draftBody());
