@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
+import { createUser } from './console/users.js';
 import { createApiKey, createOperator, revokeApiKey } from './operators/service.js';
 import { verifyAudit } from './platform/audit.js';
 import { ServiceError } from './platform/errors.js';
@@ -16,6 +17,8 @@ const USAGE = `usage: npm run cli -- <command> [options]
   caps set --country CC [--per-operator N] [--national N|none] [--cooling-off-hours H]
   exemptions add --operator ID --account REF --kind corporate|iot --limit N
   audit verify
+  users create --username U --role officer|approver|admin|auditor
+    (prints a one-time password; the console asks for a new one at the first login)
 Prints the JSON result on stdout; logs go to stderr.`;
 
 class UsageError extends Error {}
@@ -33,6 +36,8 @@ const STRING_OPTIONS = [
   'account',
   'kind',
   'limit',
+  'username',
+  'role',
 ] as const;
 
 type Opts = Record<string, string | undefined>;
@@ -100,6 +105,13 @@ const COMMANDS: Record<string, Command> = {
       },
     }),
   }),
+  'users create': async (rt, o) => {
+    const user = await createUser({
+      ctx: adminCtx(rt),
+      input: { username: need(o, 'username'), role: need(o, 'role') },
+    });
+    return { result: { ...user, mustChangePassword: true } };
+  },
   'audit verify': async (rt) => {
     const result = await verifyAudit(rt.deps.db);
     return { result, exitCode: result.ok ? 0 : 3 };

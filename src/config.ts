@@ -50,6 +50,30 @@ const envSchema = z.object({
   QUARANTINE_DAYS: z.coerce.number().int().min(0).default(90),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(24).default(48),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
+  /** Console sessions end after this long without a request, and after the absolute limit. */
+  CONSOLE_SESSION_IDLE_MINUTES: positiveInt(30),
+  CONSOLE_SESSION_ABSOLUTE_HOURS: positiveInt(12),
+  /**
+   * `auto`: the session cookie is `Secure` and `__Host-` prefixed when the request arrived over
+   * TLS (https URL or `X-Forwarded-Proto: https`); `always` forces that, `never` is for plain
+   * http deployments on a trusted network only.
+   */
+  CONSOLE_COOKIE_SECURE: z.enum(['auto', 'always', 'never']).default('auto'),
+  LOGIN_MAX_FAILURES: positiveInt(5),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt(50),
+  LOGIN_LOCK_MINUTES: positiveInt(15),
+  /**
+   * Behind a reverse proxy that sets X-Forwarded-For, take the client address from its first
+   * entry; otherwise the socket's peer address is used (a client could forge the header).
+   */
+  TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  ORDER_MAX_DAYS: positiveInt(15),
+  ORDER_ACK_DEADLINE_HOURS: positiveInt(24),
+  /** Days after approval by which someone other than the approver must review an issued order. */
+  ORDER_REVIEW_DAYS: positiveInt(5),
 });
 
 export type Env = z.infer<typeof envSchema>;

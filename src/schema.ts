@@ -3,6 +3,7 @@
  * Kysely's types are derived from these tables, so the schema is declared once.
  */
 import type { Kyselify } from 'drizzle-orm/kysely';
+import type { consoleSessions, consoleUsers, loginThrottle } from './console/schema.js';
 import type { apiKeys, operators } from './operators/schema.js';
 import type { auditHeads, auditLog, idempotencyKeys } from './platform/schema.js';
 import type {
@@ -12,10 +13,20 @@ import type {
   simCaps,
   verificationPolicies,
 } from './registration/schema.js';
+import type {
+  cellSites,
+  orderCells,
+  orderOperators,
+  suspensionOrders,
+  zones,
+  zoneVersions,
+} from './suspensions/schema.js';
 
+export * from './console/schema.js';
 export * from './operators/schema.js';
 export * from './platform/schema.js';
 export * from './registration/schema.js';
+export * from './suspensions/schema.js';
 
 export interface Database {
   audit_log: Kyselify<typeof auditLog>;
@@ -28,4 +39,13 @@ export interface Database {
   cap_exempt_accounts: Kyselify<typeof capExemptAccounts>;
   persons: Kyselify<typeof persons>;
   registrations: Kyselify<typeof registrations>;
+  console_users: Kyselify<typeof consoleUsers>;
+  console_sessions: Kyselify<typeof consoleSessions>;
+  login_throttle: Kyselify<typeof loginThrottle>;
+  cell_sites: Kyselify<typeof cellSites>;
+  zones: Kyselify<typeof zones>;
+  zone_versions: Kyselify<typeof zoneVersions>;
+  suspension_orders: Kyselify<typeof suspensionOrders>;
+  order_cells: Kyselify<typeof orderCells>;
+  order_operators: Kyselify<typeof orderOperators>;
 }

@@ -99,6 +99,12 @@ export function createApp(deps: AppDeps): Router {
       return problemResponse(c, 'bad_request', 'text fields must not contain NUL characters');
     if (err instanceof HTTPException) {
       if (err.status === 413) return problemResponse(c, 'payload_too_large', err.message);
+      if (err.status === 415)
+        return problemResponse(
+          c,
+          'unsupported_media_type',
+          'this content type is not accepted here',
+        );
       if (err.status === 401) return problemResponse(c, 'unauthorized', 'authentication required');
       if (err.status < 500)
         return problemResponse(c, 'bad_request', err.message || 'the request is malformed');

@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import type { Config } from '../../config.js';
+import type { ConsoleUser } from '../../console/users.js';
 import type { AuthenticatedOperator } from '../../operators/queries.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
@@ -27,5 +28,7 @@ export interface AppEnv {
     deps: AppDeps;
     requestId: string;
     operator: AuthenticatedOperator;
+    /** The console user of a valid session, with that session's CSRF token. */
+    user: ConsoleUser;
   };
 }

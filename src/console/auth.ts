@@ -1,0 +1,124 @@
+import type { IncomingMessage } from 'node:http';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
+import { type ErrorCode, ServiceError } from '../platform/errors.js';
+import type { AppEnv } from '../platform/http/context.js';
+import type { Role } from '../suspensions/lifecycle.js';
+import { csrfMatches, resolveSession, type SessionPolicy } from './users.js';
+
+export const CSRF_HEADER = 'x-csrf-token';
+export const CSRF_FIELD = '_csrf';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function sessionPolicy(c: Context<AppEnv>): SessionPolicy {
+  const { config } = c.get('deps');
+  return {
+    idleMs: config.CONSOLE_SESSION_IDLE_MINUTES * 60_000,
+    absoluteMs: config.CONSOLE_SESSION_ABSOLUTE_HOURS * 3_600_000,
+    maxFailures: config.LOGIN_MAX_FAILURES,
+    maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    lockMs: config.LOGIN_LOCK_MINUTES * 60_000,
+  };
+}
+
+/**
+ * Browsers accept a `__Host-` cookie only with `Secure`, and drop `Secure` cookies set over plain
+ * http (localhost in dev and tests). So behind TLS the cookie is `__Host-simline_session`
+ * (Secure, Path=/, no Domain: bound to this origin), and over plain http it is
+ * `simline_session` with the same HttpOnly and SameSite=Strict. Only the name for the request's
+ * scheme is read, so an http-set cookie is never accepted on the TLS side.
+ */
+export function sessionCookie(c: Context<AppEnv>): { name: string; secure: boolean } {
+  const mode = c.get('deps').config.CONSOLE_COOKIE_SECURE;
+  const overTls =
+    new URL(c.req.url).protocol === 'https:' ||
+    c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https';
+  const secure = mode === 'always' || (mode === 'auto' && overTls);
+  return { name: secure ? '__Host-simline_session' : 'simline_session', secure };
+}
+
+/** The client's address for login throttling: the proxy's X-Forwarded-For if trusted, else the peer. */
+export function clientAddress(c: Context<AppEnv>): string | undefined {
+  if (c.get('deps').config.TRUST_PROXY) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded.slice(0, 64);
+  }
+  const env = c.env as { incoming?: IncomingMessage } | undefined;
+  return env?.incoming?.socket.remoteAddress;
+}
+
+export function readSessionId(c: Context<AppEnv>): string | undefined {
+  const id = getCookie(c, sessionCookie(c).name);
+  return id && /^[A-Za-z0-9_-]{43}$/.test(id) ? id : undefined;
+}
+
+export function writeSessionCookie(c: Context<AppEnv>, sessionId: string): void {
+  const { name, secure } = sessionCookie(c);
+  setCookie(c, name, sessionId, { path: '/', httpOnly: true, secure, sameSite: 'Strict' });
+}
+
+export function clearSessionCookie(c: Context<AppEnv>): void {
+  const { name, secure } = sessionCookie(c);
+  deleteCookie(c, name, { path: '/', secure });
+}
+
+export type AuthFailure = 'none' | 'expired' | 'csrf' | 'role' | 'password';
+
+async function csrfToken(c: Context<AppEnv>): Promise<string | undefined> {
+  const header = c.req.header(CSRF_HEADER);
+  if (header) return header;
+  const type = c.req.header('content-type') ?? '';
+  if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/')) {
+    const field = (await c.req.parseBody())[CSRF_FIELD];
+    return typeof field === 'string' ? field : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The session's user, or why not. State-changing methods must carry the session's CSRF token
+ * (header, or the `_csrf` field of a form). Until a one-time password is changed only the
+ * password change and logout are open (`allowPasswordChange`).
+ */
+export async function authenticate(
+  c: Context<AppEnv>,
+  opts: { roles?: readonly Role[]; allowPasswordChange?: boolean },
+): Promise<AuthFailure | undefined> {
+  const sessionId = readSessionId(c);
+  if (!sessionId) return 'none';
+  const deps = c.get('deps');
+  const found = await resolveSession(deps.db, {
+    sessionId,
+    now: deps.clock(),
+    policy: sessionPolicy(c),
+  });
+  if (found.kind !== 'valid') return found.kind;
+  const { user } = found;
+  if (!SAFE_METHODS.has(c.req.method) && !csrfMatches(user.csrfToken, await csrfToken(c)))
+    return 'csrf';
+  c.set('user', user);
+  if (user.mustChangePassword && !opts.allowPasswordChange) return 'password';
+  if (opts.roles && !opts.roles.includes(user.role)) return 'role';
+  return undefined;
+}
+
+const FAILURES: Record<AuthFailure, [ErrorCode, string]> = {
+  none: ['unauthorized', 'a console session is required (log in first)'],
+  expired: ['session_expired', 'the session has expired; log in again'],
+  csrf: ['csrf_failed', 'the X-CSRF-Token header is missing or wrong'],
+  role: ['forbidden', 'your role does not allow this'],
+  password: [
+    'password_change_required',
+    'change the one-time password first (POST /v1/auth/password)',
+  ],
+};
+
+/** JSON API guard: a console session, CSRF on writes, optionally one of `roles`. */
+export function requireUser(opts: { roles?: readonly Role[]; allowPasswordChange?: boolean } = {}) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const failure = await authenticate(c, opts);
+    if (failure) throw new ServiceError(...FAILURES[failure]);
+    await next();
+  });
+}

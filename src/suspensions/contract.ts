@@ -1,0 +1,301 @@
+import { z } from '@hono/zod-openapi';
+import { RADIOS } from './cells.js';
+import { ORDER_ACTIONS, ORDER_STATUSES, SERVICES } from './lifecycle.js';
+import { MEASURES } from './order-queries.js';
+import { COVERAGE_MODES, RISK_LEVELS } from './zones.js';
+
+const Id = (name: string, example: string) =>
+  z
+    .object({
+      id: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({ param: { name: 'id', in: 'path' }, example }),
+    })
+    .openapi(name);
+
+export const ZoneIdParam = Id('ZoneIdParam', 'zone_4kq9Zx1mT0bQ2w8e');
+export const OrderIdParam = Id('OrderIdParam', 'ord_4kq9Zx1mT0bQ2w8e');
+
+const Geometry = z.record(z.string(), z.unknown()).openapi({
+  description:
+    'GeoJSON Polygon or MultiPolygon, [lon, lat] in WGS84; rings closed, no self-intersections.',
+  example: {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [102.56, 14.1],
+        [102.62, 14.1],
+        [102.62, 14.16],
+        [102.56, 14.16],
+        [102.56, 14.1],
+      ],
+    ],
+  },
+});
+
+export const ZoneCreateSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    riskLevel: z.enum(RISK_LEVELS),
+    geometry: Geometry,
+  })
+  .openapi('ZoneCreate');
+
+export const ZoneRefSchema = z
+  .object({ id: z.string(), version: z.number().int() })
+  .openapi('ZoneRef');
+
+export const ZoneSchema = z
+  .object({
+    id: z.string(),
+    version: z.number().int(),
+    name: z.string(),
+    riskLevel: z.string(),
+    geometry: z.unknown(),
+    areaKm2: z.number(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+  })
+  .openapi('Zone');
+
+export const CellSchema = z
+  .object({
+    cellId: z.string().openapi({ example: '520-01-1234-5678' }),
+    radio: z.enum(RADIOS),
+    lat: z.number(),
+    lon: z.number(),
+    rangeM: z.number().int(),
+  })
+  .openapi('Cell');
+
+export const ZoneCellsSchema = z
+  .object({
+    zoneId: z.string(),
+    version: z.number().int(),
+    coverage: z.enum(COVERAGE_MODES),
+    cells: z.array(CellSchema.extend({ radio: z.string(), operatorId: z.string() })),
+  })
+  .openapi('ZoneCells');
+
+export const CoverageQuery = z.object({
+  coverage: z
+    .enum(COVERAGE_MODES)
+    .default('inside')
+    .openapi({ description: "'reach' also counts sites whose coverage circle reaches the zone" }),
+});
+
+const Datetime = z.iso.datetime({ offset: true }).openapi({ example: '2026-12-01T00:00:00Z' });
+
+export const OrderDraftSchema = z
+  .object({
+    zoneId: z.string().min(1),
+    measure: z.enum(MEASURES),
+    services: z.array(z.enum(SERVICES)).min(1),
+    operatorIds: z.array(z.string().min(1)).min(1),
+    startsAt: Datetime,
+    endsAt: Datetime,
+    legalBasis: z.string().max(2000),
+    reasons: z.string().max(10_000),
+    exemptCells: z.array(z.string().max(64)).max(10_000).default([]),
+    coverage: z.enum(COVERAGE_MODES).default('inside'),
+  })
+  .openapi('OrderDraft');
+
+export const OrderAmendSchema = OrderDraftSchema.partial().openapi('OrderAmendment', {
+  description: 'Only the fields that change; the rest are taken from the amended version.',
+});
+
+export const OrderNoteSchema = z
+  .object({ note: z.string().max(2000).optional() })
+  .openapi('OrderActionNote', {
+    description: 'A note; required (≥ 10 characters) for reject and lift',
+  });
+
+const Progress = z.object({
+  operatorId: z.string(),
+  operatorName: z.string(),
+  issuedAt: z.string(),
+  acknowledgedAt: z.string().nullable(),
+  overdue: z.boolean(),
+  cells: z.object({
+    total: z.number().int(),
+    pending: z.number().int(),
+    suspended: z.number().int(),
+    failed: z.number().int(),
+    restored: z.number().int(),
+  }),
+});
+
+export const OrderSchema = z
+  .object({
+    id: z.string(),
+    reference: z.string(),
+    version: z.number().int(),
+    amendsId: z.string().nullable(),
+    status: z.enum(ORDER_STATUSES),
+    zone: z.object({
+      id: z.string(),
+      version: z.number().int(),
+      name: z.string(),
+      riskLevel: z.string(),
+    }),
+    measure: z.string(),
+    services: z.array(z.string()),
+    operatorIds: z.array(z.string()),
+    coverage: z.string(),
+    exemptCells: z.array(z.string()),
+    startsAt: z.string(),
+    endsAt: z.string(),
+    legalBasis: z.string(),
+    reasons: z.string(),
+    draftedBy: z.string(),
+    createdAt: z.string(),
+    submittedBy: z.string().nullable(),
+    submittedAt: z.string().nullable(),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+    decisionNote: z.string().nullable(),
+    liftedBy: z.string().nullable(),
+    liftedAt: z.string().nullable(),
+    liftNote: z.string().nullable(),
+    review: z
+      .object({
+        dueAt: z.string(),
+        overdue: z.boolean(),
+        reviewedAt: z.string().nullable(),
+        reviewedBy: z.string().nullable(),
+        note: z.string().nullable(),
+      })
+      .nullable(),
+    allowedActions: z.array(z.enum(ORDER_ACTIONS)),
+    impact: z.object({
+      frozen: z.boolean(),
+      cells: z.number().int(),
+      byOperator: z.record(z.string(), z.number().int()),
+    }),
+    cellChanges: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }).nullable(),
+    operators: z.array(Progress),
+  })
+  .openapi('SuspensionOrder');
+
+export const OrderListSchema = z
+  .object({
+    orders: z.array(
+      z.object({
+        id: z.string(),
+        reference: z.string(),
+        version: z.number().int(),
+        status: z.enum(ORDER_STATUSES),
+        zoneId: z.string(),
+        zoneName: z.string(),
+        measure: z.string(),
+        startsAt: z.string(),
+        endsAt: z.string(),
+        operatorIds: z.array(z.string()),
+      }),
+    ),
+  })
+  .openapi('SuspensionOrderList');
+
+export const OrderStatusQuery = z.object({
+  status: z.string().optional().openapi({
+    description: 'Comma-separated statuses at the time of asking, e.g. active,scheduled',
+  }),
+});
+
+export const CellsUploadSchema = z
+  .object({ cells: z.array(CellSchema.extend({ radio: z.string(), rangeM: z.number() })) })
+  .openapi('CellsUpload');
+
+export const CellsReplacedSchema = z
+  .object({ operatorId: z.string(), count: z.number().int(), uploadedAt: z.string() })
+  .openapi('CellsReplaced');
+
+export const OperatorOrdersSchema = z
+  .object({
+    orders: z.array(
+      z.object({
+        id: z.string(),
+        reference: z.string(),
+        version: z.number().int(),
+        amendsId: z.string().nullable(),
+        status: z.enum(ORDER_STATUSES),
+        zone: z.object({
+          id: z.string(),
+          version: z.number().int(),
+          name: z.string(),
+          geometry: z.unknown(),
+        }),
+        measure: z.string(),
+        services: z.array(z.string()),
+        startsAt: z.string(),
+        endsAt: z.string(),
+        liftedAt: z.string().nullable(),
+        legalBasis: z.string(),
+        reasons: z.string(),
+        issuedAt: z.string(),
+        acknowledgedAt: z.string().nullable(),
+        acknowledgementDueAt: z.string(),
+        acknowledgementOverdue: z.boolean(),
+        cells: z.array(
+          z.object({
+            cellId: z.string(),
+            radio: z.string(),
+            lat: z.number(),
+            lon: z.number(),
+            status: z.string(),
+            cause: z.string().nullable(),
+            reportedAt: z.string().nullable(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .openapi('OperatorSuspensionOrders');
+
+export const AcknowledgementSchema = z
+  .object({ orderId: z.string(), acknowledgedAt: z.string(), late: z.boolean() })
+  .openapi('Acknowledgement');
+
+export const ComplianceSchema = z
+  .object({
+    suspended: z.array(z.string().min(1).max(64)).max(100_000).default([]),
+    failed: z
+      .array(z.object({ cellId: z.string().min(1).max(64), cause: z.string().min(1).max(500) }))
+      .max(100_000)
+      .default([]),
+    restored: z.array(z.string().min(1).max(64)).max(100_000).default([]),
+  })
+  .openapi('ComplianceReport');
+
+export const ComplianceAcceptedSchema = z
+  .object({
+    orderId: z.string(),
+    reportedAt: z.string(),
+    suspended: z.number().int(),
+    failed: z.number().int(),
+    restored: z.number().int(),
+  })
+  .openapi('ComplianceAccepted');
+
+export const PublicOrdersSchema = z
+  .object({
+    orders: z.array(
+      z.object({
+        reference: z.string(),
+        version: z.number().int(),
+        status: z.enum(ORDER_STATUSES),
+        zone: z.object({ name: z.string(), geometry: z.unknown() }),
+        measure: z.string(),
+        services: z.array(z.string()),
+        startsAt: z.string(),
+        endsAt: z.string(),
+        liftedAt: z.string().nullable(),
+        legalBasis: z.string(),
+        reasons: z.string(),
+      }),
+    ),
+  })
+  .openapi('PublicSuspensionOrders');

@@ -1,0 +1,529 @@
+import { randomBytes } from 'node:crypto';
+import { appendAudit, auditShard } from '../platform/audit.js';
+import { newId } from '../platform/crypto.js';
+import type { Db, DbOrTx, Tx } from '../platform/db/client.js';
+import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import {
+  type Actor,
+  type DecisionCode,
+  decide,
+  effectiveStatus,
+  type OrderAction,
+  type OrderPolicy,
+  type StoredOrderState,
+  validateDraft,
+} from './lifecycle.js';
+import {
+  affectedCells,
+  facts,
+  getOrder,
+  MEASURES,
+  type Measure,
+  type OrderRow,
+} from './order-queries.js';
+import { COVERAGE_MODES, type Coverage } from './zones.js';
+
+/** Writes to suspension orders: draft, the lifecycle actions, amendments. */
+
+export interface OrdersCtx {
+  db: Db;
+  now: Date;
+  actor: Actor;
+  policy: OrderPolicy;
+  ackDeadlineMs: number;
+  reviewWithinMs: number;
+}
+
+export interface DraftOrderInput {
+  zoneId: string;
+  measure: string;
+  services: string[];
+  operatorIds: string[];
+  startsAt: string;
+  endsAt: string;
+  legalBasis: string;
+  reasons: string;
+  exemptCells?: string[];
+  coverage?: string;
+}
+
+const DECISION_ERRORS: Record<DecisionCode, ErrorCode> = {
+  forbidden_role: 'forbidden',
+  not_drafter: 'forbidden',
+  four_eyes_violation: 'four_eyes_violation',
+  invalid_transition: 'invalid_transition',
+  note_required: 'note_required',
+  order_window_passed: 'order_window_passed',
+};
+
+function auditOrder(
+  tx: Tx,
+  ctx: { now: Date; actor: Actor },
+  order: { id: string; reference: string; version: number },
+  action: string,
+  data: Record<string, unknown>,
+  outcome: 'success' | 'refused' = 'success',
+) {
+  return appendAudit(tx, {
+    shard: auditShard('order', order.reference),
+    at: ctx.now,
+    actorType: 'user',
+    actorId: ctx.actor.userId,
+    action,
+    subjectType: 'suspension_order',
+    subjectId: order.id,
+    outcome,
+    data: { reference: order.reference, version: order.version, ...data },
+  });
+}
+
+function assertDrafter(actor: Actor) {
+  if (actor.role !== 'officer' && actor.role !== 'admin')
+    throw new ServiceError('forbidden', `${actor.role} cannot draft orders`);
+}
+
+interface CheckedDraft {
+  zoneId: string;
+  zoneVersion: number;
+  measure: Measure;
+  services: string[];
+  operatorIds: string[];
+  coverage: Coverage;
+  exemptCells: string[];
+  startsAt: Date;
+  endsAt: Date;
+  legalBasis: string;
+  reasons: string;
+}
+
+/** Clock skew allowed between the drafter's "now" and ours before a start counts as backdated. */
+const BACKDATE_TOLERANCE_MS = 5 * 60_000;
+
+async function checkDraft(
+  db: DbOrTx,
+  ctx: { now: Date; policy: OrderPolicy },
+  input: DraftOrderInput,
+  amended?: { seriesStart: Date; startsAt: Date },
+): Promise<CheckedDraft> {
+  const startsAt = new Date(input.startsAt);
+  const endsAt = new Date(input.endsAt);
+  const operatorIds = [...new Set(input.operatorIds.map((o) => o.trim()))];
+  const issues = validateDraft(
+    {
+      startsAt,
+      endsAt,
+      reasons: input.reasons,
+      legalBasis: input.legalBasis,
+      services: input.services,
+      operatorIds,
+    },
+    ctx.policy,
+    ctx.now,
+  );
+  if (!(MEASURES as readonly string[]).includes(input.measure))
+    issues.push({ path: 'measure', message: `must be one of ${MEASURES.join(', ')}` });
+  const coverage = input.coverage ?? 'inside';
+  if (!(COVERAGE_MODES as readonly string[]).includes(coverage))
+    issues.push({ path: 'coverage', message: `must be one of ${COVERAGE_MODES.join(', ')}` });
+  if (input.legalBasis.length > 2000 || input.reasons.length > 10_000)
+    issues.push({ path: 'reasons', message: 'legal basis ≤ 2000, reasons ≤ 10000 characters' });
+  /** Orders are not backdated; an amendment may keep the start it already had. */
+  const keepsStart = amended && startsAt.getTime() === amended.startsAt.getTime();
+  if (!keepsStart && startsAt.getTime() < ctx.now.getTime() - BACKDATE_TOLERANCE_MS)
+    issues.push({ path: 'startsAt', message: 'must not be in the past' });
+  /** An amendment may not stretch a suspension past the limit: that needs a new order. */
+  const seriesStart = amended?.seriesStart;
+  if (seriesStart && endsAt.getTime() - seriesStart.getTime() > ctx.policy.maxDurationMs)
+    issues.push({
+      path: 'endsAt',
+      message: `the amended order would last more than the maximum from its first start (${seriesStart.toISOString()}); issue a new order`,
+    });
+  const zone = await db
+    .selectFrom('zones')
+    .select('current_version')
+    .where('id', '=', input.zoneId)
+    .executeTakeFirst();
+  if (!zone) issues.push({ path: 'zoneId', message: `zone ${input.zoneId} does not exist` });
+  if (operatorIds.length > 0) {
+    const known = await db
+      .selectFrom('operators')
+      .select('id')
+      .where('id', 'in', operatorIds)
+      .execute();
+    const knownIds = new Set(known.map((k) => k.id));
+    for (const id of operatorIds)
+      if (id && !knownIds.has(id))
+        issues.push({ path: 'operatorIds', message: `operator ${id} does not exist` });
+  }
+  const exemptCells = [...new Set((input.exemptCells ?? []).map((c) => c.trim()).filter(Boolean))];
+  if (issues.length > 0 || !zone) throw new InvalidError('the order breaks the policy', issues);
+  return {
+    zoneId: input.zoneId,
+    zoneVersion: zone.current_version,
+    measure: input.measure as Measure,
+    services: input.services,
+    operatorIds,
+    coverage: coverage as Coverage,
+    exemptCells,
+    startsAt,
+    endsAt,
+    legalBasis: input.legalBasis.trim(),
+    reasons: input.reasons.trim(),
+  };
+}
+
+function reference(now: Date): string {
+  const day = now.toISOString().slice(0, 10).replaceAll('-', '');
+  return `SO-${day}-${randomBytes(3).toString('hex').toUpperCase()}`;
+}
+
+export async function draftOrder({ ctx, input }: { ctx: OrdersCtx; input: DraftOrderInput }) {
+  assertDrafter(ctx.actor);
+  const d = await checkDraft(ctx.db, ctx, input);
+  const id = newId('ord');
+  const ref = reference(ctx.now);
+  await ctx.db.transaction().execute(async (tx) => {
+    await insertOrder(
+      tx,
+      ctx,
+      { id, reference: ref, version: 1, amendsId: null, state: 'draft' },
+      d,
+    );
+    await auditOrder(tx, ctx, { id, reference: ref, version: 1 }, 'order.drafted', {
+      zoneId: d.zoneId,
+      zoneVersion: d.zoneVersion,
+      measure: d.measure,
+      operatorIds: d.operatorIds,
+      startsAt: d.startsAt.toISOString(),
+      endsAt: d.endsAt.toISOString(),
+    });
+  });
+  return getOrder(ctx.db, { ...ctx, orderId: id });
+}
+
+async function insertOrder(
+  tx: Tx,
+  ctx: { now: Date; actor: Actor },
+  head: {
+    id: string;
+    reference: string;
+    version: number;
+    amendsId: string | null;
+    state: StoredOrderState;
+  },
+  d: CheckedDraft,
+) {
+  const submitted = head.state === 'pending_approval';
+  await tx
+    .insertInto('suspension_orders')
+    .values({
+      id: head.id,
+      reference: head.reference,
+      version: head.version,
+      amends_id: head.amendsId,
+      state: head.state,
+      zone_id: d.zoneId,
+      zone_version: d.zoneVersion,
+      measure: d.measure,
+      services: d.services,
+      operator_ids: d.operatorIds,
+      coverage: d.coverage,
+      exempt_cells: d.exemptCells,
+      starts_at: d.startsAt,
+      ends_at: d.endsAt,
+      legal_basis: d.legalBasis,
+      reasons: d.reasons,
+      drafted_by: ctx.actor.userId,
+      created_at: ctx.now,
+      submitted_by: submitted ? ctx.actor.userId : null,
+      submitted_at: submitted ? ctx.now : null,
+    })
+    .execute();
+}
+
+async function lockOrder(tx: Tx, orderId: string): Promise<OrderRow> {
+  const row = await tx
+    .selectFrom('suspension_orders')
+    .selectAll()
+    .where('id', '=', orderId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError(`order ${orderId}`);
+  return row;
+}
+
+/** A decision the lifecycle refused; the refusal is audited after the transaction rolls back. */
+class RefusedAction extends ServiceError {
+  constructor(
+    readonly order: { id: string; reference: string; version: number },
+    readonly action: OrderAction,
+    code: DecisionCode,
+    detail: string,
+  ) {
+    super(DECISION_ERRORS[code], detail, { decision: code });
+  }
+}
+
+function enforce(
+  o: OrderRow,
+  action: OrderAction,
+  ctx: { actor: Actor; now: Date; policy: OrderPolicy },
+  note?: string,
+) {
+  const d = decide(facts(o), { action, actor: ctx.actor, note, now: ctx.now }, ctx.policy);
+  if (!d.ok) throw new RefusedAction(o, action, d.code, d.detail);
+  return d;
+}
+
+/** Runs `work`; a refused decision is recorded (who tried what, and why not) and re-thrown. */
+async function auditingRefusals<T>(ctx: OrdersCtx, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof RefusedAction) {
+      await ctx.db
+        .transaction()
+        .execute((tx) =>
+          auditOrder(
+            tx,
+            ctx,
+            err.order,
+            `order.${err.action}`,
+            { decision: err.extra.decision, detail: err.detail },
+            'refused',
+          ),
+        );
+    }
+    throw err;
+  }
+}
+
+/**
+ * submit / approve / reject / withdraw / lift, checked by the lifecycle rules under a row lock.
+ * Approval freezes the affected cells per operator and, for an amendment, supersedes the
+ * version it amends (which must still be scheduled or active).
+ */
+export async function actOnOrder({
+  ctx,
+  input,
+}: {
+  ctx: OrdersCtx;
+  input: { orderId: string; action: Exclude<OrderAction, 'amend'>; note?: string };
+}) {
+  const note = input.note?.trim() || undefined;
+  await auditingRefusals(ctx, () =>
+    ctx.db.transaction().execute(async (tx) => {
+      const o = await lockOrder(tx, input.orderId);
+      enforce(o, input.action, ctx, note);
+      const { now, actor } = ctx;
+      const data: Record<string, unknown> = note ? { note } : {};
+      switch (input.action) {
+        case 'submit':
+          await tx
+            .updateTable('suspension_orders')
+            .set({ state: 'pending_approval', submitted_by: actor.userId, submitted_at: now })
+            .where('id', '=', o.id)
+            .execute();
+          break;
+        case 'reject':
+        case 'withdraw':
+          await tx
+            .updateTable('suspension_orders')
+            .set({
+              state: input.action === 'reject' ? 'rejected' : 'withdrawn',
+              decided_by: actor.userId,
+              decided_at: now,
+              decision_note: note ?? null,
+            })
+            .where('id', '=', o.id)
+            .execute();
+          break;
+        case 'lift':
+          await tx
+            .updateTable('suspension_orders')
+            .set({
+              state: 'lifted',
+              lifted_by: actor.userId,
+              lifted_at: now,
+              lift_note: note ?? null,
+            })
+            .where('id', '=', o.id)
+            .execute();
+          break;
+        case 'approve': {
+          if (o.amends_id) {
+            const old = await lockOrder(tx, o.amends_id);
+            enforce(old, 'amend', ctx);
+            await tx
+              .updateTable('suspension_orders')
+              .set({ state: 'superseded', superseded_at: now })
+              .where('id', '=', old.id)
+              .execute();
+            await auditOrder(tx, ctx, old, 'order.superseded', { by: o.id, byVersion: o.version });
+          }
+          const cells = await affectedCells(tx, o);
+          await tx
+            .updateTable('suspension_orders')
+            .set({
+              state: 'approved',
+              decided_by: actor.userId,
+              decided_at: now,
+              decision_note: note ?? null,
+            })
+            .where('id', '=', o.id)
+            .execute();
+          await tx
+            .insertInto('order_operators')
+            .values(
+              o.operator_ids.map((operatorId) => ({
+                order_id: o.id,
+                operator_id: operatorId,
+                issued_at: now,
+              })),
+            )
+            .execute();
+          for (let i = 0; i < cells.length; i += 2000) {
+            await tx
+              .insertInto('order_cells')
+              .values(
+                cells.slice(i, i + 2000).map((c) => ({
+                  order_id: o.id,
+                  operator_id: c.operatorId,
+                  cell_id: c.cellId,
+                  radio: c.radio,
+                  lat: c.lat,
+                  lon: c.lon,
+                })),
+              )
+              .execute();
+          }
+          data.cells = cells.length;
+          break;
+        }
+      }
+      await auditOrder(tx, ctx, o, `order.${actionPast(input.action)}`, data);
+    }),
+  );
+  return getOrder(ctx.db, { ...ctx, orderId: input.orderId });
+}
+
+function actionPast(a: Exclude<OrderAction, 'amend'>): string {
+  return {
+    submit: 'submitted',
+    approve: 'approved',
+    reject: 'rejected',
+    withdraw: 'withdrawn',
+    lift: 'lifted',
+  }[a];
+}
+
+/**
+ * Records the review of an issued order that is scheduled or in force, with a written note, by
+ * an approver or admin other than the one who approved it. Once per order version.
+ */
+export async function reviewOrder({
+  ctx,
+  input,
+}: {
+  ctx: OrdersCtx;
+  input: { orderId: string; note?: string };
+}) {
+  const note = input.note?.trim() ?? '';
+  await ctx.db.transaction().execute(async (tx) => {
+    const o = await lockOrder(tx, input.orderId);
+    const { actor, now } = ctx;
+    if (actor.role !== 'approver' && actor.role !== 'admin')
+      throw new ServiceError('forbidden', `${actor.role} cannot review orders`);
+    const status = effectiveStatus(facts(o), now);
+    if (status !== 'scheduled' && status !== 'active')
+      throw new ServiceError('invalid_transition', `cannot review an order that is ${status}`);
+    if (o.reviewed_at) throw new ServiceError('conflict', 'this order version is already reviewed');
+    if (o.decided_by === actor.userId)
+      throw new ServiceError('four_eyes_violation', 'the approver of an order cannot review it');
+    if (note.length < ctx.policy.minNoteLength)
+      throw new ServiceError(
+        'note_required',
+        `a review needs a written note of at least ${ctx.policy.minNoteLength} characters`,
+      );
+    await tx
+      .updateTable('suspension_orders')
+      .set({ reviewed_by: actor.userId, reviewed_at: now, review_note: note })
+      .where('id', '=', o.id)
+      .execute();
+    await auditOrder(tx, ctx, o, 'order.reviewed', { note });
+  });
+  return getOrder(ctx.db, { ...ctx, orderId: input.orderId });
+}
+
+/**
+ * Changing a scheduled or active order: a new version with the same reference, pending the
+ * approval of another user. The current version stays in force until that approval.
+ */
+export async function amendOrder({
+  ctx,
+  input,
+}: {
+  ctx: OrdersCtx;
+  input: { orderId: string; changes: Partial<DraftOrderInput> };
+}) {
+  const id = newId('ord');
+  await auditingRefusals(ctx, () =>
+    ctx.db.transaction().execute(async (tx) => {
+      const o = await lockOrder(tx, input.orderId);
+      enforce(o, 'amend', ctx);
+      const pending = await tx
+        .selectFrom('suspension_orders')
+        .select('id')
+        .where('amends_id', '=', o.id)
+        .where('state', 'in', ['draft', 'pending_approval'])
+        .executeTakeFirst();
+      if (pending)
+        throw new ServiceError(
+          'conflict',
+          `amendment ${pending.id} of this order is already pending`,
+        );
+      const first = await tx
+        .selectFrom('suspension_orders')
+        .select('starts_at')
+        .where('reference', '=', o.reference)
+        .orderBy('version')
+        .executeTakeFirstOrThrow();
+      const c = input.changes;
+      const d = await checkDraft(
+        tx,
+        ctx,
+        {
+          zoneId: c.zoneId ?? o.zone_id,
+          measure: c.measure ?? o.measure,
+          services: c.services ?? o.services,
+          operatorIds: c.operatorIds ?? o.operator_ids,
+          startsAt: c.startsAt ?? o.starts_at.toISOString(),
+          endsAt: c.endsAt ?? o.ends_at.toISOString(),
+          legalBasis: c.legalBasis ?? o.legal_basis,
+          reasons: c.reasons ?? o.reasons,
+          exemptCells: c.exemptCells ?? o.exempt_cells,
+          coverage: c.coverage ?? o.coverage,
+        },
+        { seriesStart: first.starts_at, startsAt: o.starts_at },
+      );
+      const version = o.version + 1;
+      await insertOrder(
+        tx,
+        ctx,
+        { id, reference: o.reference, version, amendsId: o.id, state: 'pending_approval' },
+        d,
+      );
+      await auditOrder(
+        tx,
+        ctx,
+        { id, reference: o.reference, version },
+        'order.amendment_drafted',
+        {
+          amends: o.id,
+          changed: Object.keys(c).sort(),
+        },
+      );
+    }),
+  );
+  return getOrder(ctx.db, { ...ctx, orderId: id });
+}

@@ -1,0 +1,207 @@
+import { appendAudit, auditShard } from '../platform/audit.js';
+import { newId } from '../platform/crypto.js';
+import type { Db, DbOrTx } from '../platform/db/client.js';
+import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import type { CellRow } from './cells.js';
+import { areaKm2, bbox, cellsInZone, parseZoneGeometry, type ZoneGeometry } from './geometry.js';
+import type { Actor } from './lifecycle.js';
+
+export const RISK_LEVELS = ['low', 'medium', 'high'] as const;
+export const COVERAGE_MODES = ['inside', 'reach'] as const;
+export type Coverage = (typeof COVERAGE_MODES)[number];
+/** The largest `rangeM` accepted for a cell, so the SQL prefilter can widen the box by it. */
+const MAX_REACH_M = 100_000;
+
+export interface ZoneView {
+  id: string;
+  version: number;
+  name: string;
+  riskLevel: string;
+  geometry: ZoneGeometry;
+  areaKm2: number;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface ZoneInput {
+  name: string;
+  riskLevel: string;
+  geometry: unknown;
+}
+
+function checkZone(input: ZoneInput): { name: string; geometry: ZoneGeometry } {
+  const issues: { path: string; message: string }[] = [];
+  const name = input.name.trim();
+  if (name.length < 1 || name.length > 200)
+    issues.push({ path: 'name', message: 'must be 1-200 characters' });
+  if (!(RISK_LEVELS as readonly string[]).includes(input.riskLevel))
+    issues.push({ path: 'riskLevel', message: `must be one of ${RISK_LEVELS.join(', ')}` });
+  const parsed = parseZoneGeometry(input.geometry);
+  if (!parsed.ok)
+    for (const i of parsed.issues)
+      issues.push({ path: i.path ? `geometry.${i.path}` : 'geometry', message: i.message });
+  if (issues.length > 0 || !parsed.ok) throw new InvalidError('invalid zone', issues);
+  return { name, geometry: parsed.geometry };
+}
+
+function assertCanEdit(actor: Actor) {
+  if (actor.role === 'auditor')
+    throw new ServiceError('forbidden', 'auditors have read-only access');
+}
+
+/** A new zone at version 1, or (with `zoneId`) the next version of an existing zone. */
+export async function saveZone({
+  ctx,
+  input,
+}: {
+  ctx: { db: Db; now: Date; actor: Actor };
+  input: ZoneInput & { zoneId?: string };
+}): Promise<{ id: string; version: number }> {
+  assertCanEdit(ctx.actor);
+  const { name, geometry } = checkZone(input);
+  return ctx.db.transaction().execute(async (tx) => {
+    let id = input.zoneId;
+    let version = 1;
+    if (id) {
+      const zone = await tx
+        .updateTable('zones')
+        .set((eb) => ({ current_version: eb('current_version', '+', 1) }))
+        .where('id', '=', id)
+        .returning('current_version')
+        .executeTakeFirst();
+      if (!zone) throw new NotFoundError(`zone ${id}`);
+      version = zone.current_version;
+    } else {
+      id = newId('zone');
+      await tx
+        .insertInto('zones')
+        .values({ id, current_version: 1, created_at: ctx.now })
+        .execute();
+    }
+    await tx
+      .insertInto('zone_versions')
+      .values({
+        zone_id: id,
+        version,
+        name,
+        risk_level: input.riskLevel,
+        geometry: JSON.stringify(geometry),
+        created_by: ctx.actor.userId,
+        created_at: ctx.now,
+      })
+      .execute();
+    await appendAudit(tx, {
+      shard: auditShard('zone', id),
+      at: ctx.now,
+      actorType: 'user',
+      actorId: ctx.actor.userId,
+      action: version === 1 ? 'zone.created' : 'zone.versioned',
+      subjectType: 'zone',
+      subjectId: id,
+      outcome: 'success',
+      data: { version, name, riskLevel: input.riskLevel },
+    });
+    return { id, version };
+  });
+}
+
+type ZoneRow = {
+  zone_id: string;
+  version: number;
+  name: string;
+  risk_level: string;
+  geometry: unknown;
+  created_by: string;
+  created_at: Date;
+};
+
+function toView(r: ZoneRow): ZoneView {
+  const geometry = (
+    typeof r.geometry === 'string' ? JSON.parse(r.geometry) : r.geometry
+  ) as ZoneGeometry;
+  return {
+    id: r.zone_id,
+    version: r.version,
+    name: r.name,
+    riskLevel: r.risk_level,
+    geometry,
+    areaKm2: Math.round(areaKm2(geometry) * 100) / 100,
+    createdBy: r.created_by,
+    createdAt: r.created_at.toISOString(),
+  };
+}
+
+/** The zone at `version`, or at its current version. */
+export async function getZone(
+  db: DbOrTx,
+  { zoneId, version }: { zoneId: string; version?: number },
+): Promise<ZoneView> {
+  let q = db
+    .selectFrom('zone_versions as v')
+    .innerJoin('zones as z', 'z.id', 'v.zone_id')
+    .selectAll('v')
+    .where('v.zone_id', '=', zoneId);
+  q =
+    version === undefined
+      ? q.whereRef('v.version', '=', 'z.current_version')
+      : q.where('v.version', '=', version);
+  const row = await q.executeTakeFirst();
+  if (!row) throw new NotFoundError(`zone ${zoneId}`);
+  return toView(row);
+}
+
+/**
+ * Zones at their current versions; `riskLevel: 'high'` gives the zones whose traffic the scorer
+ * may treat as evidence.
+ */
+export async function listZones(
+  db: DbOrTx,
+  { riskLevel }: { riskLevel?: string } = {},
+): Promise<ZoneView[]> {
+  let q = db
+    .selectFrom('zone_versions as v')
+    .innerJoin('zones as z', 'z.id', 'v.zone_id')
+    .selectAll('v')
+    .whereRef('v.version', '=', 'z.current_version');
+  if (riskLevel) q = q.where('v.risk_level', '=', riskLevel);
+  const rows = await q.orderBy('v.name').execute();
+  return rows.map(toView);
+}
+
+/**
+ * Cells the zone covers, from the cell registry: sites inside, and with `reach` also sites whose
+ * coverage circle touches the zone. SQL narrows to the zone's box widened by the largest
+ * possible range; geometry decides exactly.
+ */
+export async function cellsForZone(
+  db: DbOrTx,
+  {
+    geometry,
+    coverage,
+    operatorIds,
+  }: { geometry: ZoneGeometry; coverage: Coverage; operatorIds?: string[] },
+): Promise<CellRow[]> {
+  if (operatorIds && operatorIds.length === 0) return [];
+  const box = bbox(geometry);
+  const padLat = coverage === 'reach' ? MAX_REACH_M / 111_000 : 0;
+  const maxAbsLat = Math.min(89, Math.max(Math.abs(box.minLat), Math.abs(box.maxLat)) + padLat);
+  const padLon = coverage === 'reach' ? padLat / Math.cos((maxAbsLat * Math.PI) / 180) : 0;
+  let q = db
+    .selectFrom('cell_sites')
+    .selectAll()
+    .where('lat', '>=', box.minLat - padLat)
+    .where('lat', '<=', box.maxLat + padLat)
+    .where('lon', '>=', box.minLon - padLon)
+    .where('lon', '<=', box.maxLon + padLon);
+  if (operatorIds) q = q.where('operator_id', 'in', operatorIds);
+  const rows = await q.orderBy('operator_id').orderBy('cell_id').execute();
+  const cells: CellRow[] = rows.map((r) => ({
+    operatorId: r.operator_id,
+    cellId: r.cell_id,
+    radio: r.radio,
+    lat: r.lat,
+    lon: r.lon,
+    rangeM: r.range_m,
+  }));
+  return cellsInZone(geometry, cells, { includeCoverage: coverage === 'reach' });
+}
