@@ -1,0 +1,622 @@
+/**
+ * The scoring engine: per-line hour buckets in event time, deduplicated by record id, evaluated
+ * against the rules when the watermark closes a window (all rules) and, for rules whose
+ * conditions only grow with more records, early on each batch so alerts come out within seconds.
+ *
+ * State is kept per stream (a Kafka partition, or `http` for records fed over HTTP): a line's
+ * records all arrive on one stream, so each stream's watermark decides its own windows and the
+ * result does not depend on which process holds which partitions. Nothing here reads a clock or
+ * the database; the runner feeds records, registration data and rule settings, and persists what
+ * `export*` hands back.
+ */
+import { callingCode, isInternational } from './calling-codes.js';
+import type { Cdr } from './cdr.js';
+import {
+  combineScores,
+  DEFAULT_THRESHOLDS,
+  distinctCaps,
+  dropVolumeRules,
+  type Evidence,
+  emptyFeatures,
+  evaluateImeiRule,
+  evaluateLineRules,
+  RULE_WINDOW,
+  type RuleCode,
+  type RuleHit,
+  type Thresholds,
+  type WindowFeatures,
+} from './rules.js';
+import {
+  addDistinct,
+  bucketAt,
+  type ClockState,
+  count,
+  DEFAULT_ALLOWED_LATENESS_MS,
+  EventTimeClock,
+  evictBefore,
+  HOUR_MS,
+  hourOf,
+  NO_VALUES,
+  RecordIds,
+  recordIdHash,
+  stringArray,
+  WINDOW_HOURS,
+} from './windows.js';
+
+/** Rules whose every condition can only become true as records are added within a window. */
+const EARLY_RULES: ReadonlySet<RuleCode> = new Set<RuleCode>([
+  'high_volume_calling',
+  'sms_blast_urls',
+  'new_line_burst',
+  'imei_multi_sim',
+]);
+
+export interface RuleSettings {
+  thresholds: Thresholds;
+  /** Operator-approved bulk callers: never flagged by the volume rules. */
+  allowlist: ReadonlySet<string>;
+}
+
+export interface Registration {
+  /** Epoch ms of the registration, null when the line has none. */
+  registeredAt: number | null;
+  personKey: string | null;
+}
+
+export interface RaisedAlert {
+  stream: string;
+  msisdn: string;
+  operatorId: string | null;
+  rule: RuleCode;
+  score: number;
+  windowStart: number;
+  windowEnd: number;
+  evidence: { checks: Evidence[]; lineScore: number; imei?: string; imsis?: string[] };
+  personKey: string | null;
+}
+
+export interface LineRisk {
+  msisdn: string;
+  operatorId: string | null;
+  score: number;
+  features: WindowFeatures;
+  windowEnd: number;
+  rules: RuleCode[];
+}
+
+export type IngestOutcome = 'accepted' | 'duplicate' | 'late';
+
+export interface ImeiSighting {
+  imei: string;
+  imsi: string;
+  msisdn: string;
+  operatorId: string | null;
+  startedAt: number;
+}
+
+class LineBucket {
+  ids = new RecordIds();
+  outgoingCalls = 0;
+  answeredCalls = 0;
+  shortOrUnanswered = 0;
+  incomingCalls = 0;
+  smsSent = 0;
+  urlSms = 0;
+  wangiriCalls = 0;
+  wangiriInternational = 0;
+  callees: string[] = NO_VALUES as string[];
+  cells: string[] = NO_VALUES as string[];
+  wangiriNumbers: string[] = NO_VALUES as string[];
+  urlRecipients: string[] = NO_VALUES as string[];
+  constructor(readonly hour: number) {}
+}
+
+class ImeiBucket {
+  imsis: string[] = NO_VALUES as string[];
+  constructor(readonly hour: number) {}
+}
+
+class LineState {
+  buckets: LineBucket[] = [];
+  operatorId: string | null = null;
+  /** undefined until looked up. */
+  registration: Registration | undefined = undefined;
+  /** Per rule, the end of the last window it was raised for. */
+  raised: Partial<Record<RuleCode, number>> = {};
+  constructor(readonly msisdn: string) {}
+}
+
+class ImeiState {
+  buckets: ImeiBucket[] = [];
+  msisdn = '';
+  operatorId: string | null = null;
+  raisedUntil = Number.NEGATIVE_INFINITY;
+  constructor(readonly imei: string) {}
+}
+
+class StreamState {
+  lines = new Map<string, LineState>();
+  imeis = new Map<string, ImeiState>();
+  dirtyLines = new Set<string>();
+  dirtyImeis = new Set<string>();
+  removedLines = new Set<string>();
+  removedImeis = new Set<string>();
+  /** Lines changed since the last early evaluation. */
+  touched = new Set<LineState>();
+  touchedImeis = new Set<ImeiState>();
+  constructor(readonly clock: EventTimeClock) {}
+}
+
+export interface StreamExport {
+  clock: ClockState;
+  lines: { msisdn: string; state: unknown }[];
+  imeis: { imei: string; state: unknown }[];
+  removedLines: string[];
+  removedImeis: string[];
+}
+
+export interface StreamImport {
+  clock: unknown;
+  lines: { msisdn: string; state: unknown }[];
+  imeis: { imei: string; state: unknown }[];
+}
+
+export interface EngineStats {
+  accepted: number;
+  duplicates: number;
+  late: number;
+}
+
+export class ScoringEngine {
+  private readonly streams = new Map<string, StreamState>();
+  private settings: RuleSettings;
+  private caps: ReturnType<typeof distinctCaps>;
+  readonly stats: EngineStats = { accepted: 0, duplicates: 0, late: 0 };
+
+  constructor(
+    settings: RuleSettings = { thresholds: DEFAULT_THRESHOLDS, allowlist: new Set() },
+    readonly allowedLatenessMs = DEFAULT_ALLOWED_LATENESS_MS,
+  ) {
+    this.settings = settings;
+    this.caps = distinctCaps(settings.thresholds);
+  }
+
+  /** New thresholds and allowlist apply from the next evaluation on. */
+  setSettings(settings: RuleSettings): void {
+    this.settings = settings;
+    this.caps = distinctCaps(settings.thresholds);
+  }
+
+  get thresholds(): Thresholds {
+    return this.settings.thresholds;
+  }
+
+  private stream(name: string): StreamState {
+    let s = this.streams.get(name);
+    if (s === undefined) {
+      s = new StreamState(new EventTimeClock(this.allowedLatenessMs));
+      this.streams.set(name, s);
+    }
+    return s;
+  }
+
+  hasStream(name: string): boolean {
+    return this.streams.has(name);
+  }
+
+  dropStream(name: string): void {
+    this.streams.delete(name);
+  }
+
+  activeLines(): number {
+    let n = 0;
+    for (const s of this.streams.values()) n += s.lines.size;
+    return n;
+  }
+
+  /** Adds one record of the line `cdr.msisdn`; `operatorId` is whose line it is, if known. */
+  ingest(streamName: string, cdr: Cdr, operatorId: string | null): IngestOutcome {
+    const s = this.stream(streamName);
+    const t = cdr.startedAt;
+    const hour = hourOf(t);
+    s.clock.observe(t);
+    if (hour < s.clock.firstOpenHour) {
+      this.stats.late++;
+      return 'late';
+    }
+    let line = s.lines.get(cdr.msisdn);
+    if (line === undefined) {
+      line = new LineState(cdr.msisdn);
+      s.lines.set(cdr.msisdn, line);
+      s.removedLines.delete(cdr.msisdn);
+    }
+    const b = bucketAt(line.buckets, hour, LineBucket);
+    if (!b.ids.add(recordIdHash(cdr.recordId))) {
+      this.stats.duplicates++;
+      return 'duplicate';
+    }
+    this.stats.accepted++;
+    if (operatorId !== null) line.operatorId = operatorId;
+    const caps = this.caps;
+    const th = this.settings.thresholds;
+    if (cdr.type === 'voice') {
+      if (cdr.direction === 'mo') {
+        b.outgoingCalls++;
+        if (cdr.answered) b.answeredCalls++;
+        if (!cdr.answered || cdr.durationSec < th.short_call_burst.shortCallSec)
+          b.shortOrUnanswered++;
+        if (cdr.otherParty !== '') b.callees = addDistinct(b.callees, cdr.otherParty, caps.callees);
+        if (!cdr.answered && cdr.durationSec <= th.wangiri.maxDurationSec) {
+          b.wangiriCalls++;
+          if (isInternational(callingCode(cdr.msisdn), cdr.otherParty)) b.wangiriInternational++;
+          if (cdr.otherParty !== '')
+            b.wangiriNumbers = addDistinct(b.wangiriNumbers, cdr.otherParty, caps.wangiriCallees);
+        }
+      } else {
+        b.incomingCalls++;
+      }
+    } else if (cdr.direction === 'mo') {
+      b.smsSent++;
+      if (cdr.containsUrl) {
+        b.urlSms++;
+        if (cdr.otherParty !== '')
+          b.urlRecipients = addDistinct(b.urlRecipients, cdr.otherParty, caps.urlRecipients);
+      }
+    }
+    if (cdr.cellId !== '') b.cells = addDistinct(b.cells, cdr.cellId, caps.cells);
+    s.dirtyLines.add(cdr.msisdn);
+    s.touched.add(line);
+    return 'accepted';
+  }
+
+  /** Adds an IMEI sighting (from the repartition topic, or directly without Kafka). */
+  ingestImei(streamName: string, sighting: ImeiSighting): IngestOutcome {
+    const s = this.stream(streamName);
+    const hour = hourOf(sighting.startedAt);
+    s.clock.observe(sighting.startedAt);
+    if (hour < s.clock.firstOpenHour) return 'late';
+    let st = s.imeis.get(sighting.imei);
+    if (st === undefined) {
+      st = new ImeiState(sighting.imei);
+      s.imeis.set(sighting.imei, st);
+      s.removedImeis.delete(sighting.imei);
+    }
+    const b = bucketAt(st.buckets, hour, ImeiBucket);
+    b.imsis = addDistinct(b.imsis, sighting.imsi, this.caps.imsis);
+    st.msisdn = sighting.msisdn;
+    if (sighting.operatorId !== null) st.operatorId = sighting.operatorId;
+    s.dirtyImeis.add(sighting.imei);
+    s.touchedImeis.add(st);
+    return 'accepted';
+  }
+
+  /** Lines whose registration has not been looked up yet (for one batched query). */
+  pendingRegistrations(): string[] {
+    const out: string[] = [];
+    for (const s of this.streams.values())
+      for (const line of s.touched) if (line.registration === undefined) out.push(line.msisdn);
+    return out;
+  }
+
+  setRegistrations(found: ReadonlyMap<string, Registration>): void {
+    for (const s of this.streams.values())
+      for (const line of s.touched)
+        if (line.registration === undefined)
+          line.registration = found.get(line.msisdn) ?? { registeredAt: null, personKey: null };
+  }
+
+  /**
+   * Evaluates every window the watermarks closed (all rules, all lines), then the still-open
+   * window of each line changed since the last call (early rules only). Returns new alerts and
+   * the risk of each line evaluated.
+   */
+  advance(): { alerts: RaisedAlert[]; risks: LineRisk[] } {
+    const alerts: RaisedAlert[] = [];
+    const risks = new Map<string, LineRisk>();
+    for (const [name, s] of this.streams) {
+      for (let due = s.clock.nextDue(); due !== undefined; due = s.clock.nextDue()) {
+        for (const line of s.lines.values())
+          this.evaluateLine(name, s, line, due, false, alerts, risks);
+        for (const st of s.imeis.values()) this.evaluateImei(name, s, st, due, alerts);
+        s.clock.markEvaluated(due);
+        this.evict(s);
+      }
+      const openEnd = (hourOf(s.clock.maxSeen) + 1) * HOUR_MS;
+      if (Number.isFinite(openEnd)) {
+        for (const line of s.touched)
+          if (s.lines.get(line.msisdn) === line)
+            this.evaluateLine(name, s, line, openEnd, true, alerts, risks);
+        for (const st of s.touchedImeis)
+          if (s.imeis.get(st.imei) === st) this.evaluateImei(name, s, st, openEnd, alerts);
+      }
+      s.touched.clear();
+      s.touchedImeis.clear();
+    }
+    return { alerts, risks: [...risks.values()] };
+  }
+
+  private evict(s: StreamState): void {
+    const first = s.clock.firstOpenHour;
+    for (const [msisdn, line] of s.lines) {
+      if (evictBefore(line.buckets, first) === 0) {
+        s.lines.delete(msisdn);
+        s.dirtyLines.delete(msisdn);
+        s.removedLines.add(msisdn);
+      }
+    }
+    for (const [imei, st] of s.imeis) {
+      if (evictBefore(st.buckets, first) === 0) {
+        s.imeis.delete(imei);
+        s.dirtyImeis.delete(imei);
+        s.removedImeis.add(imei);
+      }
+    }
+  }
+
+  private evaluateLine(
+    streamName: string,
+    s: StreamState,
+    line: LineState,
+    windowEnd: number,
+    early: boolean,
+    alerts: RaisedAlert[],
+    risks: Map<string, LineRisk>,
+  ): void {
+    const f = lineFeatures(line, windowEnd);
+    if (f === undefined) return;
+    const hits: RuleHit[] = [];
+    evaluateLineRules(f, this.settings.thresholds, hits);
+    if (this.settings.allowlist.has(line.msisdn)) dropVolumeRules(hits);
+    const lineScore = combineScores(hits);
+    risks.set(line.msisdn, {
+      msisdn: line.msisdn,
+      operatorId: line.operatorId,
+      score: lineScore,
+      features: f,
+      windowEnd,
+      rules: hits.map((h) => h.rule),
+    });
+    for (const hit of hits) {
+      if (early && !EARLY_RULES.has(hit.rule)) continue;
+      const windowStart = windowEnd - (RULE_WINDOW[hit.rule] === '1h' ? HOUR_MS : 24 * HOUR_MS);
+      const last = line.raised[hit.rule];
+      if (last !== undefined && last > windowStart) continue;
+      line.raised[hit.rule] = windowEnd;
+      s.dirtyLines.add(line.msisdn);
+      alerts.push({
+        stream: streamName,
+        msisdn: line.msisdn,
+        operatorId: line.operatorId,
+        rule: hit.rule,
+        score: hit.score,
+        windowStart,
+        windowEnd,
+        evidence: { checks: hit.evidence, lineScore },
+        personKey: line.registration?.personKey ?? null,
+      });
+    }
+  }
+
+  private evaluateImei(
+    streamName: string,
+    s: StreamState,
+    st: ImeiState,
+    windowEnd: number,
+    alerts: RaisedAlert[],
+  ): void {
+    const endHour = windowEnd / HOUR_MS;
+    const imsis = new Set<string>();
+    for (const b of st.buckets) {
+      if (b.hour >= endHour) break;
+      if (b.hour >= endHour - WINDOW_HOURS) for (const i of b.imsis) imsis.add(i);
+    }
+    const hit = evaluateImeiRule(imsis.size, this.settings.thresholds);
+    if (hit === undefined) return;
+    const windowStart = windowEnd - WINDOW_HOURS * HOUR_MS;
+    if (st.raisedUntil > windowStart) return;
+    st.raisedUntil = windowEnd;
+    s.dirtyImeis.add(st.imei);
+    alerts.push({
+      stream: streamName,
+      msisdn: st.msisdn,
+      operatorId: st.operatorId,
+      rule: hit.rule,
+      score: hit.score,
+      windowStart,
+      windowEnd,
+      evidence: { checks: hit.evidence, lineScore: hit.score, imei: st.imei, imsis: [...imsis] },
+      personKey: null,
+    });
+  }
+
+  /** The changes of a stream since its last export, to persist with the offsets they produced. */
+  exportChanges(streamName: string): StreamExport {
+    const s = this.stream(streamName);
+    const out: StreamExport = {
+      clock: s.clock.export(),
+      lines: [],
+      imeis: [],
+      removedLines: [...s.removedLines],
+      removedImeis: [...s.removedImeis],
+    };
+    for (const msisdn of s.dirtyLines) {
+      const line = s.lines.get(msisdn);
+      if (line) out.lines.push({ msisdn, state: exportLine(line) });
+    }
+    for (const imei of s.dirtyImeis) {
+      const st = s.imeis.get(imei);
+      if (st) out.imeis.push({ imei, state: exportImei(st) });
+    }
+    s.dirtyLines.clear();
+    s.dirtyImeis.clear();
+    s.removedLines.clear();
+    s.removedImeis.clear();
+    return out;
+  }
+
+  streamNames(): string[] {
+    return [...this.streams.keys()];
+  }
+
+  /** Replaces a stream's state with what was persisted (on partition assignment or start). */
+  importStream(streamName: string, data: StreamImport): void {
+    const clock = new EventTimeClock(this.allowedLatenessMs);
+    clock.import(data.clock);
+    const s = new StreamState(clock);
+    for (const { msisdn, state } of data.lines) {
+      const line = importLine(msisdn, state);
+      if (evictBefore(line.buckets, clock.firstOpenHour) > 0) s.lines.set(msisdn, line);
+      else s.removedLines.add(msisdn);
+    }
+    for (const { imei, state } of data.imeis) {
+      const st = importImei(imei, state);
+      if (evictBefore(st.buckets, clock.firstOpenHour) > 0) s.imeis.set(imei, st);
+      else s.removedImeis.add(imei);
+    }
+    this.streams.set(streamName, s);
+  }
+}
+
+/** Features of the 24-hour and 1-hour windows ending at `windowEnd`; undefined if both are empty. */
+function lineFeatures(line: LineState, windowEnd: number): WindowFeatures | undefined {
+  const endHour = windowEnd / HOUR_MS;
+  const f = emptyFeatures();
+  const callees = new Set<string>();
+  const cells = new Set<string>();
+  let any = false;
+  for (const b of line.buckets) {
+    if (b.hour >= endHour) break;
+    if (b.hour < endHour - WINDOW_HOURS) continue;
+    any = true;
+    f.outgoing_calls_24h += b.outgoingCalls;
+    f.answered_calls_24h += b.answeredCalls;
+    f.short_or_unanswered_calls_24h += b.shortOrUnanswered;
+    f.incoming_calls_24h += b.incomingCalls;
+    f.sms_sent_24h += b.smsSent;
+    f.url_sms_sent_24h += b.urlSms;
+    for (const c of b.callees) callees.add(c);
+    for (const c of b.cells) cells.add(c);
+    if (b.hour === endHour - 1) {
+      f.outgoing_calls_1h = b.outgoingCalls;
+      f.sms_sent_1h = b.smsSent;
+      f.outgoing_1h = b.outgoingCalls + b.smsSent;
+      f.wangiri_calls_1h = b.wangiriCalls;
+      f.wangiri_international_calls_1h = b.wangiriInternational;
+      f.wangiri_international_share_1h =
+        b.wangiriCalls > 0 ? b.wangiriInternational / b.wangiriCalls : 0;
+      f.wangiri_distinct_numbers_1h = b.wangiriNumbers.length;
+      f.url_sms_sent_1h = b.urlSms;
+      f.url_sms_recipients_1h = b.urlRecipients.length;
+    }
+  }
+  if (!any) return undefined;
+  f.distinct_callees_24h = callees.size;
+  f.distinct_cells_24h = cells.size;
+  f.short_or_unanswered_share_24h =
+    f.outgoing_calls_24h > 0 ? f.short_or_unanswered_calls_24h / f.outgoing_calls_24h : 0;
+  f.outgoing_incoming_ratio_24h = f.outgoing_calls_24h / Math.max(1, f.incoming_calls_24h);
+  const reg = line.registration?.registeredAt;
+  f.line_age_hours =
+    reg === undefined || reg === null
+      ? null
+      : Math.max(0, Math.floor((windowEnd - HOUR_MS - reg) / HOUR_MS));
+  return f;
+}
+
+type BucketTuple = [
+  number,
+  number[],
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  string[],
+  string[],
+  string[],
+  string[],
+];
+
+function exportLine(line: LineState) {
+  return {
+    v: 1,
+    op: line.operatorId,
+    reg: line.registration ?? null,
+    raised: line.raised,
+    b: line.buckets.map(
+      (b): BucketTuple => [
+        b.hour,
+        b.ids.toArray(),
+        b.outgoingCalls,
+        b.answeredCalls,
+        b.shortOrUnanswered,
+        b.incomingCalls,
+        b.smsSent,
+        b.urlSms,
+        b.wangiriCalls,
+        b.wangiriInternational,
+        b.callees.slice(),
+        b.cells.slice(),
+        b.wangiriNumbers.slice(),
+        b.urlRecipients.slice(),
+      ],
+    ),
+  };
+}
+
+function importLine(msisdn: string, state: unknown): LineState {
+  const s = state as ReturnType<typeof exportLine>;
+  if (typeof s !== 'object' || s === null || s.v !== 1 || !Array.isArray(s.b))
+    throw new Error(`line state ${msisdn}: unsupported`);
+  const line = new LineState(msisdn);
+  line.operatorId = typeof s.op === 'string' ? s.op : null;
+  line.registration = s.reg ?? undefined;
+  line.raised = s.raised ?? {};
+  for (const t of s.b) {
+    const b = new LineBucket(count(t[0], 'hour'));
+    b.ids = RecordIds.from(t[1]);
+    b.outgoingCalls = count(t[2], 'outgoingCalls');
+    b.answeredCalls = count(t[3], 'answeredCalls');
+    b.shortOrUnanswered = count(t[4], 'shortOrUnanswered');
+    b.incomingCalls = count(t[5], 'incomingCalls');
+    b.smsSent = count(t[6], 'smsSent');
+    b.urlSms = count(t[7], 'urlSms');
+    b.wangiriCalls = count(t[8], 'wangiriCalls');
+    b.wangiriInternational = count(t[9], 'wangiriInternational');
+    b.callees = stringArray(t[10], 'callees');
+    b.cells = stringArray(t[11], 'cells');
+    b.wangiriNumbers = stringArray(t[12], 'wangiriNumbers');
+    b.urlRecipients = stringArray(t[13], 'urlRecipients');
+    line.buckets.push(b);
+  }
+  return line;
+}
+
+function exportImei(st: ImeiState) {
+  return {
+    v: 1,
+    msisdn: st.msisdn,
+    op: st.operatorId,
+    raisedUntil: Number.isFinite(st.raisedUntil) ? st.raisedUntil : null,
+    b: st.buckets.map((b) => [b.hour, b.imsis.slice()] as [number, string[]]),
+  };
+}
+
+function importImei(imei: string, state: unknown): ImeiState {
+  const s = state as ReturnType<typeof exportImei>;
+  if (typeof s !== 'object' || s === null || s.v !== 1 || !Array.isArray(s.b))
+    throw new Error(`imei state ${imei}: unsupported`);
+  const st = new ImeiState(imei);
+  st.msisdn = s.msisdn;
+  st.operatorId = s.op;
+  st.raisedUntil = s.raisedUntil ?? Number.NEGATIVE_INFINITY;
+  for (const [hour, imsis] of s.b) {
+    const b = new ImeiBucket(count(hour, 'hour'));
+    b.imsis = stringArray(imsis, 'imsis');
+    st.buckets.push(b);
+  }
+  return st;
+}
