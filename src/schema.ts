@@ -12,10 +12,20 @@ import type {
   simCaps,
   verificationPolicies,
 } from './registration/schema.js';
+import type {
+  scoringAlerts,
+  scoringAllowlist,
+  scoringImeiState,
+  scoringLineRisk,
+  scoringLineState,
+  scoringStreams,
+  scoringThresholds,
+} from './scoring/schema.js';
 
 export * from './operators/schema.js';
 export * from './platform/schema.js';
 export * from './registration/schema.js';
+export * from './scoring/schema.js';
 
 export interface Database {
   audit_log: Kyselify<typeof auditLog>;
@@ -28,4 +38,11 @@ export interface Database {
   cap_exempt_accounts: Kyselify<typeof capExemptAccounts>;
   persons: Kyselify<typeof persons>;
   registrations: Kyselify<typeof registrations>;
+  scoring_thresholds: Kyselify<typeof scoringThresholds>;
+  scoring_allowlist: Kyselify<typeof scoringAllowlist>;
+  scoring_alerts: Kyselify<typeof scoringAlerts>;
+  scoring_line_risk: Kyselify<typeof scoringLineRisk>;
+  scoring_streams: Kyselify<typeof scoringStreams>;
+  scoring_line_state: Kyselify<typeof scoringLineState>;
+  scoring_imei_state: Kyselify<typeof scoringImeiState>;
 }

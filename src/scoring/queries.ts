@@ -1,0 +1,268 @@
+import { sql } from 'kysely';
+import type { DbOrTx, Tx } from '../platform/db/client.js';
+import type {
+  LineRisk,
+  RaisedAlert,
+  Registration,
+  RuleSettings,
+  StreamExport,
+  StreamImport,
+} from './engine.js';
+import { DEFAULT_THRESHOLDS, type Thresholds, validateThresholds } from './rules.js';
+
+const jsonb = (v: unknown) => sql<unknown>`${JSON.stringify(v)}::text::jsonb`;
+
+/** Rows per multi-row statement, well under Postgres' 65,535 bind parameters. */
+const CHUNK = 2000;
+
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Lines that alerted on at least this many distinct lines of one identity flag the identity. */
+export const IDENTITY_FLAG_LINES = 2;
+
+/** Thresholds (stored overrides merged over the defaults) and the allowlist. */
+export async function loadRuleSettings(db: DbOrTx): Promise<RuleSettings> {
+  const rows = await db.selectFrom('scoring_thresholds').select(['rule', 'params']).execute();
+  const overrides: Record<string, unknown> = {};
+  for (const r of rows) overrides[r.rule] = r.params;
+  const v = validateThresholds(overrides, DEFAULT_THRESHOLDS);
+  const thresholds: Thresholds = v.ok ? v.thresholds : DEFAULT_THRESHOLDS;
+  const allow = await db.selectFrom('scoring_allowlist').select('msisdn').execute();
+  return { thresholds, allowlist: new Set(allow.map((a) => a.msisdn)) };
+}
+
+/** MCC-MNC -> operator id, for deciding whose line a CDR's `operator` field names. */
+export async function loadOperatorNetworks(db: DbOrTx): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('operators').select(['id', 'mcc_mnc']).execute();
+  const map = new Map<string, string>();
+  for (const r of rows) for (const code of r.mcc_mnc) map.set(code, r.id);
+  return map;
+}
+
+/** The newest registration of each number (one query for a whole batch of new lines). */
+export async function findRegistrations(
+  db: DbOrTx,
+  msisdns: readonly string[],
+): Promise<Map<string, Registration>> {
+  const found = new Map<string, Registration>();
+  for (const part of chunks(msisdns)) {
+    const rows = await db
+      .selectFrom('registrations')
+      .select(['msisdn', 'created_at', 'person_key'])
+      .where('msisdn', 'in', part)
+      .orderBy('created_at', 'asc')
+      .execute();
+    for (const r of rows)
+      found.set(r.msisdn, { registeredAt: r.created_at.getTime(), personKey: r.person_key });
+  }
+  return found;
+}
+
+export async function loadStream(db: DbOrTx, stream: string) {
+  const head = await db
+    .selectFrom('scoring_streams')
+    .select(['clock', 'next_offset'])
+    .where('stream', '=', stream)
+    .executeTakeFirst();
+  if (!head) return undefined;
+  const lines = await db
+    .selectFrom('scoring_line_state')
+    .select(['msisdn', 'state'])
+    .where('stream', '=', stream)
+    .execute();
+  const imeis = await db
+    .selectFrom('scoring_imei_state')
+    .select(['imei', 'state'])
+    .where('stream', '=', stream)
+    .execute();
+  const data: StreamImport = { clock: head.clock, lines, imeis };
+  return { data, nextOffset: head.next_offset };
+}
+
+export interface StreamCommit {
+  stream: string;
+  changes: StreamExport;
+  /** The next offset to consume, or null for streams without offsets (HTTP). */
+  nextOffset: number | null;
+}
+
+export interface StoredAlert {
+  id: number;
+  msisdn: string;
+  operatorId: string | null;
+  rule: string;
+  score: number;
+  windowStart: Date;
+  windowEnd: Date;
+  evidence: unknown;
+  createdAt: Date;
+}
+
+/**
+ * Writes one batch's effect in the caller's transaction: each stream's state and next offset,
+ * new alerts (a replayed alert is skipped by its unique key), line risks and identity flags.
+ * Returns the alerts actually inserted.
+ */
+export async function commitBatch(
+  tx: Tx,
+  batch: { streams: StreamCommit[]; alerts: RaisedAlert[]; risks: LineRisk[]; now: Date },
+): Promise<StoredAlert[]> {
+  for (const s of batch.streams) {
+    await tx
+      .insertInto('scoring_streams')
+      .values({
+        stream: s.stream,
+        clock: jsonb(s.changes.clock),
+        next_offset: s.nextOffset,
+        updated_at: batch.now,
+      })
+      .onConflict((oc) =>
+        oc.column('stream').doUpdateSet({
+          clock: sql`excluded.clock`,
+          next_offset: (eb) => eb.ref('excluded.next_offset'),
+          updated_at: (eb) => eb.ref('excluded.updated_at'),
+        }),
+      )
+      .execute();
+    for (const part of chunks(s.changes.lines)) {
+      await tx
+        .insertInto('scoring_line_state')
+        .values(part.map((l) => ({ stream: s.stream, msisdn: l.msisdn, state: jsonb(l.state) })))
+        .onConflict((oc) =>
+          oc.columns(['stream', 'msisdn']).doUpdateSet({ state: sql`excluded.state` }),
+        )
+        .execute();
+    }
+    for (const part of chunks(s.changes.imeis)) {
+      await tx
+        .insertInto('scoring_imei_state')
+        .values(part.map((i) => ({ stream: s.stream, imei: i.imei, state: jsonb(i.state) })))
+        .onConflict((oc) =>
+          oc.columns(['stream', 'imei']).doUpdateSet({ state: sql`excluded.state` }),
+        )
+        .execute();
+    }
+    for (const part of chunks(s.changes.removedLines))
+      await tx
+        .deleteFrom('scoring_line_state')
+        .where('stream', '=', s.stream)
+        .where('msisdn', 'in', part)
+        .execute();
+    for (const part of chunks(s.changes.removedImeis))
+      await tx
+        .deleteFrom('scoring_imei_state')
+        .where('stream', '=', s.stream)
+        .where('imei', 'in', part)
+        .execute();
+  }
+  const inserted: StoredAlert[] = [];
+  for (const part of chunks(batch.alerts, 1000)) {
+    const rows = await tx
+      .insertInto('scoring_alerts')
+      .values(
+        part.map((a) => ({
+          subject: a.evidence.imei === undefined ? a.msisdn : `imei:${a.evidence.imei}`,
+          msisdn: a.msisdn,
+          imei: a.evidence.imei ?? null,
+          operator_id: a.operatorId,
+          person_key: a.personKey,
+          rule: a.rule,
+          score: a.score,
+          window_start: new Date(a.windowStart),
+          window_end: new Date(a.windowEnd),
+          evidence: jsonb(a.evidence),
+          created_at: batch.now,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['subject', 'rule', 'window_end']).doNothing())
+      .returning([
+        'id',
+        'msisdn',
+        'operator_id',
+        'rule',
+        'score',
+        'window_start',
+        'window_end',
+        'evidence',
+        'created_at',
+      ])
+      .execute();
+    for (const r of rows)
+      inserted.push({
+        id: r.id,
+        msisdn: r.msisdn,
+        operatorId: r.operator_id,
+        rule: r.rule,
+        score: r.score,
+        windowStart: r.window_start,
+        windowEnd: r.window_end,
+        evidence: r.evidence,
+        createdAt: r.created_at,
+      });
+  }
+  const risks = new Map(batch.risks.map((r) => [r.msisdn, r]));
+  for (const part of chunks([...risks.values()])) {
+    await tx
+      .insertInto('scoring_line_risk')
+      .values(
+        part.map((r) => ({
+          msisdn: r.msisdn,
+          operator_id: r.operatorId,
+          score: r.score,
+          features: jsonb(r.features),
+          rules: r.rules,
+          window_end: new Date(r.windowEnd),
+          updated_at: batch.now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc
+          .column('msisdn')
+          .doUpdateSet({
+            operator_id: (eb) => eb.ref('excluded.operator_id'),
+            score: (eb) => eb.ref('excluded.score'),
+            features: sql`excluded.features`,
+            rules: (eb) => eb.ref('excluded.rules'),
+            window_end: (eb) => eb.ref('excluded.window_end'),
+            updated_at: (eb) => eb.ref('excluded.updated_at'),
+          })
+          .where('scoring_line_risk.window_end', '<=', (eb) => eb.ref('excluded.window_end')),
+      )
+      .execute();
+  }
+  const persons = [
+    ...new Set(batch.alerts.flatMap((a) => (a.personKey === null ? [] : [a.personKey]))),
+  ];
+  if (persons.length > 0) await flagIdentities(tx, persons, batch.now);
+  return inserted;
+}
+
+/** Flags each identity whose registered lines raised alerts on enough distinct lines. */
+async function flagIdentities(tx: Tx, personKeys: string[], now: Date): Promise<void> {
+  const rows = await tx
+    .selectFrom('scoring_alerts')
+    .select([
+      'person_key',
+      sql<number>`count(distinct msisdn)::int`.as('lines'),
+      sql<string[]>`array_agg(distinct rule)`.as('rules'),
+    ])
+    .where('person_key', 'in', personKeys)
+    .groupBy('person_key')
+    .having(sql`count(distinct msisdn)`, '>=', IDENTITY_FLAG_LINES)
+    .execute();
+  for (const r of rows) {
+    if (r.person_key === null) continue;
+    await tx
+      .updateTable('persons')
+      .set({
+        flagged_at: sql`coalesce(flagged_at, ${now})`,
+        flag_reason: `alerts on ${r.lines} registered lines: ${r.rules.sort().join(', ')}`,
+      })
+      .where('person_key', '=', r.person_key)
+      .execute();
+  }
+}
