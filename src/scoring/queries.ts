@@ -80,7 +80,9 @@ export async function loadStream(db: DbOrTx, stream: string) {
     .where('stream', '=', stream)
     .execute();
   const data: StreamImport = { clock: head.clock, lines, imeis };
-  return { data, nextOffset: head.next_offset };
+  /** bigint arrives as a string from postgres.js. */
+  const nextOffset = head.next_offset === null ? null : Number(head.next_offset);
+  return { data, nextOffset };
 }
 
 export interface StreamCommit {

@@ -1,0 +1,269 @@
+import type { Config } from '../config.js';
+import type { Db } from '../platform/db/client.js';
+import {
+  ensureTopics,
+  type KafkaMessage,
+  KafkaProducer,
+  type KafkaSettings,
+  ManualConsumer,
+  type PartitionAssignment,
+  partitionKey,
+} from '../platform/kafka/client.js';
+import type { Logger } from '../platform/log.js';
+import { decodeCdr } from './cdr.js';
+import { type ImeiSighting, ScoringEngine } from './engine.js';
+import { loadScorerReference, settleBatch } from './pipeline.js';
+import { loadStream, type StoredAlert } from './queries.js';
+
+export interface ScorerStats {
+  batches: number;
+  records: number;
+  deadLettered: number;
+  alerts: number;
+}
+
+export function kafkaSettings(config: Config): KafkaSettings {
+  return {
+    brokers: config.KAFKA_BROKERS ?? '',
+    securityProtocol: config.KAFKA_SECURITY_PROTOCOL,
+    saslMechanism: config.KAFKA_SASL_MECHANISM,
+    saslUsername: config.KAFKA_SASL_USERNAME,
+    saslPassword: config.KAFKA_SASL_PASSWORD,
+    sslCaLocation: config.KAFKA_SSL_CA_LOCATION,
+  };
+}
+
+function decodeSighting(value: Buffer | null): ImeiSighting | string {
+  try {
+    const v = JSON.parse(value?.toString('utf8') ?? '') as Partial<ImeiSighting>;
+    if (
+      typeof v.imei === 'string' &&
+      typeof v.imsi === 'string' &&
+      typeof v.msisdn === 'string' &&
+      typeof v.startedAt === 'number' &&
+      (typeof v.operatorId === 'string' || v.operatorId === null)
+    )
+      return v as ImeiSighting;
+    return 'value: not an IMEI sighting';
+  } catch {
+    return 'value: not valid JSON';
+  }
+}
+
+/**
+ * One stage of the scorer: a group consumer over one topic feeding its own engine. The line
+ * stage reads `cdr.records` (keyed by line) and re-keys IMEI sightings into the repartition
+ * topic; the IMEI stage reads that topic (keyed by IMEI). Each batch's state, offsets and alerts
+ * commit in one transaction; DLQ and repartition messages are acknowledged before it commits.
+ */
+class Stage {
+  readonly engine: ScoringEngine;
+  private readonly consumer: ManualConsumer;
+  private readonly offsets = new Map<string, number | null>();
+
+  constructor(
+    private readonly kind: 'line' | 'imei',
+    private readonly s: {
+      db: Db;
+      log: Logger;
+      producer: KafkaProducer;
+      config: Config;
+      networks: () => Map<string, string>;
+      stats: ScorerStats;
+      onAlerts: (alerts: StoredAlert[]) => void;
+      onFatal: (err: unknown) => void;
+    },
+  ) {
+    const c = s.config;
+    this.engine = new ScoringEngine(undefined, c.SCORING_LATENESS_MS);
+    const topic = kind === 'line' ? c.KAFKA_CDR_TOPIC : c.KAFKA_IMEI_TOPIC;
+    const group = kind === 'line' ? c.KAFKA_GROUP_ID : `${c.KAFKA_GROUP_ID}.imei`;
+    this.consumer = new ManualConsumer(
+      kafkaSettings(c),
+      group,
+      [topic],
+      {
+        onAssign: (parts) => this.assign(parts),
+        onRevoke: async (parts) => this.revoke(parts),
+      },
+      (err) => s.onFatal(err),
+    );
+  }
+
+  private async assign(parts: PartitionAssignment[]) {
+    const next = new Map<string, number | null>();
+    for (const p of parts) {
+      const key = partitionKey(p.topic, p.partition);
+      const stored = await loadStream(this.s.db, key);
+      if (stored) this.engine.importStream(key, stored.data);
+      else this.engine.dropStream(key);
+      next.set(key, stored?.nextOffset ?? null);
+      this.offsets.set(key, stored?.nextOffset ?? null);
+    }
+    this.s.log.info({ stage: this.kind, partitions: [...next.entries()] }, 'partitions assigned');
+    return next;
+  }
+
+  private revoke(parts: PartitionAssignment[]) {
+    for (const p of parts) {
+      const key = partitionKey(p.topic, p.partition);
+      this.engine.dropStream(key);
+      this.offsets.delete(key);
+    }
+    this.s.log.info({ stage: this.kind, partitions: parts.length }, 'partitions revoked');
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    this.consumer.start(this.s.config.KAFKA_BATCH_SIZE, (messages) => this.handle(messages));
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.stop();
+  }
+
+  private deadLetter(m: KafkaMessage, error: string): void {
+    this.s.producer.produce(
+      this.s.config.KAFKA_DLQ_TOPIC,
+      m.key?.toString() ?? null,
+      m.value ?? '',
+      [
+        { 'x-source-topic': m.topic },
+        { 'x-source-partition': String(m.partition) },
+        { 'x-source-offset': String(m.offset) },
+        { 'x-error': error },
+      ],
+    );
+    this.s.stats.deadLettered++;
+  }
+
+  private async handle(messages: KafkaMessage[]): Promise<void> {
+    const { engine } = this;
+    const networks = this.s.networks();
+    const c = this.s.config;
+    let produced = false;
+    for (const m of messages) {
+      const key = partitionKey(m.topic, m.partition);
+      const expected = this.offsets.get(key);
+      if (expected !== undefined && expected !== null && m.offset < expected) continue;
+      this.offsets.set(key, m.offset + 1);
+      if (this.kind === 'line') {
+        const r = decodeCdr(m.value ?? '');
+        if (!r.ok) {
+          this.deadLetter(m, r.error);
+          produced = true;
+          continue;
+        }
+        const cdr = r.cdr;
+        const operatorId = networks.get(cdr.operator) ?? null;
+        engine.ingest(key, cdr, operatorId);
+        const sighting: ImeiSighting = {
+          imei: cdr.imei,
+          imsi: cdr.imsi,
+          msisdn: cdr.msisdn,
+          operatorId,
+          startedAt: cdr.startedAt,
+        };
+        this.s.producer.produce(c.KAFKA_IMEI_TOPIC, cdr.imei, JSON.stringify(sighting));
+        produced = true;
+      } else {
+        const s = decodeSighting(m.value);
+        if (typeof s === 'string') {
+          this.deadLetter(m, s);
+          produced = true;
+          continue;
+        }
+        engine.ingestImei(key, s);
+      }
+    }
+    if (produced) await this.s.producer.flush();
+    const alerts = await settleBatch(this.s.db, engine, this.offsets, new Date());
+    this.s.stats.batches++;
+    this.s.stats.records += messages.length;
+    if (alerts.length > 0) this.s.onAlerts(alerts);
+  }
+}
+
+/**
+ * The scorer role: the line stage and the IMEI stage, a producer for the DLQ, the repartition
+ * topic and `line.alerts`, and a periodic reload of thresholds, allowlist and operator networks.
+ */
+export class KafkaScorer {
+  readonly stats: ScorerStats = { batches: 0, records: 0, deadLettered: 0, alerts: 0 };
+  private stages: Stage[] = [];
+  private producer: KafkaProducer | undefined;
+  private reload: NodeJS.Timeout | undefined;
+  private networks = new Map<string, string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+    private readonly log: Logger,
+    private readonly onFatal: (err: unknown) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const c = this.config;
+    const settings = kafkaSettings(c);
+    await ensureTopics(settings, [
+      { topic: c.KAFKA_CDR_TOPIC, partitions: 4 },
+      { topic: c.KAFKA_IMEI_TOPIC, partitions: 4 },
+      { topic: c.KAFKA_DLQ_TOPIC, partitions: 1 },
+      { topic: c.KAFKA_ALERTS_TOPIC, partitions: 4 },
+    ]);
+    const producer = await KafkaProducer.connect(settings, 'simline-scorer');
+    this.producer = producer;
+    const shared = {
+      db: this.db,
+      log: this.log,
+      producer,
+      config: c,
+      networks: () => this.networks,
+      stats: this.stats,
+      onAlerts: (alerts: StoredAlert[]) => this.publish(alerts),
+      onFatal: this.onFatal,
+    };
+    this.stages = [new Stage('line', shared), new Stage('imei', shared)];
+    await this.refresh();
+    this.reload = setInterval(
+      () => this.refresh().catch((err) => this.log.warn({ err }, 'scorer settings reload failed')),
+      Math.max(1000, c.SCORING_RELOAD_MS),
+    );
+    for (const s of this.stages) await s.start();
+    this.log.info({ topic: c.KAFKA_CDR_TOPIC, group: c.KAFKA_GROUP_ID }, 'scorer consuming');
+  }
+
+  private async refresh(): Promise<void> {
+    const { settings, networks } = await loadScorerReference(this.db);
+    this.networks = networks;
+    for (const s of this.stages) s.engine.setSettings(settings);
+  }
+
+  /** Alerts go to `line.alerts` keyed by line after their transaction committed. */
+  private publish(alerts: StoredAlert[]): void {
+    this.stats.alerts += alerts.length;
+    for (const a of alerts)
+      this.producer?.produce(
+        this.config.KAFKA_ALERTS_TOPIC,
+        a.msisdn,
+        JSON.stringify({
+          id: String(a.id),
+          msisdn: a.msisdn,
+          operatorId: a.operatorId,
+          rule: a.rule,
+          score: a.score,
+          windowStart: a.windowStart.toISOString(),
+          windowEnd: a.windowEnd.toISOString(),
+          evidence: a.evidence,
+          createdAt: a.createdAt.toISOString(),
+        }),
+      );
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.reload);
+    for (const s of this.stages) await s.stop();
+    await this.producer?.flush().catch(() => undefined);
+    await this.producer?.disconnect();
+  }
+}
