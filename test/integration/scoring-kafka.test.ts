@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator } from '../../src/operators/service.js';
+import { encodeCdr } from '../../src/scoring/cdr.js';
+import { evaluateAlerts, generateTraffic, PLANTED_RULES } from '../../src/scoring/generator.js';
 import { calls, cdr } from '../support/cdrs.js';
 import {
   consumedOffsets,
@@ -120,4 +122,66 @@ describe('scorer on Kafka', () => {
       await stopped(second, 'SIGTERM');
     }
   }, 180_000);
+
+  it('scores planted patterns, spares hard negatives, and two instances agree with one', async () => {
+    const one = topics();
+    await createTopics(one);
+    const two = { ...topics(), cdr: one.cdr, partitions: one.partitions };
+    await createTopics(two);
+    const { records, labels } = generateTraffic({ lines: 400, hours: 26, seed: 11 });
+    const end = Date.parse(labels.start) + (labels.hours + 2) * 3_600_000;
+    const ticks = Array.from({ length: one.partitions }, (_, p) => ({
+      key: null,
+      partition: p,
+      value: encodeCdr(
+        cdr({ msisdn: `+6689999999${p}`, imei: `99000000000000${p}`, startedAt: end }),
+      ),
+    }));
+    await produce(one.cdr, [
+      ...records.map((r) => ({ key: r.msisdn, value: encodeCdr(r) })),
+      ...ticks,
+    ]);
+    const total = records.length + ticks.length;
+    const wOne = await world();
+    const wTwo = await world();
+    const single = spawnScorer(wOne, one);
+    const pair = [spawnScorer(wTwo, two), spawnScorer(wTwo, two)];
+    try {
+      for (const [ww, t] of [
+        [wOne, one],
+        [wTwo, two],
+      ] as const) {
+        await waitFor(
+          'lines drained',
+          async () => (await consumedOffsets(ww, t.cdr)) === total,
+          150_000,
+        );
+        await waitFor(
+          'IMEIs drained',
+          async () => (await consumedOffsets(ww, t.imei)) === total,
+          60_000,
+        );
+      }
+    } finally {
+      await Promise.all([single, ...pair].map((c) => stopped(c, 'SIGTERM')));
+    }
+    const alertsOf = (ww: World) =>
+      ww.deps.db
+        .selectFrom('scoring_alerts')
+        .select(['subject', 'msisdn', 'rule', 'imei', 'window_end'])
+        .where('window_end', '>', new Date(labels.start))
+        .orderBy('subject')
+        .orderBy('rule')
+        .orderBy('window_end')
+        .execute();
+    const a1 = await alertsOf(wOne);
+    const a2 = await alertsOf(wTwo);
+    const key = (a: { subject: string; rule: string; window_end: Date }) =>
+      `${a.subject}|${a.rule}|${a.window_end.toISOString()}`;
+    expect(a2.map(key)).toEqual(a1.map(key));
+    const quality = evaluateAlerts(labels, a1);
+    expect(quality.hardNegativesFlagged).toEqual([]);
+    for (const rule of PLANTED_RULES)
+      expect(quality.rules.find((r) => r.rule === rule)?.recall, rule).toBe(1);
+  }, 240_000);
 });
