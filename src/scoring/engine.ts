@@ -362,6 +362,7 @@ export class ScoringEngine {
     alerts: RaisedAlert[],
     risks: Map<string, LineRisk>,
   ): void {
+    if (!nearAnyThreshold(line, windowEnd, this.settings.thresholds)) return;
     const f = lineFeatures(line, windowEnd);
     if (f === undefined) return;
     const hits: RuleHit[] = [];
@@ -405,6 +406,9 @@ export class ScoringEngine {
     alerts: RaisedAlert[],
   ): void {
     const endHour = windowEnd / HOUR_MS;
+    let seen = 0;
+    for (const b of st.buckets) if (b.hour < endHour && b.hour >= endHour - WINDOW_HOURS) seen += b.imsis.length;
+    if (seen < this.settings.thresholds.imei_multi_sim.distinctImsisAtLeast) return;
     const imsis = new Set<string>();
     for (const b of st.buckets) {
       if (b.hour >= endHour) break;
@@ -429,7 +433,10 @@ export class ScoringEngine {
     });
   }
 
-  /** The changes of a stream since its last export, to persist with the offsets they produced. */
+  /**
+   * The changes of a stream since its last export, to persist with the offsets they produced.
+   * The states share arrays with the engine: serialise them before the next `ingest`.
+   */
   exportChanges(streamName: string): StreamExport {
     const s = this.stream(streamName);
     const out: StreamExport = {
@@ -475,6 +482,39 @@ export class ScoringEngine {
     }
     this.streams.set(streamName, s);
   }
+}
+
+/**
+ * Every line rule needs some count to reach its threshold; a line below half of each of them
+ * (most lines) is skipped without building its distinct sets, and gets no risk row.
+ */
+function nearAnyThreshold(line: LineState, windowEnd: number, t: Thresholds): boolean {
+  const endHour = windowEnd / HOUR_MS;
+  let out24 = 0;
+  let out1 = 0;
+  let wangiri1 = 0;
+  let url1 = 0;
+  for (const b of line.buckets) {
+    if (b.hour >= endHour) break;
+    if (b.hour < endHour - WINDOW_HOURS) continue;
+    out24 += b.outgoingCalls;
+    if (b.hour === endHour - 1) {
+      out1 = b.outgoingCalls + b.smsSent;
+      wangiri1 = b.wangiriCalls;
+      url1 = b.urlSms;
+    }
+  }
+  const min24 = Math.min(
+    t.high_volume_calling.outgoingCallsAbove,
+    t.short_call_burst.outgoingCallsAtLeast,
+    t.simbox.outgoingCallsAtLeast,
+  );
+  return (
+    out24 * 2 >= min24 ||
+    wangiri1 * 2 >= t.wangiri.callsAtLeast ||
+    url1 * 2 >= t.sms_blast_urls.urlSmsAtLeast ||
+    out1 * 2 >= t.new_line_burst.outgoingAtLeast
+  );
 }
 
 /** Features of the 24-hour and 1-hour windows ending at `windowEnd`; undefined if both are empty. */
@@ -549,7 +589,7 @@ function exportLine(line: LineState) {
     b: line.buckets.map(
       (b): BucketTuple => [
         b.hour,
-        b.ids.toArray(),
+        b.ids.set === null ? b.ids.list : Array.from(b.ids.set),
         b.outgoingCalls,
         b.answeredCalls,
         b.shortOrUnanswered,
@@ -558,10 +598,10 @@ function exportLine(line: LineState) {
         b.urlSms,
         b.wangiriCalls,
         b.wangiriInternational,
-        b.callees.slice(),
-        b.cells.slice(),
-        b.wangiriNumbers.slice(),
-        b.urlRecipients.slice(),
+        b.callees,
+        b.cells,
+        b.wangiriNumbers,
+        b.urlRecipients,
       ],
     ),
   };
@@ -601,7 +641,7 @@ function exportImei(st: ImeiState) {
     msisdn: st.msisdn,
     op: st.operatorId,
     raisedUntil: Number.isFinite(st.raisedUntil) ? st.raisedUntil : null,
-    b: st.buckets.map((b) => [b.hour, b.imsis.slice()] as [number, string[]]),
+    b: st.buckets.map((b) => [b.hour, b.imsis] as [number, string[]]),
   };
 }
 
