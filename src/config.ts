@@ -64,6 +64,9 @@ const envSchema = z.object({
   KAFKA_ALERTS_TOPIC: z.string().min(1).default('line.alerts'),
   KAFKA_IMEI_TOPIC: z.string().min(1).default('simline.imei-repartition'),
   KAFKA_BATCH_SIZE: positiveInt(5000),
+  /** The scorer stores state and offsets after this many records or this long, whichever first. */
+  KAFKA_COMMIT_RECORDS: positiveInt(50_000),
+  KAFKA_COMMIT_INTERVAL_MS: positiveInt(1000),
   /** Passed to librdkafka as is (TLS/SASL to a managed cluster). */
   KAFKA_SECURITY_PROTOCOL: z.enum(['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl']).optional(),
   KAFKA_SASL_MECHANISM: optionalText,

@@ -43,13 +43,20 @@ import {
   WINDOW_HOURS,
 } from './windows.js';
 
-/** Rules whose every condition can only become true as records are added within a window. */
-const EARLY_RULES: ReadonlySet<RuleCode> = new Set<RuleCode>([
+/**
+ * Rules whose every condition can only become true as records are added within a window. They
+ * are evaluated as each record of the line is taken in, on the window ending after that record's
+ * hour: a partition's order is fixed, so this gives the same alerts however records are batched.
+ */
+const EARLY_RULES: readonly RuleCode[] = [
   'high_volume_calling',
   'sms_blast_urls',
   'new_line_burst',
-  'imei_multi_sim',
-]);
+];
+const EARLY_RULE_SET: ReadonlySet<RuleCode> = new Set(EARLY_RULES);
+
+/** IMEI streams merge many upstream partitions, so they wait for stragglers this long. */
+export const IMEI_LATENESS_MS = 24 * HOUR_MS;
 
 export interface RuleSettings {
   thresholds: Thresholds;
@@ -135,15 +142,14 @@ class ImeiState {
 }
 
 class StreamState {
+  alerts: RaisedAlert[] = [];
+  risks = new Map<string, LineRisk>();
   lines = new Map<string, LineState>();
   imeis = new Map<string, ImeiState>();
   dirtyLines = new Set<string>();
   dirtyImeis = new Set<string>();
   removedLines = new Set<string>();
   removedImeis = new Set<string>();
-  /** Lines changed since the last early evaluation. */
-  touched = new Set<LineState>();
-  touchedImeis = new Set<ImeiState>();
   constructor(readonly clock: EventTimeClock) {}
 }
 
@@ -191,13 +197,45 @@ export class ScoringEngine {
     return this.settings.thresholds;
   }
 
-  private stream(name: string): StreamState {
+  private stream(name: string, kind: 'line' | 'imei' = 'line'): StreamState {
     let s = this.streams.get(name);
     if (s === undefined) {
-      s = new StreamState(new EventTimeClock(this.allowedLatenessMs));
+      s = new StreamState(new EventTimeClock(this.latenessFor(kind)));
       this.streams.set(name, s);
     }
     return s;
+  }
+
+  private latenessFor(kind: 'line' | 'imei'): number {
+    return kind === 'line'
+      ? this.allowedLatenessMs
+      : Math.max(this.allowedLatenessMs, IMEI_LATENESS_MS);
+  }
+
+  /** Of `msisdns`, those whose registration this stream has not been told yet. */
+  missingRegistrations(streamName: string, msisdns: Iterable<string>): string[] {
+    const s = this.stream(streamName);
+    const out = new Set<string>();
+    for (const m of msisdns) if (s.lines.get(m)?.registration === undefined) out.add(m);
+    return [...out];
+  }
+
+  /** Registration data for lines about to be ingested (one batched lookup by the caller). */
+  provideRegistrations(
+    streamName: string,
+    msisdns: readonly string[],
+    found: ReadonlyMap<string, Registration>,
+  ): void {
+    const s = this.stream(streamName);
+    for (const m of msisdns) {
+      let line = s.lines.get(m);
+      if (line === undefined) {
+        line = new LineState(m);
+        s.lines.set(m, line);
+        s.removedLines.delete(m);
+      }
+      line.registration = found.get(m) ?? { registeredAt: null, personKey: null };
+    }
   }
 
   hasStream(name: string): boolean {
@@ -219,7 +257,7 @@ export class ScoringEngine {
     const s = this.stream(streamName);
     const t = cdr.startedAt;
     const hour = hourOf(t);
-    s.clock.observe(t);
+    if (s.clock.observe(t)) this.closeDue(streamName, s);
     if (hour < s.clock.firstOpenHour) {
       this.stats.late++;
       return 'late';
@@ -265,15 +303,17 @@ export class ScoringEngine {
     }
     if (cdr.cellId !== '') b.cells = addDistinct(b.cells, cdr.cellId, caps.cells);
     s.dirtyLines.add(cdr.msisdn);
-    s.touched.add(line);
+    const windowEnd = (hour + 1) * HOUR_MS;
+    if (!earlyRulesSuppressed(line, windowEnd))
+      this.evaluateLine(streamName, s, line, windowEnd, true);
     return 'accepted';
   }
 
   /** Adds an IMEI sighting (from the repartition topic, or directly without Kafka). */
   ingestImei(streamName: string, sighting: ImeiSighting): IngestOutcome {
-    const s = this.stream(streamName);
+    const s = this.stream(streamName, 'imei');
     const hour = hourOf(sighting.startedAt);
-    s.clock.observe(sighting.startedAt);
+    if (s.clock.observe(sighting.startedAt)) this.closeDue(streamName, s);
     if (hour < s.clock.firstOpenHour) return 'late';
     let st = s.imeis.get(sighting.imei);
     if (st === undefined) {
@@ -286,53 +326,33 @@ export class ScoringEngine {
     st.msisdn = sighting.msisdn;
     if (sighting.operatorId !== null) st.operatorId = sighting.operatorId;
     s.dirtyImeis.add(sighting.imei);
-    s.touchedImeis.add(st);
+    this.evaluateImei(streamName, s, st, hour);
     return 'accepted';
   }
 
-  /** Lines whose registration has not been looked up yet (for one batched query). */
-  pendingRegistrations(): string[] {
-    const out: string[] = [];
-    for (const s of this.streams.values())
-      for (const line of s.touched) if (line.registration === undefined) out.push(line.msisdn);
-    return out;
-  }
-
-  setRegistrations(found: ReadonlyMap<string, Registration>): void {
-    for (const s of this.streams.values())
-      for (const line of s.touched)
-        if (line.registration === undefined)
-          line.registration = found.get(line.msisdn) ?? { registeredAt: null, personKey: null };
-  }
-
   /**
-   * Evaluates every window the watermarks closed (all rules, all lines), then the still-open
-   * window of each line changed since the last call (early rules only). Returns new alerts and
-   * the risk of each line evaluated.
+   * Evaluates the windows the watermark just closed (all line rules, all lines), before the
+   * record that moved it is counted: what a window holds never depends on batching.
    */
+  private closeDue(name: string, s: StreamState): void {
+    for (let due = s.clock.nextDue(); due !== undefined; due = s.clock.nextDue()) {
+      for (const line of s.lines.values()) this.evaluateLine(name, s, line, due, false);
+      s.clock.markEvaluated(due);
+      this.evict(s);
+    }
+  }
+
+  /** The alerts raised since the last call, and the latest risk of each line evaluated. */
   advance(): { alerts: RaisedAlert[]; risks: LineRisk[] } {
     const alerts: RaisedAlert[] = [];
-    const risks = new Map<string, LineRisk>();
-    for (const [name, s] of this.streams) {
-      for (let due = s.clock.nextDue(); due !== undefined; due = s.clock.nextDue()) {
-        for (const line of s.lines.values())
-          this.evaluateLine(name, s, line, due, false, alerts, risks);
-        for (const st of s.imeis.values()) this.evaluateImei(name, s, st, due, alerts);
-        s.clock.markEvaluated(due);
-        this.evict(s);
-      }
-      const openEnd = (hourOf(s.clock.maxSeen) + 1) * HOUR_MS;
-      if (Number.isFinite(openEnd)) {
-        for (const line of s.touched)
-          if (s.lines.get(line.msisdn) === line)
-            this.evaluateLine(name, s, line, openEnd, true, alerts, risks);
-        for (const st of s.touchedImeis)
-          if (s.imeis.get(st.imei) === st) this.evaluateImei(name, s, st, openEnd, alerts);
-      }
-      s.touched.clear();
-      s.touchedImeis.clear();
+    const risks: LineRisk[] = [];
+    for (const s of this.streams.values()) {
+      alerts.push(...s.alerts);
+      risks.push(...s.risks.values());
+      s.alerts = [];
+      s.risks.clear();
     }
-    return { alerts, risks: [...risks.values()] };
+    return { alerts, risks };
   }
 
   private evict(s: StreamState): void {
@@ -359,8 +379,6 @@ export class ScoringEngine {
     line: LineState,
     windowEnd: number,
     early: boolean,
-    alerts: RaisedAlert[],
-    risks: Map<string, LineRisk>,
   ): void {
     if (!nearAnyThreshold(line, windowEnd, this.settings.thresholds)) return;
     const f = lineFeatures(line, windowEnd);
@@ -369,7 +387,7 @@ export class ScoringEngine {
     evaluateLineRules(f, this.settings.thresholds, hits);
     if (this.settings.allowlist.has(line.msisdn)) dropVolumeRules(hits);
     const lineScore = combineScores(hits);
-    risks.set(line.msisdn, {
+    s.risks.set(line.msisdn, {
       msisdn: line.msisdn,
       operatorId: line.operatorId,
       score: lineScore,
@@ -378,13 +396,13 @@ export class ScoringEngine {
       rules: hits.map((h) => h.rule),
     });
     for (const hit of hits) {
-      if (early && !EARLY_RULES.has(hit.rule)) continue;
+      if (early && !EARLY_RULE_SET.has(hit.rule)) continue;
       const windowStart = windowEnd - (RULE_WINDOW[hit.rule] === '1h' ? HOUR_MS : 24 * HOUR_MS);
       const last = line.raised[hit.rule];
       if (last !== undefined && last > windowStart) continue;
       line.raised[hit.rule] = windowEnd;
       s.dirtyLines.add(line.msisdn);
-      alerts.push({
+      s.alerts.push({
         stream: streamName,
         msisdn: line.msisdn,
         operatorId: line.operatorId,
@@ -398,37 +416,41 @@ export class ScoringEngine {
     }
   }
 
-  private evaluateImei(
-    streamName: string,
-    s: StreamState,
-    st: ImeiState,
-    windowEnd: number,
-    alerts: RaisedAlert[],
-  ): void {
-    const endHour = windowEnd / HOUR_MS;
+  /**
+   * imei_multi_sim over the UTC day of `hour` (tumbling): the day a sighting belongs to does not
+   * depend on the order sightings arrive from the repartition topic, so neither do the alerts.
+   */
+  private evaluateImei(streamName: string, s: StreamState, st: ImeiState, hour: number): void {
+    const dayStartHour = Math.floor(hour / WINDOW_HOURS) * WINDOW_HOURS;
+    const windowEnd = (dayStartHour + WINDOW_HOURS) * HOUR_MS;
+    if (st.raisedUntil >= windowEnd) return;
+    const threshold = this.settings.thresholds.imei_multi_sim.distinctImsisAtLeast;
     let seen = 0;
-    for (const b of st.buckets) if (b.hour < endHour && b.hour >= endHour - WINDOW_HOURS) seen += b.imsis.length;
-    if (seen < this.settings.thresholds.imei_multi_sim.distinctImsisAtLeast) return;
+    for (const b of st.buckets)
+      if (b.hour >= dayStartHour && b.hour < dayStartHour + WINDOW_HOURS) seen += b.imsis.length;
+    if (seen < threshold) return;
     const imsis = new Set<string>();
-    for (const b of st.buckets) {
-      if (b.hour >= endHour) break;
-      if (b.hour >= endHour - WINDOW_HOURS) for (const i of b.imsis) imsis.add(i);
-    }
+    for (const b of st.buckets)
+      if (b.hour >= dayStartHour && b.hour < dayStartHour + WINDOW_HOURS)
+        for (const i of b.imsis) imsis.add(i);
     const hit = evaluateImeiRule(imsis.size, this.settings.thresholds);
     if (hit === undefined) return;
-    const windowStart = windowEnd - WINDOW_HOURS * HOUR_MS;
-    if (st.raisedUntil > windowStart) return;
     st.raisedUntil = windowEnd;
     s.dirtyImeis.add(st.imei);
-    alerts.push({
+    s.alerts.push({
       stream: streamName,
       msisdn: st.msisdn,
       operatorId: st.operatorId,
       rule: hit.rule,
       score: hit.score,
-      windowStart,
+      windowStart: dayStartHour * HOUR_MS,
       windowEnd,
-      evidence: { checks: hit.evidence, lineScore: hit.score, imei: st.imei, imsis: [...imsis] },
+      evidence: {
+        checks: hit.evidence,
+        lineScore: hit.score,
+        imei: st.imei,
+        imsis: [...imsis].sort(),
+      },
       personKey: null,
     });
   }
@@ -466,8 +488,8 @@ export class ScoringEngine {
   }
 
   /** Replaces a stream's state with what was persisted (on partition assignment or start). */
-  importStream(streamName: string, data: StreamImport): void {
-    const clock = new EventTimeClock(this.allowedLatenessMs);
+  importStream(streamName: string, data: StreamImport, kind: 'line' | 'imei' = 'line'): void {
+    const clock = new EventTimeClock(this.latenessFor(kind));
     clock.import(data.clock);
     const s = new StreamState(clock);
     for (const { msisdn, state } of data.lines) {
@@ -482,6 +504,16 @@ export class ScoringEngine {
     }
     this.streams.set(streamName, s);
   }
+}
+
+/** Whether each early rule already fired for a window overlapping the one ending at `windowEnd`. */
+function earlyRulesSuppressed(line: LineState, windowEnd: number): boolean {
+  for (const rule of EARLY_RULES) {
+    const last = line.raised[rule];
+    const length = RULE_WINDOW[rule] === '1h' ? HOUR_MS : WINDOW_HOURS * HOUR_MS;
+    if (last === undefined || last <= windowEnd - length) return false;
+  }
+  return true;
 }
 
 /**

@@ -307,10 +307,16 @@ export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels
   /** Arrival order: by event time, with jitter within a few minutes (out of order). */
   const jittered = records.map((r) => ({ r, k: r.startedAt + Math.floor(rand() * 4 * 60_000) }));
   jittered.sort((a, b) => a.k - b.k);
-  const out = jittered.map((x) => x.r);
-  /** 1% of records delivered twice. */
-  const dups = out.filter(() => rand() < 0.01);
-  for (const d of dups) out.splice(Math.floor(rand() * out.length), 0, d);
+  /** 1% of records delivered twice, the copy a few dozen records after the original. */
+  const out: Cdr[] = [];
+  const replays: { at: number; r: Cdr }[] = [];
+  for (const { r } of jittered) {
+    out.push(r);
+    if (rand() < 0.01) replays.push({ at: out.length + int(1, 50), r });
+    while (replays.length > 0 && (replays[0] as { at: number }).at <= out.length)
+      out.push((replays.shift() as { r: Cdr }).r);
+  }
+  for (const x of replays) out.push(x.r);
   return {
     records: out,
     labels: {

@@ -12,7 +12,7 @@ import {
 import type { Logger } from '../platform/log.js';
 import { decodeCdr } from './cdr.js';
 import { type ImeiSighting, ScoringEngine } from './engine.js';
-import { loadScorerReference, settleBatch } from './pipeline.js';
+import { loadScorerReference, prepareRegistrations, settleBatch } from './pipeline.js';
 import { loadStream, type StoredAlert } from './queries.js';
 
 export interface ScorerStats {
@@ -60,6 +60,9 @@ class Stage {
   readonly engine: ScoringEngine;
   private readonly consumer: ManualConsumer;
   private readonly offsets = new Map<string, number | null>();
+  /** Records taken in since the last commit, and when that commit was. */
+  private pending = 0;
+  private committedAt = performance.now();
 
   constructor(
     private readonly kind: 'line' | 'imei',
@@ -84,7 +87,10 @@ class Stage {
       [topic],
       {
         onAssign: (parts) => this.assign(parts),
-        onRevoke: async (parts) => this.revoke(parts),
+        onRevoke: async (parts) => {
+          await this.commit();
+          this.revoke(parts);
+        },
       },
       (err) => s.onFatal(err),
     );
@@ -95,7 +101,7 @@ class Stage {
     for (const p of parts) {
       const key = partitionKey(p.topic, p.partition);
       const stored = await loadStream(this.s.db, key);
-      if (stored) this.engine.importStream(key, stored.data);
+      if (stored) this.engine.importStream(key, stored.data, this.kind);
       else this.engine.dropStream(key);
       next.set(key, stored?.nextOffset ?? null);
       this.offsets.set(key, stored?.nextOffset ?? null);
@@ -118,8 +124,10 @@ class Stage {
     this.consumer.start(this.s.config.KAFKA_BATCH_SIZE, (messages) => this.handle(messages));
   }
 
-  stop(): Promise<void> {
-    return this.consumer.stop();
+  async stop(): Promise<void> {
+    await this.consumer.halt();
+    await this.consumer.exclusive(() => this.commit());
+    await this.consumer.disconnect();
   }
 
   private deadLetter(m: KafkaMessage, error: string): void {
@@ -141,17 +149,31 @@ class Stage {
     const { engine } = this;
     const networks = this.s.networks();
     const c = this.s.config;
-    let produced = false;
-    for (const m of messages) {
+    const decoded = this.kind === 'line' ? messages.map((m) => decodeCdr(m.value ?? '')) : [];
+    if (this.kind === 'line') {
+      const byStream = new Map<string, string[]>();
+      messages.forEach((m, i) => {
+        const r = decoded[i];
+        if (!r?.ok) return;
+        const key = partitionKey(m.topic, m.partition);
+        const list = byStream.get(key) ?? [];
+        list.push(r.cdr.msisdn);
+        byStream.set(key, list);
+      });
+      for (const [key, msisdns] of byStream)
+        await prepareRegistrations(this.s.db, engine, key, msisdns);
+    }
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i] as KafkaMessage;
       const key = partitionKey(m.topic, m.partition);
       const expected = this.offsets.get(key);
       if (expected !== undefined && expected !== null && m.offset < expected) continue;
       this.offsets.set(key, m.offset + 1);
       if (this.kind === 'line') {
-        const r = decodeCdr(m.value ?? '');
+        const r = decoded[i];
+        if (r === undefined) continue;
         if (!r.ok) {
           this.deadLetter(m, r.error);
-          produced = true;
           continue;
         }
         const cdr = r.cdr;
@@ -165,21 +187,35 @@ class Stage {
           startedAt: cdr.startedAt,
         };
         this.s.producer.produce(c.KAFKA_IMEI_TOPIC, cdr.imei, JSON.stringify(sighting));
-        produced = true;
       } else {
         const s = decodeSighting(m.value);
         if (typeof s === 'string') {
           this.deadLetter(m, s);
-          produced = true;
           continue;
         }
         engine.ingestImei(key, s);
       }
     }
-    if (produced) await this.s.producer.flush();
-    const alerts = await settleBatch(this.s.db, engine, this.offsets, new Date());
-    this.s.stats.batches++;
+    this.pending += messages.length;
     this.s.stats.records += messages.length;
+    if (
+      this.pending >= c.KAFKA_COMMIT_RECORDS ||
+      performance.now() - this.committedAt >= c.KAFKA_COMMIT_INTERVAL_MS
+    )
+      await this.commit();
+  }
+
+  /**
+   * Stores what was taken in since the last commit: DLQ and repartition messages acknowledged
+   * first, then state, offsets and alerts in one transaction; alerts published after it.
+   */
+  private async commit(): Promise<void> {
+    this.committedAt = performance.now();
+    if (this.pending === 0) return;
+    await this.s.producer.flush();
+    const alerts = await settleBatch(this.s.db, this.engine, this.offsets, new Date());
+    this.pending = 0;
+    this.s.stats.batches++;
     if (alerts.length > 0) this.s.onAlerts(alerts);
   }
 }

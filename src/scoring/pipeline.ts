@@ -12,8 +12,23 @@ import {
 } from './queries.js';
 
 /**
- * Settles what the engine took in since the last call: looks up registrations of new lines in
- * one query, evaluates, and writes state, offsets and alerts in one transaction.
+ * Tells the engine the registrations of the lines in a batch it has not seen yet, with one
+ * query, before their records are ingested (new_line_burst joins them).
+ */
+export async function prepareRegistrations(
+  db: Db,
+  engine: ScoringEngine,
+  stream: string,
+  msisdns: Iterable<string>,
+): Promise<void> {
+  const missing = engine.missingRegistrations(stream, msisdns);
+  if (missing.length > 0)
+    engine.provideRegistrations(stream, missing, await findRegistrations(db, missing));
+}
+
+/**
+ * Settles what the engine took in since the last call: evaluates the windows the watermarks
+ * closed, and writes state, offsets and alerts in one transaction.
  */
 export async function settleBatch(
   db: Db,
@@ -21,8 +36,6 @@ export async function settleBatch(
   offsets: ReadonlyMap<string, number | null>,
   now: Date,
 ): Promise<StoredAlert[]> {
-  const pending = engine.pendingRegistrations();
-  if (pending.length > 0) engine.setRegistrations(await findRegistrations(db, pending));
   const { alerts, risks } = engine.advance();
   const streams = engine.streamNames().map((stream) => ({
     stream,
@@ -33,6 +46,7 @@ export async function settleBatch(
 }
 
 export const HTTP_STREAM = 'http';
+export const HTTP_IMEI_STREAM = 'http.imei';
 
 export interface IngestCounts {
   accepted: number;
@@ -67,6 +81,8 @@ export class HttpScorer {
       this.engine = new ScoringEngine(undefined, this.opts.allowedLatenessMs);
       const stored = await loadStream(this.db, HTTP_STREAM);
       if (stored) this.engine.importStream(HTTP_STREAM, stored.data);
+      const imeis = await loadStream(this.db, HTTP_IMEI_STREAM);
+      if (imeis) this.engine.importStream(HTTP_IMEI_STREAM, imeis.data, 'imei');
     }
     if (now.getTime() - this.loadedAt >= this.opts.reloadMs) {
       this.engine.setSettings(await loadRuleSettings(this.db));
@@ -74,11 +90,22 @@ export class HttpScorer {
     }
     const engine = this.engine;
     const counts: IngestCounts = { accepted: 0, duplicates: 0, late: 0 };
+    try {
+      await prepareRegistrations(
+        this.db,
+        engine,
+        HTTP_STREAM,
+        records.map((r) => r.msisdn),
+      );
+    } catch (err) {
+      this.engine = undefined;
+      throw err;
+    }
     for (const r of records) {
       const outcome = engine.ingest(HTTP_STREAM, r, operatorId);
       if (outcome === 'accepted') {
         counts.accepted++;
-        engine.ingestImei(HTTP_STREAM, {
+        engine.ingestImei(HTTP_IMEI_STREAM, {
           imei: r.imei,
           imsi: r.imsi,
           msisdn: r.msisdn,

@@ -213,6 +213,6 @@ describe('POST /v1/cdrs and GET /v1/alerts', () => {
       (a: { evidence: { imei?: string } }) => a.evidence.imei === imei,
     );
     expect(mine).toHaveLength(1);
-    expect(mine[0]?.evidence.imsis).toHaveLength(6);
+    expect(mine[0]?.evidence.imsis).toHaveLength(5);
   });
 });

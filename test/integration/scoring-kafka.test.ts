@@ -6,6 +6,7 @@ import { calls, cdr } from '../support/cdrs.js';
 import {
   consumedOffsets,
   createTopics,
+  logsOf,
   produce,
   readTopic,
   spawnScorer,
@@ -97,15 +98,18 @@ describe('scorer on Kafka', () => {
     const duplicates = records.filter((_, i) => i % 20 === 0);
     await produce(t.cdr, asMessages([...records, ...duplicates]));
     const total = records.length + duplicates.length;
-    const first = spawnScorer(w, t, { KAFKA_BATCH_SIZE: '500' });
+    const small = { KAFKA_BATCH_SIZE: '500', KAFKA_COMMIT_RECORDS: '500' };
+    const first = spawnScorer(w, t, small);
     await waitFor(
       'part of the stream consumed',
       async () => (await consumedOffsets(w, t.cdr)) > 2000,
+      90_000,
+      10,
     );
     await stopped(first, 'SIGKILL');
     const mid = await consumedOffsets(w, t.cdr);
     expect(mid).toBeLessThan(total);
-    const second = spawnScorer(w, t, { KAFKA_BATCH_SIZE: '500' });
+    const second = spawnScorer(w, t, small);
     try {
       await waitFor('the rest consumed', async () => (await consumedOffsets(w, t.cdr)) === total);
       const ids = await w.deps.sql<{ n: number }[]>`
@@ -137,15 +141,20 @@ describe('scorer on Kafka', () => {
         cdr({ msisdn: `+6689999999${p}`, imei: `99000000000000${p}`, startedAt: end }),
       ),
     }));
-    await produce(one.cdr, [
-      ...records.map((r) => ({ key: r.msisdn, value: encodeCdr(r) })),
-      ...ticks,
-    ]);
     const total = records.length + ticks.length;
     const wOne = await world();
     const wTwo = await world();
     const single = spawnScorer(wOne, one);
-    const pair = [spawnScorer(wTwo, two), spawnScorer(wTwo, two)];
+    const pair = [0, 1].map(() => spawnScorer(wTwo, two, { LOG_LEVEL: 'info' }));
+    const lineAssignments = (child: (typeof pair)[number]) =>
+      logsOf(child).filter((l) => l.msg === 'partitions assigned' && l.stage === 'line');
+    await waitFor('both instances to share the partitions', async () =>
+      pair.every((c) => lineAssignments(c).length > 0),
+    );
+    await produce(one.cdr, [
+      ...records.map((r) => ({ key: r.msisdn, value: encodeCdr(r) })),
+      ...ticks,
+    ]);
     try {
       for (const [ww, t] of [
         [wOne, one],
@@ -174,6 +183,11 @@ describe('scorer on Kafka', () => {
         .orderBy('rule')
         .orderBy('window_end')
         .execute();
+    for (const child of pair)
+      expect(
+        lineAssignments(child).some((l) => (l.partitions as unknown[]).length > 0),
+        'each instance was given line partitions',
+      ).toBe(true);
     const a1 = await alertsOf(wOne);
     const a2 = await alertsOf(wTwo);
     const key = (a: { subject: string; rule: string; window_end: Date }) =>

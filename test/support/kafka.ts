@@ -40,6 +40,19 @@ export async function produce(
   await p.disconnect();
 }
 
+const outputs = new WeakMap<ChildProcess, string[]>();
+
+/** The JSON log lines a spawned scorer wrote. */
+export function logsOf(child: ChildProcess): Record<string, unknown>[] {
+  return (outputs.get(child) ?? []).flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** Starts `src/main.ts --role scorer` against the world's database and the given topics. */
 export function spawnScorer(w: World, t: Topics, extra: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'scorer'], {
@@ -61,9 +74,10 @@ export function spawnScorer(w: World, t: Topics, extra: Record<string, string> =
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const echo = (b: Buffer) => process.stderr.write(`[scorer ${child.pid}] ${b}`);
-  child.stdout?.on('data', echo);
-  child.stderr?.on('data', echo);
+  const lines: string[] = [];
+  outputs.set(child, lines);
+  child.stdout?.on('data', (b: Buffer) => lines.push(...b.toString().split('\n')));
+  child.stderr?.on('data', (b: Buffer) => process.stderr.write(`[scorer ${child.pid}] ${b}`));
   return child;
 }
 
@@ -84,11 +98,16 @@ export async function consumedOffsets(w: World, topic: string): Promise<number> 
   return rows.reduce((n, r) => n + Number(r.next_offset ?? 0), 0);
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 90_000) {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 90_000,
+  everyMs = 200,
+) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 

@@ -117,12 +117,16 @@ describe('ScoringEngine', () => {
 
   it('fires sms_blast_urls and new_line_burst, joined with the registration', () => {
     const e = new ScoringEngine();
-    for (let i = 0; i < 60; i++)
-      e.ingest('s', cdr({ type: 'sms', containsUrl: true, startedAt: T0 + i * 1000 }), null);
-    expect(e.pendingRegistrations()).toEqual(['+66811111111']);
-    e.setRegistrations(
+    const missing = e.missingRegistrations('s', ['+66811111111', '+66811111111']);
+    expect(missing).toEqual(['+66811111111']);
+    e.provideRegistrations(
+      's',
+      missing,
       new Map([['+66811111111', { registeredAt: T0 - 5 * HOUR_MS, personKey: 'pk1' }]]),
     );
+    expect(e.missingRegistrations('s', ['+66811111111'])).toEqual([]);
+    for (let i = 0; i < 60; i++)
+      e.ingest('s', cdr({ type: 'sms', containsUrl: true, startedAt: T0 + i * 1000 }), null);
     const alerts = e.advance().alerts;
     expect(alerts.map((a) => a.rule).sort()).toEqual(['new_line_burst', 'sms_blast_urls']);
     expect(alerts[0]?.personKey).toBe('pk1');
@@ -157,7 +161,25 @@ describe('ScoringEngine', () => {
       });
     const alerts = e.advance().alerts;
     expect(alerts.map((a) => [a.rule, a.evidence.imei])).toEqual([['imei_multi_sim', '351']]);
-    expect(alerts[0]?.evidence.imsis).toHaveLength(6);
+    expect(alerts[0]?.evidence.imsis).toHaveLength(5);
+  });
+
+  it('attributes imei_multi_sim to the UTC day whatever order sightings arrive in', () => {
+    const sightings = Array.from({ length: 8 }, (_, i) => ({
+      imei: '352',
+      imsi: `52001000000001${i}`,
+      msisdn: `+6681000001${i}`,
+      operatorId: null,
+      startedAt: T0 + 20 * HOUR_MS + i * 40 * 60_000,
+    }));
+    const run = (order: typeof sightings) => {
+      const e = new ScoringEngine();
+      for (const x of order) e.ingestImei('s', x);
+      return e.advance().alerts.map((a) => [a.windowStart, a.windowEnd, a.evidence.imsis?.length]);
+    };
+    const forward = run(sightings);
+    expect(forward).toEqual([[T0, T0 + 24 * HOUR_MS, 5]]);
+    expect(run([...sightings].reverse())).toEqual(forward);
   });
 
   it('restores exported state: a replay after import counts nothing twice', () => {

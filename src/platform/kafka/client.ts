@@ -175,7 +175,7 @@ export class ManualConsumer {
       this.serial(async () => {
         for (const p of parts) this.owned.delete(partitionKey(p.topic, p.partition));
         await this.hooks.onRevoke(parts);
-        this.c.unassign();
+        if (this.c.isConnected()) this.c.unassign();
       }).catch((e) => this.onError(e));
     }
   }
@@ -190,7 +190,10 @@ export class ManualConsumer {
     this.c.subscribe(this.topics);
   }
 
-  /** Pulls batches of up to `size` messages and hands the owned ones to `handle`, in order. */
+  /**
+   * Pulls batches of up to `size` messages and hands the owned ones to `handle`, in order; an
+   * empty batch is handed too, so the handler can act on time (flush what it holds).
+   */
   start(size: number, handle: (messages: KafkaMessage[]) => Promise<void>): void {
     this.running = true;
     this.loop = (async () => {
@@ -205,7 +208,7 @@ export class ManualConsumer {
         try {
           await this.serial(async () => {
             const mine = messages.filter((m) => this.owned.has(partitionKey(m.topic, m.partition)));
-            if (mine.length > 0) await handle(mine);
+            await handle(mine);
           });
         } catch (err) {
           // The read position is past a batch whose effect was not stored: stop reading.
@@ -216,10 +219,20 @@ export class ManualConsumer {
     })();
   }
 
-  async stop(): Promise<void> {
+  /** Stops reading; resolves once the batch in flight and queued rebalance work are done. */
+  async halt(): Promise<void> {
     this.running = false;
     await this.loop;
     await this.chain;
+  }
+
+  /** Runs `fn` in turn with batches and rebalance work. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serial(fn);
+  }
+
+  async disconnect(): Promise<void> {
     await new Promise<void>((resolve) => this.c.disconnect(() => resolve()));
+    await this.chain;
   }
 }
