@@ -85,7 +85,7 @@ const engineRate = timed('decode + engine', () => {
       operatorId: null,
       startedAt: r.cdr.startedAt,
     });
-    if (++i % 5000 === 0) {
+    if (++i % 50_000 === 0) {
       alertCount += engine.advance().alerts.length;
       engine.exportChanges('p0');
     }

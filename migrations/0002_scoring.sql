@@ -32,16 +32,6 @@ CREATE TABLE "scoring_imei_state" (
 	CONSTRAINT "scoring_imei_state_stream_imei_pk" PRIMARY KEY("stream","imei")
 );
 --> statement-breakpoint
-CREATE TABLE "scoring_line_risk" (
-	"msisdn" text PRIMARY KEY NOT NULL,
-	"operator_id" text,
-	"score" double precision NOT NULL,
-	"features" jsonb NOT NULL,
-	"rules" text[] NOT NULL,
-	"window_end" timestamp with time zone NOT NULL,
-	"updated_at" timestamp with time zone NOT NULL
-);
---> statement-breakpoint
 CREATE TABLE "scoring_line_state" (
 	"stream" text NOT NULL,
 	"msisdn" text NOT NULL,
@@ -67,4 +57,5 @@ ALTER TABLE "scoring_allowlist" ADD CONSTRAINT "scoring_allowlist_operator_id_op
 CREATE UNIQUE INDEX "scoring_alerts_subject_rule_window_key" ON "scoring_alerts" USING btree ("subject","rule","window_end");--> statement-breakpoint
 CREATE INDEX "scoring_alerts_msisdn_idx" ON "scoring_alerts" USING btree ("msisdn","status");--> statement-breakpoint
 CREATE INDEX "scoring_alerts_operator_idx" ON "scoring_alerts" USING btree ("operator_id","id");--> statement-breakpoint
-CREATE INDEX "scoring_alerts_person_idx" ON "scoring_alerts" USING btree ("person_key");
+CREATE INDEX "scoring_alerts_person_idx" ON "scoring_alerts" USING btree ("person_key");--> statement-breakpoint
+CREATE INDEX "scoring_line_state_msisdn_idx" ON "scoring_line_state" USING btree ("msisdn");

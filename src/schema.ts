@@ -16,7 +16,6 @@ import type {
   scoringAlerts,
   scoringAllowlist,
   scoringImeiState,
-  scoringLineRisk,
   scoringLineState,
   scoringStreams,
   scoringThresholds,
@@ -41,7 +40,6 @@ export interface Database {
   scoring_thresholds: Kyselify<typeof scoringThresholds>;
   scoring_allowlist: Kyselify<typeof scoringAllowlist>;
   scoring_alerts: Kyselify<typeof scoringAlerts>;
-  scoring_line_risk: Kyselify<typeof scoringLineRisk>;
   scoring_streams: Kyselify<typeof scoringStreams>;
   scoring_line_state: Kyselify<typeof scoringLineState>;
   scoring_imei_state: Kyselify<typeof scoringImeiState>;

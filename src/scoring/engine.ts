@@ -143,7 +143,6 @@ class ImeiState {
 
 class StreamState {
   alerts: RaisedAlert[] = [];
-  risks = new Map<string, LineRisk>();
   lines = new Map<string, LineState>();
   imeis = new Map<string, ImeiState>();
   dirtyLines = new Set<string>();
@@ -303,10 +302,52 @@ export class ScoringEngine {
     }
     if (cdr.cellId !== '') b.cells = addDistinct(b.cells, cdr.cellId, caps.cells);
     s.dirtyLines.add(cdr.msisdn);
-    const windowEnd = (hour + 1) * HOUR_MS;
-    if (!earlyRulesSuppressed(line, windowEnd))
-      this.evaluateLine(streamName, s, line, windowEnd, true);
+    if (cdr.direction === 'mo' && this.earlyCandidate(line, cdr, b, hour))
+      this.evaluateLine(streamName, s, line, (hour + 1) * HOUR_MS, true);
     return 'accepted';
+  }
+
+  /**
+   * Whether the record just added may have made an early rule fire on the window ending after
+   * its hour: cheap counts first (exact for the 1-hour rules, an upper bound on the distinct
+   * callees), so the full features are built only for lines at a threshold.
+   */
+  private earlyCandidate(line: LineState, cdr: Cdr, b: LineBucket, hour: number): boolean {
+    if (this.settings.allowlist.has(line.msisdn)) return false;
+    const t = this.settings.thresholds;
+    const windowEnd = (hour + 1) * HOUR_MS;
+    const open = (rule: RuleCode) => {
+      const last = line.raised[rule];
+      const length = RULE_WINDOW[rule] === '1h' ? HOUR_MS : WINDOW_HOURS * HOUR_MS;
+      return last === undefined || last <= windowEnd - length;
+    };
+    const reg = line.registration?.registeredAt;
+    if (
+      reg !== undefined &&
+      reg !== null &&
+      b.outgoingCalls + b.smsSent >= t.new_line_burst.outgoingAtLeast &&
+      windowEnd - HOUR_MS - reg <= (t.new_line_burst.lineAgeHoursAtMost + 1) * HOUR_MS &&
+      open('new_line_burst')
+    )
+      return true;
+    if (cdr.type === 'sms')
+      return (
+        cdr.containsUrl &&
+        b.urlSms >= t.sms_blast_urls.urlSmsAtLeast &&
+        b.urlRecipients.length >= t.sms_blast_urls.distinctRecipientsAtLeast &&
+        open('sms_blast_urls')
+      );
+    const hv = t.high_volume_calling;
+    if (!open('high_volume_calling')) return false;
+    let outgoing = 0;
+    let calleesBound = 0;
+    for (const x of line.buckets) {
+      if (x.hour > hour) break;
+      if (x.hour <= hour - WINDOW_HOURS) continue;
+      outgoing += x.outgoingCalls;
+      calleesBound += x.callees.length;
+    }
+    return outgoing > hv.outgoingCallsAbove && calleesBound >= hv.distinctCalleesAtLeast;
   }
 
   /** Adds an IMEI sighting (from the repartition topic, or directly without Kafka). */
@@ -331,28 +372,28 @@ export class ScoringEngine {
   }
 
   /**
-   * Evaluates the windows the watermark just closed (all line rules, all lines), before the
-   * record that moved it is counted: what a window holds never depends on batching.
+   * Evaluates the windows the watermark just closed (all line rules), before the record that
+   * moved it is counted: what a window holds never depends on batching. A window is evaluated
+   * for the lines active in its last hour; an idle hour only lets old records slide out.
    */
   private closeDue(name: string, s: StreamState): void {
     for (let due = s.clock.nextDue(); due !== undefined; due = s.clock.nextDue()) {
-      for (const line of s.lines.values()) this.evaluateLine(name, s, line, due, false);
+      const lastHour = due / HOUR_MS - 1;
+      for (const line of s.lines.values())
+        if (activeIn(line, lastHour)) this.evaluateLine(name, s, line, due, false);
       s.clock.markEvaluated(due);
       this.evict(s);
     }
   }
 
-  /** The alerts raised since the last call, and the latest risk of each line evaluated. */
-  advance(): { alerts: RaisedAlert[]; risks: LineRisk[] } {
+  /** The alerts raised since the last call. */
+  advance(): { alerts: RaisedAlert[] } {
     const alerts: RaisedAlert[] = [];
-    const risks: LineRisk[] = [];
     for (const s of this.streams.values()) {
       alerts.push(...s.alerts);
-      risks.push(...s.risks.values());
       s.alerts = [];
-      s.risks.clear();
     }
-    return { alerts, risks };
+    return { alerts };
   }
 
   private evict(s: StreamState): void {
@@ -387,14 +428,6 @@ export class ScoringEngine {
     evaluateLineRules(f, this.settings.thresholds, hits);
     if (this.settings.allowlist.has(line.msisdn)) dropVolumeRules(hits);
     const lineScore = combineScores(hits);
-    s.risks.set(line.msisdn, {
-      msisdn: line.msisdn,
-      operatorId: line.operatorId,
-      score: lineScore,
-      features: f,
-      windowEnd,
-      rules: hits.map((h) => h.rule),
-    });
     for (const hit of hits) {
       if (early && !EARLY_RULE_SET.has(hit.rule)) continue;
       const windowStart = windowEnd - (RULE_WINDOW[hit.rule] === '1h' ? HOUR_MS : 24 * HOUR_MS);
@@ -506,14 +539,13 @@ export class ScoringEngine {
   }
 }
 
-/** Whether each early rule already fired for a window overlapping the one ending at `windowEnd`. */
-function earlyRulesSuppressed(line: LineState, windowEnd: number): boolean {
-  for (const rule of EARLY_RULES) {
-    const last = line.raised[rule];
-    const length = RULE_WINDOW[rule] === '1h' ? HOUR_MS : WINDOW_HOURS * HOUR_MS;
-    if (last === undefined || last <= windowEnd - length) return false;
+function activeIn(line: LineState, hour: number): boolean {
+  for (let i = line.buckets.length - 1; i >= 0; i--) {
+    const h = (line.buckets[i] as LineBucket).hour;
+    if (h === hour) return true;
+    if (h < hour) return false;
   }
-  return true;
+  return false;
 }
 
 /**
@@ -691,4 +723,32 @@ function importImei(imei: string, state: unknown): ImeiState {
     st.buckets.push(b);
   }
   return st;
+}
+
+/**
+ * A line's current risk from its stored state: the features of the windows ending after its
+ * newest hour, the rules they meet and the combined score. Used by the risk endpoint, so the
+ * scorer writes no per-line risk rows on its hot path.
+ */
+export function riskFromState(
+  msisdn: string,
+  state: unknown,
+  settings: RuleSettings,
+): Omit<LineRisk, 'msisdn'> | undefined {
+  const line = importLine(msisdn, state);
+  const newest = line.buckets[line.buckets.length - 1];
+  if (newest === undefined) return undefined;
+  const windowEnd = (newest.hour + 1) * HOUR_MS;
+  const f = lineFeatures(line, windowEnd);
+  if (f === undefined) return undefined;
+  const hits: RuleHit[] = [];
+  evaluateLineRules(f, settings.thresholds, hits);
+  if (settings.allowlist.has(msisdn)) dropVolumeRules(hits);
+  return {
+    operatorId: line.operatorId,
+    score: combineScores(hits),
+    features: f,
+    windowEnd,
+    rules: hits.map((h) => h.rule),
+  };
 }

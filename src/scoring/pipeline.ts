@@ -36,13 +36,13 @@ export async function settleBatch(
   offsets: ReadonlyMap<string, number | null>,
   now: Date,
 ): Promise<StoredAlert[]> {
-  const { alerts, risks } = engine.advance();
+  const { alerts } = engine.advance();
   const streams = engine.streamNames().map((stream) => ({
     stream,
     changes: engine.exportChanges(stream),
     nextOffset: offsets.get(stream) ?? null,
   }));
-  return db.transaction().execute((tx) => commitBatch(tx, { streams, alerts, risks, now }));
+  return db.transaction().execute((tx) => commitBatch(tx, { streams, alerts, now }));
 }
 
 export const HTTP_STREAM = 'http';

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../platform/db/client.js';
 import type {
-  LineRisk,
   RaisedAlert,
   Registration,
   RuleSettings,
@@ -106,12 +105,12 @@ export interface StoredAlert {
 
 /**
  * Writes one batch's effect in the caller's transaction: each stream's state and next offset,
- * new alerts (a replayed alert is skipped by its unique key), line risks and identity flags.
+ * new alerts (a replayed alert is skipped by its unique key) and identity flags.
  * Returns the alerts actually inserted.
  */
 export async function commitBatch(
   tx: Tx,
-  batch: { streams: StreamCommit[]; alerts: RaisedAlert[]; risks: LineRisk[]; now: Date },
+  batch: { streams: StreamCommit[]; alerts: RaisedAlert[]; now: Date },
 ): Promise<StoredAlert[]> {
   for (const s of batch.streams) {
     await tx
@@ -205,36 +204,6 @@ export async function commitBatch(
         evidence: r.evidence,
         createdAt: r.created_at,
       });
-  }
-  const risks = new Map(batch.risks.map((r) => [r.msisdn, r]));
-  for (const part of chunks([...risks.values()])) {
-    await tx
-      .insertInto('scoring_line_risk')
-      .values(
-        part.map((r) => ({
-          msisdn: r.msisdn,
-          operator_id: r.operatorId,
-          score: r.score,
-          features: jsonb(r.features),
-          rules: r.rules,
-          window_end: new Date(r.windowEnd),
-          updated_at: batch.now,
-        })),
-      )
-      .onConflict((oc) =>
-        oc
-          .column('msisdn')
-          .doUpdateSet({
-            operator_id: (eb) => eb.ref('excluded.operator_id'),
-            score: (eb) => eb.ref('excluded.score'),
-            features: sql`excluded.features`,
-            rules: (eb) => eb.ref('excluded.rules'),
-            window_end: (eb) => eb.ref('excluded.window_end'),
-            updated_at: (eb) => eb.ref('excluded.updated_at'),
-          })
-          .where('scoring_line_risk.window_end', '<=', (eb) => eb.ref('excluded.window_end')),
-      )
-      .execute();
   }
   const persons = [
     ...new Set(batch.alerts.flatMap((a) => (a.personKey === null ? [] : [a.personKey]))),

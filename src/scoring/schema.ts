@@ -64,17 +64,6 @@ export const scoringAlerts = pgTable(
   ],
 );
 
-/** Latest features and combined score of each line, for `GET /v1/lines/{msisdn}/risk`. */
-export const scoringLineRisk = pgTable('scoring_line_risk', {
-  msisdn: text('msisdn').primaryKey(),
-  operatorId: text('operator_id'),
-  score: doublePrecision('score').notNull(),
-  features: jsonb('features').notNull(),
-  rules: text('rules').array().notNull(),
-  windowEnd: ts('window_end').notNull(),
-  updatedAt: ts('updated_at').notNull(),
-});
-
 /**
  * One row per input stream (Kafka topic-partition, or `http`): its event-time clock and the next
  * offset to read, written in the same transaction as the state that offset produced.
@@ -94,7 +83,10 @@ export const scoringLineState = pgTable(
     msisdn: text('msisdn').notNull(),
     state: jsonb('state').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.stream, t.msisdn] })],
+  (t) => [
+    primaryKey({ columns: [t.stream, t.msisdn] }),
+    index('scoring_line_state_msisdn_idx').on(t.msisdn),
+  ],
 );
 
 /** Distinct IMSIs per IMEI and hour, per stream of the IMEI repartition topic. */

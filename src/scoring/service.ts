@@ -4,7 +4,9 @@ import type { Db } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { type Cdr, decodeCdr } from './cdr.js';
 import { type AlertView, type CdrIngestResult, MAX_CDRS_PER_REQUEST } from './contract.js';
+import { riskFromState } from './engine.js';
 import type { HttpScorer } from './pipeline.js';
+import { loadRuleSettings } from './queries.js';
 import { RULE_CODES, type RuleCode, validateThresholds } from './rules.js';
 
 /** Who is looking: an operator sees only its own lines, a regulator sees all. */
@@ -141,13 +143,19 @@ export async function listAlerts({
   };
 }
 
-/** A line's latest features and score, and its open alerts (enhanced monitoring while any). */
+/** A line's current features and score, and its open alerts (enhanced monitoring while any). */
 export async function lineRisk({ ctx, input }: { ctx: ScoringCtx; input: { msisdn: string } }) {
-  const risk = await ctx.db
-    .selectFrom('scoring_line_risk')
-    .selectAll()
+  const states = await ctx.db
+    .selectFrom('scoring_line_state')
+    .select('state')
     .where('msisdn', '=', input.msisdn)
-    .executeTakeFirst();
+    .execute();
+  const settings = await loadRuleSettings(ctx.db);
+  let risk: ReturnType<typeof riskFromState>;
+  for (const row of states) {
+    const r = riskFromState(input.msisdn, row.state, settings);
+    if (r && (risk === undefined || r.windowEnd > risk.windowEnd)) risk = r;
+  }
   let open = ctx.db
     .selectFrom('scoring_alerts')
     .select(ALERT_COLUMNS)
@@ -155,16 +163,18 @@ export async function lineRisk({ ctx, input }: { ctx: ScoringCtx; input: { msisd
     .where('status', '=', 'open');
   if (ctx.viewer.kind === 'operator') open = open.where('operator_id', '=', ctx.viewer.operatorId);
   const openAlerts = await open.orderBy('id', 'desc').execute();
-  const visible =
+  const shown =
     risk !== undefined &&
-    (ctx.viewer.kind === 'regulator' || risk.operator_id === ctx.viewer.operatorId);
-  if (!visible && openAlerts.length === 0) throw new NotFoundError(`line ${input.msisdn}`);
+    (ctx.viewer.kind === 'regulator' || risk.operatorId === ctx.viewer.operatorId)
+      ? risk
+      : undefined;
+  if (!shown && openAlerts.length === 0) throw new NotFoundError(`line ${input.msisdn}`);
   return {
     msisdn: input.msisdn,
-    score: visible ? risk.score : 0,
-    rules: visible ? risk.rules : [],
-    windowEnd: visible ? risk.window_end.toISOString() : null,
-    features: visible ? (risk.features as Record<string, number | null>) : null,
+    score: shown?.score ?? 0,
+    rules: shown?.rules ?? [],
+    windowEnd: shown ? new Date(shown.windowEnd).toISOString() : null,
+    features: shown ? (shown.features as unknown as Record<string, number | null>) : null,
     enhancedMonitoring: openAlerts.length > 0,
     openAlerts: openAlerts.map(alertView),
   };

@@ -192,8 +192,11 @@ describe('ScoringEngine', () => {
     b.importStream('s', { clock: saved.clock, lines: saved.lines, imeis: saved.imeis });
     for (const r of records) b.ingest('s', r, null);
     expect(b.stats).toMatchObject({ accepted: 30, duplicates: 50 });
-    const risk = b.advance().risks.find((r) => r.msisdn === '+66811111111');
-    expect(risk?.features.outgoing_calls_24h).toBe(80);
+    const state = b.exportChanges('s').lines.find((l) => l.msisdn === '+66811111111')?.state as {
+      b: [number, number[], number][];
+    };
+    expect(state.b.reduce((n, bucket) => n + bucket[2], 0)).toBe(80);
+    expect(state.b.reduce((n, bucket) => n + bucket[1].length, 0)).toBe(80);
   });
 
   it('gives the same alerts whatever the batching', () => {
