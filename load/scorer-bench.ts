@@ -103,7 +103,7 @@ console.log(
 if (values.kafka) await kafkaBench();
 
 async function kafkaBench(): Promise<void> {
-  const log = createLogger({ level: 'warn', destination: 2 });
+  const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: 2 });
   let brokers = process.env.KAFKA_BROKERS;
   const cleanups: (() => Promise<void>)[] = [];
   if (!brokers) {

@@ -130,6 +130,8 @@ class LineState {
   registration: Registration | undefined = undefined;
   /** Per rule, the end of the last window it was raised for. */
   raised: Partial<Record<RuleCode, number>> = {};
+  /** `imei|imsi|day` last forwarded to the IMEI stage. */
+  sighting: string | null = null;
   constructor(readonly msisdn: string) {}
 }
 
@@ -348,6 +350,20 @@ export class ScoringEngine {
       calleesBound += x.callees.length;
     }
     return outgoing > hv.outgoingCallsAbove && calleesBound >= hv.distinctCalleesAtLeast;
+  }
+
+  /**
+   * Whether the line's record carries an IMEI/IMSI pair not yet forwarded for its UTC day:
+   * imei_multi_sim counts distinct IMSIs per IMEI and day, so one sighting per pair and day is
+   * all the IMEI stage needs, and the repartition topic carries a small share of the records.
+   */
+  newSighting(streamName: string, cdr: Cdr): boolean {
+    const line = this.streams.get(streamName)?.lines.get(cdr.msisdn);
+    if (line === undefined) return true;
+    const key = `${cdr.imei}|${cdr.imsi}|${Math.floor(cdr.startedAt / (WINDOW_HOURS * HOUR_MS))}`;
+    if (line.sighting === key) return false;
+    line.sighting = key;
+    return true;
   }
 
   /** Adds an IMEI sighting (from the repartition topic, or directly without Kafka). */
@@ -650,6 +666,7 @@ function exportLine(line: LineState) {
     op: line.operatorId,
     reg: line.registration ?? null,
     raised: line.raised,
+    sg: line.sighting,
     b: line.buckets.map(
       (b): BucketTuple => [
         b.hour,
@@ -679,6 +696,7 @@ function importLine(msisdn: string, state: unknown): LineState {
   line.operatorId = typeof s.op === 'string' ? s.op : null;
   line.registration = s.reg ?? undefined;
   line.raised = s.raised ?? {};
+  line.sighting = typeof s.sg === 'string' ? s.sg : null;
   for (const t of s.b) {
     const b = new LineBucket(count(t[0], 'hour'));
     b.ids = RecordIds.from(t[1]);

@@ -178,7 +178,8 @@ class Stage {
         }
         const cdr = r.cdr;
         const operatorId = networks.get(cdr.operator) ?? null;
-        engine.ingest(key, cdr, operatorId);
+        if (engine.ingest(key, cdr, operatorId) !== 'accepted' || !engine.newSighting(key, cdr))
+          continue;
         const sighting: ImeiSighting = {
           imei: cdr.imei,
           imsi: cdr.imsi,
@@ -210,10 +211,21 @@ class Stage {
    * first, then state, offsets and alerts in one transaction; alerts published after it.
    */
   private async commit(): Promise<void> {
-    this.committedAt = performance.now();
+    const started = performance.now();
+    this.committedAt = started;
     if (this.pending === 0) return;
     await this.s.producer.flush();
+    const flushed = performance.now();
     const alerts = await settleBatch(this.s.db, this.engine, this.offsets, new Date());
+    this.s.log.debug(
+      {
+        stage: this.kind,
+        records: this.pending,
+        flushMs: Math.round(flushed - started),
+        storeMs: Math.round(performance.now() - flushed),
+      },
+      'committed',
+    );
     this.pending = 0;
     this.s.stats.batches++;
     if (alerts.length > 0) this.s.onAlerts(alerts);

@@ -11,6 +11,7 @@ import {
   readTopic,
   spawnScorer,
   stopped,
+  topicSize,
   topics,
   waitFor,
 } from '../support/kafka.js';
@@ -165,9 +166,12 @@ describe('scorer on Kafka', () => {
           async () => (await consumedOffsets(ww, t.cdr)) === total,
           150_000,
         );
+        const sightings = await topicSize(t.imei, t.partitions);
+        expect(sightings).toBeGreaterThan(0);
+        expect(sightings).toBeLessThan(total);
         await waitFor(
           'IMEIs drained',
-          async () => (await consumedOffsets(ww, t.imei)) === total,
+          async () => (await consumedOffsets(ww, t.imei)) === sightings,
           60_000,
         );
       }

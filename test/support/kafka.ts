@@ -138,3 +138,25 @@ export async function readTopic(topic: string, count: number): Promise<Kafka.Mes
   await new Promise<void>((r) => c.disconnect(() => r()));
   return out;
 }
+
+/** The sum of a topic's high watermarks: how many records it holds (from offset 0). */
+export async function topicSize(topic: string, partitions: number): Promise<number> {
+  const c = new Kafka.KafkaConsumer(
+    { 'metadata.broker.list': brokers(), 'group.id': `size-${randomBytes(4).toString('hex')}` },
+    {},
+  );
+  await new Promise<void>((resolve, reject) => {
+    c.once('ready', () => resolve());
+    c.once('connection.failure', reject);
+    c.connect();
+  });
+  let total = 0;
+  for (let p = 0; p < partitions; p++)
+    total += await new Promise<number>((resolve, reject) =>
+      c.queryWatermarkOffsets(topic, p, 10_000, (err, o) =>
+        err ? reject(err) : resolve(o.highOffset),
+      ),
+    );
+  await new Promise<void>((r) => c.disconnect(() => r()));
+  return total;
+}
