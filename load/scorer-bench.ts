@@ -75,20 +75,22 @@ let alertCount = 0;
 const engineRate = timed('decode + engine', () => {
   let i = 0;
   for (const b of buffers) {
+    if (++i % 50_000 === 0) {
+      alertCount += engine.advance().alerts.length;
+      engine.exportChanges('p0');
+      engine.exportChanges('i0');
+    }
     const r = decodeCdr(b);
     if (!r.ok) continue;
-    engine.ingest('p0', r.cdr, null);
-    engine.ingestImei('p0', {
+    if (engine.ingest('p0', r.cdr, null) !== 'accepted' || !engine.newSighting('p0', r.cdr))
+      continue;
+    engine.ingestImei('i0', {
       imei: r.cdr.imei,
       imsi: r.cdr.imsi,
       msisdn: r.cdr.msisdn,
       operatorId: null,
       startedAt: r.cdr.startedAt,
     });
-    if (++i % 50_000 === 0) {
-      alertCount += engine.advance().alerts.length;
-      engine.exportChanges('p0');
-    }
   }
   alertCount += engine.advance().alerts.length;
   return alertCount;

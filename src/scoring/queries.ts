@@ -129,36 +129,32 @@ export async function commitBatch(
         }),
       )
       .execute();
-    for (const part of chunks(s.changes.lines)) {
-      await tx
-        .insertInto('scoring_line_state')
-        .values(part.map((l) => ({ stream: s.stream, msisdn: l.msisdn, state: jsonb(l.state) })))
-        .onConflict((oc) =>
-          oc.columns(['stream', 'msisdn']).doUpdateSet({ state: sql`excluded.state` }),
-        )
-        .execute();
-    }
-    for (const part of chunks(s.changes.imeis)) {
-      await tx
-        .insertInto('scoring_imei_state')
-        .values(part.map((i) => ({ stream: s.stream, imei: i.imei, state: jsonb(i.state) })))
-        .onConflict((oc) =>
-          oc.columns(['stream', 'imei']).doUpdateSet({ state: sql`excluded.state` }),
-        )
-        .execute();
-    }
-    for (const part of chunks(s.changes.removedLines))
-      await tx
-        .deleteFrom('scoring_line_state')
-        .where('stream', '=', s.stream)
-        .where('msisdn', 'in', part)
-        .execute();
-    for (const part of chunks(s.changes.removedImeis))
-      await tx
-        .deleteFrom('scoring_imei_state')
-        .where('stream', '=', s.stream)
-        .where('imei', 'in', part)
-        .execute();
+    // One statement per table, its rows in one JSON parameter: building thousands of VALUES
+    // rows costs far more in the client than Postgres spends reading a JSON array.
+    if (s.changes.lines.length > 0)
+      await sql`
+        insert into scoring_line_state (stream, msisdn, state)
+        select ${s.stream}, x.m, x.s from jsonb_to_recordset(${JSON.stringify(
+          s.changes.lines.map((l) => ({ m: l.msisdn, s: l.state })),
+        )}::text::jsonb) as x(m text, s jsonb)
+        on conflict (stream, msisdn) do update set state = excluded.state`.execute(tx);
+    if (s.changes.imeis.length > 0)
+      await sql`
+        insert into scoring_imei_state (stream, imei, state)
+        select ${s.stream}, x.i, x.s from jsonb_to_recordset(${JSON.stringify(
+          s.changes.imeis.map((l) => ({ i: l.imei, s: l.state })),
+        )}::text::jsonb) as x(i text, s jsonb)
+        on conflict (stream, imei) do update set state = excluded.state`.execute(tx);
+    if (s.changes.removedLines.length > 0)
+      await sql`delete from scoring_line_state where stream = ${s.stream} and msisdn in (
+        select jsonb_array_elements_text(${JSON.stringify(s.changes.removedLines)}::text::jsonb))`.execute(
+        tx,
+      );
+    if (s.changes.removedImeis.length > 0)
+      await sql`delete from scoring_imei_state where stream = ${s.stream} and imei in (
+        select jsonb_array_elements_text(${JSON.stringify(s.changes.removedImeis)}::text::jsonb))`.execute(
+        tx,
+      );
   }
   const inserted: StoredAlert[] = [];
   for (const part of chunks(batch.alerts, 1000)) {
