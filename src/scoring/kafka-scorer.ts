@@ -12,7 +12,7 @@ import {
 import type { Logger } from '../platform/log.js';
 import { decodeCdr } from './cdr.js';
 import { type ImeiSighting, ScoringEngine } from './engine.js';
-import { loadScorerReference, prepareRegistrations, settleBatch } from './pipeline.js';
+import { loadScorerReference, prepareRegistrations, takeBatch, writeBatch } from './pipeline.js';
 import { loadStream, type StoredAlert } from './queries.js';
 
 export interface ScorerStats {
@@ -60,6 +60,7 @@ class Stage {
   readonly engine: ScoringEngine;
   private readonly consumer: ManualConsumer;
   private readonly offsets = new Map<string, number | null>();
+  private inflight: Promise<void> = Promise.resolve();
   /** Records taken in since the last commit, and when that commit was. */
   private pending = 0;
   private committedAt = performance.now();
@@ -88,7 +89,7 @@ class Stage {
       {
         onAssign: (parts) => this.assign(parts),
         onRevoke: async (parts) => {
-          await this.commit();
+          await this.settle();
           this.revoke(parts);
         },
       },
@@ -126,7 +127,7 @@ class Stage {
 
   async stop(): Promise<void> {
     await this.consumer.halt();
-    await this.consumer.exclusive(() => this.commit());
+    await this.consumer.exclusive(() => this.settle());
     await this.consumer.disconnect();
   }
 
@@ -208,27 +209,41 @@ class Stage {
 
   /**
    * Stores what was taken in since the last commit: DLQ and repartition messages acknowledged
-   * first, then state, offsets and alerts in one transaction; alerts published after it.
+   * first, then state, offsets and alerts in one transaction, alerts published after it. The
+   * batch is serialised at once and written while the next one is read (writes stay in order).
    */
   private async commit(): Promise<void> {
     const started = performance.now();
     this.committedAt = started;
     if (this.pending === 0) return;
     await this.s.producer.flush();
-    const flushed = performance.now();
-    const alerts = await settleBatch(this.s.db, this.engine, this.offsets, new Date());
-    this.s.log.debug(
-      {
-        stage: this.kind,
-        records: this.pending,
-        flushMs: Math.round(flushed - started),
-        storeMs: Math.round(performance.now() - flushed),
-      },
-      'committed',
-    );
+    await this.inflight;
+    const batch = takeBatch(this.engine, this.offsets);
+    const records = this.pending;
     this.pending = 0;
-    this.s.stats.batches++;
-    if (alerts.length > 0) this.s.onAlerts(alerts);
+    const taken = performance.now();
+    this.inflight = writeBatch(this.s.db, batch, new Date()).then(
+      (alerts) => {
+        this.s.log.debug(
+          {
+            stage: this.kind,
+            records,
+            takeMs: Math.round(taken - started),
+            storeMs: Math.round(performance.now() - taken),
+          },
+          'committed',
+        );
+        this.s.stats.batches++;
+        if (alerts.length > 0) this.s.onAlerts(alerts);
+      },
+      (err) => this.s.onFatal(err),
+    );
+  }
+
+  /** Commits what is pending and waits until every commit is stored. */
+  private async settle(): Promise<void> {
+    await this.commit();
+    await this.inflight;
   }
 }
 

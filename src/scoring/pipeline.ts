@@ -9,6 +9,7 @@ import {
   loadRuleSettings,
   loadStream,
   type StoredAlert,
+  serialiseChanges,
 } from './queries.js';
 
 /**
@@ -27,22 +28,36 @@ export async function prepareRegistrations(
 }
 
 /**
- * Settles what the engine took in since the last call: evaluates the windows the watermarks
- * closed, and writes state, offsets and alerts in one transaction.
+ * Takes what the engine did since the last call: alerts raised and each stream's changes,
+ * serialised at once so the engine may go on ingesting while `writeBatch` stores them.
  */
-export async function settleBatch(
+export function takeBatch(engine: ScoringEngine, offsets: ReadonlyMap<string, number | null>) {
+  const { alerts } = engine.advance();
+  const streams = engine
+    .streamNames()
+    .map((stream) =>
+      serialiseChanges(stream, engine.exportChanges(stream), offsets.get(stream) ?? null),
+    );
+  return { alerts, streams };
+}
+
+/** Writes a taken batch: state, offsets and alerts in one transaction. */
+export function writeBatch(
+  db: Db,
+  batch: ReturnType<typeof takeBatch>,
+  now: Date,
+): Promise<StoredAlert[]> {
+  return db.transaction().execute((tx) => commitBatch(tx, { ...batch, now }));
+}
+
+/** Takes and writes in one step. */
+export function settleBatch(
   db: Db,
   engine: ScoringEngine,
   offsets: ReadonlyMap<string, number | null>,
   now: Date,
 ): Promise<StoredAlert[]> {
-  const { alerts } = engine.advance();
-  const streams = engine.streamNames().map((stream) => ({
-    stream,
-    changes: engine.exportChanges(stream),
-    nextOffset: offsets.get(stream) ?? null,
-  }));
-  return db.transaction().execute((tx) => commitBatch(tx, { streams, alerts, now }));
+  return writeBatch(db, takeBatch(engine, offsets), now);
 }
 
 export const HTTP_STREAM = 'http';

@@ -84,11 +84,36 @@ export async function loadStream(db: DbOrTx, stream: string) {
   return { data, nextOffset };
 }
 
+/** One stream's changes, serialised when taken, so the engine may go on while they are written. */
 export interface StreamCommit {
   stream: string;
-  changes: StreamExport;
+  clock: string;
+  /** JSON arrays of `{ m, s }` (lines) and `{ i, s }` (IMEIs). */
+  lines: string | null;
+  imeis: string | null;
+  removedLines: string | null;
+  removedImeis: string | null;
   /** The next offset to consume, or null for streams without offsets (HTTP). */
   nextOffset: number | null;
+}
+
+/** Serialises an engine export for `commitBatch`. */
+export function serialiseChanges(
+  stream: string,
+  changes: StreamExport,
+  nextOffset: number | null,
+): StreamCommit {
+  const some = <T>(xs: T[], f: (x: T) => unknown) =>
+    xs.length === 0 ? null : JSON.stringify(xs.map(f));
+  return {
+    stream,
+    clock: JSON.stringify(changes.clock),
+    lines: some(changes.lines, (l) => ({ m: l.msisdn, s: l.state })),
+    imeis: some(changes.imeis, (i) => ({ i: i.imei, s: i.state })),
+    removedLines: some(changes.removedLines, (x) => x),
+    removedImeis: some(changes.removedImeis, (x) => x),
+    nextOffset,
+  };
 }
 
 export interface StoredAlert {
@@ -117,7 +142,7 @@ export async function commitBatch(
       .insertInto('scoring_streams')
       .values({
         stream: s.stream,
-        clock: jsonb(s.changes.clock),
+        clock: sql`${s.clock}::text::jsonb`,
         next_offset: s.nextOffset,
         updated_at: batch.now,
       })
@@ -131,30 +156,22 @@ export async function commitBatch(
       .execute();
     // One statement per table, its rows in one JSON parameter: building thousands of VALUES
     // rows costs far more in the client than Postgres spends reading a JSON array.
-    if (s.changes.lines.length > 0)
+    if (s.lines !== null)
       await sql`
         insert into scoring_line_state (stream, msisdn, state)
-        select ${s.stream}, x.m, x.s from jsonb_to_recordset(${JSON.stringify(
-          s.changes.lines.map((l) => ({ m: l.msisdn, s: l.state })),
-        )}::text::jsonb) as x(m text, s jsonb)
+        select ${s.stream}, x.m, x.s from jsonb_to_recordset(${s.lines}::text::jsonb) as x(m text, s jsonb)
         on conflict (stream, msisdn) do update set state = excluded.state`.execute(tx);
-    if (s.changes.imeis.length > 0)
+    if (s.imeis !== null)
       await sql`
         insert into scoring_imei_state (stream, imei, state)
-        select ${s.stream}, x.i, x.s from jsonb_to_recordset(${JSON.stringify(
-          s.changes.imeis.map((l) => ({ i: l.imei, s: l.state })),
-        )}::text::jsonb) as x(i text, s jsonb)
+        select ${s.stream}, x.i, x.s from jsonb_to_recordset(${s.imeis}::text::jsonb) as x(i text, s jsonb)
         on conflict (stream, imei) do update set state = excluded.state`.execute(tx);
-    if (s.changes.removedLines.length > 0)
+    if (s.removedLines !== null)
       await sql`delete from scoring_line_state where stream = ${s.stream} and msisdn in (
-        select jsonb_array_elements_text(${JSON.stringify(s.changes.removedLines)}::text::jsonb))`.execute(
-        tx,
-      );
-    if (s.changes.removedImeis.length > 0)
+        select jsonb_array_elements_text(${s.removedLines}::text::jsonb))`.execute(tx);
+    if (s.removedImeis !== null)
       await sql`delete from scoring_imei_state where stream = ${s.stream} and imei in (
-        select jsonb_array_elements_text(${JSON.stringify(s.changes.removedImeis)}::text::jsonb))`.execute(
-        tx,
-      );
+        select jsonb_array_elements_text(${s.removedImeis}::text::jsonb))`.execute(tx);
   }
   const inserted: StoredAlert[] = [];
   for (const part of chunks(batch.alerts, 1000)) {
