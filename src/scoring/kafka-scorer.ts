@@ -161,8 +161,7 @@ class Stage {
         list.push(r.cdr.msisdn);
         byStream.set(key, list);
       });
-      for (const [key, msisdns] of byStream)
-        await prepareRegistrations(this.s.db, engine, key, msisdns);
+      await prepareRegistrations(this.s.db, engine, byStream);
     }
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i] as KafkaMessage;

@@ -14,17 +14,21 @@ import {
 
 /**
  * Tells the engine the registrations of the lines in a batch it has not seen yet, with one
- * query, before their records are ingested (new_line_burst joins them).
+ * query for all streams, before their records are ingested (new_line_burst joins them).
  */
 export async function prepareRegistrations(
   db: Db,
   engine: ScoringEngine,
-  stream: string,
-  msisdns: Iterable<string>,
+  byStream: ReadonlyMap<string, Iterable<string>>,
 ): Promise<void> {
-  const missing = engine.missingRegistrations(stream, msisdns);
-  if (missing.length > 0)
-    engine.provideRegistrations(stream, missing, await findRegistrations(db, missing));
+  const missing = new Map<string, string[]>();
+  for (const [stream, msisdns] of byStream) {
+    const m = engine.missingRegistrations(stream, msisdns);
+    if (m.length > 0) missing.set(stream, m);
+  }
+  if (missing.size === 0) return;
+  const found = await findRegistrations(db, [...new Set([...missing.values()].flat())]);
+  for (const [stream, m] of missing) engine.provideRegistrations(stream, m, found);
 }
 
 /**
@@ -109,8 +113,7 @@ export class HttpScorer {
       await prepareRegistrations(
         this.db,
         engine,
-        HTTP_STREAM,
-        records.map((r) => r.msisdn),
+        new Map([[HTTP_STREAM, records.map((r) => r.msisdn)]]),
       );
     } catch (err) {
       this.engine = undefined;

@@ -48,16 +48,16 @@ export async function findRegistrations(
   msisdns: readonly string[],
 ): Promise<Map<string, Registration>> {
   const found = new Map<string, Registration>();
-  for (const part of chunks(msisdns)) {
-    const rows = await db
-      .selectFrom('registrations')
-      .select(['msisdn', 'created_at', 'person_key'])
-      .where('msisdn', 'in', part)
-      .orderBy('created_at', 'asc')
-      .execute();
-    for (const r of rows)
-      found.set(r.msisdn, { registeredAt: r.created_at.getTime(), personKey: r.person_key });
-  }
+  if (msisdns.length === 0) return found;
+  const rows = await sql<{ msisdn: string; created_at: Date; person_key: string }>`
+    select distinct on (msisdn) msisdn, created_at, person_key from registrations
+    where msisdn in (select jsonb_array_elements_text(${JSON.stringify(msisdns)}::text::jsonb))
+    order by msisdn, created_at desc`.execute(db);
+  for (const r of rows.rows)
+    found.set(r.msisdn, {
+      registeredAt: new Date(r.created_at).getTime(),
+      personKey: r.person_key,
+    });
   return found;
 }
 
