@@ -43,6 +43,7 @@ CREATE TABLE "scoring_streams" (
 	"stream" text PRIMARY KEY NOT NULL,
 	"clock" jsonb NOT NULL,
 	"next_offset" bigint,
+	"generation" bigint DEFAULT 0 NOT NULL,
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint

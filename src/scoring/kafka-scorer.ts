@@ -13,7 +13,7 @@ import type { Logger } from '../platform/log.js';
 import { decodeCdr } from './cdr.js';
 import { type ImeiSighting, ScoringEngine } from './engine.js';
 import { loadScorerReference, prepareRegistrations, takeBatch, writeBatch } from './pipeline.js';
-import { loadStream, type StoredAlert } from './queries.js';
+import { claimStream, loadStream, type StoredAlert } from './queries.js';
 
 export interface ScorerStats {
   batches: number;
@@ -60,6 +60,7 @@ class Stage {
   readonly engine: ScoringEngine;
   private readonly consumer: ManualConsumer;
   private readonly offsets = new Map<string, number | null>();
+  private readonly generations = new Map<string, number>();
   private inflight: Promise<void> = Promise.resolve();
   /** Records taken in since the last commit, and when that commit was. */
   private pending = 0;
@@ -101,6 +102,7 @@ class Stage {
     const next = new Map<string, number | null>();
     for (const p of parts) {
       const key = partitionKey(p.topic, p.partition);
+      this.generations.set(key, await claimStream(this.s.db, key, new Date()));
       const stored = await loadStream(this.s.db, key);
       if (stored) this.engine.importStream(key, stored.data, this.kind);
       else this.engine.dropStream(key);
@@ -116,6 +118,7 @@ class Stage {
       const key = partitionKey(p.topic, p.partition);
       this.engine.dropStream(key);
       this.offsets.delete(key);
+      this.generations.delete(key);
     }
     this.s.log.info({ stage: this.kind, partitions: parts.length }, 'partitions revoked');
   }
@@ -217,7 +220,7 @@ class Stage {
     if (this.pending === 0) return;
     await this.s.producer.flush();
     await this.inflight;
-    const batch = takeBatch(this.engine, this.offsets);
+    const batch = takeBatch(this.engine, this.offsets, this.generations);
     const records = this.pending;
     this.pending = 0;
     const taken = performance.now();

@@ -35,12 +35,21 @@ export async function prepareRegistrations(
  * Takes what the engine did since the last call: alerts raised and each stream's changes,
  * serialised at once so the engine may go on ingesting while `writeBatch` stores them.
  */
-export function takeBatch(engine: ScoringEngine, offsets: ReadonlyMap<string, number | null>) {
+export function takeBatch(
+  engine: ScoringEngine,
+  offsets: ReadonlyMap<string, number | null>,
+  generations: ReadonlyMap<string, number> = new Map(),
+) {
   const { alerts } = engine.advance();
   const streams = engine
     .streamNames()
     .map((stream) =>
-      serialiseChanges(stream, engine.exportChanges(stream), offsets.get(stream) ?? null),
+      serialiseChanges(
+        stream,
+        engine.exportChanges(stream),
+        offsets.get(stream) ?? null,
+        generations.get(stream) ?? null,
+      ),
     );
   return { alerts, streams };
 }

@@ -95,6 +95,34 @@ export interface StreamCommit {
   removedImeis: string | null;
   /** The next offset to consume, or null for streams without offsets (HTTP). */
   nextOffset: number | null;
+  /** The owner's generation (Kafka partitions): the write is refused if another took over. */
+  generation: number | null;
+}
+
+export class FencedError extends Error {
+  constructor(readonly stream: string) {
+    super(`stream ${stream} was taken over by another scorer`);
+    this.name = 'FencedError';
+  }
+}
+
+/** Takes ownership of a stream before loading it: raises its generation, returns the new one. */
+export async function claimStream(db: DbOrTx, stream: string, now: Date): Promise<number> {
+  const row = await db
+    .insertInto('scoring_streams')
+    .values({
+      stream,
+      clock: sql`${JSON.stringify({ v: 1, maxSeen: null, evaluatedUntil: null })}::text::jsonb`,
+      next_offset: null,
+      generation: 1,
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc.column('stream').doUpdateSet({ generation: sql`scoring_streams.generation + 1` }),
+    )
+    .returning('generation')
+    .executeTakeFirstOrThrow();
+  return Number(row.generation);
 }
 
 /** Serialises an engine export for `commitBatch`. */
@@ -102,6 +130,7 @@ export function serialiseChanges(
   stream: string,
   changes: StreamExport,
   nextOffset: number | null,
+  generation: number | null = null,
 ): StreamCommit {
   const some = <T>(xs: T[], f: (x: T) => unknown) =>
     xs.length === 0 ? null : JSON.stringify(xs.map(f));
@@ -113,6 +142,7 @@ export function serialiseChanges(
     removedLines: some(changes.removedLines, (x) => x),
     removedImeis: some(changes.removedImeis, (x) => x),
     nextOffset,
+    generation,
   };
 }
 
@@ -138,22 +168,28 @@ export async function commitBatch(
   batch: { streams: StreamCommit[]; alerts: RaisedAlert[]; now: Date },
 ): Promise<StoredAlert[]> {
   for (const s of batch.streams) {
-    await tx
+    const head = await tx
       .insertInto('scoring_streams')
       .values({
         stream: s.stream,
         clock: sql`${s.clock}::text::jsonb`,
         next_offset: s.nextOffset,
+        generation: s.generation ?? 0,
         updated_at: batch.now,
       })
-      .onConflict((oc) =>
-        oc.column('stream').doUpdateSet({
+      .onConflict((oc) => {
+        const update = oc.column('stream').doUpdateSet({
           clock: sql`excluded.clock`,
           next_offset: (eb) => eb.ref('excluded.next_offset'),
           updated_at: (eb) => eb.ref('excluded.updated_at'),
-        }),
-      )
-      .execute();
+        });
+        return s.generation === null
+          ? update
+          : update.where('scoring_streams.generation', '=', s.generation);
+      })
+      .returning('stream')
+      .executeTakeFirst();
+    if (!head) throw new FencedError(s.stream);
     // One statement per table, its rows in one JSON parameter: building thousands of VALUES
     // rows costs far more in the client than Postgres spends reading a JSON array.
     if (s.lines !== null)

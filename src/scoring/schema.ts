@@ -72,6 +72,8 @@ export const scoringStreams = pgTable('scoring_streams', {
   stream: text('stream').primaryKey(),
   clock: jsonb('clock').notNull(),
   nextOffset: bigint('next_offset', { mode: 'number' }),
+  /** Raised by each owner on assignment; a commit from an older owner is refused (fencing). */
+  generation: bigint('generation', { mode: 'number' }).notNull().default(0),
   updatedAt: ts('updated_at').notNull(),
 });
 

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScoringEngine } from '../../src/scoring/engine.js';
+import { takeBatch, writeBatch } from '../../src/scoring/pipeline.js';
+import { claimStream, FencedError } from '../../src/scoring/queries.js';
 import { addAllowlisted, setThresholds } from '../../src/scoring/service.js';
 import { calls, cdr, ndjson } from '../support/cdrs.js';
 import { idemKey, msisdn, registrationBody, thaiSubscriber } from '../support/subjects.js';
@@ -214,5 +217,25 @@ describe('POST /v1/cdrs and GET /v1/alerts', () => {
     );
     expect(mine).toHaveLength(1);
     expect(mine[0]?.evidence.imsis).toHaveLength(5);
+  });
+
+  it('refuses a commit from a partition owner that another scorer superseded', async () => {
+    const stream = 'fencing-test:0';
+    const old = await claimStream(w.deps.db, stream, w.now());
+    const current = await claimStream(w.deps.db, stream, w.now());
+    expect(current).toBe(old + 1);
+    const engine = new ScoringEngine();
+    engine.ingest(stream, cdr({ msisdn: msisdn(), startedAt: T }), null);
+    const stale = takeBatch(engine, new Map([[stream, 1]]), new Map([[stream, old]]));
+    await expect(writeBatch(w.deps.db, stale, w.now())).rejects.toBeInstanceOf(FencedError);
+    engine.ingest(stream, cdr({ msisdn: msisdn(), startedAt: T }), null);
+    const fresh = takeBatch(engine, new Map([[stream, 2]]), new Map([[stream, current]]));
+    await writeBatch(w.deps.db, fresh, w.now());
+    const head = await w.deps.db
+      .selectFrom('scoring_streams')
+      .select(['next_offset', 'generation'])
+      .where('stream', '=', stream)
+      .executeTakeFirstOrThrow();
+    expect([Number(head.next_offset), Number(head.generation)]).toEqual([2, current]);
   });
 });
