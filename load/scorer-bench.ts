@@ -158,6 +158,9 @@ async function kafkaBench(): Promise<void> {
     KAFKA_DLQ_TOPIC: `bench-${id}.dlq`,
     KAFKA_ALERTS_TOPIC: `bench-${id}.alerts`,
     KAFKA_GROUP_ID: `bench-${id}`,
+    KAFKA_BATCH_SIZE: process.env.KAFKA_BATCH_SIZE,
+    KAFKA_COMMIT_RECORDS: process.env.KAFKA_COMMIT_RECORDS,
+    KAFKA_COMMIT_INTERVAL_MS: process.env.KAFKA_COMMIT_INTERVAL_MS,
     LOG_LEVEL: 'warn',
   });
   const handle = connect(dbUrl, { max: 10 });
