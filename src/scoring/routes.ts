@@ -161,7 +161,7 @@ export function mountScoringRoutes(app: Router, scorer: HttpScorer): void {
       tags: ['scoring'],
       summary: 'Close an alert after review; the line leaves enhanced monitoring when none is open',
       security,
-      middleware: [requireOperator('alerts:read')] as const,
+      middleware: [requireOperator('alerts:write')] as const,
       request: {
         params: AlertIdParam,
         body: {

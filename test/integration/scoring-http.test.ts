@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/operators/service.js';
 import { ScoringEngine } from '../../src/scoring/engine.js';
 import { takeBatch, writeBatch } from '../../src/scoring/pipeline.js';
 import { claimStream, FencedError } from '../../src/scoring/queries.js';
@@ -120,6 +121,15 @@ describe('POST /v1/cdrs and GET /v1/alerts', () => {
     expect(
       (await w.request('POST', path, { key: opB.apiKey, body: { reason: 'reviewed' } })).status,
     ).toBe(404);
+    const readOnly = await createApiKey({
+      ctx: { db: w.deps.db, actor: 'test', now: w.now() },
+      input: { operatorId: opA.operatorId, scopes: ['alerts:read'] },
+    });
+    const refused = await w.request('POST', path, {
+      key: readOnly.apiKey,
+      body: { reason: 'reviewed' },
+    });
+    expect(refused.status).toBe(403);
     const closed = await w.request('POST', path, {
       key: opA.apiKey,
       body: { reason: 'reviewed, spam' },
