@@ -5,6 +5,8 @@ import { createApp } from './platform/http/app.js';
 import type { AppDeps } from './platform/http/context.js';
 import { mountSystemRoutes } from './platform/http/system-routes.js';
 import { mountRegistrationRoutes } from './registration/routes.js';
+import { HttpScorer } from './scoring/pipeline.js';
+import { mountScoringRoutes } from './scoring/routes.js';
 import { mountSuspensionRoutes } from './suspensions/routes.js';
 
 /** The whole HTTP surface: every domain mounts its routes on one app. */
@@ -12,6 +14,13 @@ export function buildApp(deps: AppDeps) {
   const app = createApp(deps);
   mountSystemRoutes(app);
   mountRegistrationRoutes(app);
+  mountScoringRoutes(
+    app,
+    new HttpScorer(deps.db, deps.log, {
+      allowedLatenessMs: deps.config.SCORING_LATENESS_MS,
+      reloadMs: deps.config.SCORING_RELOAD_MS,
+    }),
+  );
   mountAuthRoutes(app);
   mountUserRoutes(app);
   mountSuspensionRoutes(app);

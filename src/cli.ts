@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
@@ -5,9 +6,15 @@ import { createUser } from './console/users.js';
 import { createApiKey, createOperator, revokeApiKey } from './operators/service.js';
 import { verifyAudit } from './platform/audit.js';
 import { ServiceError } from './platform/errors.js';
+import { KafkaProducer } from './platform/kafka/client.js';
 import { createLogger } from './platform/log.js';
 import { addExemptAccount, listCaps, setCaps } from './registration/caps.js';
 import { openRuntime, type Runtime } from './runtime.js';
+import { encodeCdr } from './scoring/cdr.js';
+import { evaluateAlerts, generateTraffic, type Labels } from './scoring/generator.js';
+import { kafkaSettings } from './scoring/kafka-scorer.js';
+import { loadRuleSettings } from './scoring/queries.js';
+import { addAllowlisted, setThresholds } from './scoring/service.js';
 
 const USAGE = `usage: npm run cli -- <command> [options]
   operators create --name N --country CC [--mcc-mnc 520-01,520-03]
@@ -17,6 +24,11 @@ const USAGE = `usage: npm run cli -- <command> [options]
   caps set --country CC [--per-operator N] [--national N|none] [--cooling-off-hours H]
   exemptions add --operator ID --account REF --kind corporate|iot --limit N
   audit verify
+  thresholds list
+  thresholds set --rule RULE --params '{"field":value,...}'
+  allowlist add --msisdn +66... --reason TEXT [--operator ID]
+  cdr generate --lines N --hours H --seed S [--out FILE | --kafka TOPIC] [--labels FILE]
+  cdr evaluate --labels FILE
   users create --username U --role officer|approver|admin|auditor
     (prints a one-time password; the console asks for a new one at the first login)
 Prints the JSON result on stdout; logs go to stderr.`;
@@ -36,6 +48,16 @@ const STRING_OPTIONS = [
   'account',
   'kind',
   'limit',
+  'rule',
+  'params',
+  'msisdn',
+  'reason',
+  'lines',
+  'hours',
+  'seed',
+  'out',
+  'kafka',
+  'labels',
   'username',
   'role',
 ] as const;
@@ -105,6 +127,40 @@ const COMMANDS: Record<string, Command> = {
       },
     }),
   }),
+  'thresholds list': async (rt) => ({
+    result: (await loadRuleSettings(rt.deps.db)).thresholds,
+  }),
+  'thresholds set': async (rt, o) => {
+    let params: unknown;
+    try {
+      params = JSON.parse(need(o, 'params'));
+    } catch {
+      throw new UsageError('--params must be a JSON object');
+    }
+    if (typeof params !== 'object' || params === null || Array.isArray(params))
+      throw new UsageError('--params must be a JSON object');
+    return {
+      result: await setThresholds({
+        ctx: adminCtx(rt),
+        input: { rule: need(o, 'rule'), params: params as Record<string, unknown> },
+      }),
+    };
+  },
+  'allowlist add': async (rt, o) => ({
+    result: await addAllowlisted({
+      ctx: adminCtx(rt),
+      input: { msisdn: need(o, 'msisdn'), reason: need(o, 'reason'), operatorId: o.operator },
+    }),
+  }),
+  'cdr evaluate': async (rt, o) => {
+    const labels = JSON.parse(readFileSync(need(o, 'labels'), 'utf8')) as Labels;
+    const alerts = await rt.deps.db
+      .selectFrom('scoring_alerts')
+      .select(['msisdn', 'rule', 'imei'])
+      .where('window_end', '>', new Date(labels.start))
+      .execute();
+    return { result: evaluateAlerts(labels, alerts) };
+  },
   'users create': async (rt, o) => {
     const user = await createUser({
       ctx: adminCtx(rt),
@@ -120,6 +176,41 @@ const COMMANDS: Record<string, Command> = {
 
 function adminCtx(rt: Runtime) {
   return { db: rt.deps.db, actor: `cli:${userInfo().username}`, now: rt.deps.clock() };
+}
+
+/** `cdr generate` needs no database: it writes NDJSON to a file or produces to Kafka. */
+async function generate(o: Opts): Promise<number> {
+  try {
+    const lines = int(o, 'lines') ?? 1000;
+    const hours = int(o, 'hours') ?? 26;
+    const seed = int(o, 'seed') ?? 1;
+    if (hours < 14) throw new UsageError('--hours must be at least 14');
+    if ((o.out === undefined) === (o.kafka === undefined))
+      throw new UsageError('give exactly one of --out FILE or --kafka TOPIC');
+    const { records, labels } = generateTraffic({ lines, hours, seed });
+    const labelsFile = o.labels ?? `${o.out ?? `cdr-${seed}`}.labels.json`;
+    if (o.out !== undefined) {
+      writeFileSync(o.out, `${records.map(encodeCdr).join('\n')}\n`);
+    } else {
+      const config = loadConfig(process.env);
+      if (!config.KAFKA_BROKERS) throw new UsageError('--kafka needs KAFKA_BROKERS');
+      const producer = await KafkaProducer.connect(kafkaSettings(config), 'simline-cli');
+      for (const r of records) producer.produce(o.kafka as string, r.msisdn, encodeCdr(r));
+      await producer.flush(120_000);
+      await producer.disconnect();
+    }
+    writeFileSync(labelsFile, `${JSON.stringify(labels, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ records: records.length, lines: labels.lines, labels: labelsFile }, null, 2)}\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
 }
 
 function parseCli() {
@@ -144,12 +235,13 @@ async function main(): Promise<number> {
   const { positionals, values } = parsed;
   const name = positionals.slice(0, 2).join(' ');
   const command = COMMANDS[name];
+  const opts: Opts = {};
+  for (const [k, v] of Object.entries(values)) if (typeof v === 'string') opts[k] = v;
+  if (name === 'cdr generate' && !values.help) return generate(opts);
   if (values.help || !command) {
     process.stderr.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  const opts: Opts = {};
-  for (const [k, v] of Object.entries(values)) if (typeof v === 'string') opts[k] = v;
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(process.env);

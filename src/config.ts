@@ -24,7 +24,7 @@ const keyring = optionalText.refine(
   { message: 'must be a comma-separated list of id:key with 32-byte keys (hex or base64)' },
 );
 
-export const ROLES = ['api'] as const;
+export const ROLES = ['api', 'scorer'] as const;
 export type Role = (typeof ROLES)[number];
 
 const envSchema = z.object({
@@ -38,11 +38,14 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: positiveInt(20),
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
-  SIMLINE_ROLE: z
-    .string()
-    .default('api')
-    .transform((v) => v.split(',').map((r) => r.trim()))
-    .pipe(z.array(z.enum(ROLES)).min(1)),
+  /** Default: api, plus scorer when KAFKA_BROKERS is set. */
+  SIMLINE_ROLE: optionalText.pipe(
+    z
+      .string()
+      .transform((v) => v.split(',').map((r) => r.trim()))
+      .pipe(z.array(z.enum(ROLES)).min(1))
+      .optional(),
+  ),
   IDENTITY_PEPPER: key32,
   PII_KEYS: keyring,
   RATE_LIMIT_RPS: positiveInt(500),
@@ -74,6 +77,26 @@ const envSchema = z.object({
   ORDER_ACK_DEADLINE_HOURS: positiveInt(24),
   /** Days after approval by which someone other than the approver must review an issued order. */
   ORDER_REVIEW_DAYS: positiveInt(5),
+  /** How late (event time) a CDR may arrive and still count. */
+  SCORING_LATENESS_MS: z.coerce.number().int().min(0).default(600_000),
+  /** How often scorers re-read thresholds and the allowlist. */
+  SCORING_RELOAD_MS: z.coerce.number().int().min(0).default(30_000),
+  KAFKA_BROKERS: optionalText,
+  KAFKA_GROUP_ID: z.string().min(1).default('simline-scorer'),
+  KAFKA_CDR_TOPIC: z.string().min(1).default('cdr.records'),
+  KAFKA_DLQ_TOPIC: z.string().min(1).default('cdr.dlq'),
+  KAFKA_ALERTS_TOPIC: z.string().min(1).default('line.alerts'),
+  KAFKA_IMEI_TOPIC: z.string().min(1).default('simline.imei-repartition'),
+  KAFKA_BATCH_SIZE: positiveInt(5000),
+  /** The scorer stores state and offsets after this many records or this long, whichever first. */
+  KAFKA_COMMIT_RECORDS: positiveInt(50_000),
+  KAFKA_COMMIT_INTERVAL_MS: positiveInt(1000),
+  /** Passed to librdkafka as is (TLS/SASL to a managed cluster). */
+  KAFKA_SECURITY_PROTOCOL: z.enum(['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl']).optional(),
+  KAFKA_SASL_MECHANISM: optionalText,
+  KAFKA_SASL_USERNAME: optionalText,
+  KAFKA_SASL_PASSWORD: optionalText,
+  KAFKA_SSL_CA_LOCATION: optionalText,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -83,7 +106,8 @@ export interface Secrets {
   piiKeys: { id: string; key: Buffer }[];
 }
 
-export interface Config extends Omit<Env, 'IDENTITY_PEPPER' | 'PII_KEYS'> {
+export interface Config extends Omit<Env, 'IDENTITY_PEPPER' | 'PII_KEYS' | 'SIMLINE_ROLE'> {
+  SIMLINE_ROLE: Role[];
   /** Secrets given in the environment; the embedded default fills the gaps (see secrets.ts). */
   givenSecrets: Partial<Secrets>;
 }
@@ -128,12 +152,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         issues.push({ field, message });
     }
   }
+  if (
+    parsed.success &&
+    parsed.data.SIMLINE_ROLE?.includes('scorer') &&
+    !parsed.data.KAFKA_BROKERS &&
+    !issues.some((i) => i.field === 'KAFKA_BROKERS')
+  )
+    issues.push({ field: 'KAFKA_BROKERS', message: 'required for the scorer role' });
   if (!parsed.success || issues.length > 0) {
     throw new ConfigError(issues.sort((a, b) => a.field.localeCompare(b.field)));
   }
-  const { IDENTITY_PEPPER, PII_KEYS, ...rest } = parsed.data;
+  const { IDENTITY_PEPPER, PII_KEYS, SIMLINE_ROLE, ...rest } = parsed.data;
+  const roles: Role[] = SIMLINE_ROLE ?? (rest.KAFKA_BROKERS ? ['api', 'scorer'] : ['api']);
   const givenSecrets: Partial<Secrets> = {};
   if (IDENTITY_PEPPER) givenSecrets.identityPepper = decodeKey(IDENTITY_PEPPER);
   if (PII_KEYS) givenSecrets.piiKeys = parseKeyring(PII_KEYS);
-  return { ...rest, givenSecrets };
+  return { ...rest, SIMLINE_ROLE: roles, givenSecrets };
 }

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { purgeExpiredIdempotencyKeys } from './platform/idempotency.js';
 import { createLogger } from './platform/log.js';
 import { openRuntime } from './runtime.js';
+import { KafkaScorer } from './scoring/kafka-scorer.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { role: { type: 'string' } }, strict: true });
@@ -21,10 +22,21 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.LOG_LEVEL });
   const runtime = await openRuntime(config, log);
   const { deps } = runtime;
-  const app = buildApp(deps);
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
-    log.info({ port: info.port, roles: config.SIMLINE_ROLE }, 'simline listening'),
-  );
+  const roles = config.SIMLINE_ROLE;
+  const server = roles.includes('api')
+    ? serve({ fetch: buildApp(deps).fetch, port: config.PORT, hostname: config.HOST }, (info) =>
+        log.info({ port: info.port, roles }, 'simline listening'),
+      )
+    : undefined;
+  let scorer: KafkaScorer | undefined;
+  if (roles.includes('scorer')) {
+    scorer = new KafkaScorer(deps.db, config, log, (err) => {
+      log.fatal({ err }, 'scorer failed; exiting so a restart resumes from the stored offsets');
+      log.flush();
+      process.exit(1);
+    });
+    await scorer.start();
+  }
   const purge = setInterval(() => {
     purgeExpiredIdempotencyKeys(deps.db, deps.clock()).catch((err) =>
       log.warn({ err }, 'idempotency purge failed'),
@@ -43,12 +55,18 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.SHUTDOWN_GRACE_MS);
     force.unref();
-    server.close(async () => {
+    const finish = async () => {
+      await scorer?.stop();
       await runtime.close();
       log.info('stopped');
       log.flush();
       process.exit(0);
-    });
+    };
+    if (!server) {
+      finish();
+      return;
+    }
+    server.close(finish);
     if ('closeIdleConnections' in server) server.closeIdleConnections();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

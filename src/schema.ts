@@ -14,6 +14,14 @@ import type {
   verificationPolicies,
 } from './registration/schema.js';
 import type {
+  scoringAlerts,
+  scoringAllowlist,
+  scoringImeiState,
+  scoringLineState,
+  scoringStreams,
+  scoringThresholds,
+} from './scoring/schema.js';
+import type {
   cellSites,
   orderCells,
   orderOperators,
@@ -26,6 +34,7 @@ export * from './console/schema.js';
 export * from './operators/schema.js';
 export * from './platform/schema.js';
 export * from './registration/schema.js';
+export * from './scoring/schema.js';
 export * from './suspensions/schema.js';
 
 export interface Database {
@@ -48,4 +57,10 @@ export interface Database {
   suspension_orders: Kyselify<typeof suspensionOrders>;
   order_cells: Kyselify<typeof orderCells>;
   order_operators: Kyselify<typeof orderOperators>;
+  scoring_thresholds: Kyselify<typeof scoringThresholds>;
+  scoring_allowlist: Kyselify<typeof scoringAllowlist>;
+  scoring_alerts: Kyselify<typeof scoringAlerts>;
+  scoring_streams: Kyselify<typeof scoringStreams>;
+  scoring_line_state: Kyselify<typeof scoringLineState>;
+  scoring_imei_state: Kyselify<typeof scoringImeiState>;
 }

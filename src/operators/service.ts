@@ -9,6 +9,7 @@ export const API_KEY_SCOPES = [
   'registrations:read',
   'cdrs:write',
   'alerts:read',
+  'alerts:write',
   'suspensions:read',
   'suspensions:write',
 ] as const;

@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../src/platform/db/embedded.js';
 import { runMigrations } from '../../src/platform/db/migrate.js';
+import { startLocalBroker } from '../../src/platform/kafka/local-broker.js';
 import { createLogger } from '../../src/platform/log.js';
 
 export const TEMPLATE_DB = 'simline_test_template';
@@ -14,6 +15,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;
     templateDb: string;
+    kafkaBrokers: string;
   }
 }
 
@@ -63,5 +65,16 @@ export default async function setup(project: TestProject) {
   await runMigrations(withDatabase(adminUrl, TEMPLATE_DB));
   project.provide('adminUrl', adminUrl);
   project.provide('templateDb', TEMPLATE_DB);
+  let kafkaBrokers = process.env.KAFKA_BROKERS;
+  if (!kafkaBrokers) {
+    const broker = await startLocalBroker({ heapMb: 768 });
+    kafkaBrokers = broker.brokers;
+    const stopDb = cleanup;
+    cleanup = async () => {
+      await broker.stop();
+      await stopDb();
+    };
+  }
+  project.provide('kafkaBrokers', kafkaBrokers);
   return cleanup;
 }

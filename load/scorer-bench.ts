@@ -1,0 +1,220 @@
+/**
+ * Scorer benchmark. Prints figures; writes nothing outside a temp dir.
+ *
+ *   npx tsx load/scorer-bench.ts [--lines 50000] [--hours 26] [--kafka]
+ *
+ * 1. In-process: the same synthetic records (as Kafka would hand them, Buffers) through
+ *    `JSON.parse` alone (the floor), through `decodeCdr`, and through decode + engine, measured
+ *    in one run; then the engine's heap per active line.
+ * 2. With --kafka: produces the records to a fresh topic (KAFKA_BROKERS, or a local broker it
+ *    starts), drains it with `kcat -C` when installed, then runs the whole scorer (Kafka in,
+ *    Postgres state, offsets and alerts out) over the same topic and times its drain; then the
+ *    alert latency: a burst produced live, until its alert is in Postgres.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { connect } from '../src/platform/db/client.js';
+import { startEmbeddedPostgres } from '../src/platform/db/embedded.js';
+import { runMigrations } from '../src/platform/db/migrate.js';
+import { ensureTopics, KafkaProducer } from '../src/platform/kafka/client.js';
+import { startLocalBroker } from '../src/platform/kafka/local-broker.js';
+import { createLogger } from '../src/platform/log.js';
+import { decodeCdr, encodeCdr } from '../src/scoring/cdr.js';
+import { ScoringEngine } from '../src/scoring/engine.js';
+import { generateTraffic } from '../src/scoring/generator.js';
+import { KafkaScorer } from '../src/scoring/kafka-scorer.js';
+
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '50000' },
+    hours: { type: 'string', default: '26' },
+    kafka: { type: 'boolean', default: false },
+  },
+});
+const lines = Number(values.lines);
+const hours = Number(values.hours);
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+const { records, labels } = generateTraffic({ lines, hours, seed: 42 });
+const buffers = records.map((r) => Buffer.from(encodeCdr(r)));
+const bytes = buffers.reduce((n, b) => n + b.length, 0);
+console.log(
+  `records: ${fmt(records.length)} (${lines} lines, ${hours} h, ${(bytes / 1e6).toFixed(1)} MB)`,
+);
+
+function timed(name: string, fn: () => number): number {
+  const t = performance.now();
+  const check = fn();
+  const ms = performance.now() - t;
+  console.log(
+    `${name.padEnd(28)} ${fmt(rate(buffers.length, ms)).padStart(12)} records/s  (${check})`,
+  );
+  return rate(buffers.length, ms);
+}
+
+const parseRate = timed('JSON.parse (baseline)', () => {
+  let n = 0;
+  for (const b of buffers) if ((JSON.parse(b.toString('utf8')) as { msisdn?: string }).msisdn) n++;
+  return n;
+});
+timed('decodeCdr', () => {
+  let n = 0;
+  for (const b of buffers) if (decodeCdr(b).ok) n++;
+  return n;
+});
+global.gc?.();
+const heapBefore = process.memoryUsage().heapUsed;
+const engine = new ScoringEngine();
+let alertCount = 0;
+const engineRate = timed('decode + engine', () => {
+  let i = 0;
+  for (const b of buffers) {
+    if (++i % 50_000 === 0) {
+      alertCount += engine.advance().alerts.length;
+      engine.exportChanges('p0');
+      engine.exportChanges('i0');
+    }
+    const r = decodeCdr(b);
+    if (!r.ok) continue;
+    if (engine.ingest('p0', r.cdr, null) !== 'accepted' || !engine.newSighting('p0', r.cdr))
+      continue;
+    engine.ingestImei('i0', {
+      imei: r.cdr.imei,
+      imsi: r.cdr.imsi,
+      msisdn: r.cdr.msisdn,
+      operatorId: null,
+      startedAt: r.cdr.startedAt,
+    });
+  }
+  alertCount += engine.advance().alerts.length;
+  return alertCount;
+});
+console.log(`engine / JSON.parse: ${(engineRate / parseRate).toFixed(2)}`);
+global.gc?.();
+const heapAfter = process.memoryUsage().heapUsed;
+console.log(
+  `heap per active line: ${fmt(Math.round((heapAfter - heapBefore) / engine.activeLines()))} bytes (${fmt(engine.activeLines())} lines${global.gc ? '' : '; run with --expose-gc for a steadier figure'})`,
+);
+
+if (values.kafka) await kafkaBench();
+
+async function kafkaBench(): Promise<void> {
+  const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: 2 });
+  let brokers = process.env.KAFKA_BROKERS;
+  const cleanups: (() => Promise<void>)[] = [];
+  if (!brokers) {
+    const broker = await startLocalBroker({ heapMb: 1024 });
+    brokers = broker.brokers;
+    cleanups.push(broker.stop);
+  }
+  let dbUrl = process.env.DATABASE_URL;
+  if (!dbUrl) {
+    const dir = await mkdtemp(join(tmpdir(), 'simline-bench-'));
+    const pg = await startEmbeddedPostgres({
+      dataDir: dir,
+      port: 54000 + Math.floor(Math.random() * 1000),
+      password: 'bench-only',
+      log,
+    });
+    dbUrl = pg.url;
+    cleanups.push(async () => {
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+  }
+  await runMigrations(dbUrl);
+  const id = randomBytes(3).toString('hex');
+  const topic = `bench-${id}.cdr`;
+  await ensureTopics({ brokers }, [{ topic, partitions: 4 }]);
+  const producer = await KafkaProducer.connect({ brokers }, 'bench');
+  let t = performance.now();
+  for (let i = 0; i < buffers.length; i++)
+    producer.produce(topic, records[i]?.msisdn ?? null, buffers[i] as Buffer);
+  await producer.flush(300_000);
+  console.log(`produced in ${Math.round(performance.now() - t)} ms`);
+
+  let kcatRate: number | undefined;
+  if (spawnSync('kcat', ['-V']).status === 0) {
+    t = performance.now();
+    execFileSync('kcat', ['-C', '-b', brokers, '-t', topic, '-o', 'beginning', '-e', '-q'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      maxBuffer: 1 << 30,
+    });
+    kcatRate = rate(buffers.length, performance.now() - t);
+    console.log(`kcat -C drain               ${fmt(kcatRate).padStart(12)} records/s`);
+  } else console.log('kcat not installed: skipping its drain (apt-get install kcat)');
+
+  const config = loadConfig({
+    DATABASE_URL: dbUrl,
+    KAFKA_BROKERS: brokers,
+    KAFKA_CDR_TOPIC: topic,
+    KAFKA_IMEI_TOPIC: `bench-${id}.imei`,
+    KAFKA_DLQ_TOPIC: `bench-${id}.dlq`,
+    KAFKA_ALERTS_TOPIC: `bench-${id}.alerts`,
+    KAFKA_GROUP_ID: `bench-${id}`,
+    KAFKA_BATCH_SIZE: process.env.KAFKA_BATCH_SIZE,
+    KAFKA_COMMIT_RECORDS: process.env.KAFKA_COMMIT_RECORDS,
+    KAFKA_COMMIT_INTERVAL_MS: process.env.KAFKA_COMMIT_INTERVAL_MS,
+    LOG_LEVEL: 'warn',
+  });
+  const handle = connect(dbUrl, { max: 10 });
+  const scorer = new KafkaScorer(handle.db, config, log, (err) => {
+    throw err;
+  });
+  t = performance.now();
+  await scorer.start();
+  const offsets = async (prefix: string) => {
+    const rows = await handle.db
+      .selectFrom('scoring_streams')
+      .select('next_offset')
+      .where('stream', 'like', `${prefix}:%`)
+      .execute();
+    return rows.reduce((n, r) => n + Number(r.next_offset ?? 0), 0);
+  };
+  while ((await offsets(topic)) < buffers.length) await new Promise((r) => setTimeout(r, 100));
+  const scorerRate = rate(buffers.length, performance.now() - t);
+  console.log(
+    `scorer end-to-end drain     ${fmt(scorerRate).padStart(12)} records/s (to Postgres, incl. start-up and IMEI repartition)`,
+  );
+  if (kcatRate) console.log(`scorer / kcat: ${(scorerRate / kcatRate).toFixed(2)}`);
+  console.log(`resident memory: ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
+
+  const line = '+66899990000';
+  const start = Date.parse(labels.start) + hours * 3_600_000;
+  const sent = performance.now();
+  for (let i = 0; i < 101; i++)
+    producer.produce(
+      topic,
+      line,
+      encodeCdr({
+        ...(records[0] as (typeof records)[number]),
+        recordId: `lat-${i}`,
+        msisdn: line,
+        otherParty: `+6681${String(i).padStart(7, '0')}`,
+        startedAt: start + i * 1000,
+      }),
+    );
+  await producer.flush();
+  for (;;) {
+    const hit = await handle.db
+      .selectFrom('scoring_alerts')
+      .select('id')
+      .where('msisdn', '=', line)
+      .executeTakeFirst();
+    if (hit) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  console.log(
+    `alert latency (last event produced -> alert in Postgres): ${Math.round(performance.now() - sent)} ms`,
+  );
+  await scorer.stop();
+  await producer.disconnect();
+  await handle.close();
+  for (const c of cleanups.reverse()) await c();
+}

@@ -1,0 +1,238 @@
+import Kafka from 'node-rdkafka';
+
+export type KafkaMessage = Kafka.Message;
+export type KafkaHeader = Kafka.MessageHeader;
+
+export interface KafkaSettings {
+  brokers: string;
+  securityProtocol?: 'plaintext' | 'ssl' | 'sasl_plaintext' | 'sasl_ssl';
+  saslMechanism?: string;
+  saslUsername?: string;
+  saslPassword?: string;
+  sslCaLocation?: string;
+}
+
+/** librdkafka's connection settings, TLS/SASL passed through when given. */
+export function connectionConfig(s: KafkaSettings): Kafka.GlobalConfig {
+  const conf: Record<string, string> = { 'metadata.broker.list': s.brokers };
+  if (s.securityProtocol) conf['security.protocol'] = s.securityProtocol;
+  if (s.saslMechanism) conf['sasl.mechanisms'] = s.saslMechanism;
+  if (s.saslUsername) conf['sasl.username'] = s.saslUsername;
+  if (s.saslPassword) conf['sasl.password'] = s.saslPassword;
+  if (s.sslCaLocation) conf['ssl.ca.location'] = s.sslCaLocation;
+  return conf as Kafka.GlobalConfig;
+}
+
+/** A producer whose `flush` resolves once every message produced so far is acknowledged. */
+export class KafkaProducer {
+  private constructor(private readonly p: Kafka.Producer) {}
+
+  static async connect(s: KafkaSettings, clientId = 'simline'): Promise<KafkaProducer> {
+    const p = new Kafka.Producer({
+      ...connectionConfig(s),
+      'client.id': clientId,
+      'enable.idempotence': true,
+      'linger.ms': 5,
+      'queue.buffering.max.messages': 1_000_000,
+      'compression.codec': 'lz4',
+    });
+    p.setPollInterval(50);
+    await new Promise<void>((resolve, reject) => {
+      p.once('ready', () => resolve());
+      p.once('connection.failure', (err) => reject(err));
+      p.connect({ timeout: 30_000 });
+    });
+    return new KafkaProducer(p);
+  }
+
+  produce(
+    topic: string,
+    key: string | null,
+    value: string | Buffer,
+    headers?: KafkaHeader[],
+    partition: number | null = null,
+  ): void {
+    const buf = typeof value === 'string' ? Buffer.from(value) : value;
+    for (;;) {
+      try {
+        this.p.produce(topic, partition, buf, key, Date.now(), undefined, headers);
+        return;
+      } catch (err) {
+        if ((err as { code?: number }).code !== Kafka.CODES.ERRORS.ERR__QUEUE_FULL) throw err;
+        this.p.poll();
+      }
+    }
+  }
+
+  flush(timeoutMs = 30_000): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.p.flush(timeoutMs, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  disconnect(): Promise<void> {
+    return new Promise((resolve) => this.p.disconnect(() => resolve()));
+  }
+}
+
+/** Creates the topics that do not exist yet. */
+export async function ensureTopics(
+  s: KafkaSettings,
+  topics: { topic: string; partitions: number }[],
+): Promise<void> {
+  const admin = Kafka.AdminClient.create({ ...connectionConfig(s), 'client.id': 'simline-admin' });
+  try {
+    for (const t of topics) {
+      await new Promise<void>((resolve, reject) =>
+        admin.createTopic(
+          { topic: t.topic, num_partitions: t.partitions, replication_factor: 1 },
+          30_000,
+          (err) =>
+            err && err.code !== Kafka.CODES.ERRORS.ERR_TOPIC_ALREADY_EXISTS
+              ? reject(err)
+              : resolve(),
+        ),
+      );
+    }
+  } finally {
+    admin.disconnect();
+  }
+}
+
+export interface PartitionAssignment {
+  topic: string;
+  partition: number;
+}
+
+export interface ManualConsumerHooks {
+  /** Resolves each partition's next offset (null: from the start) before it is read. */
+  onAssign(partitions: PartitionAssignment[]): Promise<Map<string, number | null>>;
+  /** Runs after the in-flight batch is settled, before the partitions go to another member. */
+  onRevoke(partitions: PartitionAssignment[]): Promise<void>;
+}
+
+export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/**
+ * A group consumer that never commits to Kafka: the application stores offsets with its state
+ * and hands them back on assignment (`onAssign`), the "offsets outside Kafka" pattern. Batches
+ * are pulled with `consume(n)`, one at a time, so a slow sink slows the reads (backpressure).
+ * Rebalance work waits for the batch in flight, and messages of partitions not owned any more
+ * are dropped.
+ */
+export class ManualConsumer {
+  private readonly c: Kafka.KafkaConsumer;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly owned = new Set<string>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    s: KafkaSettings,
+    groupId: string,
+    private readonly topics: string[],
+    private readonly hooks: ManualConsumerHooks,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    this.c = new Kafka.KafkaConsumer(
+      {
+        ...connectionConfig(s),
+        'group.id': groupId,
+        'enable.auto.commit': false,
+        'enable.auto.offset.store': false,
+        'partition.assignment.strategy': 'range',
+        'session.timeout.ms': 6_000,
+        'heartbeat.interval.ms': 1_000,
+        'fetch.wait.max.ms': 100,
+        rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) =>
+          this.rebalance(err, assignment),
+      },
+      { 'auto.offset.reset': 'earliest' },
+    );
+  }
+
+  /** Runs `fn` after everything queued before it (batches and rebalance work never overlap). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private rebalance(err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): void {
+    const parts = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
+    if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+      this.serial(async () => {
+        const offsets = await this.hooks.onAssign(parts);
+        for (const p of parts) this.owned.add(partitionKey(p.topic, p.partition));
+        this.c.assign(
+          parts.map((p) => {
+            const offset = offsets.get(partitionKey(p.topic, p.partition));
+            return offset === null || offset === undefined ? p : { ...p, offset };
+          }),
+        );
+      }).catch((e) => this.onError(e));
+    } else {
+      this.serial(async () => {
+        for (const p of parts) this.owned.delete(partitionKey(p.topic, p.partition));
+        await this.hooks.onRevoke(parts);
+        if (this.c.isConnected()) this.c.unassign();
+      }).catch((e) => this.onError(e));
+    }
+  }
+
+  async connect(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.c.once('ready', () => resolve());
+      this.c.once('connection.failure', (err) => reject(err));
+      this.c.connect({ timeout: 30_000 });
+    });
+    this.c.setDefaultConsumeTimeout(200);
+    this.c.subscribe(this.topics);
+  }
+
+  /**
+   * Pulls batches of up to `size` messages and hands the owned ones to `handle`, in order; an
+   * empty batch is handed too, so the handler can act on time (flush what it holds).
+   */
+  start(size: number, handle: (messages: KafkaMessage[]) => Promise<void>): void {
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        const messages = await new Promise<KafkaMessage[]>((resolve, reject) =>
+          this.c.consume(size, (err, msgs) => (err ? reject(err) : resolve(msgs))),
+        ).catch((err) => {
+          this.onError(err);
+          return [] as KafkaMessage[];
+        });
+        if (!this.running) break;
+        try {
+          await this.serial(async () => {
+            const mine = messages.filter((m) => this.owned.has(partitionKey(m.topic, m.partition)));
+            await handle(mine);
+          });
+        } catch (err) {
+          // The read position is past a batch whose effect was not stored: stop reading.
+          this.running = false;
+          this.onError(err);
+        }
+      }
+    })();
+  }
+
+  /** Stops reading; resolves once the batch in flight and queued rebalance work are done. */
+  async halt(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.chain;
+  }
+
+  /** Runs `fn` in turn with batches and rebalance work. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serial(fn);
+  }
+
+  async disconnect(): Promise<void> {
+    await new Promise<void>((resolve) => this.c.disconnect(() => resolve()));
+    await this.chain;
+  }
+}

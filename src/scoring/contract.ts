@@ -1,0 +1,87 @@
+import { z } from '@hono/zod-openapi';
+import { RULE_CODES } from './rules.js';
+
+export const MAX_CDRS_PER_REQUEST = 10_000;
+
+export const CdrIngestResultSchema = z
+  .object({
+    accepted: z.number().int().openapi({ description: 'Valid records (duplicates included)' }),
+    rejected: z.number().int(),
+    duplicates: z
+      .number()
+      .int()
+      .openapi({ description: 'Records whose recordId was already counted' }),
+    late: z.number().int().openapi({ description: 'Records older than the allowed lateness' }),
+    errors: z
+      .array(z.object({ line: z.number().int(), error: z.string() }))
+      .openapi({ description: 'The first few rejected records, by 1-based line number' }),
+  })
+  .openapi('CdrIngestResult');
+export type CdrIngestResult = z.infer<typeof CdrIngestResultSchema>;
+
+export const EvidenceSchema = z
+  .object({
+    checks: z.array(
+      z.object({
+        feature: z.string(),
+        value: z.number(),
+        threshold: z.number(),
+        op: z.enum(['>', '>=', '<=']),
+      }),
+    ),
+    lineScore: z.number(),
+    imei: z.string().optional(),
+    imsis: z.array(z.string()).optional(),
+  })
+  .openapi('AlertEvidence');
+
+export const AlertSchema = z
+  .object({
+    id: z.string(),
+    msisdn: z.string(),
+    rule: z.enum(RULE_CODES),
+    score: z.number(),
+    windowStart: z.string(),
+    windowEnd: z.string(),
+    evidence: EvidenceSchema,
+    status: z.enum(['open', 'closed']),
+    createdAt: z.string(),
+    closedAt: z.string().nullable(),
+  })
+  .openapi('Alert');
+export type AlertView = z.infer<typeof AlertSchema>;
+
+export const AlertListSchema = z
+  .object({ items: z.array(AlertSchema), next: z.string().nullable() })
+  .openapi('AlertList');
+
+export const AlertQuerySchema = z.object({
+  rule: z.enum(RULE_CODES).optional(),
+  msisdn: z
+    .string()
+    .regex(/^\+[1-9]\d{7,14}$/, 'must be E.164')
+    .optional(),
+  since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'createdAt ≥ since' }),
+  status: z.enum(['open', 'closed']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(64).optional(),
+});
+
+export const LineRiskSchema = z
+  .object({
+    msisdn: z.string(),
+    score: z.number().openapi({ description: 'Combined over the rules firing: 1 − Π(1 − sᵢ)' }),
+    rules: z.array(z.string()),
+    windowEnd: z.string().nullable(),
+    features: z.record(z.string(), z.number().nullable()).nullable(),
+    enhancedMonitoring: z
+      .boolean()
+      .openapi({ description: 'True while the line has an open alert' }),
+    openAlerts: z.array(AlertSchema),
+  })
+  .openapi('LineRisk');
+
+export const CloseAlertRequestSchema = z
+  .object({ reason: z.string().trim().min(3).max(500) })
+  .strict()
+  .openapi('CloseAlertRequest');

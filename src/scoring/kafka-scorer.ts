@@ -1,0 +1,334 @@
+import type { Config } from '../config.js';
+import type { Db } from '../platform/db/client.js';
+import {
+  ensureTopics,
+  type KafkaMessage,
+  KafkaProducer,
+  type KafkaSettings,
+  ManualConsumer,
+  type PartitionAssignment,
+  partitionKey,
+} from '../platform/kafka/client.js';
+import type { Logger } from '../platform/log.js';
+import { decodeCdr } from './cdr.js';
+import { type ImeiSighting, ScoringEngine } from './engine.js';
+import { loadScorerReference, prepareRegistrations, takeBatch, writeBatch } from './pipeline.js';
+import { claimStream, loadStream, type StoredAlert } from './queries.js';
+
+export interface ScorerStats {
+  batches: number;
+  records: number;
+  deadLettered: number;
+  alerts: number;
+}
+
+export function kafkaSettings(config: Config): KafkaSettings {
+  return {
+    brokers: config.KAFKA_BROKERS ?? '',
+    securityProtocol: config.KAFKA_SECURITY_PROTOCOL,
+    saslMechanism: config.KAFKA_SASL_MECHANISM,
+    saslUsername: config.KAFKA_SASL_USERNAME,
+    saslPassword: config.KAFKA_SASL_PASSWORD,
+    sslCaLocation: config.KAFKA_SSL_CA_LOCATION,
+  };
+}
+
+function decodeSighting(value: Buffer | null): ImeiSighting | string {
+  try {
+    const v = JSON.parse(value?.toString('utf8') ?? '') as Partial<ImeiSighting>;
+    if (
+      typeof v.imei === 'string' &&
+      typeof v.imsi === 'string' &&
+      typeof v.msisdn === 'string' &&
+      typeof v.startedAt === 'number' &&
+      (typeof v.operatorId === 'string' || v.operatorId === null)
+    )
+      return v as ImeiSighting;
+    return 'value: not an IMEI sighting';
+  } catch {
+    return 'value: not valid JSON';
+  }
+}
+
+/**
+ * One stage of the scorer: a group consumer over one topic feeding its own engine. The line
+ * stage reads `cdr.records` (keyed by line) and re-keys IMEI sightings into the repartition
+ * topic; the IMEI stage reads that topic (keyed by IMEI). Each batch's state, offsets and alerts
+ * commit in one transaction; DLQ and repartition messages are acknowledged before it commits.
+ */
+class Stage {
+  readonly engine: ScoringEngine;
+  private readonly consumer: ManualConsumer;
+  private readonly offsets = new Map<string, number | null>();
+  private readonly generations = new Map<string, number>();
+  private inflight: Promise<void> = Promise.resolve();
+  /** Records taken in since the last commit, and when that commit was. */
+  private pending = 0;
+  private committedAt = performance.now();
+
+  constructor(
+    private readonly kind: 'line' | 'imei',
+    private readonly s: {
+      db: Db;
+      log: Logger;
+      producer: KafkaProducer;
+      config: Config;
+      networks: () => Map<string, string>;
+      stats: ScorerStats;
+      onAlerts: (alerts: StoredAlert[]) => void;
+      onFatal: (err: unknown) => void;
+    },
+  ) {
+    const c = s.config;
+    this.engine = new ScoringEngine(undefined, c.SCORING_LATENESS_MS);
+    const topic = kind === 'line' ? c.KAFKA_CDR_TOPIC : c.KAFKA_IMEI_TOPIC;
+    const group = kind === 'line' ? c.KAFKA_GROUP_ID : `${c.KAFKA_GROUP_ID}.imei`;
+    this.consumer = new ManualConsumer(
+      kafkaSettings(c),
+      group,
+      [topic],
+      {
+        onAssign: (parts) => this.assign(parts),
+        onRevoke: async (parts) => {
+          await this.settle();
+          this.revoke(parts);
+        },
+      },
+      (err) => s.onFatal(err),
+    );
+  }
+
+  private async assign(parts: PartitionAssignment[]) {
+    const next = new Map<string, number | null>();
+    for (const p of parts) {
+      const key = partitionKey(p.topic, p.partition);
+      this.generations.set(key, await claimStream(this.s.db, key, new Date()));
+      const stored = await loadStream(this.s.db, key);
+      if (stored) this.engine.importStream(key, stored.data, this.kind);
+      else this.engine.dropStream(key);
+      next.set(key, stored?.nextOffset ?? null);
+      this.offsets.set(key, stored?.nextOffset ?? null);
+    }
+    this.s.log.info({ stage: this.kind, partitions: [...next.entries()] }, 'partitions assigned');
+    return next;
+  }
+
+  private revoke(parts: PartitionAssignment[]) {
+    for (const p of parts) {
+      const key = partitionKey(p.topic, p.partition);
+      this.engine.dropStream(key);
+      this.offsets.delete(key);
+      this.generations.delete(key);
+    }
+    this.s.log.info({ stage: this.kind, partitions: parts.length }, 'partitions revoked');
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    this.consumer.start(this.s.config.KAFKA_BATCH_SIZE, (messages) => this.handle(messages));
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.halt();
+    await this.consumer.exclusive(() => this.settle());
+    await this.consumer.disconnect();
+  }
+
+  private deadLetter(m: KafkaMessage, error: string): void {
+    this.s.producer.produce(
+      this.s.config.KAFKA_DLQ_TOPIC,
+      m.key?.toString() ?? null,
+      m.value ?? '',
+      [
+        { 'x-source-topic': m.topic },
+        { 'x-source-partition': String(m.partition) },
+        { 'x-source-offset': String(m.offset) },
+        { 'x-error': error },
+      ],
+    );
+    this.s.stats.deadLettered++;
+  }
+
+  private async handle(messages: KafkaMessage[]): Promise<void> {
+    const { engine } = this;
+    const networks = this.s.networks();
+    const c = this.s.config;
+    const decoded = this.kind === 'line' ? messages.map((m) => decodeCdr(m.value ?? '')) : [];
+    if (this.kind === 'line') {
+      const byStream = new Map<string, string[]>();
+      messages.forEach((m, i) => {
+        const r = decoded[i];
+        if (!r?.ok) return;
+        const key = partitionKey(m.topic, m.partition);
+        const list = byStream.get(key) ?? [];
+        list.push(r.cdr.msisdn);
+        byStream.set(key, list);
+      });
+      await prepareRegistrations(this.s.db, engine, byStream);
+    }
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i] as KafkaMessage;
+      const key = partitionKey(m.topic, m.partition);
+      const expected = this.offsets.get(key);
+      if (expected !== undefined && expected !== null && m.offset < expected) continue;
+      this.offsets.set(key, m.offset + 1);
+      if (this.kind === 'line') {
+        const r = decoded[i];
+        if (r === undefined) continue;
+        if (!r.ok) {
+          this.deadLetter(m, r.error);
+          continue;
+        }
+        const cdr = r.cdr;
+        const operatorId = networks.get(cdr.operator) ?? null;
+        if (engine.ingest(key, cdr, operatorId) !== 'accepted' || !engine.newSighting(key, cdr))
+          continue;
+        const sighting: ImeiSighting = {
+          imei: cdr.imei,
+          imsi: cdr.imsi,
+          msisdn: cdr.msisdn,
+          operatorId,
+          startedAt: cdr.startedAt,
+        };
+        this.s.producer.produce(c.KAFKA_IMEI_TOPIC, cdr.imei, JSON.stringify(sighting));
+      } else {
+        const s = decodeSighting(m.value);
+        if (typeof s === 'string') {
+          this.deadLetter(m, s);
+          continue;
+        }
+        engine.ingestImei(key, s);
+      }
+    }
+    this.pending += messages.length;
+    this.s.stats.records += messages.length;
+    if (
+      this.pending >= c.KAFKA_COMMIT_RECORDS ||
+      performance.now() - this.committedAt >= c.KAFKA_COMMIT_INTERVAL_MS
+    )
+      await this.commit();
+  }
+
+  /**
+   * Stores what was taken in since the last commit: DLQ and repartition messages acknowledged
+   * first, then state, offsets and alerts in one transaction, alerts published after it. The
+   * batch is serialised at once and written while the next one is read (writes stay in order).
+   */
+  private async commit(): Promise<void> {
+    const started = performance.now();
+    this.committedAt = started;
+    if (this.pending === 0) return;
+    await this.s.producer.flush();
+    await this.inflight;
+    const batch = takeBatch(this.engine, this.offsets, this.generations);
+    const records = this.pending;
+    this.pending = 0;
+    const taken = performance.now();
+    this.inflight = writeBatch(this.s.db, batch, new Date()).then(
+      (alerts) => {
+        this.s.log.debug(
+          {
+            stage: this.kind,
+            records,
+            takeMs: Math.round(taken - started),
+            storeMs: Math.round(performance.now() - taken),
+          },
+          'committed',
+        );
+        this.s.stats.batches++;
+        if (alerts.length > 0) this.s.onAlerts(alerts);
+      },
+      (err) => this.s.onFatal(err),
+    );
+  }
+
+  /** Commits what is pending and waits until every commit is stored. */
+  private async settle(): Promise<void> {
+    await this.commit();
+    await this.inflight;
+  }
+}
+
+/**
+ * The scorer role: the line stage and the IMEI stage, a producer for the DLQ, the repartition
+ * topic and `line.alerts`, and a periodic reload of thresholds, allowlist and operator networks.
+ */
+export class KafkaScorer {
+  readonly stats: ScorerStats = { batches: 0, records: 0, deadLettered: 0, alerts: 0 };
+  private stages: Stage[] = [];
+  private producer: KafkaProducer | undefined;
+  private reload: NodeJS.Timeout | undefined;
+  private networks = new Map<string, string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+    private readonly log: Logger,
+    private readonly onFatal: (err: unknown) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const c = this.config;
+    const settings = kafkaSettings(c);
+    await ensureTopics(settings, [
+      { topic: c.KAFKA_CDR_TOPIC, partitions: 4 },
+      { topic: c.KAFKA_IMEI_TOPIC, partitions: 4 },
+      { topic: c.KAFKA_DLQ_TOPIC, partitions: 1 },
+      { topic: c.KAFKA_ALERTS_TOPIC, partitions: 4 },
+    ]);
+    const producer = await KafkaProducer.connect(settings, 'simline-scorer');
+    this.producer = producer;
+    const shared = {
+      db: this.db,
+      log: this.log,
+      producer,
+      config: c,
+      networks: () => this.networks,
+      stats: this.stats,
+      onAlerts: (alerts: StoredAlert[]) => this.publish(alerts),
+      onFatal: this.onFatal,
+    };
+    this.stages = [new Stage('line', shared), new Stage('imei', shared)];
+    await this.refresh();
+    this.reload = setInterval(
+      () => this.refresh().catch((err) => this.log.warn({ err }, 'scorer settings reload failed')),
+      Math.max(1000, c.SCORING_RELOAD_MS),
+    );
+    for (const s of this.stages) await s.start();
+    this.log.info({ topic: c.KAFKA_CDR_TOPIC, group: c.KAFKA_GROUP_ID }, 'scorer consuming');
+  }
+
+  private async refresh(): Promise<void> {
+    const { settings, networks } = await loadScorerReference(this.db);
+    this.networks = networks;
+    for (const s of this.stages) s.engine.setSettings(settings);
+  }
+
+  /** Alerts go to `line.alerts` keyed by line after their transaction committed. */
+  private publish(alerts: StoredAlert[]): void {
+    this.stats.alerts += alerts.length;
+    for (const a of alerts)
+      this.producer?.produce(
+        this.config.KAFKA_ALERTS_TOPIC,
+        a.msisdn,
+        JSON.stringify({
+          id: String(a.id),
+          msisdn: a.msisdn,
+          operatorId: a.operatorId,
+          rule: a.rule,
+          score: a.score,
+          windowStart: a.windowStart.toISOString(),
+          windowEnd: a.windowEnd.toISOString(),
+          evidence: a.evidence,
+          createdAt: a.createdAt.toISOString(),
+        }),
+      );
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.reload);
+    for (const s of this.stages) await s.stop();
+    await this.producer?.flush().catch(() => undefined);
+    await this.producer?.disconnect();
+  }
+}

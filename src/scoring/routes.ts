@@ -1,0 +1,189 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ServiceError } from '../platform/errors.js';
+import type { Router } from '../platform/http/app.js';
+import { requireOperator } from '../platform/http/auth.js';
+import type { AppEnv } from '../platform/http/context.js';
+import { errorResponses } from '../platform/http/problem.js';
+import {
+  AlertListSchema,
+  AlertQuerySchema,
+  AlertSchema,
+  CdrIngestResultSchema,
+  CloseAlertRequestSchema,
+  LineRiskSchema,
+  MAX_CDRS_PER_REQUEST,
+} from './contract.js';
+import type { HttpScorer } from './pipeline.js';
+import { closeAlert, ingestCdrs, lineRisk, listAlerts, type ScoringCtx } from './service.js';
+
+const security = [{ operatorKey: [] }];
+const authErrors = ['unauthorized', 'forbidden', 'rate_limited'] as const;
+/** 10,000 records of about 400 bytes, with room to spare. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const NDJSON_TYPES = ['application/x-ndjson', 'application/jsonl', 'application/json-seq'];
+
+const MsisdnParam = z.object({
+  msisdn: z
+    .string()
+    .regex(/^\+[1-9]\d{7,14}$/, 'must be E.164, e.g. +66812345678')
+    .openapi({ param: { name: 'msisdn', in: 'path' }, example: '+66812345678' }),
+});
+const AlertIdParam = z.object({
+  id: z
+    .string()
+    .regex(/^\d{1,18}$/, 'must be an alert id')
+    .openapi({ param: { name: 'id', in: 'path' }, example: '42' }),
+});
+
+/** Operator API keys see their own lines; regulator sessions are mounted with a regulator viewer. */
+function operatorCtx(c: Context<AppEnv>): ScoringCtx {
+  const deps = c.get('deps');
+  return {
+    db: deps.db,
+    viewer: { kind: 'operator', operatorId: c.get('operator').id },
+    now: deps.clock(),
+  };
+}
+
+export function mountScoringRoutes(app: Router, scorer: HttpScorer): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/cdrs',
+      operationId: 'ingestCdrs',
+      tags: ['scoring'],
+      summary: 'Feed call detail records (NDJSON) to the scorer as the calling operator',
+      description: `One CDR JSON object per line, at most ${MAX_CDRS_PER_REQUEST} lines. Valid records are scored; invalid ones are counted and the first few reported by line number. Records belong to the calling operator. Alerts appear in GET /v1/alerts within seconds.`,
+      security,
+      middleware: [requireOperator('cdrs:write')] as const,
+      request: {
+        body: {
+          required: true,
+          content: { 'application/x-ndjson': { schema: z.string().openapi({ format: 'binary' }) } },
+        },
+      },
+      responses: {
+        202: {
+          description: 'Accepted for scoring',
+          content: { 'application/json': { schema: CdrIngestResultSchema } },
+        },
+        ...errorResponses(
+          'bad_request',
+          ...authErrors,
+          'payload_too_large',
+          'too_many_records',
+          'unsupported_media_type',
+        ),
+      },
+    }),
+    async (c) => {
+      const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      if (!NDJSON_TYPES.includes(type))
+        throw new ServiceError(
+          'unsupported_media_type',
+          'send the records as application/x-ndjson, one JSON object per line',
+        );
+      const length = Number(c.req.header('content-length') ?? '0');
+      if (length > MAX_BODY_BYTES)
+        throw new ServiceError(
+          'payload_too_large',
+          `the body must be at most ${MAX_BODY_BYTES} bytes`,
+        );
+      const body = await c.req.text();
+      if (body.length > MAX_BODY_BYTES)
+        throw new ServiceError(
+          'payload_too_large',
+          `the body must be at most ${MAX_BODY_BYTES} bytes`,
+        );
+      if (body.trim() === '') throw new ServiceError('bad_request', 'the body holds no records');
+      const deps = c.get('deps');
+      const result = await ingestCdrs({
+        ctx: { scorer, operatorId: c.get('operator').id, now: deps.clock() },
+        input: { body },
+      });
+      return c.json(result, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/alerts',
+      operationId: 'listAlerts',
+      tags: ['scoring'],
+      summary: "Alerts, newest first (an operator sees its own lines' alerts)",
+      security,
+      middleware: [requireOperator('alerts:read')] as const,
+      request: { query: AlertQuerySchema },
+      responses: {
+        200: {
+          description: 'A page of alerts',
+          content: { 'application/json': { schema: AlertListSchema } },
+        },
+        ...errorResponses('validation_failed', 'invalid_cursor', ...authErrors),
+      },
+    }),
+    async (c) =>
+      c.json(await listAlerts({ ctx: operatorCtx(c), input: c.req.valid('query') }), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/lines/{msisdn}/risk',
+      operationId: 'lineRisk',
+      tags: ['scoring'],
+      summary: "A line's current features, combined score and open alerts",
+      security,
+      middleware: [requireOperator('alerts:read')] as const,
+      request: { params: MsisdnParam },
+      responses: {
+        200: {
+          description: 'The line risk',
+          content: { 'application/json': { schema: LineRiskSchema } },
+        },
+        ...errorResponses('validation_failed', ...authErrors, 'not_found'),
+      },
+    }),
+    async (c) =>
+      c.json(
+        await lineRisk({ ctx: operatorCtx(c), input: { msisdn: c.req.valid('param').msisdn } }),
+        200,
+      ),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/alerts/{id}/close',
+      operationId: 'closeAlert',
+      tags: ['scoring'],
+      summary: 'Close an alert after review; the line leaves enhanced monitoring when none is open',
+      security,
+      middleware: [requireOperator('alerts:write')] as const,
+      request: {
+        params: AlertIdParam,
+        body: {
+          required: true,
+          content: { 'application/json': { schema: CloseAlertRequestSchema } },
+        },
+      },
+      responses: {
+        200: {
+          description: 'The closed alert',
+          content: { 'application/json': { schema: AlertSchema } },
+        },
+        ...errorResponses('validation_failed', ...authErrors, 'not_found', 'alert_not_open'),
+      },
+    }),
+    async (c) => {
+      const op = c.get('operator');
+      const alert = await closeAlert({
+        ctx: { ...operatorCtx(c), actor: `${op.id}/${op.keyId}` },
+        input: { id: c.req.valid('param').id, reason: c.req.valid('json').reason },
+      });
+      return c.json(alert, 200);
+    },
+  );
+}

@@ -1,0 +1,103 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  doublePrecision,
+  index,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { operators } from '../operators/schema.js';
+
+const ts = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** One row per rule: the fields that differ from the defaults in rules.ts; read at runtime. */
+export const scoringThresholds = pgTable('scoring_thresholds', {
+  rule: text('rule').primaryKey(),
+  params: jsonb('params').notNull(),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+});
+
+/** Operator-approved legitimate bulk callers (bank hotlines...): no volume rules for them. */
+export const scoringAllowlist = pgTable('scoring_allowlist', {
+  msisdn: text('msisdn').primaryKey(),
+  operatorId: text('operator_id').references(() => operators.id),
+  reason: text('reason').notNull(),
+  addedBy: text('added_by').notNull(),
+  createdAt: ts('created_at').notNull().default(sql`now()`),
+});
+
+/**
+ * Alerts, raised once per subject (the line, or `imei:<imei>`), rule and window: the unique key
+ * makes a replay after a crash insert nothing twice.
+ */
+export const scoringAlerts = pgTable(
+  'scoring_alerts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    subject: text('subject').notNull(),
+    msisdn: text('msisdn').notNull(),
+    imei: text('imei'),
+    operatorId: text('operator_id'),
+    personKey: text('person_key'),
+    rule: text('rule').notNull(),
+    score: doublePrecision('score').notNull(),
+    windowStart: ts('window_start').notNull(),
+    windowEnd: ts('window_end').notNull(),
+    evidence: jsonb('evidence').notNull(),
+    status: text('status').notNull().default('open'),
+    createdAt: ts('created_at').notNull(),
+    closedAt: ts('closed_at'),
+    closedBy: text('closed_by'),
+    closeReason: text('close_reason'),
+  },
+  (t) => [
+    uniqueIndex('scoring_alerts_subject_rule_window_key').on(t.subject, t.rule, t.windowEnd),
+    index('scoring_alerts_msisdn_idx').on(t.msisdn, t.status),
+    index('scoring_alerts_operator_idx').on(t.operatorId, t.id),
+    index('scoring_alerts_person_idx').on(t.personKey),
+  ],
+);
+
+/**
+ * One row per input stream (Kafka topic-partition, or `http`): its event-time clock and the next
+ * offset to read, written in the same transaction as the state that offset produced.
+ */
+export const scoringStreams = pgTable('scoring_streams', {
+  stream: text('stream').primaryKey(),
+  clock: jsonb('clock').notNull(),
+  nextOffset: bigint('next_offset', { mode: 'number' }),
+  /** Raised by each owner on assignment; a commit from an older owner is refused (fencing). */
+  generation: bigint('generation', { mode: 'number' }).notNull().default(0),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+/** Window state of each line, per stream. */
+export const scoringLineState = pgTable(
+  'scoring_line_state',
+  {
+    stream: text('stream').notNull(),
+    msisdn: text('msisdn').notNull(),
+    state: jsonb('state').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.stream, t.msisdn] }),
+    index('scoring_line_state_msisdn_idx').on(t.msisdn),
+  ],
+);
+
+/** Distinct IMSIs per IMEI and hour, per stream of the IMEI repartition topic. */
+export const scoringImeiState = pgTable(
+  'scoring_imei_state',
+  {
+    stream: text('stream').notNull(),
+    imei: text('imei').notNull(),
+    state: jsonb('state').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.stream, t.imei] })],
+);

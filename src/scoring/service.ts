@@ -1,0 +1,320 @@
+import { sql } from 'kysely';
+import { appendAudit, auditShard } from '../platform/audit.js';
+import type { Db } from '../platform/db/client.js';
+import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { type Cdr, decodeCdr } from './cdr.js';
+import { type AlertView, type CdrIngestResult, MAX_CDRS_PER_REQUEST } from './contract.js';
+import { riskFromState } from './engine.js';
+import type { HttpScorer } from './pipeline.js';
+import { loadRuleSettings } from './queries.js';
+import { RULE_CODES, type RuleCode, validateThresholds } from './rules.js';
+
+/** Who is looking: an operator sees only its own lines, a regulator sees all. */
+export type Viewer = { kind: 'operator'; operatorId: string } | { kind: 'regulator' };
+
+export interface ScoringCtx {
+  db: Db;
+  viewer: Viewer;
+  now: Date;
+}
+
+const MAX_REPORTED_ERRORS = 20;
+
+/** Decodes an NDJSON body of CDRs and feeds the valid ones to the engine as the operator's. */
+export async function ingestCdrs({
+  ctx,
+  input,
+}: {
+  ctx: { scorer: HttpScorer; operatorId: string; now: Date };
+  input: { body: string };
+}): Promise<CdrIngestResult> {
+  const lines = input.body.split('\n');
+  const records: Cdr[] = [];
+  const errors: CdrIngestResult['errors'] = [];
+  let rejected = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const text = (lines[i] as string).trim();
+    if (text === '') continue;
+    if (records.length + rejected >= MAX_CDRS_PER_REQUEST)
+      throw new ServiceError(
+        'too_many_records',
+        `at most ${MAX_CDRS_PER_REQUEST} records per request`,
+        { limit: MAX_CDRS_PER_REQUEST },
+      );
+    const r = decodeCdr(text);
+    if (r.ok) records.push(r.cdr);
+    else {
+      rejected++;
+      if (errors.length < MAX_REPORTED_ERRORS) errors.push({ line: i + 1, error: r.error });
+    }
+  }
+  const { counts } = await ctx.scorer.ingest(ctx.operatorId, records, ctx.now);
+  return {
+    accepted: records.length,
+    rejected,
+    duplicates: counts.duplicates,
+    late: counts.late,
+    errors,
+  };
+}
+
+type AlertRow = {
+  id: number;
+  msisdn: string;
+  rule: string;
+  score: number;
+  window_start: Date;
+  window_end: Date;
+  evidence: unknown;
+  status: string;
+  created_at: Date;
+  closed_at: Date | null;
+};
+
+function alertView(r: AlertRow): AlertView {
+  return {
+    id: String(r.id),
+    msisdn: r.msisdn,
+    rule: r.rule as RuleCode,
+    score: r.score,
+    windowStart: r.window_start.toISOString(),
+    windowEnd: r.window_end.toISOString(),
+    evidence: r.evidence as AlertView['evidence'],
+    status: r.status as AlertView['status'],
+    createdAt: r.created_at.toISOString(),
+    closedAt: r.closed_at?.toISOString() ?? null,
+  };
+}
+
+const ALERT_COLUMNS = [
+  'id',
+  'msisdn',
+  'rule',
+  'score',
+  'window_start',
+  'window_end',
+  'evidence',
+  'status',
+  'created_at',
+  'closed_at',
+] as const;
+
+function encodeCursor(id: number): string {
+  return Buffer.from(`a:${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const m = /^a:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw new ServiceError('invalid_cursor', 'the cursor is not one this API returned');
+  return Number(m[1]);
+}
+
+/** Alerts newest first, filtered, in pages; operators see only alerts on their own lines. */
+export async function listAlerts({
+  ctx,
+  input,
+}: {
+  ctx: ScoringCtx;
+  input: {
+    rule?: RuleCode;
+    msisdn?: string;
+    since?: string;
+    status?: 'open' | 'closed';
+    limit: number;
+    cursor?: string;
+  };
+}) {
+  let q = ctx.db.selectFrom('scoring_alerts').select(ALERT_COLUMNS);
+  if (ctx.viewer.kind === 'operator') q = q.where('operator_id', '=', ctx.viewer.operatorId);
+  if (input.rule) q = q.where('rule', '=', input.rule);
+  if (input.msisdn) q = q.where('msisdn', '=', input.msisdn);
+  if (input.status) q = q.where('status', '=', input.status);
+  if (input.since) q = q.where('created_at', '>=', new Date(input.since));
+  if (input.cursor) q = q.where('id', '<', decodeCursor(input.cursor));
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(input.limit + 1)
+    .execute();
+  const page = rows.slice(0, input.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(alertView),
+    next: rows.length > input.limit && last ? encodeCursor(last.id) : null,
+  };
+}
+
+/** A line's current features and score, and its open alerts (enhanced monitoring while any). */
+export async function lineRisk({ ctx, input }: { ctx: ScoringCtx; input: { msisdn: string } }) {
+  const states = await ctx.db
+    .selectFrom('scoring_line_state')
+    .select('state')
+    .where('msisdn', '=', input.msisdn)
+    .execute();
+  const settings = await loadRuleSettings(ctx.db);
+  let risk: ReturnType<typeof riskFromState>;
+  for (const row of states) {
+    const r = riskFromState(input.msisdn, row.state, settings);
+    if (r && (risk === undefined || r.windowEnd > risk.windowEnd)) risk = r;
+  }
+  let open = ctx.db
+    .selectFrom('scoring_alerts')
+    .select(ALERT_COLUMNS)
+    .where('msisdn', '=', input.msisdn)
+    .where('status', '=', 'open');
+  if (ctx.viewer.kind === 'operator') open = open.where('operator_id', '=', ctx.viewer.operatorId);
+  const openAlerts = await open.orderBy('id', 'desc').execute();
+  const shown =
+    risk !== undefined &&
+    (ctx.viewer.kind === 'regulator' || risk.operatorId === ctx.viewer.operatorId)
+      ? risk
+      : undefined;
+  if (!shown && openAlerts.length === 0) throw new NotFoundError(`line ${input.msisdn}`);
+  return {
+    msisdn: input.msisdn,
+    score: shown?.score ?? 0,
+    rules: shown?.rules ?? [],
+    windowEnd: shown ? new Date(shown.windowEnd).toISOString() : null,
+    features: shown ? (shown.features as unknown as Record<string, number | null>) : null,
+    enhancedMonitoring: openAlerts.length > 0,
+    openAlerts: openAlerts.map(alertView),
+  };
+}
+
+/** Closes an open alert (the line leaves enhanced monitoring when none is left open). */
+export async function closeAlert({
+  ctx,
+  input,
+}: {
+  ctx: ScoringCtx & { actor: string };
+  input: { id: string; reason: string };
+}) {
+  if (!/^\d{1,18}$/.test(input.id)) throw new NotFoundError(`alert ${input.id}`);
+  const id = Number(input.id);
+  return ctx.db.transaction().execute(async (tx) => {
+    let q = tx.selectFrom('scoring_alerts').select(ALERT_COLUMNS).where('id', '=', id);
+    if (ctx.viewer.kind === 'operator') q = q.where('operator_id', '=', ctx.viewer.operatorId);
+    const row = await q.forUpdate().executeTakeFirst();
+    if (!row) throw new NotFoundError(`alert ${input.id}`);
+    if (row.status !== 'open')
+      throw new ServiceError('alert_not_open', `alert ${input.id} is already closed`);
+    const closed = await tx
+      .updateTable('scoring_alerts')
+      .set({
+        status: 'closed',
+        closed_at: ctx.now,
+        closed_by: ctx.actor,
+        close_reason: input.reason,
+      })
+      .where('id', '=', id)
+      .returning(ALERT_COLUMNS)
+      .executeTakeFirstOrThrow();
+    await appendAudit(tx, {
+      shard: auditShard('alerts', row.msisdn),
+      at: ctx.now,
+      actorType: ctx.viewer.kind === 'operator' ? 'operator' : 'user',
+      actorId: ctx.actor,
+      action: 'alert.closed',
+      subjectType: 'alert',
+      subjectId: input.id,
+      outcome: 'success',
+      data: { rule: row.rule, reason: input.reason },
+    });
+    return alertView(closed);
+  });
+}
+
+export interface AdminCtx {
+  db: Db;
+  actor: string;
+  now: Date;
+}
+
+/** Changes thresholds at runtime: scorers pick them up on their next reload. */
+export async function setThresholds({
+  ctx,
+  input,
+}: {
+  ctx: AdminCtx;
+  input: { rule: string; params: Record<string, unknown> };
+}) {
+  if (!(RULE_CODES as readonly string[]).includes(input.rule))
+    throw new InvalidError('unknown rule', [
+      { path: 'rule', message: `must be one of ${RULE_CODES.join(', ')}` },
+    ]);
+  return ctx.db.transaction().execute(async (tx) => {
+    const current = await tx
+      .selectFrom('scoring_thresholds')
+      .select('params')
+      .where('rule', '=', input.rule)
+      .executeTakeFirst();
+    const merged = { ...((current?.params as Record<string, unknown>) ?? {}), ...input.params };
+    const v = validateThresholds({ [input.rule]: merged });
+    if (!v.ok) throw new InvalidError('invalid thresholds', v.issues);
+    const params = sql<unknown>`${JSON.stringify(merged)}::text::jsonb`;
+    await tx
+      .insertInto('scoring_thresholds')
+      .values({ rule: input.rule, params, updated_by: ctx.actor, updated_at: ctx.now })
+      .onConflict((oc) =>
+        oc.column('rule').doUpdateSet({ params, updated_by: ctx.actor, updated_at: ctx.now }),
+      )
+      .execute();
+    await appendAudit(tx, {
+      shard: 'admin:scoring',
+      at: ctx.now,
+      actorType: 'system',
+      actorId: ctx.actor,
+      action: 'scoring.thresholds_set',
+      subjectType: 'rule',
+      subjectId: input.rule,
+      outcome: 'success',
+      data: { before: (current?.params as Record<string, unknown>) ?? {}, after: merged },
+    });
+    return { rule: input.rule, thresholds: v.thresholds[input.rule as RuleCode] };
+  });
+}
+
+/** Approves a legitimate bulk caller: volume rules never flag it. */
+export async function addAllowlisted({
+  ctx,
+  input,
+}: {
+  ctx: AdminCtx;
+  input: { msisdn: string; reason: string; operatorId?: string };
+}) {
+  const issues = [
+    ...(/^\+[1-9]\d{7,14}$/.test(input.msisdn)
+      ? []
+      : [{ path: 'msisdn', message: 'must be E.164, e.g. +6621234567' }]),
+    ...(input.reason.trim().length >= 3
+      ? []
+      : [{ path: 'reason', message: 'at least 3 characters' }]),
+  ];
+  if (issues.length > 0) throw new InvalidError('invalid allowlist entry', issues);
+  return ctx.db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('scoring_allowlist')
+      .values({
+        msisdn: input.msisdn,
+        operator_id: input.operatorId ?? null,
+        reason: input.reason.trim(),
+        added_by: ctx.actor,
+        created_at: ctx.now,
+      })
+      .onConflict((oc) =>
+        oc.column('msisdn').doUpdateSet({ reason: input.reason.trim(), added_by: ctx.actor }),
+      )
+      .execute();
+    await appendAudit(tx, {
+      shard: 'admin:scoring',
+      at: ctx.now,
+      actorType: 'system',
+      actorId: ctx.actor,
+      action: 'scoring.allowlist_added',
+      subjectType: 'msisdn',
+      subjectId: input.msisdn,
+      outcome: 'success',
+      data: { reason: input.reason.trim(), operatorId: input.operatorId ?? null },
+    });
+    return { msisdn: input.msisdn, reason: input.reason.trim() };
+  });
+}

@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cdr } from '../support/cdrs.js';
+import { createWorld, type World } from '../support/world.js';
+
+let w: World;
+let dir: string;
+beforeAll(async () => {
+  w = await createWorld({ SCORING_RELOAD_MS: '0' });
+  dir = await mkdtemp(join(tmpdir(), 'simline-cli-'));
+});
+afterAll(async () => {
+  await w.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function cli(...args: string[]) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATABASE_URL: w.url,
+      LOG_LEVEL: 'warn',
+    },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('scoring CLI', () => {
+  it('generates labelled traffic that, scored, evaluates to full recall', async () => {
+    const out = join(dir, 'cdrs.ndjson');
+    const gen = cli(
+      'cdr',
+      'generate',
+      '--lines',
+      '300',
+      '--hours',
+      '26',
+      '--seed',
+      '5',
+      '--out',
+      out,
+    );
+    expect(gen.status, gen.stderr).toBe(0);
+    const summary = JSON.parse(gen.stdout) as { records: number; labels: string };
+    const lines = (await readFile(out, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(summary.records);
+    const again = cli(
+      'cdr',
+      'generate',
+      '--lines',
+      '300',
+      '--hours',
+      '26',
+      '--seed',
+      '5',
+      '--out',
+      join(dir, 'again.ndjson'),
+    );
+    expect(again.status).toBe(0);
+    expect(await readFile(join(dir, 'again.ndjson'), 'utf8')).toBe(await readFile(out, 'utf8'));
+
+    const op = await w.operator();
+    const tick = JSON.stringify(cdr({ startedAt: Date.parse('2026-11-25T05:00:00Z') }));
+    for (let i = 0; i < lines.length; i += 10_000) {
+      const res = await w.request('POST', '/v1/cdrs', {
+        key: op.apiKey,
+        body: lines.slice(i, i + 10_000).join('\n'),
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      expect(res.status).toBe(202);
+    }
+    await w.request('POST', '/v1/cdrs', {
+      key: op.apiKey,
+      body: tick,
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    const evaluated = cli('cdr', 'evaluate', '--labels', summary.labels);
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    const report = JSON.parse(evaluated.stdout) as {
+      rules: { rule: string; recall: number; precision: number }[];
+      hardNegativesFlagged: string[];
+    };
+    expect(report.hardNegativesFlagged).toEqual([]);
+    for (const r of report.rules) expect(r.recall, r.rule).toBe(1);
+  }, 120_000);
+
+  it('sets thresholds at runtime and refuses bad ones', async () => {
+    const ok = cli('thresholds', 'set', '--rule', 'wangiri', '--params', '{"callsAtLeast":12}');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      rule: 'wangiri',
+      thresholds: { callsAtLeast: 12 },
+    });
+    const listed = cli('thresholds', 'list');
+    expect(JSON.parse(listed.stdout).wangiri.callsAtLeast).toBe(12);
+    const bad = cli('thresholds', 'set', '--rule', 'wangiri', '--params', '{"callsAtLeast":-1}');
+    expect(bad.status).toBe(1);
+    expect(JSON.parse(bad.stderr)).toMatchObject({ code: 'validation_failed' });
+  }, 60_000);
+});

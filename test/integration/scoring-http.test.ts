@@ -1,0 +1,251 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/operators/service.js';
+import { ScoringEngine } from '../../src/scoring/engine.js';
+import { takeBatch, writeBatch } from '../../src/scoring/pipeline.js';
+import { claimStream, FencedError } from '../../src/scoring/queries.js';
+import { addAllowlisted, setThresholds } from '../../src/scoring/service.js';
+import { calls, cdr, ndjson } from '../support/cdrs.js';
+import { idemKey, msisdn, registrationBody, thaiSubscriber } from '../support/subjects.js';
+import { createWorld, type World } from '../support/world.js';
+
+let w: World;
+let opA: { operatorId: string; apiKey: string };
+let opB: { operatorId: string; apiKey: string };
+const T = Date.parse('2026-11-25T10:00:00Z');
+
+beforeAll(async () => {
+  w = await createWorld({ SCORING_RELOAD_MS: '0' });
+  opA = await w.operator('TH');
+  opB = await w.operator('TH');
+});
+afterAll(() => w.close());
+
+async function post(key: string, body: string, type = 'application/x-ndjson') {
+  const res = await w.request('POST', '/v1/cdrs', { key, body, headers: { 'content-type': type } });
+  return { res, json: (await res.json()) as Record<string, unknown> };
+}
+
+interface AlertJson {
+  id: string;
+  msisdn: string;
+  rule: string;
+  evidence: { checks: unknown[]; imei?: string; imsis?: string[] };
+}
+interface Answer {
+  items: AlertJson[];
+  next: string | null;
+  code: string;
+  features: Record<string, number>;
+  enhancedMonitoring: boolean;
+  score: number;
+  openAlerts: AlertJson[];
+}
+
+async function get(key: string, path: string) {
+  const res = await w.request('GET', path, { key });
+  return { res, json: (await res.json()) as Answer };
+}
+
+describe('POST /v1/cdrs and GET /v1/alerts', () => {
+  it('raises one high_volume_calling alert with evidence, visible to its operator only', async () => {
+    const line = msisdn();
+    const { res, json } = await post(opA.apiKey, ndjson(calls(line, 101, T)));
+    expect(res.status).toBe(202);
+    expect(json).toMatchObject({ accepted: 101, rejected: 0, duplicates: 0, errors: [] });
+    await post(opA.apiKey, ndjson(calls(line, 20, T + 40 * 60_000)));
+    const mine = await get(opA.apiKey, `/v1/alerts?msisdn=${encodeURIComponent(line)}`);
+    expect(mine.res.status).toBe(200);
+    expect(mine.json.items).toHaveLength(1);
+    expect(mine.json.items[0]).toMatchObject({
+      msisdn: line,
+      rule: 'high_volume_calling',
+      windowEnd: '2026-11-25T11:00:00.000Z',
+      windowStart: '2026-11-24T11:00:00.000Z',
+      status: 'open',
+    });
+    expect(mine.json.items[0]?.evidence.checks).toContainEqual({
+      feature: 'outgoing_calls_24h',
+      value: 101,
+      threshold: 100,
+      op: '>',
+    });
+    const theirs = await get(opB.apiKey, `/v1/alerts?msisdn=${encodeURIComponent(line)}`);
+    expect(theirs.json.items).toEqual([]);
+    expect((await get(opB.apiKey, `/v1/lines/${encodeURIComponent(line)}/risk`)).res.status).toBe(
+      404,
+    );
+  });
+
+  it('counts duplicates once and reports malformed lines by number', async () => {
+    const line = msisdn();
+    const batch = calls(line, 30, T);
+    const body = `${ndjson(batch.slice(0, 10))}\n{"recordId":1}\n\nnot json\n${ndjson(batch.slice(10))}`;
+    const first = await post(opA.apiKey, body);
+    expect(first.json).toMatchObject({ accepted: 30, rejected: 2, duplicates: 0 });
+    expect(first.json.errors).toEqual([
+      { line: 11, error: expect.stringMatching(/^recordId:/) },
+      { line: 13, error: 'value: not valid JSON' },
+    ]);
+    const again = await post(opA.apiKey, ndjson(batch));
+    expect(again.json).toMatchObject({ accepted: 30, duplicates: 30 });
+    const risk = await get(opA.apiKey, `/v1/lines/${encodeURIComponent(line)}/risk`);
+    expect(risk.json.features.outgoing_calls_24h).toBe(30);
+    expect(risk.json.enhancedMonitoring).toBe(false);
+  });
+
+  it('refuses other media types, oversized batches and missing keys with problem+json', async () => {
+    const wrong = await post(opA.apiKey, '{}', 'text/csv');
+    expect(wrong.res.status).toBe(415);
+    expect(wrong.json.code).toBe('unsupported_media_type');
+    const tooMany = await post(opA.apiKey, Array.from({ length: 10_001 }, () => '{}').join('\n'));
+    expect(tooMany.res.status).toBe(413);
+    expect(tooMany.json.code).toBe('too_many_records');
+    const anon = await w.request('POST', '/v1/cdrs', {
+      body: '{}',
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    expect(anon.status).toBe(401);
+    const badCursor = await get(opA.apiKey, '/v1/alerts?cursor=nope');
+    expect(badCursor.json.code).toBe('invalid_cursor');
+  });
+
+  it('keeps a line under enhanced monitoring until its alert is closed', async () => {
+    const line = msisdn();
+    await post(opA.apiKey, ndjson(calls(line, 60, T, 1000, { type: 'sms', containsUrl: true })));
+    const risk = await get(opA.apiKey, `/v1/lines/${encodeURIComponent(line)}/risk`);
+    expect(risk.json.enhancedMonitoring).toBe(true);
+    expect(risk.json.score).toBeGreaterThan(0.4);
+    const alert = risk.json.openAlerts.find((a) => a.rule === 'sms_blast_urls');
+    expect(alert).toBeDefined();
+    const path = `/v1/alerts/${alert?.id}/close`;
+    expect(
+      (await w.request('POST', path, { key: opB.apiKey, body: { reason: 'reviewed' } })).status,
+    ).toBe(404);
+    const readOnly = await createApiKey({
+      ctx: { db: w.deps.db, actor: 'test', now: w.now() },
+      input: { operatorId: opA.operatorId, scopes: ['alerts:read'] },
+    });
+    const refused = await w.request('POST', path, {
+      key: readOnly.apiKey,
+      body: { reason: 'reviewed' },
+    });
+    expect(refused.status).toBe(403);
+    const closed = await w.request('POST', path, {
+      key: opA.apiKey,
+      body: { reason: 'reviewed, spam' },
+    });
+    expect(closed.status).toBe(200);
+    expect(
+      (await w.request('POST', path, { key: opA.apiKey, body: { reason: 'again' } })).status,
+    ).toBe(409);
+    const after = await get(opA.apiKey, `/v1/lines/${encodeURIComponent(line)}/risk`);
+    expect(after.json.enhancedMonitoring).toBe(false);
+  });
+
+  it('applies threshold changes and the allowlist without a restart', async () => {
+    const line = msisdn();
+    const bank = msisdn();
+    const ctx = { db: w.deps.db, actor: 'test', now: w.now() };
+    await setThresholds({
+      ctx,
+      input: { rule: 'sms_blast_urls', params: { urlSmsAtLeast: 5, distinctRecipientsAtLeast: 5 } },
+    });
+    await addAllowlisted({ ctx, input: { msisdn: bank, reason: 'bank OTP sender' } });
+    await post(
+      opA.apiKey,
+      ndjson([
+        ...calls(line, 6, T, 1000, { type: 'sms', containsUrl: true }),
+        ...calls(bank, 200, T, 1000, { type: 'sms', containsUrl: true }),
+      ]),
+    );
+    const rules = async (m: string) =>
+      (await get(opA.apiKey, `/v1/alerts?msisdn=${encodeURIComponent(m)}`)).json.items.map(
+        (a: { rule: string }) => a.rule,
+      );
+    expect(await rules(line)).toEqual(['sms_blast_urls']);
+    expect(await rules(bank)).toEqual([]);
+    await setThresholds({
+      ctx,
+      input: {
+        rule: 'sms_blast_urls',
+        params: { urlSmsAtLeast: 50, distinctRecipientsAtLeast: 40 },
+      },
+    });
+  });
+
+  it('flags an identity whose registered lines raise alerts, and pages through alerts', async () => {
+    const subscriber = thaiSubscriber();
+    const lines: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const body = registrationBody(w.now(), { subscriber });
+      const res = await w.request('POST', '/v1/registrations', {
+        key: opA.apiKey,
+        body,
+        headers: { 'idempotency-key': idemKey() },
+      });
+      expect(res.status).toBe(201);
+      lines.push(body.msisdn);
+    }
+    const records = lines.flatMap((l) => calls(l, 45, T + 10 * 60_000, 30_000));
+    await post(opA.apiKey, ndjson(records));
+    const flagged = await w.deps.db
+      .selectFrom('registrations as r')
+      .innerJoin('persons as p', 'p.person_key', 'r.person_key')
+      .select(['p.flagged_at', 'p.flag_reason'])
+      .where('r.msisdn', '=', lines[0] as string)
+      .executeTakeFirstOrThrow();
+    expect(flagged.flagged_at).not.toBeNull();
+    expect(flagged.flag_reason).toContain('new_line_burst');
+    const page1 = await get(opA.apiKey, '/v1/alerts?rule=new_line_burst&limit=1');
+    expect(page1.json.items).toHaveLength(1);
+    expect(page1.json.next).toEqual(expect.any(String));
+    const page2 = await get(
+      opA.apiKey,
+      `/v1/alerts?rule=new_line_burst&limit=1&cursor=${page1.json.next}`,
+    );
+    expect(page2.json.items).toHaveLength(1);
+    expect(page2.json.items[0]?.id).not.toBe(page1.json.items[0]?.id);
+    expect(new Set([page1.json.items[0]?.msisdn, page2.json.items[0]?.msisdn])).toEqual(
+      new Set(lines),
+    );
+  });
+
+  it('raises imei_multi_sim when one handset carries many SIMs', async () => {
+    const imei = `35${Date.now()}`.slice(0, 15);
+    const records = Array.from({ length: 6 }, (_, i) =>
+      cdr({
+        msisdn: msisdn(),
+        imei,
+        imsi: `52001${String(i).padStart(10, '0')}`,
+        startedAt: T + i * 60_000,
+      }),
+    );
+    await post(opA.apiKey, ndjson(records));
+    const alerts = await get(opA.apiKey, '/v1/alerts?rule=imei_multi_sim');
+    const mine = alerts.json.items.filter(
+      (a: { evidence: { imei?: string } }) => a.evidence.imei === imei,
+    );
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.evidence.imsis).toHaveLength(5);
+  });
+
+  it('refuses a commit from a partition owner that another scorer superseded', async () => {
+    const stream = 'fencing-test:0';
+    const old = await claimStream(w.deps.db, stream, w.now());
+    const current = await claimStream(w.deps.db, stream, w.now());
+    expect(current).toBe(old + 1);
+    const engine = new ScoringEngine();
+    engine.ingest(stream, cdr({ msisdn: msisdn(), startedAt: T }), null);
+    const stale = takeBatch(engine, new Map([[stream, 1]]), new Map([[stream, old]]));
+    await expect(writeBatch(w.deps.db, stale, w.now())).rejects.toBeInstanceOf(FencedError);
+    engine.ingest(stream, cdr({ msisdn: msisdn(), startedAt: T }), null);
+    const fresh = takeBatch(engine, new Map([[stream, 2]]), new Map([[stream, current]]));
+    await writeBatch(w.deps.db, fresh, w.now());
+    const head = await w.deps.db
+      .selectFrom('scoring_streams')
+      .select(['next_offset', 'generation'])
+      .where('stream', '=', stream)
+      .executeTakeFirstOrThrow();
+    expect([Number(head.next_offset), Number(head.generation)]).toEqual([2, current]);
+  });
+});

@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOperator } from '../../src/operators/service.js';
+import { encodeCdr } from '../../src/scoring/cdr.js';
+import { evaluateAlerts, generateTraffic, PLANTED_RULES } from '../../src/scoring/generator.js';
+import { calls, cdr } from '../support/cdrs.js';
+import {
+  consumedOffsets,
+  createTopics,
+  logsOf,
+  produce,
+  readTopic,
+  spawnScorer,
+  stopped,
+  topicSize,
+  topics,
+  waitFor,
+} from '../support/kafka.js';
+import { msisdn } from '../support/subjects.js';
+import { createWorld, type World } from '../support/world.js';
+
+const T = Date.parse('2026-11-25T10:00:00Z');
+const worlds: World[] = [];
+
+async function world(): Promise<World> {
+  const w = await createWorld();
+  worlds.push(w);
+  return w;
+}
+afterAll(async () => {
+  for (const w of worlds) await w.close();
+});
+
+let w: World;
+beforeAll(async () => {
+  w = await world();
+});
+
+const asMessages = (records: { msisdn: string }[]) =>
+  records.map((r) => ({ key: r.msisdn, value: JSON.stringify(r) }));
+
+describe('scorer on Kafka', () => {
+  it('dead-letters malformed records with their source, keeps going, and publishes alerts', async () => {
+    const t = topics();
+    await createTopics(t);
+    const op = await createOperator({
+      ctx: { db: w.deps.db, actor: 'test', now: w.now() },
+      input: { name: 'DLQ Telecom', country: 'TH', mccMnc: ['520-77'] },
+    });
+    const line = msisdn();
+    const good = calls(line, 101, T, 20_000, { operator: '520-77' });
+    await produce(t.cdr, [
+      { key: line, value: '{"recordId":' },
+      ...asMessages(good.slice(0, 50)),
+      { key: line, value: JSON.stringify({ ...good[0], type: 'fax' }) },
+      ...asMessages(good.slice(50)),
+      ...asMessages(good.slice(0, 10)),
+    ]);
+    const scorer = spawnScorer(w, t);
+    try {
+      await waitFor('all records consumed', async () => (await consumedOffsets(w, t.cdr)) === 113);
+      const dlq = await readTopic(t.dlq, 2);
+      expect(dlq).toHaveLength(2);
+      const headers = dlq.map((m) => Object.assign({}, ...(m.headers ?? [])));
+      expect(headers.map((h) => String(h['x-error']))).toEqual([
+        'value: not valid JSON',
+        'type: must be "voice" or "sms"',
+      ]);
+      for (const h of headers) {
+        expect(String(h['x-source-topic'])).toBe(t.cdr);
+        expect(Number(String(h['x-source-offset']))).toBeGreaterThanOrEqual(0);
+        expect(String(h['x-source-partition'])).toMatch(/^\d$/);
+      }
+      const alerts = await w.deps.db
+        .selectFrom('scoring_alerts')
+        .selectAll()
+        .where('msisdn', '=', line)
+        .execute();
+      expect(alerts.map((a) => [a.rule, a.operator_id])).toEqual([
+        ['high_volume_calling', op.operatorId],
+      ]);
+      const published = await readTopic(t.alerts, 1);
+      expect(JSON.parse(String(published[0]?.value))).toMatchObject({
+        msisdn: line,
+        rule: 'high_volume_calling',
+        id: String(alerts[0]?.id),
+      });
+    } finally {
+      await stopped(scorer, 'SIGTERM');
+    }
+  }, 120_000);
+
+  it('loses and double-counts nothing across a SIGKILL mid-stream', async () => {
+    const t = topics();
+    await createTopics(t);
+    const lines = Array.from({ length: 500 }, () => msisdn());
+    const records = Array.from({ length: 30_000 }, (_, i) =>
+      cdr({ msisdn: lines[i % lines.length] as string, startedAt: T + (i % 3600) * 1000 }),
+    );
+    const duplicates = records.filter((_, i) => i % 20 === 0);
+    await produce(t.cdr, asMessages([...records, ...duplicates]));
+    const total = records.length + duplicates.length;
+    const small = { KAFKA_BATCH_SIZE: '500', KAFKA_COMMIT_RECORDS: '500' };
+    const first = spawnScorer(w, t, small);
+    await waitFor(
+      'part of the stream consumed',
+      async () => (await consumedOffsets(w, t.cdr)) > 2000,
+      90_000,
+      10,
+    );
+    await stopped(first, 'SIGKILL');
+    const mid = await consumedOffsets(w, t.cdr);
+    expect(mid).toBeLessThan(total);
+    const second = spawnScorer(w, t, small);
+    try {
+      await waitFor('the rest consumed', async () => (await consumedOffsets(w, t.cdr)) === total);
+      const ids = await w.deps.sql<{ n: number }[]>`
+        select coalesce(sum(jsonb_array_length(b -> 1)), 0)::int as n
+        from scoring_line_state s, jsonb_array_elements(s.state -> 'b') b
+        where s.stream like ${`${t.cdr}:%`}`;
+      expect(ids[0]?.n).toBe(records.length);
+      const outgoing = await w.deps.sql<{ n: number }[]>`
+        select coalesce(sum((b ->> 2)::int), 0)::int as n
+        from scoring_line_state s, jsonb_array_elements(s.state -> 'b') b
+        where s.stream like ${`${t.cdr}:%`}`;
+      expect(outgoing[0]?.n).toBe(records.length);
+    } finally {
+      await stopped(second, 'SIGTERM');
+    }
+  }, 180_000);
+
+  it('scores planted patterns, spares hard negatives, and two instances agree with one', async () => {
+    const one = topics();
+    await createTopics(one);
+    const two = { ...topics(), cdr: one.cdr, partitions: one.partitions };
+    await createTopics(two);
+    const { records, labels } = generateTraffic({ lines: 400, hours: 26, seed: 11 });
+    const end = Date.parse(labels.start) + (labels.hours + 2) * 3_600_000;
+    const ticks = Array.from({ length: one.partitions }, (_, p) => ({
+      key: null,
+      partition: p,
+      value: encodeCdr(
+        cdr({ msisdn: `+6689999999${p}`, imei: `99000000000000${p}`, startedAt: end }),
+      ),
+    }));
+    const total = records.length + ticks.length;
+    const wOne = await world();
+    const wTwo = await world();
+    const single = spawnScorer(wOne, one);
+    const pair = [0, 1].map(() => spawnScorer(wTwo, two, { LOG_LEVEL: 'info' }));
+    const lineAssignments = (child: (typeof pair)[number]) =>
+      logsOf(child).filter((l) => l.msg === 'partitions assigned' && l.stage === 'line');
+    await waitFor('both instances to share the partitions', async () =>
+      pair.every((c) => lineAssignments(c).length > 0),
+    );
+    await produce(one.cdr, [
+      ...records.map((r) => ({ key: r.msisdn, value: encodeCdr(r) })),
+      ...ticks,
+    ]);
+    try {
+      for (const [ww, t] of [
+        [wOne, one],
+        [wTwo, two],
+      ] as const) {
+        await waitFor(
+          'lines drained',
+          async () => (await consumedOffsets(ww, t.cdr)) === total,
+          150_000,
+        );
+        const sightings = await topicSize(t.imei, t.partitions);
+        expect(sightings).toBeGreaterThan(0);
+        expect(sightings).toBeLessThan(total);
+        await waitFor(
+          'IMEIs drained',
+          async () => (await consumedOffsets(ww, t.imei)) === sightings,
+          60_000,
+        );
+      }
+    } finally {
+      await Promise.all([single, ...pair].map((c) => stopped(c, 'SIGTERM')));
+    }
+    const alertsOf = (ww: World) =>
+      ww.deps.db
+        .selectFrom('scoring_alerts')
+        .select(['subject', 'msisdn', 'rule', 'imei', 'window_end'])
+        .where('window_end', '>', new Date(labels.start))
+        .orderBy('subject')
+        .orderBy('rule')
+        .orderBy('window_end')
+        .execute();
+    for (const child of pair)
+      expect(
+        lineAssignments(child).some((l) => (l.partitions as unknown[]).length > 0),
+        'each instance was given line partitions',
+      ).toBe(true);
+    const a1 = await alertsOf(wOne);
+    const a2 = await alertsOf(wTwo);
+    const key = (a: { subject: string; rule: string; window_end: Date }) =>
+      `${a.subject}|${a.rule}|${a.window_end.toISOString()}`;
+    expect(a2.map(key)).toEqual(a1.map(key));
+    const quality = evaluateAlerts(labels, a1);
+    expect(quality.hardNegativesFlagged).toEqual([]);
+    for (const rule of PLANTED_RULES)
+      expect(quality.rules.find((r) => r.rule === rule)?.recall, rule).toBe(1);
+  }, 240_000);
+});

@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import type { Cdr } from '../../src/scoring/cdr.js';
+import { ScoringEngine } from '../../src/scoring/engine.js';
+import { DEFAULT_THRESHOLDS, validateThresholds } from '../../src/scoring/rules.js';
+import { HOUR_MS } from '../../src/scoring/windows.js';
+
+const T0 = Date.parse('2026-11-25T00:00:00Z');
+let seq = 0;
+
+function cdr(over: Partial<Cdr> = {}): Cdr {
+  seq++;
+  return {
+    recordId: `r${seq}`,
+    type: 'voice',
+    direction: 'mo',
+    msisdn: '+66811111111',
+    otherParty: `+6682${String(seq).padStart(7, '0')}`,
+    imsi: '520010000000001',
+    imei: '350000000000001',
+    cellId: '520-01-1-1',
+    startedAt: T0 + 10 * 60_000,
+    durationSec: 60,
+    answered: true,
+    containsUrl: false,
+    operator: '520-01',
+    ...over,
+  };
+}
+
+/** A record far enough ahead to close every window before it. */
+function tick(engine: ScoringEngine, at: number, stream = 's') {
+  engine.ingest(stream, cdr({ msisdn: '+66819999999', startedAt: at }), null);
+}
+
+describe('ScoringEngine', () => {
+  it('raises high_volume_calling once per window, early, with evidence', () => {
+    const e = new ScoringEngine();
+    const alerts = [];
+    for (let i = 0; i < 101; i++) e.ingest('s', cdr({ startedAt: T0 + i * 20_000 }), 'op_a');
+    alerts.push(...e.advance().alerts);
+    expect(alerts.map((a) => a.rule)).toEqual(['high_volume_calling']);
+    const a = alerts[0];
+    expect(a?.operatorId).toBe('op_a');
+    expect(a?.windowEnd).toBe(T0 + HOUR_MS);
+    expect(a?.windowStart).toBe(T0 + HOUR_MS - 24 * HOUR_MS);
+    expect(a?.evidence.checks).toContainEqual({
+      feature: 'outgoing_calls_24h',
+      value: 101,
+      threshold: 100,
+      op: '>',
+    });
+    for (let i = 0; i < 50; i++) e.ingest('s', cdr({ startedAt: T0 + 2 * HOUR_MS + i }), 'op_a');
+    tick(e, T0 + 5 * HOUR_MS);
+    expect(e.advance().alerts.filter((x) => x.rule === 'high_volume_calling')).toEqual([]);
+  });
+
+  it('counts a duplicated record once and drops records later than the lateness', () => {
+    const e = new ScoringEngine();
+    const r = cdr();
+    expect(e.ingest('s', r, null)).toBe('accepted');
+    expect(e.ingest('s', { ...r }, null)).toBe('duplicate');
+    tick(e, T0 + 30 * HOUR_MS);
+    e.advance();
+    expect(e.ingest('s', cdr({ startedAt: T0 + 2 * HOUR_MS }), null)).toBe('late');
+    expect(e.stats).toMatchObject({ accepted: 2, duplicates: 1, late: 1 });
+  });
+
+  it('accepts out-of-order records within the lateness into their own window', () => {
+    const e = new ScoringEngine();
+    const th = validateThresholds({ short_call_burst: { outgoingCallsAtLeast: 10 } });
+    if (!th.ok) throw new Error('thresholds');
+    e.setSettings({ thresholds: th.thresholds, allowlist: new Set() });
+    for (let i = 0; i < 9; i++)
+      e.ingest('s', cdr({ startedAt: T0 + i * 1000, answered: false, durationSec: 0 }), null);
+    // The watermark passes the hour boundary only after 10 minutes of lateness.
+    tick(e, T0 + HOUR_MS + 5 * 60_000);
+    expect(e.advance().alerts).toEqual([]);
+    e.ingest('s', cdr({ startedAt: T0 + 50 * 60_000, answered: false, durationSec: 0 }), null);
+    tick(e, T0 + HOUR_MS + 11 * 60_000);
+    const alerts = e.advance().alerts;
+    expect(alerts.map((a) => [a.rule, a.windowEnd])).toEqual([['short_call_burst', T0 + HOUR_MS]]);
+  });
+
+  it('fires wangiri on short unanswered international calls and not on domestic ones', () => {
+    const run = (prefix: string) => {
+      const e = new ScoringEngine();
+      for (let i = 0; i < 35; i++)
+        e.ingest(
+          's',
+          cdr({
+            startedAt: T0 + i * 60_000,
+            answered: false,
+            durationSec: 1,
+            otherParty: `${prefix}${1000000 + i}`,
+          }),
+          null,
+        );
+      tick(e, T0 + 2 * HOUR_MS);
+      return e.advance().alerts.map((a) => a.rule);
+    };
+    expect(run('+8551')).toContain('wangiri');
+    expect(run('+6681')).not.toContain('wangiri');
+  });
+
+  it('fires simbox on a voice-only one-cell line and not when it receives calls', () => {
+    const run = (incoming: number) => {
+      const e = new ScoringEngine();
+      for (let i = 0; i < 70; i++) e.ingest('s', cdr({ startedAt: T0 + i * 30_000 }), null);
+      for (let i = 0; i < incoming; i++)
+        e.ingest('s', cdr({ startedAt: T0 + i * 30_000, direction: 'mt' }), null);
+      tick(e, T0 + 2 * HOUR_MS);
+      return e.advance().alerts.map((a) => a.rule);
+    };
+    expect(run(0)).toContain('simbox');
+    expect(run(30)).not.toContain('simbox');
+  });
+
+  it('fires sms_blast_urls and new_line_burst, joined with the registration', () => {
+    const e = new ScoringEngine();
+    const missing = e.missingRegistrations('s', ['+66811111111', '+66811111111']);
+    expect(missing).toEqual(['+66811111111']);
+    e.provideRegistrations(
+      's',
+      missing,
+      new Map([['+66811111111', { registeredAt: T0 - 5 * HOUR_MS, personKey: 'pk1' }]]),
+    );
+    expect(e.missingRegistrations('s', ['+66811111111'])).toEqual([]);
+    for (let i = 0; i < 60; i++)
+      e.ingest('s', cdr({ type: 'sms', containsUrl: true, startedAt: T0 + i * 1000 }), null);
+    const alerts = e.advance().alerts;
+    expect(alerts.map((a) => a.rule).sort()).toEqual(['new_line_burst', 'sms_blast_urls']);
+    expect(alerts[0]?.personKey).toBe('pk1');
+    const nl = alerts.find((a) => a.rule === 'new_line_burst');
+    expect(nl?.evidence.checks).toContainEqual({
+      feature: 'line_age_hours',
+      value: 5,
+      threshold: 48,
+      op: '<=',
+    });
+  });
+
+  it('never flags an allowlisted bulk caller for volume rules', () => {
+    const e = new ScoringEngine({
+      thresholds: DEFAULT_THRESHOLDS,
+      allowlist: new Set(['+66811111111']),
+    });
+    for (let i = 0; i < 150; i++) e.ingest('s', cdr({ startedAt: T0 + i * 10_000 }), null);
+    tick(e, T0 + 2 * HOUR_MS);
+    expect(e.advance().alerts).toEqual([]);
+  });
+
+  it('counts distinct IMSIs per IMEI', () => {
+    const e = new ScoringEngine();
+    for (let i = 0; i < 6; i++)
+      e.ingestImei('s', {
+        imei: '351',
+        imsi: `52001000000000${i}`,
+        msisdn: `+6681000000${i}`,
+        operatorId: 'op',
+        startedAt: T0 + i * 1000,
+      });
+    const alerts = e.advance().alerts;
+    expect(alerts.map((a) => [a.rule, a.evidence.imei])).toEqual([['imei_multi_sim', '351']]);
+    expect(alerts[0]?.evidence.imsis).toHaveLength(5);
+  });
+
+  it('attributes imei_multi_sim to the UTC day whatever order sightings arrive in', () => {
+    const sightings = Array.from({ length: 8 }, (_, i) => ({
+      imei: '352',
+      imsi: `52001000000001${i}`,
+      msisdn: `+6681000001${i}`,
+      operatorId: null,
+      startedAt: T0 + 20 * HOUR_MS + i * 40 * 60_000,
+    }));
+    const run = (order: typeof sightings) => {
+      const e = new ScoringEngine();
+      for (const x of order) e.ingestImei('s', x);
+      return e.advance().alerts.map((a) => [a.windowStart, a.windowEnd, a.evidence.imsis?.length]);
+    };
+    const forward = run(sightings);
+    expect(forward).toEqual([[T0, T0 + 24 * HOUR_MS, 5]]);
+    expect(run([...sightings].reverse())).toEqual(forward);
+  });
+
+  it('restores exported state: a replay after import counts nothing twice', () => {
+    const a = new ScoringEngine();
+    const records = Array.from({ length: 80 }, (_, i) => cdr({ startedAt: T0 + i * 1000 }));
+    for (const r of records.slice(0, 50)) a.ingest('s', r, null);
+    a.advance();
+    const saved = a.exportChanges('s');
+    const b = new ScoringEngine();
+    b.importStream('s', { clock: saved.clock, lines: saved.lines, imeis: saved.imeis });
+    for (const r of records) b.ingest('s', r, null);
+    expect(b.stats).toMatchObject({ accepted: 30, duplicates: 50 });
+    const state = b.exportChanges('s').lines.find((l) => l.msisdn === '+66811111111')?.state as {
+      b: [number, number[], number][];
+    };
+    expect(state.b.reduce((n, bucket) => n + bucket[2], 0)).toBe(80);
+    expect(state.b.reduce((n, bucket) => n + bucket[1].length, 0)).toBe(80);
+  });
+
+  it('gives the same alerts whatever the batching', () => {
+    const records = Array.from({ length: 400 }, (_, i) =>
+      cdr({
+        msisdn: `+6681000000${i % 4}`,
+        startedAt: T0 + i * 30_000,
+        answered: i % 3 !== 0,
+        durationSec: i % 5,
+      }),
+    );
+    const key = (x: { msisdn: string; rule: string; windowEnd: number }) =>
+      `${x.msisdn}|${x.rule}|${x.windowEnd}`;
+    const once = new ScoringEngine();
+    for (const r of records) once.ingest('s', r, null);
+    tick(once, T0 + 40 * HOUR_MS);
+    const all = once.advance().alerts.map(key).sort();
+    const batched = new ScoringEngine();
+    const got: string[] = [];
+    for (let i = 0; i < records.length; i += 7) {
+      for (const r of records.slice(i, i + 7)) batched.ingest('s', r, null);
+      got.push(...batched.advance().alerts.map(key));
+    }
+    tick(batched, T0 + 40 * HOUR_MS);
+    got.push(...batched.advance().alerts.map(key));
+    expect(all.length).toBeGreaterThan(0);
+    expect(got.sort()).toEqual(all);
+  });
+});
