@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { type ErrorCode, ServiceError } from '../platform/errors.js';
+import { requireOperator } from '../platform/http/auth.js';
 import type { AppEnv } from '../platform/http/context.js';
 import type { Role } from '../suspensions/lifecycle.js';
 import { csrfMatches, resolveSession, type SessionPolicy } from './users.js';
@@ -121,4 +122,16 @@ export function requireUser(opts: { roles?: readonly Role[]; allowPasswordChange
     if (failure) throw new ServiceError(...FAILURES[failure]);
     await next();
   });
+}
+
+/**
+ * Data both sides read (alerts, line risk): an operator API key (Bearer) sees its own lines, a
+ * regulator's console session sees all. The Authorization header decides which check runs.
+ */
+export function requireOperatorOrUser(scope: string, opts: { roles?: readonly Role[] } = {}) {
+  const operator = requireOperator(scope);
+  const user = requireUser(opts);
+  return createMiddleware<AppEnv>(async (c, next) =>
+    c.req.header('authorization') ? operator(c, next) : user(c, next),
+  );
 }

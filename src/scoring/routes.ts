@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { requireOperatorOrUser } from '../console/auth.js';
 import { ServiceError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
 import { requireOperator } from '../platform/http/auth.js';
@@ -19,6 +20,11 @@ import { closeAlert, ingestCdrs, lineRisk, listAlerts, type ScoringCtx } from '.
 
 const security = [{ operatorKey: [] }];
 const authErrors = ['unauthorized', 'forbidden', 'rate_limited'] as const;
+/** Operators with an API key, or regulators with a console session (CSRF on writes). */
+const sharedSecurity: Record<string, string[]>[] = [{ operatorKey: [] }, { consoleSession: [] }];
+const sharedAuthErrors = [...authErrors, 'session_expired', 'csrf_failed'] as const;
+/** Roles that act on alerts; auditors read everything and change nothing. */
+const ALERT_CLOSERS = ['officer', 'approver', 'admin'] as const;
 /** 10,000 records of about 400 bytes, with room to spare. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const NDJSON_TYPES = ['application/x-ndjson', 'application/jsonl', 'application/json-seq'];
@@ -36,14 +42,18 @@ const AlertIdParam = z.object({
     .openapi({ param: { name: 'id', in: 'path' }, example: '42' }),
 });
 
-/** Operator API keys see their own lines; regulator sessions are mounted with a regulator viewer. */
-function operatorCtx(c: Context<AppEnv>): ScoringCtx {
+/** An operator API key sees its own lines; a regulator's console session sees every line. */
+function viewerCtx(c: Context<AppEnv>): ScoringCtx & { actor: string } {
   const deps = c.get('deps');
-  return {
-    db: deps.db,
-    viewer: { kind: 'operator', operatorId: c.get('operator').id },
-    now: deps.clock(),
-  };
+  const op = c.get('operator');
+  const common = { db: deps.db, now: deps.clock() };
+  if (op)
+    return {
+      ...common,
+      viewer: { kind: 'operator', operatorId: op.id },
+      actor: `${op.id}/${op.keyId}`,
+    };
+  return { ...common, viewer: { kind: 'regulator' }, actor: `user:${c.get('user').id}` };
 }
 
 export function mountScoringRoutes(app: Router, scorer: HttpScorer): void {
@@ -112,20 +122,19 @@ export function mountScoringRoutes(app: Router, scorer: HttpScorer): void {
       path: '/v1/alerts',
       operationId: 'listAlerts',
       tags: ['scoring'],
-      summary: "Alerts, newest first (an operator sees its own lines' alerts)",
-      security,
-      middleware: [requireOperator('alerts:read')] as const,
+      summary: "Alerts, newest first (an operator sees its own lines' alerts, a regulator all)",
+      security: sharedSecurity,
+      middleware: [requireOperatorOrUser('alerts:read')] as const,
       request: { query: AlertQuerySchema },
       responses: {
         200: {
           description: 'A page of alerts',
           content: { 'application/json': { schema: AlertListSchema } },
         },
-        ...errorResponses('validation_failed', 'invalid_cursor', ...authErrors),
+        ...errorResponses('validation_failed', 'invalid_cursor', ...sharedAuthErrors),
       },
     }),
-    async (c) =>
-      c.json(await listAlerts({ ctx: operatorCtx(c), input: c.req.valid('query') }), 200),
+    async (c) => c.json(await listAlerts({ ctx: viewerCtx(c), input: c.req.valid('query') }), 200),
   );
 
   app.openapi(
@@ -135,20 +144,20 @@ export function mountScoringRoutes(app: Router, scorer: HttpScorer): void {
       operationId: 'lineRisk',
       tags: ['scoring'],
       summary: "A line's current features, combined score and open alerts",
-      security,
-      middleware: [requireOperator('alerts:read')] as const,
+      security: sharedSecurity,
+      middleware: [requireOperatorOrUser('alerts:read')] as const,
       request: { params: MsisdnParam },
       responses: {
         200: {
           description: 'The line risk',
           content: { 'application/json': { schema: LineRiskSchema } },
         },
-        ...errorResponses('validation_failed', ...authErrors, 'not_found'),
+        ...errorResponses('validation_failed', ...sharedAuthErrors, 'not_found'),
       },
     }),
     async (c) =>
       c.json(
-        await lineRisk({ ctx: operatorCtx(c), input: { msisdn: c.req.valid('param').msisdn } }),
+        await lineRisk({ ctx: viewerCtx(c), input: { msisdn: c.req.valid('param').msisdn } }),
         200,
       ),
   );
@@ -160,8 +169,8 @@ export function mountScoringRoutes(app: Router, scorer: HttpScorer): void {
       operationId: 'closeAlert',
       tags: ['scoring'],
       summary: 'Close an alert after review; the line leaves enhanced monitoring when none is open',
-      security,
-      middleware: [requireOperator('alerts:write')] as const,
+      security: sharedSecurity,
+      middleware: [requireOperatorOrUser('alerts:write', { roles: ALERT_CLOSERS })] as const,
       request: {
         params: AlertIdParam,
         body: {
@@ -174,13 +183,18 @@ export function mountScoringRoutes(app: Router, scorer: HttpScorer): void {
           description: 'The closed alert',
           content: { 'application/json': { schema: AlertSchema } },
         },
-        ...errorResponses('validation_failed', ...authErrors, 'not_found', 'alert_not_open'),
+        ...errorResponses(
+          'validation_failed',
+          ...sharedAuthErrors,
+          'password_change_required',
+          'not_found',
+          'alert_not_open',
+        ),
       },
     }),
     async (c) => {
-      const op = c.get('operator');
       const alert = await closeAlert({
-        ctx: { ...operatorCtx(c), actor: `${op.id}/${op.keyId}` },
+        ctx: viewerCtx(c),
         input: { id: c.req.valid('param').id, reason: c.req.valid('json').reason },
       });
       return c.json(alert, 200);
