@@ -1,3 +1,4 @@
+import { recentAlertsPanel } from './console/alerts-panel.js';
 import { mountAuthRoutes } from './console/auth-routes.js';
 import { mountConsole } from './console/pages.js';
 import { mountUserRoutes } from './console/user-routes.js';
@@ -24,6 +25,13 @@ export function buildApp(deps: AppDeps) {
   mountAuthRoutes(app);
   mountUserRoutes(app);
   mountSuspensionRoutes(app);
-  mountConsole(app, { dashboardPanels: [] });
+  mountConsole(app, { dashboardPanels: [recentAlertsPanel] });
+  return app;
+}
+
+/** A process without the api role serves only health, readiness and metrics, for its probes. */
+export function buildProbeApp(deps: AppDeps) {
+  const app = createApp(deps);
+  mountSystemRoutes(app);
   return app;
 }

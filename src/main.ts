@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { buildApp } from './app.js';
+import { buildApp, buildProbeApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { purgeExpiredIdempotencyKeys } from './platform/idempotency.js';
 import { createLogger } from './platform/log.js';
@@ -23,11 +23,11 @@ async function main(): Promise<void> {
   const runtime = await openRuntime(config, log);
   const { deps } = runtime;
   const roles = config.SIMLINE_ROLE;
-  const server = roles.includes('api')
-    ? serve({ fetch: buildApp(deps).fetch, port: config.PORT, hostname: config.HOST }, (info) =>
-        log.info({ port: info.port, roles }, 'simline listening'),
-      )
-    : undefined;
+  /** Every role listens: a scorer-only process still answers its probes and /metrics. */
+  const app = roles.includes('api') ? buildApp(deps) : buildProbeApp(deps);
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
+    log.info({ port: info.port, roles }, 'simline listening'),
+  );
   let scorer: KafkaScorer | undefined;
   if (roles.includes('scorer')) {
     scorer = new KafkaScorer(deps.db, config, log, (err) => {
@@ -62,10 +62,6 @@ async function main(): Promise<void> {
       log.flush();
       process.exit(0);
     };
-    if (!server) {
-      finish();
-      return;
-    }
     server.close(finish);
     if ('closeIdleConnections' in server) server.closeIdleConnections();
   };

@@ -53,6 +53,10 @@ describe('alerts seen by regulators (console sessions) and operators (API keys)'
       key: opA.apiKey,
     });
     expect(hidden.status).toBe(404);
+    const dashboard = await (await auditor.request('GET', '/console')).text();
+    expect(dashboard).toContain('<h2>Recent scorer alerts</h2>');
+    expect(dashboard).toContain(lineA);
+    expect(dashboard).toContain(lineB);
   });
 
   it('lets an officer close an alert with CSRF, and refuses auditors and forged requests', async () => {
