@@ -8,6 +8,7 @@ import { mountSystemRoutes } from './platform/http/system-routes.js';
 import { mountRegistrationRoutes } from './registration/routes.js';
 import { HttpScorer } from './scoring/pipeline.js';
 import { mountScoringRoutes } from './scoring/routes.js';
+import { registerOrderMetrics } from './suspensions/metrics.js';
 import { mountSuspensionRoutes } from './suspensions/routes.js';
 
 /** The whole HTTP surface: every domain mounts its routes on one app. */
@@ -25,6 +26,7 @@ export function buildApp(deps: AppDeps) {
   mountAuthRoutes(app);
   mountUserRoutes(app);
   mountSuspensionRoutes(app);
+  registerOrderMetrics(deps);
   mountConsole(app, { dashboardPanels: [recentAlertsPanel] });
   return app;
 }

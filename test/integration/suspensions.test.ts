@@ -542,6 +542,19 @@ describe('operators', () => {
 });
 
 describe('transparency and audit', () => {
+  it('counts orders by their status as of the scrape in /metrics', async () => {
+    const gauge = async (status: string) => {
+      const text = await (await world.request('GET', '/metrics')).text();
+      const m = new RegExp(`^simline_suspension_orders\\{status="${status}"\\} (\\d+)$`, 'm').exec(
+        text,
+      );
+      return Number(m?.[1] ?? Number.NaN);
+    };
+    const before = await gauge('scheduled');
+    await issuedOrder();
+    expect(await gauge('scheduled')).toBe(before + 1);
+  });
+
   it('publishes issued orders without who deliberated, and the audit chain verifies', async () => {
     await issuedOrder();
     const res = await world.request('GET', '/v1/public/suspension-orders');
