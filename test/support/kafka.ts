@@ -60,6 +60,9 @@ export function spawnScorer(w: World, t: Topics, extra: Record<string, string> =
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       NODE_ENV: 'test',
+      /** Every role serves its probes: any free port, so instances never collide. */
+      PORT: '0',
+      HOST: '127.0.0.1',
       DATABASE_URL: w.url,
       LOG_LEVEL: 'warn',
       IDENTITY_PEPPER: randomBytes(32).toString('hex'),
