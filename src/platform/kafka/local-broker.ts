@@ -14,6 +14,8 @@ export const KAFKA_VERSION = '4.1.1';
 export interface LocalBroker {
   /** `host:port` for `metadata.broker.list`. */
   brokers: string;
+  /** Kills the broker (SIGKILL: no clean shutdown) and starts it again on its data and ports. */
+  crash(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -138,41 +140,58 @@ export async function startLocalBroker(
     '-c',
     propsFile,
   ]);
-  const child: ChildProcess = spawn('java', [...jvm, 'kafka.Kafka', propsFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   let output = '';
-  const keep = (b: Buffer) => {
-    output = (output + b.toString()).slice(-20_000);
-    opts.log?.(b.toString());
+  let child: ChildProcess | undefined;
+  let exited = true;
+  const launch = () => {
+    const c: ChildProcess = spawn('java', [...jvm, 'kafka.Kafka', propsFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (b: Buffer) => {
+      output = (output + b.toString()).slice(-20_000);
+      opts.log?.(b.toString());
+    };
+    c.stdout?.on('data', keep);
+    c.stderr?.on('data', keep);
+    exited = false;
+    c.once('exit', () => {
+      exited = true;
+    });
+    child = c;
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
+  const kill = async (signal: NodeJS.Signals) => {
+    if (exited || !child) return;
+    const c = child;
+    const done = new Promise((r) => c.once('exit', r));
+    c.kill(signal);
+    const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    await done;
+    clearTimeout(t);
+  };
   const stop = async () => {
-    if (!exited) {
-      const done = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await done;
-      clearTimeout(t);
-    }
+    await kill('SIGTERM');
     await rm(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 90_000;
-  while (!(await canConnect(port))) {
-    if (exited) {
-      await stop();
-      throw new Error(`local Kafka broker exited during start:\n${output.slice(-4000)}`);
+  const ready = async () => {
+    const deadline = Date.now() + 90_000;
+    while (!(await canConnect(port))) {
+      if (exited) {
+        await stop();
+        throw new Error(`local Kafka broker exited during start:\n${output.slice(-4000)}`);
+      }
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`local Kafka broker did not start in 90 s:\n${output.slice(-4000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`local Kafka broker did not start in 90 s:\n${output.slice(-4000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { brokers: `127.0.0.1:${port}`, stop };
+  };
+  launch();
+  await ready();
+  const crash = async () => {
+    await kill('SIGKILL');
+    launch();
+    await ready();
+  };
+  return { brokers: `127.0.0.1:${port}`, crash, stop };
 }
