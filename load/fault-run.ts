@@ -1,13 +1,21 @@
 /**
- * Fault run: point-of-sale clients register SIMs while PostgreSQL is crashed (SIGQUIT) and
- * restarted under them. Each client retries a failed request with the same Idempotency-Key and
- * body, as the API asks. Afterwards it checks that no registration was lost or duplicated and
- * prints every check.
+ * Fault run: point-of-sale clients register SIMs, and a CDR pipeline streams records through
+ * Kafka to a scorer process, while PostgreSQL is crashed (SIGQUIT) and restarted twice and the
+ * Kafka broker is killed (SIGKILL) and restarted once under them. Clients retry a failed
+ * request with the same Idempotency-Key and body, as the API asks; the scorer exits when its
+ * database goes away and is restarted, as an orchestrator would. Afterwards it checks that no
+ * registration was lost or duplicated and that the scorer counted every record exactly once,
+ * and prints every check.
  *
- *   npx tsx load/fault-run.ts [--seconds 20] [--clients 16]
+ *   npx tsx load/fault-run.ts [--seconds 20] [--clients 16] [--records 60000]
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
+import { KafkaProducer } from '../src/platform/kafka/client.js';
+import { startLocalBroker } from '../src/platform/kafka/local-broker.js';
+import { cdr } from '../test/support/cdrs.js';
 import { registrationSource } from './lib/registrations.js';
 import { startLoadStack } from './lib/stack.js';
 
@@ -15,16 +23,69 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '20' },
     clients: { type: 'string', default: '16' },
+    records: { type: 'string', default: '60000' },
   },
 });
 const seconds = Number(values.seconds);
 const clients = Number(values.clients);
+const recordCount = Number(values.records);
 
 const stack = await startLoadStack();
 if (!stack.crashDatabase)
   throw new Error('the fault run needs the embedded database (unset DATABASE_URL)');
 const next = registrationSource('fault');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const broker = await startLocalBroker();
+const tag = randomBytes(3).toString('hex');
+const topic = `fault.cdr.${tag}`;
+let scorer: ChildProcess | undefined;
+let scorerStarts = 0;
+let stopping = false;
+/** The scorer in its own process, restarted whenever it exits until the run ends. */
+function startScorer(): void {
+  scorerStarts++;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'scorer'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      DATABASE_URL: stack.databaseUrl,
+      IDENTITY_PEPPER: randomBytes(32).toString('hex'),
+      PII_KEYS: `k1:${randomBytes(32).toString('hex')}`,
+      KAFKA_BROKERS: broker.brokers,
+      KAFKA_GROUP_ID: `fault-${tag}`,
+      KAFKA_CDR_TOPIC: topic,
+      KAFKA_DLQ_TOPIC: `fault.dlq.${tag}`,
+      KAFKA_ALERTS_TOPIC: `fault.alerts.${tag}`,
+      KAFKA_IMEI_TOPIC: `fault.imei.${tag}`,
+    },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  child.once('exit', () => {
+    if (!stopping) setTimeout(startScorer, 500);
+  });
+  scorer = child;
+}
+startScorer();
+
+/** CDRs of 2,000 lines, produced steadily over the run by an idempotent producer. */
+const producer = await KafkaProducer.connect({ brokers: broker.brokers }, 'fault-run');
+const lines = Array.from({ length: 2000 }, (_, i) => `+6689${String(i).padStart(7, '0')}`);
+const T0 = Date.parse('2026-11-25T00:00:00Z');
+async function streamCdrs(until: number): Promise<void> {
+  const chunk = Math.ceil(recordCount / ((seconds * 1000) / 100));
+  for (let sent = 0; sent < recordCount; ) {
+    for (let i = 0; i < chunk && sent < recordCount; i++, sent++) {
+      const msisdn = lines[sent % lines.length] as string;
+      const record = cdr({ recordId: `fault-${tag}-${sent}`, msisdn, startedAt: T0 + sent * 50 });
+      producer.produce(topic, msisdn, JSON.stringify(record));
+    }
+    await sleep(Math.max(0, Math.min(100, until - Date.now())));
+  }
+  await producer.flush(120_000);
+}
 
 interface Outcome {
   msisdn: string;
@@ -81,19 +142,46 @@ async function client(until: number): Promise<void> {
   while (Date.now() < until) await register();
 }
 
-const until = Date.now() + seconds * 1000;
-const running = Array.from({ length: clients }, () => client(until));
+const started = Date.now();
+const until = started + seconds * 1000;
+const running = [...Array.from({ length: clients }, () => client(until)), streamCdrs(until)];
 const crashes: string[] = [];
-for (const at of [0.3, 0.65]) {
-  await sleep(seconds * 1000 * at - (crashes.length > 0 ? seconds * 1000 * 0.3 : 0));
+const faults: [number, string, () => Promise<void>][] = [
+  [0.3, 'PostgreSQL crashed (SIGQUIT) and restarted', stack.crashDatabase],
+  [0.5, 'Kafka broker killed (SIGKILL) and restarted', broker.crash],
+  [0.65, 'PostgreSQL crashed (SIGQUIT) and restarted', stack.crashDatabase],
+];
+for (const [at, what, fault] of faults) {
+  await sleep(Math.max(0, started + seconds * 1000 * at - Date.now()));
   const t0 = Date.now();
-  process.stderr.write('crashing PostgreSQL\n');
-  await stack.crashDatabase();
-  crashes.push(`PostgreSQL crashed (SIGQUIT) and restarted in ${Date.now() - t0} ms`);
+  process.stderr.write(`${what.split(' (')[0]}…\n`);
+  await fault();
+  crashes.push(`${what} in ${Date.now() - t0} ms`);
 }
 await Promise.all(running);
 
 const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+/** Offsets stored with the scorer's state: how many records of the topic it has taken in. */
+const consumed = async () =>
+  (
+    await sql<{ n: number }[]>`
+      select coalesce(sum(next_offset), 0)::int as n from scoring_streams
+      where stream like ${`${topic}:%`}`
+  )[0]?.n ?? 0;
+const drainDeadline = Date.now() + 180_000;
+while ((await consumed()) < recordCount && Date.now() < drainDeadline) await sleep(500);
+const offsets = await consumed();
+const counted = await sql<{ ids: number; outgoing: number }[]>`
+  select coalesce(sum(jsonb_array_length(b -> 1)), 0)::int as ids,
+         coalesce(sum((b ->> 2)::int), 0)::int as outgoing
+  from scoring_line_state s, jsonb_array_elements(s.state -> 'b') b
+  where s.stream like ${`${topic}:%`}`;
+stopping = true;
+const exited = new Promise((r) => scorer?.once('exit', r));
+scorer?.kill('SIGTERM');
+await exited;
+await producer.disconnect();
+await broker.stop();
 const rows = await sql<{ id: string; msisdn: string }[]>`
   select id, msisdn from registrations where operator_id = ${stack.operatorId}`;
 const audited = await sql<{ n: number }[]>`
@@ -124,7 +212,17 @@ const checks: [string, boolean][] = [
   ],
   [`one audit row per registration (${audited[0]?.n})`, audited[0]?.n === rows.length],
   [`one stored response per registration (${stored[0]?.n})`, stored[0]?.n === rows.length],
+  [
+    `the scorer took in every record of the topic (${offsets} of ${recordCount} offsets stored)`,
+    offsets === recordCount,
+  ],
+  [
+    `the scorer counted each record once (${counted[0]?.ids} distinct ids, ${counted[0]?.outgoing} outgoing calls)`,
+    counted[0]?.ids === recordCount && counted[0]?.outgoing === recordCount,
+  ],
 ];
-process.stdout.write(`${crashes.join('\n')}\n${transientFailures} transient failures retried\n`);
+process.stdout.write(
+  `${crashes.join('\n')}\n${transientFailures} transient registration failures retried; scorer started ${scorerStarts} times\n`,
+);
 for (const [what, ok] of checks) process.stdout.write(`${ok ? 'ok  ' : 'FAIL'}  ${what}\n`);
 process.exit(checks.every(([, ok]) => ok) ? 0 : 1);
