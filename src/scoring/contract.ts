@@ -78,6 +78,12 @@ export const LineRiskSchema = z
       .boolean()
       .openapi({ description: 'True while the line has an open alert' }),
     openAlerts: z.array(AlertSchema),
+    highRiskZones: z
+      .array(z.object({ zoneId: z.string(), name: z.string(), cells: z.array(z.string()) }))
+      .openapi({
+        description:
+          'High-risk zones (console) covering cells this line used in the window: evidence that the line operates where scam compounds are',
+      }),
   })
   .openapi('LineRisk');
 

@@ -89,6 +89,8 @@ export interface LineRisk {
   features: WindowFeatures;
   windowEnd: number;
   rules: RuleCode[];
+  /** Cells the line used in the window (evidence against high-risk zones). */
+  cells: string[];
 }
 
 export type IngestOutcome = 'accepted' | 'duplicate' | 'late';
@@ -762,11 +764,15 @@ export function riskFromState(
   const hits: RuleHit[] = [];
   evaluateLineRules(f, settings.thresholds, hits);
   if (settings.allowlist.has(msisdn)) dropVolumeRules(hits);
+  const cells = new Set<string>();
+  for (const b of line.buckets)
+    if (b.hour >= newest.hour + 1 - WINDOW_HOURS) for (const c of b.cells) cells.add(c);
   return {
     operatorId: line.operatorId,
     score: combineScores(hits),
     features: f,
     windowEnd,
     rules: hits.map((h) => h.rule),
+    cells: [...cells].sort(),
   };
 }

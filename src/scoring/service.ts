@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import type { Db } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { cellsForZone, listZones } from '../suspensions/zones.js';
 import { type Cdr, decodeCdr } from './cdr.js';
 import { type AlertView, type CdrIngestResult, MAX_CDRS_PER_REQUEST } from './contract.js';
 import { riskFromState } from './engine.js';
@@ -177,7 +178,24 @@ export async function lineRisk({ ctx, input }: { ctx: ScoringCtx; input: { msisd
     features: shown ? (shown.features as unknown as Record<string, number | null>) : null,
     enhancedMonitoring: openAlerts.length > 0,
     openAlerts: openAlerts.map(alertView),
+    highRiskZones: shown ? await highRiskZonesOf(ctx.db, shown.cells) : [],
   };
+}
+
+/**
+ * The high-risk zones (drawn by regulators in the console) whose registry cells, counting sites
+ * whose coverage reaches the zone, include cells the line used.
+ */
+async function highRiskZonesOf(db: ScoringCtx['db'], cells: readonly string[]) {
+  if (cells.length === 0) return [];
+  const used = new Set(cells);
+  const out: { zoneId: string; name: string; cells: string[] }[] = [];
+  for (const zone of await listZones(db, { riskLevel: 'high' })) {
+    const covered = await cellsForZone(db, { geometry: zone.geometry, coverage: 'reach' });
+    const hit = [...new Set(covered.map((c) => c.cellId).filter((id) => used.has(id)))].sort();
+    if (hit.length > 0) out.push({ zoneId: zone.id, name: zone.name, cells: hit });
+  }
+  return out;
 }
 
 /** Closes an open alert (the line leaves enhanced monitoring when none is left open). */

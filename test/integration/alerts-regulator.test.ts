@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls, ndjson } from '../support/cdrs.js';
-import { consoleSession } from '../support/console.js';
+import { consoleSession, squareZone } from '../support/console.js';
 import { msisdn } from '../support/subjects.js';
 import { createWorld, type World } from '../support/world.js';
 
@@ -81,5 +81,47 @@ describe('alerts seen by regulators (console sessions) and operators (API keys)'
     });
     expect(closed.status).toBe(200);
     expect(((await closed.json()) as { status: string }).status).toBe('closed');
+  });
+
+  it('names the high-risk zones whose cells a line used, as evidence on its risk', async () => {
+    const officer = await consoleSession(w, 'officer');
+    const cells = [
+      { cellId: '520-01-77-1', radio: 'lte', lat: 14.5, lon: 102.5, rangeM: 1000 },
+      { cellId: '520-01-77-2', radio: 'lte', lat: 13.0, lon: 100.5, rangeM: 1000 },
+    ];
+    const put = await w.request('PUT', '/v1/operator/cells', { key: opA.apiKey, body: { cells } });
+    expect(put.status).toBe(200);
+    for (const [name, riskLevel, lon, lat] of [
+      ['Border compound', 'high', 102.5, 14.5],
+      ['City centre', 'low', 100.5, 13.0],
+    ] as const) {
+      const zone = await officer.request('POST', '/v1/zones', {
+        name,
+        riskLevel,
+        geometry: squareZone(lon, lat),
+      });
+      expect(zone.status).toBe(201);
+    }
+    const line = msisdn();
+    const records = [
+      ...calls(line, 110, T, 20_000, { cellId: '520-01-77-1' }),
+      ...calls(line, 5, T + 3_000_000, 20_000, { cellId: '520-01-77-2' }),
+    ];
+    const fed = await w.request('POST', '/v1/cdrs', {
+      key: opA.apiKey,
+      body: ndjson(records),
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    expect(fed.status).toBe(202);
+    const risk = await w.request('GET', `/v1/lines/${encodeURIComponent(line)}/risk`, {
+      key: opA.apiKey,
+    });
+    expect(risk.status).toBe(200);
+    const body = (await risk.json()) as {
+      highRiskZones: { name: string; cells: string[] }[];
+    };
+    expect(body.highRiskZones).toEqual([
+      expect.objectContaining({ name: 'Border compound', cells: ['520-01-77-1'] }),
+    ]);
   });
 });
