@@ -1,6 +1,6 @@
 import { listAlerts } from '../scoring/service.js';
 import type { DashboardPanel } from './dashboard.js';
-import { Badge, when } from './layout.js';
+import { when } from './layout.js';
 
 /** The scorer's newest open alerts across every operator: regulators see all lines. */
 export const recentAlertsPanel: DashboardPanel = {
@@ -18,8 +18,7 @@ export const recentAlertsPanel: DashboardPanel = {
             <th>Line</th>
             <th>Rule</th>
             <th>Score</th>
-            <th>Window</th>
-            <th>Raised</th>
+            <th>Window ends</th>
           </tr>
         </thead>
         <tbody>
@@ -27,14 +26,10 @@ export const recentAlertsPanel: DashboardPanel = {
             <tr>
               <td class="nowrap">{a.msisdn}</td>
               <td>
-                <Badge value={a.rule} />
+                <code class="small">{a.rule}</code>
               </td>
               <td>{a.score.toFixed(2)}</td>
-              <td class="small">
-                <span class="nowrap">{when(a.windowStart)}</span> →{' '}
-                <span class="nowrap">{when(a.windowEnd)}</span>
-              </td>
-              <td class="small nowrap">{when(a.createdAt)}</td>
+              <td class="small">{when(a.windowEnd)}</td>
             </tr>
           ))}
         </tbody>
