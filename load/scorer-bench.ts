@@ -24,6 +24,7 @@ import { runMigrations } from '../src/platform/db/migrate.js';
 import { ensureTopics, KafkaProducer } from '../src/platform/kafka/client.js';
 import { startLocalBroker } from '../src/platform/kafka/local-broker.js';
 import { createLogger } from '../src/platform/log.js';
+import { createMetrics } from '../src/platform/metrics.js';
 import { decodeCdr, encodeCdr } from '../src/scoring/cdr.js';
 import { ScoringEngine } from '../src/scoring/engine.js';
 import { generateTraffic } from '../src/scoring/generator.js';
@@ -164,7 +165,7 @@ async function kafkaBench(): Promise<void> {
     LOG_LEVEL: 'warn',
   });
   const handle = connect(dbUrl, { max: 10 });
-  const scorer = new KafkaScorer(handle.db, config, log, (err) => {
+  const scorer = new KafkaScorer(handle.db, config, log, createMetrics(), (err) => {
     throw err;
   });
   t = performance.now();
