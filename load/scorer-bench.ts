@@ -186,7 +186,8 @@ async function kafkaBench(): Promise<void> {
   if (kcatRate) console.log(`scorer / kcat: ${(scorerRate / kcatRate).toFixed(2)}`);
   console.log(`resident memory: ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
 
-  const line = '+66899990000';
+  // A line of its own per run: an earlier run's alert on the same database must not count.
+  const line = `+66899${String(Number.parseInt(id, 16) % 1_000_000).padStart(6, '0')}`;
   const start = Date.parse(labels.start) + hours * 3_600_000;
   const sent = performance.now();
   for (let i = 0; i < 101; i++)
