@@ -88,8 +88,11 @@ const envSchema = z.object({
   KAFKA_ALERTS_TOPIC: z.string().min(1).default('line.alerts'),
   KAFKA_IMEI_TOPIC: z.string().min(1).default('simline.imei-repartition'),
   KAFKA_BATCH_SIZE: positiveInt(5000),
-  /** The scorer stores state and offsets after this many records or this long, whichever first. */
-  KAFKA_COMMIT_RECORDS: positiveInt(50_000),
+  /**
+   * The scorer stores state and offsets every KAFKA_COMMIT_INTERVAL_MS once the previous store is
+   * done, and holds at most KAFKA_COMMIT_RECORDS records not stored (then it waits for the store).
+   */
+  KAFKA_COMMIT_RECORDS: positiveInt(250_000),
   KAFKA_COMMIT_INTERVAL_MS: positiveInt(1000),
   /** Passed to librdkafka as is (TLS/SASL to a managed cluster). */
   KAFKA_SECURITY_PROTOCOL: z.enum(['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl']).optional(),

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One registry per app instance (no module-level singleton, so tests stay independent). */
 export function createMetrics() {
@@ -29,6 +29,37 @@ export function createMetrics() {
       name: 'simline_cap_refusals_total',
       help: 'Registrations refused by a SIM cap, by cap kind and country',
       labelNames: ['cap', 'country'] as const,
+      registers: [registry],
+    }),
+    scorerRecords: new Counter({
+      name: 'simline_scorer_records_total',
+      help: 'Records the scorer read, by stage (line, imei) and outcome (accepted, duplicate, late, dead_lettered, replayed)',
+      labelNames: ['stage', 'outcome'] as const,
+      registers: [registry],
+    }),
+    scorerLag: new Gauge({
+      name: 'simline_scorer_consumer_lag',
+      help: "Records not yet read, by stage and partition: the partition's high watermark minus the next offset",
+      labelNames: ['stage', 'partition'] as const,
+      registers: [registry],
+    }),
+    scorerDeadLettered: new Counter({
+      name: 'simline_scorer_dlq_total',
+      help: 'Records the scorer sent to the dead-letter topic, by stage',
+      labelNames: ['stage'] as const,
+      registers: [registry],
+    }),
+    scorerAlerts: new Counter({
+      name: 'simline_scorer_alerts_total',
+      help: 'Alerts the scorer stored and published, by rule',
+      labelNames: ['rule'] as const,
+      registers: [registry],
+    }),
+    scorerCommitSeconds: new Histogram({
+      name: 'simline_scorer_commit_seconds',
+      help: 'Time to store one commit (state, offsets and alerts in one transaction), by stage',
+      labelNames: ['stage'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
   };

@@ -10,6 +10,7 @@ import {
   partitionKey,
 } from '../platform/kafka/client.js';
 import type { Logger } from '../platform/log.js';
+import type { Metrics } from '../platform/metrics.js';
 import { decodeCdr } from './cdr.js';
 import { type ImeiSighting, ScoringEngine } from './engine.js';
 import { loadScorerReference, prepareRegistrations, takeBatch, writeBatch } from './pipeline.js';
@@ -60,11 +61,17 @@ class Stage {
   readonly engine: ScoringEngine;
   private readonly consumer: ManualConsumer;
   private readonly offsets = new Map<string, number | null>();
+  /** The next offset of each partition as stored in PostgreSQL (for the lag gauge). */
+  private readonly stored = new Map<string, { partition: number; next: number | null }>();
   private readonly generations = new Map<string, number>();
   private inflight: Promise<void> = Promise.resolve();
+  /** Whether a commit's write is still running. */
+  private writing = false;
   /** Records taken in since the last commit, and when that commit was. */
   private pending = 0;
   private committedAt = performance.now();
+  private readonly topic: string;
+  private readonly keys: string[] = [];
 
   constructor(
     private readonly kind: 'line' | 'imei',
@@ -75,6 +82,7 @@ class Stage {
       config: Config;
       networks: () => Map<string, string>;
       stats: ScorerStats;
+      metrics: Metrics;
       onAlerts: (alerts: StoredAlert[]) => void;
       onFatal: (err: unknown) => void;
     },
@@ -82,6 +90,7 @@ class Stage {
     const c = s.config;
     this.engine = new ScoringEngine(undefined, c.SCORING_LATENESS_MS);
     const topic = kind === 'line' ? c.KAFKA_CDR_TOPIC : c.KAFKA_IMEI_TOPIC;
+    this.topic = topic;
     const group = kind === 'line' ? c.KAFKA_GROUP_ID : `${c.KAFKA_GROUP_ID}.imei`;
     this.consumer = new ManualConsumer(
       kafkaSettings(c),
@@ -108,6 +117,7 @@ class Stage {
       else this.engine.dropStream(key);
       next.set(key, stored?.nextOffset ?? null);
       this.offsets.set(key, stored?.nextOffset ?? null);
+      this.stored.set(key, { partition: p.partition, next: stored?.nextOffset ?? null });
     }
     this.s.log.info({ stage: this.kind, partitions: [...next.entries()] }, 'partitions assigned');
     return next;
@@ -119,6 +129,8 @@ class Stage {
       this.engine.dropStream(key);
       this.offsets.delete(key);
       this.generations.delete(key);
+      this.stored.delete(key);
+      this.s.metrics.scorerLag.remove({ stage: this.kind, partition: String(p.partition) });
     }
     this.s.log.info({ stage: this.kind, partitions: parts.length }, 'partitions revoked');
   }
@@ -147,6 +159,30 @@ class Stage {
       ],
     );
     this.s.stats.deadLettered++;
+    this.s.metrics.scorerDeadLettered.inc({ stage: this.kind });
+  }
+
+  /** `topic:partition`, built once per partition (the consumer reads one topic). */
+  private streamKey(partition: number): string {
+    let key = this.keys[partition];
+    if (key === undefined) {
+      key = partitionKey(this.topic, partition);
+      this.keys[partition] = key;
+    }
+    return key;
+  }
+
+  /** High watermark minus the next stored offset, per owned partition. */
+  private updateLag(): void {
+    const topic = this.topic;
+    for (const { partition, next } of this.stored.values()) {
+      const high = this.consumer.highWatermark(topic, partition);
+      if (high === undefined) continue;
+      this.s.metrics.scorerLag.set(
+        { stage: this.kind, partition: String(partition) },
+        Math.max(0, high - (next ?? 0)),
+      );
+    }
   }
 
   private async handle(messages: KafkaMessage[]): Promise<void> {
@@ -159,30 +195,36 @@ class Stage {
       messages.forEach((m, i) => {
         const r = decoded[i];
         if (!r?.ok) return;
-        const key = partitionKey(m.topic, m.partition);
+        const key = this.streamKey(m.partition);
         const list = byStream.get(key) ?? [];
         list.push(r.cdr.msisdn);
         byStream.set(key, list);
       });
       await prepareRegistrations(this.s.db, engine, byStream);
     }
+    const counts = { accepted: 0, duplicate: 0, late: 0, dead_lettered: 0, replayed: 0 };
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i] as KafkaMessage;
-      const key = partitionKey(m.topic, m.partition);
+      const key = this.streamKey(m.partition);
       const expected = this.offsets.get(key);
-      if (expected !== undefined && expected !== null && m.offset < expected) continue;
+      if (expected !== undefined && expected !== null && m.offset < expected) {
+        counts.replayed++;
+        continue;
+      }
       this.offsets.set(key, m.offset + 1);
       if (this.kind === 'line') {
         const r = decoded[i];
         if (r === undefined) continue;
         if (!r.ok) {
           this.deadLetter(m, r.error);
+          counts.dead_lettered++;
           continue;
         }
         const cdr = r.cdr;
         const operatorId = networks.get(cdr.operator) ?? null;
-        if (engine.ingest(key, cdr, operatorId) !== 'accepted' || !engine.newSighting(key, cdr))
-          continue;
+        const outcome = engine.ingest(key, cdr, operatorId);
+        counts[outcome]++;
+        if (outcome !== 'accepted' || !engine.newSighting(key, cdr)) continue;
         const sighting: ImeiSighting = {
           imei: cdr.imei,
           imsi: cdr.imsi,
@@ -195,16 +237,23 @@ class Stage {
         const s = decodeSighting(m.value);
         if (typeof s === 'string') {
           this.deadLetter(m, s);
+          counts.dead_lettered++;
           continue;
         }
-        engine.ingestImei(key, s);
+        counts[engine.ingestImei(key, s)]++;
       }
     }
+    for (const [outcome, n] of Object.entries(counts))
+      if (n > 0) this.s.metrics.scorerRecords.inc({ stage: this.kind, outcome }, n);
+    this.updateLag();
     this.pending += messages.length;
     this.s.stats.records += messages.length;
+    // A commit is due every interval, but waits while the previous write runs (reading goes on,
+    // and a line touched again meanwhile is written once); only the record bound makes the
+    // reader wait for the store.
     if (
       this.pending >= c.KAFKA_COMMIT_RECORDS ||
-      performance.now() - this.committedAt >= c.KAFKA_COMMIT_INTERVAL_MS
+      (!this.writing && performance.now() - this.committedAt >= c.KAFKA_COMMIT_INTERVAL_MS)
     )
       await this.commit();
   }
@@ -221,9 +270,11 @@ class Stage {
     await this.s.producer.flush();
     await this.inflight;
     const batch = takeBatch(this.engine, this.offsets, this.generations);
+    const storing = new Map(this.offsets);
     const records = this.pending;
     this.pending = 0;
     const taken = performance.now();
+    this.writing = true;
     this.inflight = writeBatch(this.s.db, batch, new Date()).then(
       (alerts) => {
         this.s.log.debug(
@@ -234,6 +285,15 @@ class Stage {
             storeMs: Math.round(performance.now() - taken),
           },
           'committed',
+        );
+        this.writing = false;
+        for (const [key, next] of storing) {
+          const st = this.stored.get(key);
+          if (st !== undefined) st.next = next;
+        }
+        this.s.metrics.scorerCommitSeconds.observe(
+          { stage: this.kind },
+          (performance.now() - taken) / 1000,
         );
         this.s.stats.batches++;
         if (alerts.length > 0) this.s.onAlerts(alerts);
@@ -264,6 +324,7 @@ export class KafkaScorer {
     private readonly db: Db,
     private readonly config: Config,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
     private readonly onFatal: (err: unknown) => void,
   ) {}
 
@@ -285,6 +346,7 @@ export class KafkaScorer {
       config: c,
       networks: () => this.networks,
       stats: this.stats,
+      metrics: this.metrics,
       onAlerts: (alerts: StoredAlert[]) => this.publish(alerts),
       onFatal: this.onFatal,
     };
@@ -307,7 +369,8 @@ export class KafkaScorer {
   /** Alerts go to `line.alerts` keyed by line after their transaction committed. */
   private publish(alerts: StoredAlert[]): void {
     this.stats.alerts += alerts.length;
-    for (const a of alerts)
+    for (const a of alerts) {
+      this.metrics.scorerAlerts.inc({ rule: a.rule });
       this.producer?.produce(
         this.config.KAFKA_ALERTS_TOPIC,
         a.msisdn,
@@ -323,6 +386,7 @@ export class KafkaScorer {
           createdAt: a.createdAt.toISOString(),
         }),
       );
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { createOperator } from '../../src/operators/service.js';
+import { createLogger } from '../../src/platform/log.js';
+import { createMetrics } from '../../src/platform/metrics.js';
 import { encodeCdr } from '../../src/scoring/cdr.js';
 import { evaluateAlerts, generateTraffic, PLANTED_RULES } from '../../src/scoring/generator.js';
+import { KafkaScorer } from '../../src/scoring/kafka-scorer.js';
 import { calls, cdr } from '../support/cdrs.js';
 import {
+  brokers,
   consumedOffsets,
   createTopics,
   logsOf,
@@ -87,6 +92,65 @@ describe('scorer on Kafka', () => {
     } finally {
       await stopped(scorer, 'SIGTERM');
     }
+  }, 120_000);
+
+  it('exports records, lag, DLQ, alerts and commit time as Prometheus metrics', async () => {
+    const t = topics();
+    await createTopics(t);
+    const line = msisdn();
+    const good = calls(line, 101, T);
+    await produce(t.cdr, [
+      { key: line, value: 'not json' },
+      ...asMessages(good),
+      ...asMessages(good.slice(0, 5)),
+    ]);
+    const metrics = createMetrics();
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: w.url,
+      KAFKA_BROKERS: brokers(),
+      KAFKA_CDR_TOPIC: t.cdr,
+      KAFKA_DLQ_TOPIC: t.dlq,
+      KAFKA_ALERTS_TOPIC: t.alerts,
+      KAFKA_IMEI_TOPIC: t.imei,
+      KAFKA_GROUP_ID: t.group,
+    });
+    const failures: unknown[] = [];
+    const scorer = new KafkaScorer(
+      w.deps.db,
+      config,
+      createLogger({ level: 'silent' }),
+      metrics,
+      (err) => failures.push(err),
+    );
+    await scorer.start();
+    let text: string;
+    try {
+      await waitFor('all records consumed', async () => (await consumedOffsets(w, t.cdr)) === 107);
+      await waitFor('lag caught up', async () => {
+        const lag = (await metrics.scorerLag.get()).values.filter((v) => v.labels.stage === 'line');
+        return lag.length > 0 && lag.every((v) => v.value === 0);
+      });
+      text = await metrics.registry.metrics();
+    } finally {
+      await scorer.stop();
+    }
+    expect(failures).toEqual([]);
+    const value = async (
+      metric: { get(): Promise<{ values: { labels: object; value: number }[] }> },
+      labels: Record<string, string>,
+    ) =>
+      (await metric.get()).values
+        .filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as never)[k] === x))
+        .reduce((n, v) => n + v.value, 0);
+    expect(await value(metrics.scorerRecords, { stage: 'line', outcome: 'accepted' })).toBe(101);
+    expect(await value(metrics.scorerRecords, { stage: 'line', outcome: 'duplicate' })).toBe(5);
+    expect(await value(metrics.scorerRecords, { stage: 'line', outcome: 'dead_lettered' })).toBe(1);
+    expect(await value(metrics.scorerRecords, { stage: 'imei' })).toBeGreaterThan(0);
+    expect(await value(metrics.scorerDeadLettered, { stage: 'line' })).toBe(1);
+    expect(await value(metrics.scorerAlerts, { rule: 'high_volume_calling' })).toBe(1);
+    expect(text).toMatch(/simline_scorer_consumer_lag\{stage="line",partition="\d"\} 0/);
+    expect(text).toMatch(/simline_scorer_commit_seconds_count\{stage="line"\} [1-9]/);
   }, 120_000);
 
   it('loses and double-counts nothing across a SIGKILL mid-stream', async () => {

@@ -143,7 +143,14 @@ export class ManualConsumer {
         'partition.assignment.strategy': 'range',
         'session.timeout.ms': 6_000,
         'heartbeat.interval.ms': 1_000,
-        'fetch.wait.max.ms': 100,
+        // Large fetches and a deep local queue: librdkafka keeps reading while JavaScript works
+        // on a batch, so `consume(n)` finds its messages waiting.
+        'fetch.wait.max.ms': 10,
+        'fetch.min.bytes': 1,
+        'fetch.max.bytes': 52_428_800,
+        'max.partition.fetch.bytes': 8_388_608,
+        'queued.min.messages': 500_000,
+        'queued.max.messages.kbytes': 262_144,
         rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) =>
           this.rebalance(err, assignment),
       },
@@ -190,21 +197,32 @@ export class ManualConsumer {
     this.c.subscribe(this.topics);
   }
 
+  /** One `consume(size)` call; failures are reported and read as an empty batch. */
+  private pull(size: number): Promise<KafkaMessage[]> {
+    return new Promise<KafkaMessage[]>((resolve, reject) =>
+      this.c.consume(size, (err, msgs) => (err ? reject(err) : resolve(msgs))),
+    ).catch((err) => {
+      this.onError(err);
+      return [];
+    });
+  }
+
   /**
    * Pulls batches of up to `size` messages and hands the owned ones to `handle`, in order; an
-   * empty batch is handed too, so the handler can act on time (flush what it holds).
+   * empty batch is handed too, so the handler can act on time (flush what it holds). The next
+   * batch is requested before the current one is handled (one batch ahead, no more), so
+   * librdkafka's thread fills it while JavaScript works. Messages of a partition read before a
+   * rebalance and handed after it continue the log from the stored offset (the handler skips
+   * offsets it has already stored), and those of partitions not owned any more are dropped.
    */
   start(size: number, handle: (messages: KafkaMessage[]) => Promise<void>): void {
     this.running = true;
     this.loop = (async () => {
+      let next = this.pull(size);
       while (this.running) {
-        const messages = await new Promise<KafkaMessage[]>((resolve, reject) =>
-          this.c.consume(size, (err, msgs) => (err ? reject(err) : resolve(msgs))),
-        ).catch((err) => {
-          this.onError(err);
-          return [] as KafkaMessage[];
-        });
+        const messages = await next;
         if (!this.running) break;
+        next = this.pull(size);
         try {
           await this.serial(async () => {
             const mine = messages.filter((m) => this.owned.has(partitionKey(m.topic, m.partition)));
@@ -216,7 +234,21 @@ export class ManualConsumer {
           this.onError(err);
         }
       }
+      await next;
     })();
+  }
+
+  /**
+   * The partition's high watermark as librdkafka last saw it (no broker round trip), or
+   * undefined before its first fetch.
+   */
+  highWatermark(topic: string, partition: number): number | undefined {
+    try {
+      const { highOffset } = this.c.getWatermarkOffsets(topic, partition);
+      return highOffset >= 0 ? highOffset : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Stops reading; resolves once the batch in flight and queued rebalance work are done. */
