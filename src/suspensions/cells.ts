@@ -127,12 +127,24 @@ export async function listCells(
     q = q.where('operator_id', 'in', operatorIds);
   }
   const rows = await q.orderBy('operator_id').orderBy('cell_id').execute();
-  return rows.map((r) => ({
+  return rows.map(toCellRow);
+}
+
+/** A `cell_sites` row as the domain speaks of it. */
+export function toCellRow(r: {
+  operator_id: string;
+  cell_id: string;
+  radio: string;
+  lat: number;
+  lon: number;
+  range_m: number;
+}): CellRow {
+  return {
     operatorId: r.operator_id,
     cellId: r.cell_id,
     radio: r.radio,
     lat: r.lat,
     lon: r.lon,
     rangeM: r.range_m,
-  }));
+  };
 }

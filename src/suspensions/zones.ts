@@ -2,7 +2,7 @@ import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
-import type { CellRow } from './cells.js';
+import { type CellRow, toCellRow } from './cells.js';
 import { areaKm2, bbox, cellsInZone, parseZoneGeometry, type ZoneGeometry } from './geometry.js';
 import type { Actor } from './lifecycle.js';
 
@@ -195,13 +195,6 @@ export async function cellsForZone(
     .where('lon', '<=', box.maxLon + padLon);
   if (operatorIds) q = q.where('operator_id', 'in', operatorIds);
   const rows = await q.orderBy('operator_id').orderBy('cell_id').execute();
-  const cells: CellRow[] = rows.map((r) => ({
-    operatorId: r.operator_id,
-    cellId: r.cell_id,
-    radio: r.radio,
-    lat: r.lat,
-    lon: r.lon,
-    rangeM: r.range_m,
-  }));
+  const cells: CellRow[] = rows.map(toCellRow);
   return cellsInZone(geometry, cells, { includeCoverage: coverage === 'reach' });
 }
