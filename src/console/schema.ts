@@ -1,6 +1,5 @@
-import { boolean, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-const ts = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { boolean, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { ts } from '../platform/db/columns.js';
 
 /** Regulator staff. Passwords are argon2id PHC strings; `must_change_password` marks a one-time password. */
 export const consoleUsers = pgTable('console_users', {

@@ -6,12 +6,10 @@ import {
   integer,
   pgTable,
   text,
-  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { operators } from '../operators/schema.js';
-
-const ts = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { ts } from '../platform/db/columns.js';
 
 /** Caps are data: one row per country, seeded by migration, changed with `cli caps set`. */
 export const simCaps = pgTable('sim_caps', {

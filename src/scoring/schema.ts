@@ -8,12 +8,10 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { operators } from '../operators/schema.js';
-
-const ts = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { ts } from '../platform/db/columns.js';
 
 /** One row per rule: the fields that differ from the defaults in rules.ts; read at runtime. */
 export const scoringThresholds = pgTable('scoring_thresholds', {

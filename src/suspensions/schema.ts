@@ -7,13 +7,11 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { consoleUsers } from '../console/schema.js';
 import { operators } from '../operators/schema.js';
-
-const ts = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { ts } from '../platform/db/columns.js';
 
 /** Each operator's cell registry; `PUT /v1/operator/cells` replaces an operator's rows atomically. */
 export const cellSites = pgTable(
