@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { KafkaProducer } from '../src/platform/kafka/client.js';
 import { startLocalBroker } from '../src/platform/kafka/local-broker.js';
+import { hourStateTotals } from '../src/scoring/engine.js';
 import { cdr } from '../test/support/cdrs.js';
 import { registrationSource } from './lib/registrations.js';
 import { startLoadStack } from './lib/stack.js';
@@ -171,11 +172,15 @@ const consumed = async () =>
 const drainDeadline = Date.now() + 180_000;
 while ((await consumed()) < recordCount && Date.now() < drainDeadline) await sleep(500);
 const offsets = await consumed();
-const counted = await sql<{ ids: number; outgoing: number }[]>`
-  select coalesce(sum(jsonb_array_length(b -> 1)), 0)::int as ids,
-         coalesce(sum((b ->> 2)::int), 0)::int as outgoing
-  from scoring_line_state s, jsonb_array_elements(s.state -> 'b') b
-  where s.stream like ${`${topic}:%`}`;
+const counted = (
+  await sql<{ state: Buffer }[]>`
+    select state from scoring_line_hours where stream like ${`${topic}:%`}`
+)
+  .map((r) => hourStateTotals(r.state))
+  .reduce((n, x) => ({ ids: n.ids + x.records, outgoing: n.outgoing + x.outgoingCalls }), {
+    ids: 0,
+    outgoing: 0,
+  });
 stopping = true;
 const exited = new Promise((r) => scorer?.once('exit', r));
 scorer?.kill('SIGTERM');
@@ -217,8 +222,8 @@ const checks: [string, boolean][] = [
     offsets === recordCount,
   ],
   [
-    `the scorer counted each record once (${counted[0]?.ids} distinct ids, ${counted[0]?.outgoing} outgoing calls)`,
-    counted[0]?.ids === recordCount && counted[0]?.outgoing === recordCount,
+    `the scorer counted each record once (${counted.ids} distinct ids, ${counted.outgoing} outgoing calls)`,
+    counted.ids === recordCount && counted.outgoing === recordCount,
   ],
 ];
 process.stdout.write(

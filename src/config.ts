@@ -77,8 +77,16 @@ const envSchema = z.object({
   ORDER_ACK_DEADLINE_HOURS: positiveInt(24),
   /** Days after approval by which someone other than the approver must review an issued order. */
   ORDER_REVIEW_DAYS: positiveInt(5),
-  /** How late (event time) a CDR may arrive and still count. */
-  SCORING_LATENESS_MS: z.coerce.number().int().min(0).default(600_000),
+  /**
+   * How late (event time) a CDR may arrive and still count; at most a day (the stored hour ring,
+   * HOUR_SLOTS in scoring/queries.ts, holds a day's window plus this much).
+   */
+  SCORING_LATENESS_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3_600_000)
+    .default(600_000),
   /** How often scorers re-read thresholds and the allowlist. */
   SCORING_RELOAD_MS: z.coerce.number().int().min(0).default(30_000),
   KAFKA_BROKERS: optionalText,

@@ -17,6 +17,7 @@ import type {
   scoringAlerts,
   scoringAllowlist,
   scoringImeiState,
+  scoringLineHours,
   scoringLineState,
   scoringStreams,
   scoringThresholds,
@@ -62,5 +63,6 @@ export interface Database {
   scoring_alerts: Kyselify<typeof scoringAlerts>;
   scoring_streams: Kyselify<typeof scoringStreams>;
   scoring_line_state: Kyselify<typeof scoringLineState>;
+  scoring_line_hours: Kyselify<typeof scoringLineHours>;
   scoring_imei_state: Kyselify<typeof scoringImeiState>;
 }

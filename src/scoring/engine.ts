@@ -20,17 +20,18 @@ import {
   emptyFeatures,
   evaluateImeiRule,
   evaluateLineRules,
+  RULE_CODES,
   RULE_WINDOW,
   type RuleCode,
   type RuleHit,
   type Thresholds,
   type WindowFeatures,
 } from './rules.js';
+import { StateReader, StateWriter } from './state-codec.js';
 import {
   addDistinct,
   bucketAt,
   type ClockState,
-  count,
   DEFAULT_ALLOWED_LATENESS_MS,
   EventTimeClock,
   evictBefore,
@@ -39,7 +40,6 @@ import {
   NO_VALUES,
   RecordIds,
   recordIdHash,
-  stringArray,
   WINDOW_HOURS,
 } from './windows.js';
 
@@ -54,6 +54,7 @@ const EARLY_RULES: readonly RuleCode[] = [
   'new_line_burst',
 ];
 const EARLY_RULE_SET: ReadonlySet<RuleCode> = new Set(EARLY_RULES);
+const RULE_CODE_SET: ReadonlySet<string> = new Set(RULE_CODES);
 
 /** IMEI streams merge many upstream partitions, so they wait for stragglers this long. */
 export const IMEI_LATENESS_MS = 24 * HOUR_MS;
@@ -117,6 +118,8 @@ class LineBucket {
   cells: string[] = NO_VALUES as string[];
   wangiriNumbers: string[] = NO_VALUES as string[];
   urlRecipients: string[] = NO_VALUES as string[];
+  /** Changed since the last export (a new bucket is). */
+  dirty = true;
   constructor(readonly hour: number) {}
 }
 
@@ -134,6 +137,8 @@ class LineState {
   raised: Partial<Record<RuleCode, number>> = {};
   /** `imei|imsi|day` last forwarded to the IMEI stage. */
   sighting: string | null = null;
+  /** Whether the fields above changed since the last export (buckets track their own). */
+  metaDirty = true;
   constructor(readonly msisdn: string) {}
 }
 
@@ -158,16 +163,21 @@ class StreamState {
 
 export interface StreamExport {
   clock: ClockState;
-  lines: { msisdn: string; state: unknown }[];
-  imeis: { imei: string; state: unknown }[];
+  /** Lines whose own fields changed, in binary (views into one buffer). */
+  lines: { msisdn: string; state: Buffer }[];
+  /** Hour buckets that changed, in binary (views into one buffer). */
+  hours: { msisdn: string; hour: number; state: Buffer }[];
+  /** Changed IMEI states, in binary (views into one buffer). */
+  imeis: { imei: string; state: Buffer }[];
   removedLines: string[];
   removedImeis: string[];
 }
 
 export interface StreamImport {
   clock: unknown;
-  lines: { msisdn: string; state: unknown }[];
-  imeis: { imei: string; state: unknown }[];
+  lines: { msisdn: string; state: Uint8Array }[];
+  hours: { msisdn: string; hour: number; state: Uint8Array }[];
+  imeis: { imei: string; state: Uint8Array }[];
 }
 
 export interface EngineStats {
@@ -180,6 +190,7 @@ export class ScoringEngine {
   private readonly streams = new Map<string, StreamState>();
   private settings: RuleSettings;
   private caps: ReturnType<typeof distinctCaps>;
+  private readonly writer = new StateWriter();
   readonly stats: EngineStats = { accepted: 0, duplicates: 0, late: 0 };
 
   constructor(
@@ -238,6 +249,8 @@ export class ScoringEngine {
         s.removedLines.delete(m);
       }
       line.registration = found.get(m) ?? { registeredAt: null, personKey: null };
+      line.metaDirty = true;
+      s.dirtyLines.add(m);
     }
   }
 
@@ -277,7 +290,11 @@ export class ScoringEngine {
       return 'duplicate';
     }
     this.stats.accepted++;
-    if (operatorId !== null) line.operatorId = operatorId;
+    b.dirty = true;
+    if (operatorId !== null && line.operatorId !== operatorId) {
+      line.operatorId = operatorId;
+      line.metaDirty = true;
+    }
     const caps = this.caps;
     const th = this.settings.thresholds;
     if (cdr.type === 'voice') {
@@ -365,6 +382,7 @@ export class ScoringEngine {
     const key = `${cdr.imei}|${cdr.imsi}|${Math.floor(cdr.startedAt / (WINDOW_HOURS * HOUR_MS))}`;
     if (line.sighting === key) return false;
     line.sighting = key;
+    line.metaDirty = true;
     return true;
   }
 
@@ -452,6 +470,7 @@ export class ScoringEngine {
       const last = line.raised[hit.rule];
       if (last !== undefined && last > windowStart) continue;
       line.raised[hit.rule] = windowEnd;
+      line.metaDirty = true;
       s.dirtyLines.add(line.msisdn);
       s.alerts.push({
         stream: streamName,
@@ -508,25 +527,72 @@ export class ScoringEngine {
 
   /**
    * The changes of a stream since its last export, to persist with the offsets they produced.
-   * The states share arrays with the engine: serialise them before the next `ingest`.
+   * States are encoded here, in copies the engine does not touch again.
    */
   exportChanges(streamName: string): StreamExport {
     const s = this.stream(streamName);
     const out: StreamExport = {
       clock: s.clock.export(),
       lines: [],
+      hours: [],
       imeis: [],
       removedLines: [...s.removedLines],
       removedImeis: [...s.removedImeis],
     };
+    const w = this.writer;
+    const lineEnds: number[] = [];
+    const hourEnds: number[] = [];
+    const metas: LineState[] = [];
+    const hours: { msisdn: string; hour: number }[] = [];
     for (const msisdn of s.dirtyLines) {
       const line = s.lines.get(msisdn);
-      if (line) out.lines.push({ msisdn, state: exportLine(line) });
+      if (line === undefined || !line.metaDirty) continue;
+      writeLineMeta(w, line);
+      line.metaDirty = false;
+      metas.push(line);
+      lineEnds.push(w.length);
     }
+    const lineBytes = w.take();
+    for (const msisdn of s.dirtyLines) {
+      const line = s.lines.get(msisdn);
+      if (line === undefined) continue;
+      for (const b of line.buckets) {
+        if (!b.dirty) continue;
+        writeBucket(w, b);
+        b.dirty = false;
+        hours.push({ msisdn, hour: b.hour });
+        hourEnds.push(w.length);
+      }
+    }
+    const hourBytes = w.take();
+    let start = 0;
+    metas.forEach((line, i) => {
+      const end = lineEnds[i] as number;
+      out.lines.push({ msisdn: line.msisdn, state: lineBytes.subarray(start, end) });
+      start = end;
+    });
+    start = 0;
+    hours.forEach((h, i) => {
+      const end = hourEnds[i] as number;
+      out.hours.push({ ...h, state: hourBytes.subarray(start, end) });
+      start = end;
+    });
+    const imeiEnds: number[] = [];
+    const imeis: string[] = [];
     for (const imei of s.dirtyImeis) {
       const st = s.imeis.get(imei);
-      if (st) out.imeis.push({ imei, state: exportImei(st) });
+      if (st === undefined) continue;
+      writeImei(w, st);
+      imeis.push(imei);
+      imeiEnds.push(w.length);
     }
+    const imeiBytes = w.take();
+    start = 0;
+    imeis.forEach((imei, i) => {
+      const end = imeiEnds[i] as number;
+      out.imeis.push({ imei, state: imeiBytes.subarray(start, end) });
+      start = end;
+    });
     s.dirtyLines.clear();
     s.dirtyImeis.clear();
     s.removedLines.clear();
@@ -543,10 +609,21 @@ export class ScoringEngine {
     const clock = new EventTimeClock(this.latenessFor(kind));
     clock.import(data.clock);
     const s = new StreamState(clock);
-    for (const { msisdn, state } of data.lines) {
-      const line = importLine(msisdn, state);
-      if (evictBefore(line.buckets, clock.firstOpenHour) > 0) s.lines.set(msisdn, line);
-      else s.removedLines.add(msisdn);
+    for (const { msisdn, state } of data.lines) s.lines.set(msisdn, readLineMeta(msisdn, state));
+    for (const { msisdn, hour, state } of data.hours) {
+      let line = s.lines.get(msisdn);
+      if (line === undefined) {
+        line = new LineState(msisdn);
+        s.lines.set(msisdn, line);
+      }
+      line.buckets.push(readBucket(hour, state));
+    }
+    for (const [msisdn, line] of s.lines) {
+      line.metaDirty = false;
+      line.buckets.sort((x, y) => x.hour - y.hour);
+      if (evictBefore(line.buckets, clock.firstOpenHour) > 0) continue;
+      s.lines.delete(msisdn);
+      s.removedLines.add(msisdn);
     }
     for (const { imei, state } of data.imeis) {
       const st = importImei(imei, state);
@@ -645,103 +722,130 @@ function lineFeatures(line: LineState, windowEnd: number): WindowFeatures | unde
   return f;
 }
 
-type BucketTuple = [
-  number,
-  number[],
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  string[],
-  string[],
-  string[],
-  string[],
-];
+/** Version tag of the binary line and bucket states. */
+const STATE_V2 = 2;
 
-function exportLine(line: LineState) {
-  return {
-    v: 1,
-    op: line.operatorId,
-    reg: line.registration ?? null,
-    raised: line.raised,
-    sg: line.sighting,
-    b: line.buckets.map(
-      (b): BucketTuple => [
-        b.hour,
-        b.ids.set === null ? b.ids.list : Array.from(b.ids.set),
-        b.outgoingCalls,
-        b.answeredCalls,
-        b.shortOrUnanswered,
-        b.incomingCalls,
-        b.smsSent,
-        b.urlSms,
-        b.wangiriCalls,
-        b.wangiriInternational,
-        b.callees,
-        b.cells,
-        b.wangiriNumbers,
-        b.urlRecipients,
-      ],
-    ),
-  };
+/**
+ * A line's own fields in the binary form of `state-codec.ts`: version, operator, registration,
+ * the window end each rule was last raised for, and the last forwarded sighting. Each hour
+ * bucket is stored on its own (`writeBucket`), so a commit writes only the hours that changed.
+ */
+function writeLineMeta(w: StateWriter, line: LineState): void {
+  w.u8(STATE_V2);
+  w.str(line.operatorId);
+  const reg = line.registration;
+  w.u8(reg === undefined ? 0 : 1);
+  if (reg !== undefined) {
+    w.f64(reg.registeredAt ?? Number.NaN);
+    w.str(reg.personKey);
+  }
+  const raised = Object.entries(line.raised) as [RuleCode, number][];
+  w.u8(raised.length);
+  for (const [rule, end] of raised) {
+    w.str(rule);
+    w.f64(end);
+  }
+  w.str(line.sighting);
 }
 
-function importLine(msisdn: string, state: unknown): LineState {
-  const s = state as ReturnType<typeof exportLine>;
-  if (typeof s !== 'object' || s === null || s.v !== 1 || !Array.isArray(s.b))
-    throw new Error(`line state ${msisdn}: unsupported`);
+function readLineMeta(msisdn: string, state: Uint8Array): LineState {
+  const r = new StateReader(state);
+  if (r.u8() !== STATE_V2) throw new Error(`line state ${msisdn}: unsupported version`);
   const line = new LineState(msisdn);
-  line.operatorId = typeof s.op === 'string' ? s.op : null;
-  line.registration = s.reg ?? undefined;
-  line.raised = s.raised ?? {};
-  line.sighting = typeof s.sg === 'string' ? s.sg : null;
-  for (const t of s.b) {
-    const b = new LineBucket(count(t[0], 'hour'));
-    b.ids = RecordIds.from(t[1]);
-    b.outgoingCalls = count(t[2], 'outgoingCalls');
-    b.answeredCalls = count(t[3], 'answeredCalls');
-    b.shortOrUnanswered = count(t[4], 'shortOrUnanswered');
-    b.incomingCalls = count(t[5], 'incomingCalls');
-    b.smsSent = count(t[6], 'smsSent');
-    b.urlSms = count(t[7], 'urlSms');
-    b.wangiriCalls = count(t[8], 'wangiriCalls');
-    b.wangiriInternational = count(t[9], 'wangiriInternational');
-    b.callees = stringArray(t[10], 'callees');
-    b.cells = stringArray(t[11], 'cells');
-    b.wangiriNumbers = stringArray(t[12], 'wangiriNumbers');
-    b.urlRecipients = stringArray(t[13], 'urlRecipients');
-    line.buckets.push(b);
+  line.operatorId = r.str();
+  if (r.u8() === 1) {
+    const registeredAt = r.f64();
+    line.registration = {
+      registeredAt: Number.isNaN(registeredAt) ? null : registeredAt,
+      personKey: r.str(),
+    };
   }
+  for (let n = r.u8(); n > 0; n--) {
+    const rule = r.str();
+    const end = r.f64();
+    if (rule === null || !RULE_CODE_SET.has(rule)) throw new Error(`line state ${msisdn}: rule`);
+    line.raised[rule as RuleCode] = end;
+  }
+  line.sighting = r.str();
+  if (!r.done) throw new Error(`line state ${msisdn}: trailing bytes`);
   return line;
 }
 
-function exportImei(st: ImeiState) {
-  return {
-    v: 1,
-    msisdn: st.msisdn,
-    op: st.operatorId,
-    raisedUntil: Number.isFinite(st.raisedUntil) ? st.raisedUntil : null,
-    b: st.buckets.map((b) => [b.hour, b.imsis] as [number, string[]]),
-  };
+/** One hour bucket (its hour is the row's key): eight counters, record-id hashes, four lists. */
+function writeBucket(w: StateWriter, b: LineBucket): void {
+  w.u8(STATE_V2);
+  w.u32(b.outgoingCalls);
+  w.u32(b.answeredCalls);
+  w.u32(b.shortOrUnanswered);
+  w.u32(b.incomingCalls);
+  w.u32(b.smsSent);
+  w.u32(b.urlSms);
+  w.u32(b.wangiriCalls);
+  w.u32(b.wangiriInternational);
+  w.u32(b.ids.size);
+  for (const id of b.ids.values()) w.f64(id);
+  w.strings(b.callees);
+  w.strings(b.cells);
+  w.strings(b.wangiriNumbers);
+  w.strings(b.urlRecipients);
 }
 
-function importImei(imei: string, state: unknown): ImeiState {
-  const s = state as ReturnType<typeof exportImei>;
-  if (typeof s !== 'object' || s === null || s.v !== 1 || !Array.isArray(s.b))
-    throw new Error(`imei state ${imei}: unsupported`);
+function readBucket(hour: number, state: Uint8Array): LineBucket {
+  const r = new StateReader(state);
+  if (r.u8() !== STATE_V2) throw new Error(`hour state ${hour}: unsupported version`);
+  const b = new LineBucket(hour);
+  b.dirty = false;
+  b.outgoingCalls = r.u32();
+  b.answeredCalls = r.u32();
+  b.shortOrUnanswered = r.u32();
+  b.incomingCalls = r.u32();
+  b.smsSent = r.u32();
+  b.urlSms = r.u32();
+  b.wangiriCalls = r.u32();
+  b.wangiriInternational = r.u32();
+  for (let i = r.u32(); i > 0; i--) b.ids.add(r.f64());
+  b.callees = nonEmpty(r.strings());
+  b.cells = nonEmpty(r.strings());
+  b.wangiriNumbers = nonEmpty(r.strings());
+  b.urlRecipients = nonEmpty(r.strings());
+  if (!r.done) throw new Error(`hour state ${hour}: trailing bytes`);
+  return b;
+}
+
+const nonEmpty = (xs: string[]) => (xs.length === 0 ? (NO_VALUES as string[]) : xs);
+
+/** Records and outgoing calls held in a stored hour bucket (for checks and the fault run). */
+export function hourStateTotals(state: Uint8Array): { records: number; outgoingCalls: number } {
+  const b = readBucket(0, state);
+  return { records: b.ids.size, outgoingCalls: b.outgoingCalls };
+}
+
+/** An IMEI's state in binary: version, last line and operator, raised-until, hour buckets. */
+function writeImei(w: StateWriter, st: ImeiState): void {
+  w.u8(STATE_V2);
+  w.str(st.msisdn);
+  w.str(st.operatorId);
+  w.f64(st.raisedUntil);
+  w.u8(st.buckets.length);
+  for (const b of st.buckets) {
+    w.u32(b.hour);
+    w.strings(b.imsis);
+  }
+}
+
+function importImei(imei: string, state: Uint8Array): ImeiState {
+  const r = new StateReader(state);
+  if (r.u8() !== STATE_V2) throw new Error(`imei state ${imei}: unsupported version`);
   const st = new ImeiState(imei);
-  st.msisdn = s.msisdn;
-  st.operatorId = s.op;
-  st.raisedUntil = s.raisedUntil ?? Number.NEGATIVE_INFINITY;
-  for (const [hour, imsis] of s.b) {
-    const b = new ImeiBucket(count(hour, 'hour'));
-    b.imsis = stringArray(imsis, 'imsis');
+  st.msisdn = r.str() ?? '';
+  st.operatorId = r.str();
+  st.raisedUntil = r.f64();
+  for (let n = r.u8(); n > 0; n--) {
+    const b = new ImeiBucket(r.u32());
+    b.imsis = nonEmpty(r.strings());
     st.buckets.push(b);
   }
+  if (!r.done) throw new Error(`imei state ${imei}: trailing bytes`);
   return st;
 }
 
@@ -752,10 +856,12 @@ function importImei(imei: string, state: unknown): ImeiState {
  */
 export function riskFromState(
   msisdn: string,
-  state: unknown,
+  stored: { state: Uint8Array; hours: { hour: number; state: Uint8Array }[] },
   settings: RuleSettings,
 ): Omit<LineRisk, 'msisdn'> | undefined {
-  const line = importLine(msisdn, state);
+  const line = readLineMeta(msisdn, stored.state);
+  for (const h of stored.hours) line.buckets.push(readBucket(h.hour, h.state));
+  line.buckets.sort((x, y) => x.hour - y.hour);
   const newest = line.buckets[line.buckets.length - 1];
   if (newest === undefined) return undefined;
   const windowEnd = (newest.hour + 1) * HOUR_MS;

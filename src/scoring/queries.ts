@@ -73,24 +73,92 @@ export async function loadStream(db: DbOrTx, stream: string) {
     .select(['msisdn', 'state'])
     .where('stream', '=', stream)
     .execute();
+  const hours = await db
+    .selectFrom('scoring_line_hours')
+    .select(['msisdn', 'hour', 'state'])
+    .where('stream', '=', stream)
+    .execute();
   const imeis = await db
     .selectFrom('scoring_imei_state')
     .select(['imei', 'state'])
     .where('stream', '=', stream)
     .execute();
-  const data: StreamImport = { clock: head.clock, lines, imeis };
+  const data: StreamImport = { clock: head.clock, lines, hours, imeis };
   /** bigint arrives as a string from postgres.js. */
   const nextOffset = head.next_offset === null ? null : Number(head.next_offset);
   return { data, nextOffset };
+}
+
+/** Rows of binary state for one statement: their states back to back, and each one's length. */
+export interface StateChunk {
+  /** Line numbers, or IMEIs. */
+  keys: string[];
+  /** Hour buckets only. */
+  hours: number[];
+  lengths: number[];
+  bytes: Buffer;
+}
+
+/**
+ * Hour buckets are stored in a ring of slots per line (hour mod 64), so a new hour overwrites one
+ * that left every window: rows are updated in place, never inserted and deleted hour by hour.
+ * A line keeps at most 24 + lateness + 1 hours, so the lateness is capped at 24 hours (config).
+ */
+export const HOUR_SLOTS = 64;
+
+/** Rows per state statement: a few megabytes each. */
+const STATE_CHUNK = 10_000;
+
+function stateChunks(rows: { key: string; hour?: number; state: Buffer }[]): StateChunk[] {
+  return chunks(rows, STATE_CHUNK).map((part) => ({
+    keys: part.map((r) => r.key),
+    hours: part.map((r) => r.hour ?? 0),
+    lengths: part.map((r) => r.state.length),
+    bytes: Buffer.concat(part.map((r) => r.state)),
+  }));
+}
+
+/** 1-based start of each state in its chunk's bytes (for `substring`). */
+function starts(lengths: readonly number[]): number[] {
+  const out: number[] = [];
+  let at = 1;
+  for (const n of lengths) {
+    out.push(at);
+    at += n;
+  }
+  return out;
+}
+
+/** A line's stored state in every stream that holds it: its own fields and its hour buckets. */
+export async function loadLineState(db: DbOrTx, msisdn: string) {
+  const states = await db
+    .selectFrom('scoring_line_state')
+    .select(['stream', 'state'])
+    .where('msisdn', '=', msisdn)
+    .execute();
+  if (states.length === 0) return { states, hours: [] };
+  const hours = await db
+    .selectFrom('scoring_line_hours')
+    .select(['stream', 'hour', 'state'])
+    .where(
+      'stream',
+      'in',
+      states.map((s) => s.stream),
+    )
+    .where('msisdn', '=', msisdn)
+    .execute();
+  return { states, hours };
 }
 
 /** One stream's changes, serialised when taken, so the engine may go on while they are written. */
 export interface StreamCommit {
   stream: string;
   clock: string;
-  /** JSON arrays of `{ m, s }` (lines) and `{ i, s }` (IMEIs). */
-  lines: string | null;
-  imeis: string | null;
+  /** Lines whose own fields changed, and changed hour buckets, in chunks of binary states. */
+  lines: StateChunk[];
+  hours: StateChunk[];
+  /** Changed IMEIs. */
+  imeis: StateChunk[];
   removedLines: string | null;
   removedImeis: string | null;
   /** The next offset to consume, or null for streams without offsets (HTTP). */
@@ -137,8 +205,9 @@ export function serialiseChanges(
   return {
     stream,
     clock: JSON.stringify(changes.clock),
-    lines: some(changes.lines, (l) => ({ m: l.msisdn, s: l.state })),
-    imeis: some(changes.imeis, (i) => ({ i: i.imei, s: i.state })),
+    lines: stateChunks(changes.lines.map((l) => ({ key: l.msisdn, state: l.state }))),
+    hours: stateChunks(changes.hours.map((h) => ({ key: h.msisdn, hour: h.hour, state: h.state }))),
+    imeis: stateChunks(changes.imeis.map((i) => ({ key: i.imei, state: i.state }))),
     removedLines: some(changes.removedLines, (x) => x),
     removedImeis: some(changes.removedImeis, (x) => x),
     nextOffset,
@@ -190,21 +259,38 @@ export async function commitBatch(
       .returning('stream')
       .executeTakeFirst();
     if (!head) throw new FencedError(s.stream);
-    // One statement per table, its rows in one JSON parameter: building thousands of VALUES
-    // rows costs far more in the client than Postgres spends reading a JSON array.
-    if (s.lines !== null)
+    // A few statements per table, their rows in array parameters: building thousands of VALUES
+    // rows costs far more in the client than Postgres spends reading arrays. Binary states
+    // travel as one bytea per chunk, cut by offset; nothing is parsed on either side.
+    for (const c of s.lines)
       await sql`
         insert into scoring_line_state (stream, msisdn, state)
-        select ${s.stream}, x.m, x.s from jsonb_to_recordset(${s.lines}::text::jsonb) as x(m text, s jsonb)
+        select ${s.stream}, x.m, substring(${c.bytes}::bytea from x.o for x.l)
+        from unnest(${c.keys}::text[], ${starts(c.lengths)}::int[], ${c.lengths}::int[])
+          as x(m, o, l)
         on conflict (stream, msisdn) do update set state = excluded.state`.execute(tx);
-    if (s.imeis !== null)
+    for (const c of s.hours)
+      await sql`
+        insert into scoring_line_hours (stream, msisdn, slot, hour, state)
+        select ${s.stream}, x.m, x.h % ${HOUR_SLOTS}, x.h, substring(${c.bytes}::bytea from x.o for x.l)
+        from unnest(${c.keys}::text[], ${c.hours}::int[], ${starts(c.lengths)}::int[],
+          ${c.lengths}::int[]) as x(m, h, o, l)
+        on conflict (stream, msisdn, slot) do update set hour = excluded.hour, state = excluded.state`.execute(
+        tx,
+      );
+    for (const c of s.imeis)
       await sql`
         insert into scoring_imei_state (stream, imei, state)
-        select ${s.stream}, x.i, x.s from jsonb_to_recordset(${s.imeis}::text::jsonb) as x(i text, s jsonb)
+        select ${s.stream}, x.i, substring(${c.bytes}::bytea from x.o for x.l)
+        from unnest(${c.keys}::text[], ${starts(c.lengths)}::int[], ${c.lengths}::int[])
+          as x(i, o, l)
         on conflict (stream, imei) do update set state = excluded.state`.execute(tx);
-    if (s.removedLines !== null)
+    if (s.removedLines !== null) {
       await sql`delete from scoring_line_state where stream = ${s.stream} and msisdn in (
         select jsonb_array_elements_text(${s.removedLines}::text::jsonb))`.execute(tx);
+      await sql`delete from scoring_line_hours where stream = ${s.stream} and msisdn in (
+        select jsonb_array_elements_text(${s.removedLines}::text::jsonb))`.execute(tx);
+    }
     if (s.removedImeis !== null)
       await sql`delete from scoring_imei_state where stream = ${s.stream} and imei in (
         select jsonb_array_elements_text(${s.removedImeis}::text::jsonb))`.execute(tx);

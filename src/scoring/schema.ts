@@ -4,14 +4,16 @@ import {
   bigserial,
   doublePrecision,
   index,
+  integer,
   jsonb,
   pgTable,
   primaryKey,
+  smallint,
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { operators } from '../operators/schema.js';
-import { ts } from '../platform/db/columns.js';
+import { bytes, ts } from '../platform/db/columns.js';
 
 /** One row per rule: the fields that differ from the defaults in rules.ts; read at runtime. */
 export const scoringThresholds = pgTable('scoring_thresholds', {
@@ -75,13 +77,13 @@ export const scoringStreams = pgTable('scoring_streams', {
   updatedAt: ts('updated_at').notNull(),
 });
 
-/** Window state of each line, per stream. */
+/** Each line's own window state, per stream, in the binary form of `writeLineMeta` (engine.ts). */
 export const scoringLineState = pgTable(
   'scoring_line_state',
   {
     stream: text('stream').notNull(),
     msisdn: text('msisdn').notNull(),
-    state: jsonb('state').notNull(),
+    state: bytes('state').notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.stream, t.msisdn] }),
@@ -89,13 +91,31 @@ export const scoringLineState = pgTable(
   ],
 );
 
-/** Distinct IMSIs per IMEI and hour, per stream of the IMEI repartition topic. */
+/**
+ * A line's hour buckets, one row each (`writeBucket` in engine.ts): a commit writes only the
+ * hours its records touched, each into its slot of the line's ring. Rows go with their line.
+ */
+export const scoringLineHours = pgTable(
+  'scoring_line_hours',
+  {
+    stream: text('stream').notNull(),
+    msisdn: text('msisdn').notNull(),
+    /** `hour` mod HOUR_SLOTS (queries.ts): a new hour takes the row of one long out of window. */
+    slot: smallint('slot').notNull(),
+    /** Hours since the epoch (UTC); rows of hours before the stream's open window are stale. */
+    hour: integer('hour').notNull(),
+    state: bytes('state').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.stream, t.msisdn, t.slot] })],
+);
+
+/** Distinct IMSIs per IMEI and hour, per stream of the IMEI repartition topic (`writeImei`). */
 export const scoringImeiState = pgTable(
   'scoring_imei_state',
   {
     stream: text('stream').notNull(),
     imei: text('imei').notNull(),
-    state: jsonb('state').notNull(),
+    state: bytes('state').notNull(),
   },
   (t) => [primaryKey({ columns: [t.stream, t.imei] })],
 );

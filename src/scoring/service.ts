@@ -7,7 +7,7 @@ import { type Cdr, decodeCdr } from './cdr.js';
 import { type AlertView, type CdrIngestResult, MAX_CDRS_PER_REQUEST } from './contract.js';
 import { riskFromState } from './engine.js';
 import type { HttpScorer } from './pipeline.js';
-import { loadRuleSettings } from './queries.js';
+import { loadLineState, loadRuleSettings } from './queries.js';
 import { RULE_CODES, type RuleCode, validateThresholds } from './rules.js';
 
 /** Who is looking: an operator sees only its own lines, a regulator sees all. */
@@ -146,15 +146,12 @@ export async function listAlerts({
 
 /** A line's current features and score, and its open alerts (enhanced monitoring while any). */
 export async function lineRisk({ ctx, input }: { ctx: ScoringCtx; input: { msisdn: string } }) {
-  const states = await ctx.db
-    .selectFrom('scoring_line_state')
-    .select('state')
-    .where('msisdn', '=', input.msisdn)
-    .execute();
+  const { states, hours } = await loadLineState(ctx.db, input.msisdn);
   const settings = await loadRuleSettings(ctx.db);
   let risk: ReturnType<typeof riskFromState>;
   for (const row of states) {
-    const r = riskFromState(input.msisdn, row.state, settings);
+    const own = hours.filter((h) => h.stream === row.stream);
+    const r = riskFromState(input.msisdn, { state: row.state, hours: own }, settings);
     if (r && (risk === undefined || r.windowEnd > risk.windowEnd)) risk = r;
   }
   let open = ctx.db

@@ -66,14 +66,12 @@ export class RecordIds {
     return true;
   }
 
-  toArray(): number[] {
-    return this.set === null ? this.list.slice() : Array.from(this.set);
+  get size(): number {
+    return this.set === null ? this.list.length : this.set.size;
   }
 
-  static from(hashes: readonly number[]): RecordIds {
-    const ids = new RecordIds();
-    for (const h of hashes) ids.add(h);
-    return ids;
+  values(): Iterable<number> {
+    return this.set ?? this.list;
   }
 }
 
@@ -210,20 +208,4 @@ export class EventTimeClock {
     this.maxSeen = maxSeen;
     this.markEvaluated(evaluatedUntil);
   }
-}
-
-/** Checks that `v` is an array of strings (for state import). */
-export function stringArray(v: unknown, what: string): string[] {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
-    throw new Error(`${what}: must be an array of strings`);
-  }
-  return v as string[];
-}
-
-/** Checks that `v` is a non-negative integer (for state import). */
-export function count(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    throw new Error(`${what}: must be a non-negative integer`);
-  }
-  return v;
 }

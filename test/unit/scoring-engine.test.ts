@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Cdr } from '../../src/scoring/cdr.js';
-import { ScoringEngine } from '../../src/scoring/engine.js';
+import { hourStateTotals, ScoringEngine } from '../../src/scoring/engine.js';
 import { DEFAULT_THRESHOLDS, validateThresholds } from '../../src/scoring/rules.js';
 import { HOUR_MS } from '../../src/scoring/windows.js';
 
@@ -189,14 +189,30 @@ describe('ScoringEngine', () => {
     a.advance();
     const saved = a.exportChanges('s');
     const b = new ScoringEngine();
-    b.importStream('s', { clock: saved.clock, lines: saved.lines, imeis: saved.imeis });
+    b.importStream('s', saved);
     for (const r of records) b.ingest('s', r, null);
     expect(b.stats).toMatchObject({ accepted: 30, duplicates: 50 });
-    const state = b.exportChanges('s').lines.find((l) => l.msisdn === '+66811111111')?.state as {
-      b: [number, number[], number][];
-    };
-    expect(state.b.reduce((n, bucket) => n + bucket[2], 0)).toBe(80);
-    expect(state.b.reduce((n, bucket) => n + bucket[1].length, 0)).toBe(80);
+    const changed = b.exportChanges('s');
+    // Only the hour the new records touched is written; the line's own fields did not change.
+    expect(changed.lines).toEqual([]);
+    expect(changed.hours.map((h) => [h.msisdn, hourStateTotals(h.state)])).toEqual([
+      ['+66811111111', { records: 80, outgoingCalls: 80 }],
+    ]);
+    expect(b.exportChanges('s').hours).toEqual([]);
+  });
+
+  it('writes only the hours a record touched, and removes lines that left every window', () => {
+    const e = new ScoringEngine();
+    e.ingest('s', cdr({ recordId: 'a', startedAt: T0 }), null);
+    e.ingest('s', cdr({ recordId: 'b', startedAt: T0 + 2 * HOUR_MS }), null);
+    const first = e.exportChanges('s');
+    expect(first.lines.map((l) => l.msisdn)).toEqual(['+66811111111']);
+    expect(first.hours.map((h) => h.hour)).toEqual([T0 / HOUR_MS, T0 / HOUR_MS + 2]);
+    e.ingest('s', cdr({ recordId: 'c', startedAt: T0 + 2 * HOUR_MS + 60_000 }), null);
+    expect(e.exportChanges('s').hours.map((h) => h.hour)).toEqual([T0 / HOUR_MS + 2]);
+    tick(e, T0 + 30 * HOUR_MS);
+    const later = e.exportChanges('s');
+    expect(later.removedLines).toEqual(['+66811111111']);
   });
 
   it('gives the same alerts whatever the batching', () => {
