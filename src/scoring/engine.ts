@@ -135,8 +135,10 @@ class LineState {
   registration: Registration | undefined = undefined;
   /** Per rule, the end of the last window it was raised for. */
   raised: Partial<Record<RuleCode, number>> = {};
-  /** `imei|imsi|day` last forwarded to the IMEI stage. */
-  sighting: string | null = null;
+  /** The IMEI/IMSI pair and UTC day last forwarded to the IMEI stage. */
+  sightingImei: string | null = null;
+  sightingImsi: string | null = null;
+  sightingDay = -1;
   /** Whether the fields above changed since the last export (buckets track their own). */
   metaDirty = true;
   constructor(readonly msisdn: string) {}
@@ -337,18 +339,13 @@ export class ScoringEngine {
     if (this.settings.allowlist.has(line.msisdn)) return false;
     const t = this.settings.thresholds;
     const windowEnd = (hour + 1) * HOUR_MS;
-    const open = (rule: RuleCode) => {
-      const last = line.raised[rule];
-      const length = RULE_WINDOW[rule] === '1h' ? HOUR_MS : WINDOW_HOURS * HOUR_MS;
-      return last === undefined || last <= windowEnd - length;
-    };
     const reg = line.registration?.registeredAt;
     if (
       reg !== undefined &&
       reg !== null &&
       b.outgoingCalls + b.smsSent >= t.new_line_burst.outgoingAtLeast &&
       windowEnd - HOUR_MS - reg <= (t.new_line_burst.lineAgeHoursAtMost + 1) * HOUR_MS &&
-      open('new_line_burst')
+      windowOpen(line, 'new_line_burst', windowEnd)
     )
       return true;
     if (cdr.type === 'sms')
@@ -356,10 +353,10 @@ export class ScoringEngine {
         cdr.containsUrl &&
         b.urlSms >= t.sms_blast_urls.urlSmsAtLeast &&
         b.urlRecipients.length >= t.sms_blast_urls.distinctRecipientsAtLeast &&
-        open('sms_blast_urls')
+        windowOpen(line, 'sms_blast_urls', windowEnd)
       );
     const hv = t.high_volume_calling;
-    if (!open('high_volume_calling')) return false;
+    if (!windowOpen(line, 'high_volume_calling', windowEnd)) return false;
     let outgoing = 0;
     let calleesBound = 0;
     for (const x of line.buckets) {
@@ -379,9 +376,16 @@ export class ScoringEngine {
   newSighting(streamName: string, cdr: Cdr): boolean {
     const line = this.streams.get(streamName)?.lines.get(cdr.msisdn);
     if (line === undefined) return true;
-    const key = `${cdr.imei}|${cdr.imsi}|${Math.floor(cdr.startedAt / (WINDOW_HOURS * HOUR_MS))}`;
-    if (line.sighting === key) return false;
-    line.sighting = key;
+    const day = Math.floor(cdr.startedAt / (WINDOW_HOURS * HOUR_MS));
+    if (
+      line.sightingDay === day &&
+      line.sightingImei === cdr.imei &&
+      line.sightingImsi === cdr.imsi
+    )
+      return false;
+    line.sightingImei = cdr.imei;
+    line.sightingImsi = cdr.imsi;
+    line.sightingDay = day;
     line.metaDirty = true;
     return true;
   }
@@ -634,6 +638,13 @@ export class ScoringEngine {
   }
 }
 
+/** Whether `rule` may still be raised for the line on the window ending at `windowEnd`. */
+function windowOpen(line: LineState, rule: RuleCode, windowEnd: number): boolean {
+  const last = line.raised[rule];
+  const length = RULE_WINDOW[rule] === '1h' ? HOUR_MS : WINDOW_HOURS * HOUR_MS;
+  return last === undefined || last <= windowEnd - length;
+}
+
 function activeIn(line: LineState, hour: number): boolean {
   for (let i = line.buckets.length - 1; i >= 0; i--) {
     const h = (line.buckets[i] as LineBucket).hour;
@@ -745,7 +756,9 @@ function writeLineMeta(w: StateWriter, line: LineState): void {
     w.str(rule);
     w.f64(end);
   }
-  w.str(line.sighting);
+  w.str(line.sightingImei);
+  w.str(line.sightingImsi);
+  w.f64(line.sightingDay);
 }
 
 function readLineMeta(msisdn: string, state: Uint8Array): LineState {
@@ -766,7 +779,9 @@ function readLineMeta(msisdn: string, state: Uint8Array): LineState {
     if (rule === null || !RULE_CODE_SET.has(rule)) throw new Error(`line state ${msisdn}: rule`);
     line.raised[rule as RuleCode] = end;
   }
-  line.sighting = r.str();
+  line.sightingImei = r.str();
+  line.sightingImsi = r.str();
+  line.sightingDay = r.f64();
   if (!r.done) throw new Error(`line state ${msisdn}: trailing bytes`);
   return line;
 }
