@@ -56,6 +56,9 @@ const EARLY_RULES: readonly RuleCode[] = [
 const EARLY_RULE_SET: ReadonlySet<RuleCode> = new Set(EARLY_RULES);
 const RULE_CODE_SET: ReadonlySet<string> = new Set(RULE_CODES);
 
+/** Cell ids kept shared; past this the table starts over (a country has fewer cells). */
+const MAX_SHARED_CELLS = 1_000_000;
+
 /** IMEI streams merge many upstream partitions, so they wait for stragglers this long. */
 export const IMEI_LATENESS_MS = 24 * HOUR_MS;
 
@@ -193,6 +196,8 @@ export class ScoringEngine {
   private settings: RuleSettings;
   private caps: ReturnType<typeof distinctCaps>;
   private readonly writer = new StateWriter();
+  /** One string per cell id: buckets of many lines hold the same few cells. */
+  private readonly cells = new Map<string, string>();
   readonly stats: EngineStats = { accepted: 0, duplicates: 0, late: 0 };
 
   constructor(
@@ -270,6 +275,15 @@ export class ScoringEngine {
     return n;
   }
 
+  /** The shared copy of a cell id (each record's parse makes a new string). */
+  private cell(id: string): string {
+    const known = this.cells.get(id);
+    if (known !== undefined) return known;
+    if (this.cells.size >= MAX_SHARED_CELLS) this.cells.clear();
+    this.cells.set(id, id);
+    return id;
+  }
+
   /** Adds one record of the line `cdr.msisdn`; `operatorId` is whose line it is, if known. */
   ingest(streamName: string, cdr: Cdr, operatorId: string | null): IngestOutcome {
     const s = this.stream(streamName);
@@ -323,7 +337,7 @@ export class ScoringEngine {
           b.urlRecipients = addDistinct(b.urlRecipients, cdr.otherParty, caps.urlRecipients);
       }
     }
-    if (cdr.cellId !== '') b.cells = addDistinct(b.cells, cdr.cellId, caps.cells);
+    if (cdr.cellId !== '') b.cells = addDistinct(b.cells, this.cell(cdr.cellId), caps.cells);
     s.dirtyLines.add(cdr.msisdn);
     if (cdr.direction === 'mo' && this.earlyCandidate(line, cdr, b, hour))
       this.evaluateLine(streamName, s, line, (hour + 1) * HOUR_MS, true);
