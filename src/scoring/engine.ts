@@ -195,7 +195,9 @@ export class ScoringEngine {
   private readonly streams = new Map<string, StreamState>();
   private settings: RuleSettings;
   private caps: ReturnType<typeof distinctCaps>;
-  private readonly writer = new StateWriter();
+  private readonly lineWriter = new StateWriter();
+  private readonly hourWriter = new StateWriter();
+  private readonly imeiWriter = new StateWriter();
   /** One string per cell id: buckets of many lines hold the same few cells. */
   private readonly cells = new Map<string, string>();
   readonly stats: EngineStats = { accepted: 0, duplicates: 0, late: 0 };
@@ -549,68 +551,45 @@ export class ScoringEngine {
    */
   exportChanges(streamName: string): StreamExport {
     const s = this.stream(streamName);
-    const out: StreamExport = {
-      clock: s.clock.export(),
-      lines: [],
-      hours: [],
-      imeis: [],
-      removedLines: [...s.removedLines],
-      removedImeis: [...s.removedImeis],
-    };
-    const w = this.writer;
-    const lineEnds: number[] = [];
-    const hourEnds: number[] = [];
-    const metas: LineState[] = [];
+    const { lineWriter, hourWriter, imeiWriter } = this;
+    const lines: string[] = [];
     const hours: { msisdn: string; hour: number }[] = [];
     for (const msisdn of s.dirtyLines) {
       const line = s.lines.get(msisdn);
-      if (line === undefined || !line.metaDirty) continue;
-      writeLineMeta(w, line);
-      line.metaDirty = false;
-      metas.push(line);
-      lineEnds.push(w.length);
-    }
-    const lineBytes = w.take();
-    for (const msisdn of s.dirtyLines) {
-      const line = s.lines.get(msisdn);
       if (line === undefined) continue;
+      if (line.metaDirty) {
+        writeLineMeta(lineWriter, line);
+        lineWriter.end();
+        line.metaDirty = false;
+        lines.push(msisdn);
+      }
       for (const b of line.buckets) {
         if (!b.dirty) continue;
-        writeBucket(w, b);
+        writeBucket(hourWriter, b);
+        hourWriter.end();
         b.dirty = false;
         hours.push({ msisdn, hour: b.hour });
-        hourEnds.push(w.length);
       }
     }
-    const hourBytes = w.take();
-    let start = 0;
-    metas.forEach((line, i) => {
-      const end = lineEnds[i] as number;
-      out.lines.push({ msisdn: line.msisdn, state: lineBytes.subarray(start, end) });
-      start = end;
-    });
-    start = 0;
-    hours.forEach((h, i) => {
-      const end = hourEnds[i] as number;
-      out.hours.push({ ...h, state: hourBytes.subarray(start, end) });
-      start = end;
-    });
-    const imeiEnds: number[] = [];
     const imeis: string[] = [];
     for (const imei of s.dirtyImeis) {
       const st = s.imeis.get(imei);
       if (st === undefined) continue;
-      writeImei(w, st);
+      writeImei(imeiWriter, st);
+      imeiWriter.end();
       imeis.push(imei);
-      imeiEnds.push(w.length);
     }
-    const imeiBytes = w.take();
-    start = 0;
-    imeis.forEach((imei, i) => {
-      const end = imeiEnds[i] as number;
-      out.imeis.push({ imei, state: imeiBytes.subarray(start, end) });
-      start = end;
-    });
+    const lineStates = lineWriter.take();
+    const hourStates = hourWriter.take();
+    const imeiStates = imeiWriter.take();
+    const out: StreamExport = {
+      clock: s.clock.export(),
+      lines: lines.map((msisdn, i) => ({ msisdn, state: lineStates[i] as Buffer })),
+      hours: hours.map((h, i) => ({ ...h, state: hourStates[i] as Buffer })),
+      imeis: imeis.map((imei, i) => ({ imei, state: imeiStates[i] as Buffer })),
+      removedLines: [...s.removedLines],
+      removedImeis: [...s.removedImeis],
+    };
     s.dirtyLines.clear();
     s.dirtyImeis.clear();
     s.removedLines.clear();
@@ -637,7 +616,6 @@ export class ScoringEngine {
       line.buckets.push(readBucket(hour, state));
     }
     for (const [msisdn, line] of s.lines) {
-      line.metaDirty = false;
       line.buckets.sort((x, y) => x.hour - y.hour);
       if (evictBefore(line.buckets, clock.firstOpenHour) > 0) continue;
       s.lines.delete(msisdn);
@@ -779,6 +757,7 @@ function readLineMeta(msisdn: string, state: Uint8Array): LineState {
   const r = new StateReader(state);
   if (r.u8() !== STATE_V2) throw new Error(`line state ${msisdn}: unsupported version`);
   const line = new LineState(msisdn);
+  line.metaDirty = false;
   line.operatorId = r.str();
   if (r.u8() === 1) {
     const registeredAt = r.f64();

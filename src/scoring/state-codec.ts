@@ -6,17 +6,17 @@
 
 const NULL_STRING = 0xffff;
 
-/** Appends values to one buffer; `take()` hands the bytes written so far and starts over. */
+/**
+ * Appends states to one buffer, each closed with `end()`; `take()` hands them over as views into
+ * one copy and starts over.
+ */
 export class StateWriter {
   private buf: Buffer;
   private pos = 0;
+  private ends: number[] = [];
 
   constructor(initial = 1 << 16) {
     this.buf = Buffer.allocUnsafe(initial);
-  }
-
-  get length(): number {
-    return this.pos;
   }
 
   private room(n: number): void {
@@ -67,10 +67,22 @@ export class StateWriter {
     for (const v of vs) this.str(v);
   }
 
-  /** A copy of the bytes written; the writer starts over. */
-  take(): Buffer {
-    const out = Buffer.from(this.buf.subarray(0, this.pos));
+  /** Closes the state written since the previous `end()`. */
+  end(): void {
+    this.ends.push(this.pos);
+  }
+
+  /** The states closed so far, in order, as views into one copy; the writer starts over. */
+  take(): Buffer[] {
+    const bytes = Buffer.from(this.buf.subarray(0, this.pos));
+    const out: Buffer[] = new Array(this.ends.length);
+    let start = 0;
+    this.ends.forEach((end, i) => {
+      out[i] = bytes.subarray(start, end);
+      start = end;
+    });
     this.pos = 0;
+    this.ends = [];
     return out;
   }
 }
