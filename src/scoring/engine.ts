@@ -59,6 +59,8 @@ const RULE_CODE_SET: ReadonlySet<string> = new Set(RULE_CODES);
 /** Cell ids kept shared; past this the table starts over (a country has fewer cells). */
 const MAX_SHARED_CELLS = 1_000_000;
 
+type DistinctCaps = ReturnType<typeof distinctCaps>;
+
 /** IMEI streams merge many upstream partitions, so they wait for stragglers this long. */
 export const IMEI_LATENESS_MS = 24 * HOUR_MS;
 
@@ -194,7 +196,7 @@ export interface EngineStats {
 export class ScoringEngine {
   private readonly streams = new Map<string, StreamState>();
   private settings: RuleSettings;
-  private caps: ReturnType<typeof distinctCaps>;
+  private caps: DistinctCaps;
   private readonly lineWriter = new StateWriter();
   private readonly hourWriter = new StateWriter();
   private readonly imeiWriter = new StateWriter();
@@ -478,7 +480,7 @@ export class ScoringEngine {
     early: boolean,
   ): void {
     if (!nearAnyThreshold(line, windowEnd, this.settings.thresholds)) return;
-    const f = lineFeatures(line, windowEnd);
+    const f = lineFeatures(line, windowEnd, this.caps);
     if (f === undefined) return;
     const hits: RuleHit[] = [];
     evaluateLineRules(f, this.settings.thresholds, hits);
@@ -679,8 +681,21 @@ function nearAnyThreshold(line: LineState, windowEnd: number, t: Thresholds): bo
   );
 }
 
-/** Features of the 24-hour and 1-hour windows ending at `windowEnd`; undefined if both are empty. */
-function lineFeatures(line: LineState, windowEnd: number): WindowFeatures | undefined {
+/** Adds `values` to `set` until it holds `cap` entries. */
+function addUpTo(set: Set<string>, values: readonly string[], cap: number): void {
+  for (let i = 0; i < values.length && set.size < cap; i++) set.add(values[i] as string);
+}
+
+/**
+ * Features of the 24-hour and 1-hour windows ending at `windowEnd`; undefined if both are empty.
+ * Distinct callees and cells are counted up to the caps each bucket keeps its lists to (one past
+ * the thresholds that read them), so a busy line's count stops at its first full bucket.
+ */
+function lineFeatures(
+  line: LineState,
+  windowEnd: number,
+  caps: DistinctCaps,
+): WindowFeatures | undefined {
   const endHour = windowEnd / HOUR_MS;
   const f = emptyFeatures();
   const callees = new Set<string>();
@@ -696,8 +711,8 @@ function lineFeatures(line: LineState, windowEnd: number): WindowFeatures | unde
     f.incoming_calls_24h += b.incomingCalls;
     f.sms_sent_24h += b.smsSent;
     f.url_sms_sent_24h += b.urlSms;
-    for (const c of b.callees) callees.add(c);
-    for (const c of b.cells) cells.add(c);
+    addUpTo(callees, b.callees, caps.callees);
+    addUpTo(cells, b.cells, caps.cells);
     if (b.hour === endHour - 1) {
       f.outgoing_calls_1h = b.outgoingCalls;
       f.sms_sent_1h = b.smsSent;
@@ -873,7 +888,7 @@ export function riskFromState(
   const newest = line.buckets[line.buckets.length - 1];
   if (newest === undefined) return undefined;
   const windowEnd = (newest.hour + 1) * HOUR_MS;
-  const f = lineFeatures(line, windowEnd);
+  const f = lineFeatures(line, windowEnd, distinctCaps(settings.thresholds));
   if (f === undefined) return undefined;
   const hits: RuleHit[] = [];
   evaluateLineRules(f, settings.thresholds, hits);
