@@ -7,9 +7,10 @@
  *    `JSON.parse` alone (the floor), through `decodeCdr`, and through decode + engine, measured
  *    in one run; then the engine's heap per active line.
  * 2. With --kafka: produces the records to a fresh topic (KAFKA_BROKERS, or a local broker it
- *    starts), drains it with `kcat -C` when installed, then runs the whole scorer (Kafka in,
- *    Postgres state, offsets and alerts out) over the same topic and times its drain; then the
- *    alert latency: a burst produced live, until its alert is in Postgres.
+ *    starts), drains it with `kcat -C` when installed and with the scorer's own consumer alone
+ *    (nothing behind it), then runs the whole scorer (Kafka in, Postgres state, offsets and
+ *    alerts out) over the same topic and times its drain; then the alert latency: a burst
+ *    produced live, until its alert is in Postgres.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,7 +22,7 @@ import { loadConfig } from '../src/config.js';
 import { connect } from '../src/platform/db/client.js';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded.js';
 import { runMigrations } from '../src/platform/db/migrate.js';
-import { ensureTopics, KafkaProducer } from '../src/platform/kafka/client.js';
+import { ensureTopics, KafkaProducer, ManualConsumer } from '../src/platform/kafka/client.js';
 import { startLocalBroker } from '../src/platform/kafka/local-broker.js';
 import { createLogger } from '../src/platform/log.js';
 import { createMetrics } from '../src/platform/metrics.js';
@@ -151,6 +152,44 @@ async function kafkaBench(): Promise<void> {
     console.log(`kcat -C drain               ${fmt(kcatRate).padStart(12)} records/s`);
   } else console.log('kcat not installed: skipping its drain (apt-get install kcat)');
 
+  // The scorer's own consumer with nothing behind it: what one Node thread can take in through
+  // node-rdkafka's consume(n) on this machine, the ceiling for the scorer's drain.
+  const batch = Number(process.env.KAFKA_BATCH_SIZE ?? 5000);
+  let taken = 0;
+  let done: () => void = () => {};
+  let failed: (err: unknown) => void = () => {};
+  const drained = new Promise<void>((resolve, reject) => {
+    done = resolve;
+    failed = reject;
+  });
+  const bare = new ManualConsumer(
+    { brokers },
+    `bench-${id}-bare`,
+    [topic],
+    {
+      onAssign: async (parts) => new Map(parts.map((p) => [`${p.topic}:${p.partition}`, null])),
+      onRevoke: async () => {},
+    },
+    (err) => failed(err),
+  );
+  t = performance.now();
+  await bare.connect();
+  let first = 0;
+  bare.start(batch, async (messages) => {
+    if (taken === 0 && messages.length > 0) first = performance.now();
+    taken += messages.length;
+    if (taken >= buffers.length) done();
+  });
+  await drained;
+  const end = performance.now();
+  const bareRate = rate(buffers.length, end - t);
+  const bareSteady = rate(buffers.length, end - first);
+  await bare.halt();
+  await bare.disconnect();
+  console.log(
+    `consume(n) alone           ${fmt(bareRate).padStart(12)} records/s (the scorer's consumer, nothing behind it; ${fmt(bareSteady)}/s from its first message)`,
+  );
+
   const config = loadConfig({
     DATABASE_URL: dbUrl,
     KAFKA_BROKERS: brokers,
@@ -178,12 +217,19 @@ async function kafkaBench(): Promise<void> {
       .execute();
     return rows.reduce((n, r) => n + Number(r.next_offset ?? 0), 0);
   };
-  while ((await offsets(topic)) < buffers.length) await new Promise((r) => setTimeout(r, 100));
-  const scorerRate = rate(buffers.length, performance.now() - t);
+  let scorerFirst = 0;
+  while ((await offsets(topic)) < buffers.length) {
+    if (scorerFirst === 0 && scorer.stats.records > 0) scorerFirst = performance.now();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const scorerEnd = performance.now();
+  const scorerRate = rate(buffers.length, scorerEnd - t);
   console.log(
-    `scorer end-to-end drain     ${fmt(scorerRate).padStart(12)} records/s (to Postgres, incl. start-up and IMEI repartition)`,
+    `scorer end-to-end drain     ${fmt(scorerRate).padStart(12)} records/s (to Postgres, incl. start-up and IMEI repartition; ${fmt(rate(buffers.length, scorerEnd - scorerFirst))}/s from its first batch)`,
   );
   if (kcatRate) console.log(`scorer / kcat: ${(scorerRate / kcatRate).toFixed(2)}`);
+  console.log(`scorer / consume(n) alone: ${(scorerRate / bareRate).toFixed(2)}`);
+  console.log(`scorer / the 200,000 records/s target: ${(scorerRate / 200_000).toFixed(2)}`);
   console.log(`resident memory: ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
 
   // A line of its own per run: an earlier run's alert on the same database must not count.
