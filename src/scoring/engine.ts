@@ -806,7 +806,9 @@ function writeBucket(w: StateWriter, b: LineBucket): void {
   w.u32(b.wangiriCalls);
   w.u32(b.wangiriInternational);
   w.u32(b.ids.size);
-  for (const id of b.ids.values()) w.f64(id);
+  b.ids.forEach((id) => {
+    w.f64(id);
+  });
   w.strings(b.callees);
   w.strings(b.cells);
   w.strings(b.wangiriNumbers);

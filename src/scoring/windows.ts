@@ -35,15 +35,17 @@ export function recordIdHash(id: string): number {
 }
 
 /**
- * Record-id hashes seen in one bucket. Most line-hours hold a handful of records, so ids live in
- * a packed array of doubles (8 bytes each, no boxing) and move to a Set only past
- * `SMALL_ID_LIST`, where linear scans would start to cost.
+ * Record-id hashes seen in one bucket. Most line-hours hold one or a handful of records, so the
+ * first hash is a field, the next ones a packed array of doubles (8 bytes each, no boxing), and
+ * past `SMALL_ID_LIST` they move to a Set, where linear scans would start to cost. Hashes are
+ * non-negative (`recordIdHash`), so -1 marks an empty bucket.
  */
 const SMALL_ID_LIST = 32;
 
 export class RecordIds {
-  list: number[] = [];
-  set: Set<number> | null = null;
+  private first = -1;
+  private rest: number[] | null = null;
+  private set: Set<number> | null = null;
 
   /** Adds `hash`; false when it was already there. */
   add(hash: number): boolean {
@@ -53,25 +55,41 @@ export class RecordIds {
       set.add(hash);
       return true;
     }
-    const list = this.list;
-    if (list.includes(hash)) return false;
-    if (list.length < SMALL_ID_LIST) {
-      list.push(hash);
+    if (this.first < 0) {
+      this.first = hash;
+      return true;
+    }
+    if (this.first === hash) return false;
+    const rest = this.rest;
+    if (rest === null) {
+      this.rest = [hash];
+      return true;
+    }
+    if (rest.includes(hash)) return false;
+    if (rest.length < SMALL_ID_LIST - 1) {
+      rest.push(hash);
     } else {
-      const grown = new Set(list);
+      const grown = new Set(rest);
+      grown.add(this.first);
       grown.add(hash);
       this.set = grown;
-      this.list = [];
+      this.rest = null;
     }
     return true;
   }
 
   get size(): number {
-    return this.set === null ? this.list.length : this.set.size;
+    if (this.set !== null) return this.set.size;
+    return this.first < 0 ? 0 : 1 + (this.rest?.length ?? 0);
   }
 
-  values(): Iterable<number> {
-    return this.set ?? this.list;
+  forEach(f: (hash: number) => void): void {
+    if (this.set !== null) {
+      this.set.forEach(f);
+      return;
+    }
+    if (this.first >= 0) f(this.first);
+    this.rest?.forEach(f);
   }
 }
 

@@ -82,7 +82,26 @@ describe('windows', () => {
     for (let i = 0; i < 100; i++) expect(ids.add(recordIdHash(`id-${i}`))).toBe(true);
     for (let i = 0; i < 100; i++) expect(ids.add(recordIdHash(`id-${i}`))).toBe(false);
     expect(ids.size).toBe(100);
-    expect(new Set(ids.values()).size).toBe(100);
+    const seen = new Set<number>();
+    ids.forEach((h) => {
+      seen.add(h);
+    });
+    expect(seen.size).toBe(100);
+  });
+
+  it('keeps one and a few record ids without a list or a set', () => {
+    const ids = new RecordIds();
+    expect(ids.size).toBe(0);
+    expect(ids.add(7)).toBe(true);
+    expect(ids.add(7)).toBe(false);
+    expect(ids.add(0)).toBe(true);
+    expect(ids.add(0)).toBe(false);
+    expect(ids.size).toBe(2);
+    const all: number[] = [];
+    ids.forEach((h) => {
+      all.push(h);
+    });
+    expect(all).toEqual([7, 0]);
   });
 
   it('moves the watermark by max seen minus the lateness', () => {
