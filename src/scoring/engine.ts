@@ -445,6 +445,12 @@ export class ScoringEngine {
   }
 
   /** The alerts raised since the last call. */
+  /** Whether alerts were raised since the last `advance`. */
+  hasAlerts(): boolean {
+    for (const s of this.streams.values()) if (s.alerts.length > 0) return true;
+    return false;
+  }
+
   advance(): { alerts: RaisedAlert[] } {
     const alerts: RaisedAlert[] = [];
     for (const s of this.streams.values()) {

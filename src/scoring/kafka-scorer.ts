@@ -248,12 +248,13 @@ class Stage {
     this.updateLag();
     this.pending += messages.length;
     this.s.stats.records += messages.length;
-    // A commit is due every interval, but waits while the previous write runs (reading goes on,
-    // and a line touched again meanwhile is written once); only the record bound makes the
-    // reader wait for the store.
+    // A commit is due every interval, or at once when alerts were raised, but waits while the
+    // previous write runs (reading goes on, and a line touched again meanwhile is written once);
+    // only the record bound makes the reader wait for the store.
     if (
       this.pending >= c.KAFKA_COMMIT_RECORDS ||
-      (!this.writing && performance.now() - this.committedAt >= c.KAFKA_COMMIT_INTERVAL_MS)
+      (!this.writing &&
+        (engine.hasAlerts() || performance.now() - this.committedAt >= c.KAFKA_COMMIT_INTERVAL_MS))
     )
       await this.commit();
   }
