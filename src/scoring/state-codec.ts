@@ -5,6 +5,8 @@
  */
 
 const NULL_STRING = 0xffff;
+/** Strings up to this length are written by `shortString`. */
+const SHORT_STRING = 48;
 
 /**
  * Appends states to one buffer, each closed with `end()`; `take()` hands them over as views into
@@ -56,10 +58,27 @@ export class StateWriter {
       return;
     }
     this.room(2 + v.length * 3);
-    const n = this.buf.write(v, this.pos + 2, 'utf8');
+    const n =
+      v.length <= SHORT_STRING ? this.shortString(v) : this.buf.write(v, this.pos + 2, 'utf8');
     if (n >= NULL_STRING) throw new Error('state string too long');
     this.buf.writeUInt16LE(n, this.pos);
     this.pos += 2 + n;
+  }
+
+  /**
+   * Writes a short string after its length slot and returns its byte length: numbers, cell and
+   * operator ids are ASCII, and a loop beats a native call for them; anything else goes through
+   * `Buffer.write`.
+   */
+  private shortString(v: string): number {
+    const buf = this.buf;
+    const at = this.pos + 2;
+    for (let i = 0; i < v.length; i++) {
+      const c = v.charCodeAt(i);
+      if (c >= 0x80) return buf.write(v, at, 'utf8');
+      buf[at + i] = c;
+    }
+    return v.length;
   }
 
   strings(vs: readonly string[]): void {

@@ -7,6 +7,7 @@ import {
   evaluateImeiRule,
   validateThresholds,
 } from '../../src/scoring/rules.js';
+import { StateReader, StateWriter } from '../../src/scoring/state-codec.js';
 import { EventTimeClock, HOUR_MS, RecordIds, recordIdHash } from '../../src/scoring/windows.js';
 
 const valid = {
@@ -147,5 +148,40 @@ describe('rules', () => {
         { rule: 'simbox', score: 0.5, evidence: [] },
       ]),
     ).toBeCloseTo(0.75);
+  });
+});
+
+describe('state codec', () => {
+  it('round-trips numbers and strings, ASCII or not, short or long, and null', () => {
+    const w = new StateWriter(4);
+    const texts = ['', '+66812345678', 'ผู้ให้บริการ', 'é'.repeat(40), 'x'.repeat(300)];
+    w.u8(2);
+    w.u32(4_000_000_000);
+    w.f64(Number.NaN);
+    w.str(null);
+    w.strings(texts);
+    w.end();
+    w.str('next');
+    w.end();
+    const [first, second] = w.take();
+    const r = new StateReader(first as Buffer);
+    expect([r.u8(), r.u32(), r.f64(), r.str(), r.strings()]).toEqual([
+      2,
+      4_000_000_000,
+      Number.NaN,
+      null,
+      texts,
+    ]);
+    expect(r.done).toBe(true);
+    expect(new StateReader(second as Buffer).str()).toBe('next');
+    expect(w.take()).toEqual([]);
+  });
+
+  it('refuses truncated state', () => {
+    const w = new StateWriter();
+    w.str('+66812345678');
+    w.end();
+    const [bytes] = w.take();
+    expect(() => new StateReader((bytes as Buffer).subarray(0, 5)).str()).toThrow('truncated');
   });
 });
