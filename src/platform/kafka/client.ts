@@ -225,8 +225,7 @@ export class ManualConsumer {
         next = this.pull(size);
         try {
           await this.serial(async () => {
-            const mine = messages.filter((m) => this.owned.has(partitionKey(m.topic, m.partition)));
-            await handle(mine);
+            await handle(this.ownedOnly(messages));
           });
         } catch (err) {
           // The read position is past a batch whose effect was not stored: stop reading.
@@ -236,6 +235,23 @@ export class ManualConsumer {
       }
       await next;
     })();
+  }
+
+  /** The messages of partitions this consumer owns (a batch holds runs of a few partitions). */
+  private ownedOnly(messages: KafkaMessage[]): KafkaMessage[] {
+    const out: KafkaMessage[] = [];
+    let topic = '';
+    let partition = -1;
+    let owned = false;
+    for (const m of messages) {
+      if (m.partition !== partition || m.topic !== topic) {
+        topic = m.topic;
+        partition = m.partition;
+        owned = this.owned.has(partitionKey(topic, partition));
+      }
+      if (owned) out.push(m);
+    }
+    return out;
   }
 
   /**
