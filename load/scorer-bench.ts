@@ -8,28 +8,29 @@
  *    in one run; then the engine's heap per active line.
  * 2. With --kafka: produces the records to a fresh topic (KAFKA_BROKERS, or a local broker it
  *    starts), drains it with `kcat -C` when installed and with the scorer's own consumer alone
- *    (nothing behind it), then runs the whole scorer (Kafka in, Postgres state, offsets and
- *    alerts out) over the same topic and times its drain; then the alert latency: a burst
- *    produced live, until its alert is in Postgres.
+ *    (nothing behind it, `load/lib/consume-alone.ts` in its own process), then starts the scorer
+ *    as deployed (`src/main.ts --role scorer`, its own process: nothing of this benchmark's heap
+ *    weighs on its GC) over the same topic and times its drain (Kafka in, Postgres state,
+ *    offsets and alerts out) and its resident memory; then the alert latency: a burst produced
+ *    live, until its alert is in Postgres.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.js';
 import { connect } from '../src/platform/db/client.js';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded.js';
 import { runMigrations } from '../src/platform/db/migrate.js';
-import { ensureTopics, KafkaProducer, ManualConsumer } from '../src/platform/kafka/client.js';
+import { ensureTopics, KafkaProducer } from '../src/platform/kafka/client.js';
 import { startLocalBroker } from '../src/platform/kafka/local-broker.js';
 import { createLogger } from '../src/platform/log.js';
-import { createMetrics } from '../src/platform/metrics.js';
 import { decodeCdr, encodeCdr } from '../src/scoring/cdr.js';
 import { ScoringEngine } from '../src/scoring/engine.js';
 import { generateTraffic } from '../src/scoring/generator.js';
-import { KafkaScorer } from '../src/scoring/kafka-scorer.js';
 
 const { values } = parseArgs({
   options: {
@@ -70,39 +71,43 @@ timed('decodeCdr', () => {
   for (const b of buffers) if (decodeCdr(b).ok) n++;
   return n;
 });
-global.gc?.();
-const heapBefore = process.memoryUsage().heapUsed;
-const engine = new ScoringEngine();
-let alertCount = 0;
-const engineRate = timed('decode + engine', () => {
-  let i = 0;
-  for (const b of buffers) {
-    if (++i % 50_000 === 0) {
-      alertCount += engine.advance().alerts.length;
-      engine.exportChanges('p0');
-      engine.exportChanges('i0');
+/** Decode + engine in this process, then the engine's heap per active line (then dropped). */
+function engineBench(): void {
+  global.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const engine = new ScoringEngine();
+  let alertCount = 0;
+  const engineRate = timed('decode + engine', () => {
+    let i = 0;
+    for (const b of buffers) {
+      if (++i % 50_000 === 0) {
+        alertCount += engine.advance().alerts.length;
+        engine.exportChanges('p0');
+        engine.exportChanges('i0');
+      }
+      const r = decodeCdr(b);
+      if (!r.ok) continue;
+      if (engine.ingest('p0', r.cdr, null) !== 'accepted' || !engine.newSighting('p0', r.cdr))
+        continue;
+      engine.ingestImei('i0', {
+        imei: r.cdr.imei,
+        imsi: r.cdr.imsi,
+        msisdn: r.cdr.msisdn,
+        operatorId: null,
+        startedAt: r.cdr.startedAt,
+      });
     }
-    const r = decodeCdr(b);
-    if (!r.ok) continue;
-    if (engine.ingest('p0', r.cdr, null) !== 'accepted' || !engine.newSighting('p0', r.cdr))
-      continue;
-    engine.ingestImei('i0', {
-      imei: r.cdr.imei,
-      imsi: r.cdr.imsi,
-      msisdn: r.cdr.msisdn,
-      operatorId: null,
-      startedAt: r.cdr.startedAt,
-    });
-  }
-  alertCount += engine.advance().alerts.length;
-  return alertCount;
-});
-console.log(`engine / JSON.parse: ${(engineRate / parseRate).toFixed(2)}`);
-global.gc?.();
-const heapAfter = process.memoryUsage().heapUsed;
-console.log(
-  `heap per active line: ${fmt(Math.round((heapAfter - heapBefore) / engine.activeLines()))} bytes (${fmt(engine.activeLines())} lines${global.gc ? '' : '; run with --expose-gc for a steadier figure'})`,
-);
+    alertCount += engine.advance().alerts.length;
+    return alertCount;
+  });
+  console.log(`engine / JSON.parse: ${(engineRate / parseRate).toFixed(2)}`);
+  global.gc?.();
+  const heapAfter = process.memoryUsage().heapUsed;
+  console.log(
+    `heap per active line: ${fmt(Math.round((heapAfter - heapBefore) / engine.activeLines()))} bytes (${fmt(engine.activeLines())} lines${global.gc ? '' : '; run with --expose-gc for a steadier figure'})`,
+  );
+}
+engineBench();
 
 if (values.kafka) await kafkaBench();
 
@@ -152,87 +157,64 @@ async function kafkaBench(): Promise<void> {
     console.log(`kcat -C drain               ${fmt(kcatRate).padStart(12)} records/s`);
   } else console.log('kcat not installed: skipping its drain (apt-get install kcat)');
 
-  // The scorer's own consumer with nothing behind it: what one Node thread can take in through
-  // node-rdkafka's consume(n) on this machine, the ceiling for the scorer's drain.
-  const batch = Number(process.env.KAFKA_BATCH_SIZE ?? 5000);
-  let taken = 0;
-  let done: () => void = () => {};
-  let failed: (err: unknown) => void = () => {};
-  const drained = new Promise<void>((resolve, reject) => {
-    done = resolve;
-    failed = reject;
-  });
-  const bare = new ManualConsumer(
-    { brokers },
-    `bench-${id}-bare`,
-    [topic],
-    {
-      onAssign: async (parts) => new Map(parts.map((p) => [`${p.topic}:${p.partition}`, null])),
-      onRevoke: async () => {},
-    },
-    (err) => failed(err),
-  );
-  t = performance.now();
-  await bare.connect();
-  let first = 0;
-  bare.start(batch, async (messages) => {
-    if (taken === 0 && messages.length > 0) first = performance.now();
-    taken += messages.length;
-    if (taken >= buffers.length) done();
-  });
-  await drained;
-  const end = performance.now();
-  const bareRate = rate(buffers.length, end - t);
-  const bareSteady = rate(buffers.length, end - first);
-  await bare.halt();
-  await bare.disconnect();
+  // The scorer's own consumer with nothing behind it, in a fresh process: what one Node thread
+  // can take in through node-rdkafka's consume(n) on this machine, the ceiling for the scorer.
+  const alone = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'load/lib/consume-alone.ts',
+        brokers,
+        topic,
+        String(buffers.length),
+        process.env.KAFKA_BATCH_SIZE ?? '5000',
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    ),
+  ) as { rate: number; steady: number; rss: number };
   console.log(
-    `consume(n) alone           ${fmt(bareRate).padStart(12)} records/s (the scorer's consumer, nothing behind it; ${fmt(bareSteady)}/s from its first message)`,
+    `consume(n) alone           ${fmt(alone.rate).padStart(12)} records/s (the scorer's consumer, nothing behind it, own process; ${fmt(alone.steady)}/s from its first message)`,
   );
 
-  const config = loadConfig({
-    DATABASE_URL: dbUrl,
-    KAFKA_BROKERS: brokers,
-    KAFKA_CDR_TOPIC: topic,
-    KAFKA_IMEI_TOPIC: `bench-${id}.imei`,
-    KAFKA_DLQ_TOPIC: `bench-${id}.dlq`,
-    KAFKA_ALERTS_TOPIC: `bench-${id}.alerts`,
-    KAFKA_GROUP_ID: `bench-${id}`,
-    KAFKA_BATCH_SIZE: process.env.KAFKA_BATCH_SIZE,
-    KAFKA_COMMIT_RECORDS: process.env.KAFKA_COMMIT_RECORDS,
-    KAFKA_COMMIT_INTERVAL_MS: process.env.KAFKA_COMMIT_INTERVAL_MS,
-    LOG_LEVEL: 'warn',
-  });
-  const handle = connect(dbUrl, { max: 10 });
-  const scorer = new KafkaScorer(handle.db, config, log, createMetrics(), (err) => {
-    throw err;
-  });
-  t = performance.now();
-  await scorer.start();
-  const offsets = async (prefix: string) => {
+  // The scorer as it is deployed: `src/main.ts --role scorer` in its own process, so nothing of
+  // this benchmark's heap (records, buffers, the in-process engine) weighs on its GC.
+  const scorer = await spawnScorer(dbUrl, brokers, id, topic);
+  const handle = connect(dbUrl, { max: 2 });
+  const offsets = async () => {
     const rows = await handle.db
       .selectFrom('scoring_streams')
       .select('next_offset')
-      .where('stream', 'like', `${prefix}:%`)
+      .where('stream', 'like', `${topic}:%`)
       .execute();
     return rows.reduce((n, r) => n + Number(r.next_offset ?? 0), 0);
   };
-  let scorerFirst = 0;
-  while ((await offsets(topic)) < buffers.length) {
-    if (scorerFirst === 0 && scorer.stats.records > 0) scorerFirst = performance.now();
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  while ((await offsets()) < buffers.length) await new Promise((r) => setTimeout(r, 100));
   const scorerEnd = performance.now();
-  const scorerRate = rate(buffers.length, scorerEnd - t);
+  const rssEnd = residentBytes(scorer.child.pid);
+  const scorerRate = rate(buffers.length, scorerEnd - scorer.spawned);
+  const fromReady = rate(buffers.length, scorerEnd - scorer.ready);
   console.log(
-    `scorer end-to-end drain     ${fmt(scorerRate).padStart(12)} records/s (to Postgres, incl. start-up and IMEI repartition; ${fmt(rate(buffers.length, scorerEnd - scorerFirst))}/s from its first batch)`,
+    `scorer end-to-end drain     ${fmt(scorerRate).padStart(12)} records/s (own process, to Postgres, incl. start-up and IMEI repartition; ${fmt(fromReady)}/s from its consumers' start)`,
   );
-  if (kcatRate) console.log(`scorer / kcat: ${(scorerRate / kcatRate).toFixed(2)}`);
+  if (kcatRate) console.log(`scorer / kcat: ${(fromReady / kcatRate).toFixed(2)}`);
   console.log(
-    `scorer / consume(n) alone, from first message: ${(rate(buffers.length, scorerEnd - scorerFirst) / bareSteady).toFixed(2)}`,
+    `scorer / consume(n) alone, from first message: ${(fromReady / alone.steady).toFixed(2)}`,
   );
-  console.log(`scorer / the 200,000 records/s target: ${(scorerRate / 200_000).toFixed(2)}`);
-  console.log(`resident memory: ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
+  console.log(`scorer / the 200,000 records/s target: ${(fromReady / 200_000).toFixed(2)}`);
+  const active = await handle.db
+    .selectFrom('scoring_line_state')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('stream', 'like', `${topic}:%`)
+    .executeTakeFirstOrThrow();
+  const activeLines = Number(active.n);
+  console.log(
+    `scorer resident memory: ${fmt(Math.round(scorer.rssReady / 1e6))} MB at start, ${fmt(Math.round(rssEnd / 1e6))} MB drained (${fmt(activeLines)} active lines); the consumer alone ${fmt(Math.round(alone.rss / 1e6))} MB drained`,
+  );
+  console.log(
+    `resident memory per active line: ${fmt(Math.round((rssEnd - alone.rss) / activeLines))} bytes (scorer drained minus the consumer alone drained, over the active lines)`,
+  );
 
   // A line of its own per run: an earlier run's alert on the same database must not count.
   const line = `+66899${String(Number.parseInt(id, 16) % 1_000_000).padStart(6, '0')}`;
@@ -263,8 +245,63 @@ async function kafkaBench(): Promise<void> {
   console.log(
     `alert latency (last event produced -> alert in Postgres): ${Math.round(performance.now() - sent)} ms`,
   );
-  await scorer.stop();
+  await new Promise<void>((r) => {
+    scorer.child.once('exit', () => r());
+    scorer.child.kill('SIGTERM');
+  });
   await producer.disconnect();
   await handle.close();
   for (const c of cleanups.reverse()) await c();
+}
+
+/** Resident set size of a process, from /proc. */
+function residentBytes(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return Number(kb ?? 0) * 1024;
+}
+
+/**
+ * Starts the scorer role the way `npm start` runs it and resolves once it logs that its
+ * consumers started, with the times of spawn and start and its resident memory then.
+ */
+function spawnScorer(dbUrl: string, brokers: string, id: string, topic: string) {
+  const spawned = performance.now();
+  const child = spawn(
+    process.execPath,
+    ['--max-semi-space-size=64', '--import', 'tsx', 'src/main.ts', '--role', 'scorer'],
+    {
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        DATABASE_URL: dbUrl,
+        IDENTITY_PEPPER: randomBytes(32).toString('hex'),
+        PII_KEYS: `k1:${randomBytes(32).toString('hex')}`,
+        KAFKA_BROKERS: brokers,
+        KAFKA_CDR_TOPIC: topic,
+        KAFKA_IMEI_TOPIC: `bench-${id}.imei`,
+        KAFKA_DLQ_TOPIC: `bench-${id}.dlq`,
+        KAFKA_ALERTS_TOPIC: `bench-${id}.alerts`,
+        KAFKA_GROUP_ID: `bench-${id}`,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise<{ child: ChildProcess; spawned: number; ready: number; rssReady: number }>(
+    (resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`scorer exited with ${code}`)));
+      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+      lines.on('line', (line) => {
+        if (!line.includes('"scorer consuming"')) return;
+        resolve({
+          child,
+          spawned,
+          ready: performance.now(),
+          rssReady: residentBytes(child.pid),
+        });
+      });
+    },
+  );
 }
