@@ -36,10 +36,10 @@ import {
   EventTimeClock,
   evictBefore,
   HOUR_MS,
+  hash53,
   hourOf,
-  NO_VALUES,
+  noValues,
   RecordIds,
-  recordIdHash,
   WINDOW_HOURS,
 } from './windows.js';
 
@@ -119,17 +119,18 @@ class LineBucket {
   urlSms = 0;
   wangiriCalls = 0;
   wangiriInternational = 0;
-  callees: string[] = NO_VALUES as string[];
-  cells: string[] = NO_VALUES as string[];
-  wangiriNumbers: string[] = NO_VALUES as string[];
-  urlRecipients: string[] = NO_VALUES as string[];
-  /** Changed since the last export (a new bucket is). */
-  dirty = true;
+  /** Distinct parties as `hash53` values: only their count is read, never the numbers. */
+  callees = noValues<number>();
+  cells = noValues<string>();
+  wangiriNumbers = noValues<number>();
+  urlRecipients = noValues<number>();
+  /** Changed since the last export (listed in its stream's `dirtyBuckets`). */
+  dirty = false;
   constructor(readonly hour: number) {}
 }
 
 class ImeiBucket {
-  imsis: string[] = NO_VALUES as string[];
+  imsis = noValues<string>();
   constructor(readonly hour: number) {}
 }
 
@@ -144,8 +145,11 @@ class LineState {
   sightingImei: string | null = null;
   sightingImsi: string | null = null;
   sightingDay = -1;
-  /** Whether the fields above changed since the last export (buckets track their own). */
-  metaDirty = true;
+  /**
+   * Whether the fields above changed since the last export (listed in the stream's `dirtyLines`;
+   * buckets track their own).
+   */
+  metaDirty = false;
   constructor(readonly msisdn: string) {}
 }
 
@@ -161,21 +165,36 @@ class StreamState {
   alerts: RaisedAlert[] = [];
   lines = new Map<string, LineState>();
   imeis = new Map<string, ImeiState>();
-  dirtyLines = new Set<string>();
+  /** Lines whose own fields changed since the last export (each listed once). */
+  dirtyLines: LineState[] = [];
+  /** Buckets changed since the last export, each listed once, and the line of each. */
+  dirtyBuckets: LineBucket[] = [];
+  dirtyBucketLines: string[] = [];
   dirtyImeis = new Set<string>();
   removedLines = new Set<string>();
   removedImeis = new Set<string>();
   constructor(readonly clock: EventTimeClock) {}
 }
 
+/**
+ * Rows of binary state of one kind: the states back to back in `bytes`, row i's ending at
+ * `ends[i]`, keyed by `keys[i]` (a line, or an IMEI) and, for hour buckets, `hours[i]`.
+ */
+export interface StateRows {
+  keys: string[];
+  hours: number[];
+  bytes: Buffer;
+  ends: number[];
+}
+
 export interface StreamExport {
   clock: ClockState;
-  /** Lines whose own fields changed, in binary (views into one buffer). */
-  lines: { msisdn: string; state: Buffer }[];
-  /** Hour buckets that changed, in binary (views into one buffer). */
-  hours: { msisdn: string; hour: number; state: Buffer }[];
-  /** Changed IMEI states, in binary (views into one buffer). */
-  imeis: { imei: string; state: Buffer }[];
+  /** Lines whose own fields changed. */
+  lines: StateRows;
+  /** Hour buckets that changed. */
+  hours: StateRows;
+  /** Changed IMEI states. */
+  imeis: StateRows;
   removedLines: string[];
   removedImeis: string[];
 }
@@ -202,6 +221,9 @@ export class ScoringEngine {
   private readonly imeiWriter = new StateWriter();
   /** One string per cell id: buckets of many lines hold the same few cells. */
   private readonly cells = new Map<string, string>();
+  /** The line the last `ingest` took a record of, and its stream (for `newSighting`). */
+  private lastLine: LineState | undefined;
+  private lastStream: StreamState | undefined;
   readonly stats: EngineStats = { accepted: 0, duplicates: 0, late: 0 };
 
   constructor(
@@ -253,15 +275,9 @@ export class ScoringEngine {
   ): void {
     const s = this.stream(streamName);
     for (const m of msisdns) {
-      let line = s.lines.get(m);
-      if (line === undefined) {
-        line = new LineState(m);
-        s.lines.set(m, line);
-        s.removedLines.delete(m);
-      }
+      const line = lineOf(s, m);
       line.registration = found.get(m) ?? { registeredAt: null, personKey: null };
-      line.metaDirty = true;
-      s.dirtyLines.add(m);
+      metaChanged(s, line);
     }
   }
 
@@ -271,6 +287,8 @@ export class ScoringEngine {
 
   dropStream(name: string): void {
     this.streams.delete(name);
+    this.lastLine = undefined;
+    this.lastStream = undefined;
   }
 
   activeLines(): number {
@@ -298,37 +316,39 @@ export class ScoringEngine {
       this.stats.late++;
       return 'late';
     }
-    let line = s.lines.get(cdr.msisdn);
-    if (line === undefined) {
-      line = new LineState(cdr.msisdn);
-      s.lines.set(cdr.msisdn, line);
-      s.removedLines.delete(cdr.msisdn);
-    }
+    const line = lineOf(s, cdr.msisdn);
+    this.lastLine = line;
+    this.lastStream = s;
     const b = bucketAt(line.buckets, hour, LineBucket);
-    if (!b.ids.add(recordIdHash(cdr.recordId))) {
+    if (!b.ids.add(hash53(cdr.recordId))) {
       this.stats.duplicates++;
       return 'duplicate';
     }
     this.stats.accepted++;
-    b.dirty = true;
+    if (!b.dirty) {
+      b.dirty = true;
+      s.dirtyBuckets.push(b);
+      s.dirtyBucketLines.push(line.msisdn);
+    }
     if (operatorId !== null && line.operatorId !== operatorId) {
       line.operatorId = operatorId;
-      line.metaDirty = true;
+      metaChanged(s, line);
     }
     const caps = this.caps;
     const th = this.settings.thresholds;
+    const other = cdr.otherParty === '' ? -1 : hash53(cdr.otherParty);
     if (cdr.type === 'voice') {
       if (cdr.direction === 'mo') {
         b.outgoingCalls++;
         if (cdr.answered) b.answeredCalls++;
         if (!cdr.answered || cdr.durationSec < th.short_call_burst.shortCallSec)
           b.shortOrUnanswered++;
-        if (cdr.otherParty !== '') b.callees = addDistinct(b.callees, cdr.otherParty, caps.callees);
+        if (other >= 0) b.callees = addDistinct(b.callees, other, caps.callees);
         if (!cdr.answered && cdr.durationSec <= th.wangiri.maxDurationSec) {
           b.wangiriCalls++;
           if (isInternational(callingCode(cdr.msisdn), cdr.otherParty)) b.wangiriInternational++;
-          if (cdr.otherParty !== '')
-            b.wangiriNumbers = addDistinct(b.wangiriNumbers, cdr.otherParty, caps.wangiriCallees);
+          if (other >= 0)
+            b.wangiriNumbers = addDistinct(b.wangiriNumbers, other, caps.wangiriCallees);
         }
       } else {
         b.incomingCalls++;
@@ -337,12 +357,10 @@ export class ScoringEngine {
       b.smsSent++;
       if (cdr.containsUrl) {
         b.urlSms++;
-        if (cdr.otherParty !== '')
-          b.urlRecipients = addDistinct(b.urlRecipients, cdr.otherParty, caps.urlRecipients);
+        if (other >= 0) b.urlRecipients = addDistinct(b.urlRecipients, other, caps.urlRecipients);
       }
     }
     if (cdr.cellId !== '') b.cells = addDistinct(b.cells, this.cell(cdr.cellId), caps.cells);
-    s.dirtyLines.add(cdr.msisdn);
     if (cdr.direction === 'mo' && this.earlyCandidate(line, cdr, b, hour))
       this.evaluateLine(streamName, s, line, (hour + 1) * HOUR_MS, true);
     return 'accepted';
@@ -392,7 +410,12 @@ export class ScoringEngine {
    * all the IMEI stage needs, and the repartition topic carries a small share of the records.
    */
   newSighting(streamName: string, cdr: Cdr): boolean {
-    const line = this.streams.get(streamName)?.lines.get(cdr.msisdn);
+    const s = this.streams.get(streamName);
+    if (s === undefined) return true;
+    const line =
+      s === this.lastStream && this.lastLine?.msisdn === cdr.msisdn
+        ? this.lastLine
+        : s.lines.get(cdr.msisdn);
     if (line === undefined) return true;
     const day = Math.floor(cdr.startedAt / (WINDOW_HOURS * HOUR_MS));
     if (
@@ -404,7 +427,7 @@ export class ScoringEngine {
     line.sightingImei = cdr.imei;
     line.sightingImsi = cdr.imsi;
     line.sightingDay = day;
-    line.metaDirty = true;
+    metaChanged(s, line);
     return true;
   }
 
@@ -463,9 +486,13 @@ export class ScoringEngine {
   private evict(s: StreamState): void {
     const first = s.clock.firstOpenHour;
     for (const [msisdn, line] of s.lines) {
+      // An evicted bucket is not written any more, even if it changed since the last export.
+      for (const b of line.buckets) {
+        if (b.hour >= first) break;
+        b.dirty = false;
+      }
       if (evictBefore(line.buckets, first) === 0) {
         s.lines.delete(msisdn);
-        s.dirtyLines.delete(msisdn);
         s.removedLines.add(msisdn);
       }
     }
@@ -498,8 +525,7 @@ export class ScoringEngine {
       const last = line.raised[hit.rule];
       if (last !== undefined && last > windowStart) continue;
       line.raised[hit.rule] = windowEnd;
-      line.metaDirty = true;
-      s.dirtyLines.add(line.msisdn);
+      metaChanged(s, line);
       s.alerts.push({
         stream: streamName,
         msisdn: line.msisdn,
@@ -560,45 +586,45 @@ export class ScoringEngine {
   exportChanges(streamName: string): StreamExport {
     const s = this.stream(streamName);
     const { lineWriter, hourWriter, imeiWriter } = this;
-    const lines: string[] = [];
-    const hours: { msisdn: string; hour: number }[] = [];
-    for (const msisdn of s.dirtyLines) {
-      const line = s.lines.get(msisdn);
-      if (line === undefined) continue;
-      if (line.metaDirty) {
-        writeLineMeta(lineWriter, line);
-        lineWriter.end();
-        line.metaDirty = false;
-        lines.push(msisdn);
-      }
-      for (const b of line.buckets) {
-        if (!b.dirty) continue;
-        writeBucket(hourWriter, b);
-        hourWriter.end();
-        b.dirty = false;
-        hours.push({ msisdn, hour: b.hour });
-      }
+    const lineKeys: string[] = [];
+    for (const line of s.dirtyLines) {
+      line.metaDirty = false;
+      if (s.lines.get(line.msisdn) !== line) continue;
+      writeLineMeta(lineWriter, line);
+      lineWriter.end();
+      lineKeys.push(line.msisdn);
     }
-    const imeis: string[] = [];
+    const hourKeys: string[] = [];
+    const hours: number[] = [];
+    const { dirtyBuckets, dirtyBucketLines } = s;
+    for (let i = 0; i < dirtyBuckets.length; i++) {
+      const b = dirtyBuckets[i] as LineBucket;
+      if (!b.dirty) continue;
+      b.dirty = false;
+      writeBucket(hourWriter, b);
+      hourWriter.end();
+      hourKeys.push(dirtyBucketLines[i] as string);
+      hours.push(b.hour);
+    }
+    const imeiKeys: string[] = [];
     for (const imei of s.dirtyImeis) {
       const st = s.imeis.get(imei);
       if (st === undefined) continue;
       writeImei(imeiWriter, st);
       imeiWriter.end();
-      imeis.push(imei);
+      imeiKeys.push(imei);
     }
-    const lineStates = lineWriter.take();
-    const hourStates = hourWriter.take();
-    const imeiStates = imeiWriter.take();
     const out: StreamExport = {
       clock: s.clock.export(),
-      lines: lines.map((msisdn, i) => ({ msisdn, state: lineStates[i] as Buffer })),
-      hours: hours.map((h, i) => ({ ...h, state: hourStates[i] as Buffer })),
-      imeis: imeis.map((imei, i) => ({ imei, state: imeiStates[i] as Buffer })),
+      lines: { keys: lineKeys, hours: [], ...lineWriter.take() },
+      hours: { keys: hourKeys, hours, ...hourWriter.take() },
+      imeis: { keys: imeiKeys, hours: [], ...imeiWriter.take() },
       removedLines: [...s.removedLines],
       removedImeis: [...s.removedImeis],
     };
-    s.dirtyLines.clear();
+    s.dirtyLines = [];
+    s.dirtyBuckets = [];
+    s.dirtyBucketLines = [];
     s.dirtyImeis.clear();
     s.removedLines.clear();
     s.removedImeis.clear();
@@ -615,14 +641,9 @@ export class ScoringEngine {
     clock.import(data.clock);
     const s = new StreamState(clock);
     for (const { msisdn, state } of data.lines) s.lines.set(msisdn, readLineMeta(msisdn, state));
-    for (const { msisdn, hour, state } of data.hours) {
-      let line = s.lines.get(msisdn);
-      if (line === undefined) {
-        line = new LineState(msisdn);
-        s.lines.set(msisdn, line);
-      }
-      line.buckets.push(readBucket(hour, state));
-    }
+    // A line found only through its hour rows gets its own row written at the next export.
+    for (const { msisdn, hour, state } of data.hours)
+      lineOf(s, msisdn).buckets.push(readBucket(hour, state));
     for (const [msisdn, line] of s.lines) {
       line.buckets.sort((x, y) => x.hour - y.hour);
       if (evictBefore(line.buckets, clock.firstOpenHour) > 0) continue;
@@ -635,7 +656,28 @@ export class ScoringEngine {
       else s.removedImeis.add(imei);
     }
     this.streams.set(streamName, s);
+    this.lastLine = undefined;
+    this.lastStream = undefined;
   }
+}
+
+/** The stream's state of `msisdn`, created when missing. */
+function lineOf(s: StreamState, msisdn: string): LineState {
+  let line = s.lines.get(msisdn);
+  if (line === undefined) {
+    line = new LineState(msisdn);
+    s.lines.set(msisdn, line);
+    s.removedLines.delete(msisdn);
+    metaChanged(s, line);
+  }
+  return line;
+}
+
+/** Marks the line's own fields for the next export. */
+function metaChanged(s: StreamState, line: LineState): void {
+  if (line.metaDirty) return;
+  line.metaDirty = true;
+  s.dirtyLines.push(line);
 }
 
 /** Whether `rule` may still be raised for the line on the window ending at `windowEnd`. */
@@ -688,8 +730,8 @@ function nearAnyThreshold(line: LineState, windowEnd: number, t: Thresholds): bo
 }
 
 /** Adds `values` to `set` until it holds `cap` entries. */
-function addUpTo(set: Set<string>, values: readonly string[], cap: number): void {
-  for (let i = 0; i < values.length && set.size < cap; i++) set.add(values[i] as string);
+function addUpTo<T>(set: Set<T>, values: readonly T[], cap: number): void {
+  for (let i = 0; i < values.length && set.size < cap; i++) set.add(values[i] as T);
 }
 
 /**
@@ -704,7 +746,7 @@ function lineFeatures(
 ): WindowFeatures | undefined {
   const endHour = windowEnd / HOUR_MS;
   const f = emptyFeatures();
-  const callees = new Set<string>();
+  const callees = new Set<number>();
   const cells = new Set<string>();
   let any = false;
   for (const b of line.buckets) {
@@ -746,8 +788,10 @@ function lineFeatures(
   return f;
 }
 
-/** Version tag of the binary line and bucket states. */
+/** Version tag of the binary line and IMEI states, and of hour buckets with string lists. */
 const STATE_V2 = 2;
+/** Version tag of hour buckets whose party lists hold `hash53` values. */
+const BUCKET_V3 = 3;
 
 /**
  * A line's own fields in the binary form of `state-codec.ts`: version, operator, registration,
@@ -800,9 +844,12 @@ function readLineMeta(msisdn: string, state: Uint8Array): LineState {
   return line;
 }
 
-/** One hour bucket (its hour is the row's key): eight counters, record-id hashes, four lists. */
+/**
+ * One hour bucket (its hour is the row's key): eight counters, record-id hashes, the party
+ * hashes of three distinct lists and the cells.
+ */
 function writeBucket(w: StateWriter, b: LineBucket): void {
-  w.u8(STATE_V2);
+  w.u8(BUCKET_V3);
   w.u32(b.outgoingCalls);
   w.u32(b.answeredCalls);
   w.u32(b.shortOrUnanswered);
@@ -815,15 +862,19 @@ function writeBucket(w: StateWriter, b: LineBucket): void {
   b.ids.forEach((id) => {
     w.f64(id);
   });
-  w.strings(b.callees);
+  w.f64s(b.callees);
   w.strings(b.cells);
-  w.strings(b.wangiriNumbers);
-  w.strings(b.urlRecipients);
+  w.f64s(b.wangiriNumbers);
+  w.f64s(b.urlRecipients);
 }
 
+/** Reads a bucket; one stored with party numbers as strings (version 2) gets their hashes. */
 function readBucket(hour: number, state: Uint8Array): LineBucket {
   const r = new StateReader(state);
-  if (r.u8() !== STATE_V2) throw new Error(`hour state ${hour}: unsupported version`);
+  const version = r.u8();
+  if (version !== BUCKET_V3 && version !== STATE_V2)
+    throw new Error(`hour state ${hour}: unsupported version`);
+  const parties = version === BUCKET_V3 ? () => r.f64s() : () => r.strings().map(hash53);
   const b = new LineBucket(hour);
   b.dirty = false;
   b.outgoingCalls = r.u32();
@@ -835,15 +886,15 @@ function readBucket(hour: number, state: Uint8Array): LineBucket {
   b.wangiriCalls = r.u32();
   b.wangiriInternational = r.u32();
   for (let i = r.u32(); i > 0; i--) b.ids.add(r.f64());
-  b.callees = nonEmpty(r.strings());
+  b.callees = nonEmpty(parties());
   b.cells = nonEmpty(r.strings());
-  b.wangiriNumbers = nonEmpty(r.strings());
-  b.urlRecipients = nonEmpty(r.strings());
+  b.wangiriNumbers = nonEmpty(parties());
+  b.urlRecipients = nonEmpty(parties());
   if (!r.done) throw new Error(`hour state ${hour}: trailing bytes`);
   return b;
 }
 
-const nonEmpty = (xs: string[]) => (xs.length === 0 ? (NO_VALUES as string[]) : xs);
+const nonEmpty = <T>(xs: T[]): T[] => (xs.length === 0 ? noValues<T>() : xs);
 
 /** Records and outgoing calls held in a stored hour bucket (for checks and the fault run). */
 export function hourStateTotals(state: Uint8Array): { records: number; outgoingCalls: number } {

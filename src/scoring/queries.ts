@@ -4,6 +4,7 @@ import type {
   RaisedAlert,
   Registration,
   RuleSettings,
+  StateRows,
   StreamExport,
   StreamImport,
 } from './engine.js';
@@ -89,12 +90,16 @@ export async function loadStream(db: DbOrTx, stream: string) {
   return { data, nextOffset };
 }
 
-/** Rows of binary state for one statement: their states back to back, and each one's length. */
+/**
+ * Rows of binary state for one statement: their states back to back in `bytes`, each one's
+ * 1-based start there and its length.
+ */
 export interface StateChunk {
   /** Line numbers, or IMEIs. */
   keys: string[];
   /** Hour buckets only. */
   hours: number[];
+  starts: number[];
   lengths: number[];
   bytes: Buffer;
 }
@@ -109,25 +114,40 @@ export const HOUR_SLOTS = 64;
 /** Rows per state statement: a few megabytes each. */
 const STATE_CHUNK = 10_000;
 
-function stateChunks(rows: { key: string; hour?: number; state: Buffer }[]): StateChunk[] {
-  return chunks(rows, STATE_CHUNK).map((part) => ({
-    keys: part.map((r) => r.key),
-    hours: part.map((r) => r.hour ?? 0),
-    lengths: part.map((r) => r.state.length),
-    bytes: Buffer.concat(part.map((r) => r.state)),
-  }));
-}
-
-/** 1-based start of each state in its chunk's bytes (for `substring`). */
-function starts(lengths: readonly number[]): number[] {
-  const out: number[] = [];
-  let at = 1;
-  for (const n of lengths) {
-    out.push(at);
-    at += n;
+function stateChunks(rows: StateRows): StateChunk[] {
+  const { keys, hours, ends, bytes } = rows;
+  const out: StateChunk[] = [];
+  for (let first = 0; first < keys.length; first += STATE_CHUNK) {
+    const last = Math.min(keys.length, first + STATE_CHUNK);
+    const from = first === 0 ? 0 : (ends[first - 1] as number);
+    const starts: number[] = [];
+    const lengths: number[] = [];
+    for (let i = first, at = from; i < last; i++) {
+      const end = ends[i] as number;
+      starts.push(at - from + 1);
+      lengths.push(end - at);
+      at = end;
+    }
+    out.push({
+      keys: keys.slice(first, last),
+      hours: hours.slice(first, last),
+      starts,
+      lengths,
+      bytes: bytes.subarray(from, ends[last - 1]),
+    });
   }
   return out;
 }
+
+/**
+ * Line numbers as one parameter: they are E.164 (`decodeCdr` checks every record), so a comma
+ * never occurs in them, and one joined string costs the client far less than a text[] literal
+ * escaped element by element.
+ */
+const lineKeys = (keys: readonly string[]) => sql`string_to_array(${keys.join(',')}, ',')`;
+
+/** Integers as one comma-separated parameter, for the same reason. */
+const ints = (xs: readonly number[]) => sql`string_to_array(${xs.join(',')}, ',')::int[]`;
 
 /** A line's stored state in every stream that holds it: its own fields and its hour buckets. */
 export async function loadLineState(db: DbOrTx, msisdn: string) {
@@ -205,9 +225,9 @@ export function serialiseChanges(
   return {
     stream,
     clock: JSON.stringify(changes.clock),
-    lines: stateChunks(changes.lines.map((l) => ({ key: l.msisdn, state: l.state }))),
-    hours: stateChunks(changes.hours.map((h) => ({ key: h.msisdn, hour: h.hour, state: h.state }))),
-    imeis: stateChunks(changes.imeis.map((i) => ({ key: i.imei, state: i.state }))),
+    lines: stateChunks(changes.lines),
+    hours: stateChunks(changes.hours),
+    imeis: stateChunks(changes.imeis),
     removedLines: some(changes.removedLines, (x) => x),
     removedImeis: some(changes.removedImeis, (x) => x),
     nextOffset,
@@ -266,15 +286,14 @@ export async function commitBatch(
       await sql`
         insert into scoring_line_state (stream, msisdn, state)
         select ${s.stream}, x.m, substring(${c.bytes}::bytea from x.o for x.l)
-        from unnest(${c.keys}::text[], ${starts(c.lengths)}::int[], ${c.lengths}::int[])
-          as x(m, o, l)
+        from unnest(${lineKeys(c.keys)}, ${ints(c.starts)}, ${ints(c.lengths)}) as x(m, o, l)
         on conflict (stream, msisdn) do update set state = excluded.state`.execute(tx);
     for (const c of s.hours)
       await sql`
         insert into scoring_line_hours (stream, msisdn, slot, hour, state)
         select ${s.stream}, x.m, x.h % ${HOUR_SLOTS}, x.h, substring(${c.bytes}::bytea from x.o for x.l)
-        from unnest(${c.keys}::text[], ${c.hours}::int[], ${starts(c.lengths)}::int[],
-          ${c.lengths}::int[]) as x(m, h, o, l)
+        from unnest(${lineKeys(c.keys)}, ${ints(c.hours)}, ${ints(c.starts)}, ${ints(c.lengths)})
+          as x(m, h, o, l)
         on conflict (stream, msisdn, slot) do update set hour = excluded.hour, state = excluded.state`.execute(
         tx,
       );
@@ -282,8 +301,7 @@ export async function commitBatch(
       await sql`
         insert into scoring_imei_state (stream, imei, state)
         select ${s.stream}, x.i, substring(${c.bytes}::bytea from x.o for x.l)
-        from unnest(${c.keys}::text[], ${starts(c.lengths)}::int[], ${c.lengths}::int[])
-          as x(i, o, l)
+        from unnest(${c.keys}::text[], ${ints(c.starts)}, ${ints(c.lengths)}) as x(i, o, l)
         on conflict (stream, imei) do update set state = excluded.state`.execute(tx);
     if (s.removedLines !== null) {
       await sql`delete from scoring_line_state where stream = ${s.stream} and msisdn in (

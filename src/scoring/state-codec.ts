@@ -9,8 +9,8 @@ const NULL_STRING = 0xffff;
 const SHORT_STRING = 48;
 
 /**
- * Appends states to one buffer, each closed with `end()`; `take()` hands them over as views into
- * one copy and starts over.
+ * Appends states to one buffer, each closed with `end()`; `take()` hands them over in one copy
+ * with the offset where each ends, and starts over.
  */
 export class StateWriter {
   private buf: Buffer;
@@ -86,24 +86,42 @@ export class StateWriter {
     for (const v of vs) this.str(v);
   }
 
+  /** A list of at most 65,535 numbers (hashes, as doubles). */
+  f64s(vs: readonly number[]): void {
+    this.u16(vs.length);
+    this.room(vs.length * 8);
+    for (const v of vs) {
+      this.buf.writeDoubleLE(v, this.pos);
+      this.pos += 8;
+    }
+  }
+
   /** Closes the state written since the previous `end()`. */
   end(): void {
     this.ends.push(this.pos);
   }
 
-  /** The states closed so far, in order, as views into one copy; the writer starts over. */
-  take(): Buffer[] {
+  /**
+   * The states closed so far, back to back in one copy, and where each ends; the writer starts
+   * over.
+   */
+  take(): { bytes: Buffer; ends: number[] } {
     const bytes = Buffer.from(this.buf.subarray(0, this.pos));
-    const out: Buffer[] = new Array(this.ends.length);
-    let start = 0;
-    this.ends.forEach((end, i) => {
-      out[i] = bytes.subarray(start, end);
-      start = end;
-    });
+    const ends = this.ends;
     this.pos = 0;
     this.ends = [];
-    return out;
+    return { bytes, ends };
   }
+}
+
+/** The states of `take()` as views into its bytes, one per state. */
+export function splitStates({ bytes, ends }: { bytes: Buffer; ends: readonly number[] }): Buffer[] {
+  let start = 0;
+  return ends.map((end) => {
+    const state = bytes.subarray(start, end);
+    start = end;
+    return state;
+  });
 }
 
 /** Reads what a `StateWriter` wrote, failing on truncated input. */
@@ -147,6 +165,13 @@ export class StateReader {
     if (n === NULL_STRING) return null;
     const at = this.need(n);
     return this.buf.toString('utf8', at, at + n);
+  }
+
+  f64s(): number[] {
+    const n = this.u16();
+    const out: number[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.f64();
+    return out;
   }
 
   strings(): string[] {

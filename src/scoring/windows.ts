@@ -16,11 +16,13 @@ export function hourOf(epochMs: number): number {
 }
 
 /**
- * A 53-bit hash of a record id: FNV-1a in the low 32 bits, a second FNV-style pass with another
- * seed and multiplier in the high 21 bits. Collisions among the ids of one line-hour are
- * negligible (about n² / 2⁵⁴), and a number costs far less memory than the id string.
+ * A 53-bit hash of a string (record ids, party numbers): FNV-1a in the low 32 bits, a second
+ * FNV-style pass with another seed and multiplier in the high 21 bits. Collisions among the
+ * values one bucket keeps (a line-hour's record ids, its distinct callees) are negligible (about
+ * n² / 2⁵⁴), and a number costs far less memory than the string, which dies young instead of
+ * being kept for a day.
  */
-export function recordIdHash(id: string): number {
+export function hash53(id: string): number {
   let h1 = 0x811c9dc5;
   let h2 = 0x9e3779b9;
   for (let i = 0; i < id.length; i++) {
@@ -38,7 +40,7 @@ export function recordIdHash(id: string): number {
  * Record-id hashes seen in one bucket. Most line-hours hold one or a handful of records, so the
  * first hash is a field, the next ones a packed array of doubles (8 bytes each, no boxing), and
  * past `SMALL_ID_LIST` they move to a Set, where linear scans would start to cost. Hashes are
- * non-negative (`recordIdHash`), so -1 marks an empty bucket.
+ * non-negative (`hash53`), so -1 marks an empty bucket.
  */
 const SMALL_ID_LIST = 32;
 
@@ -94,15 +96,24 @@ export class RecordIds {
 }
 
 /** Shared empty list: buckets point at it until their first value, saving an array each. */
-export const NO_VALUES: readonly string[] = Object.freeze([]);
+export const NO_VALUES: readonly never[] = Object.freeze([]);
+
+/** `NO_VALUES` as the type of the list a bucket field holds. */
+export function noValues<T>(): T[] {
+  return NO_VALUES as unknown as T[];
+}
 
 /**
  * Adds `value` to a distinct list that stops growing at `cap` entries, returning the list to
  * store (a fresh one the first time). Lists stay short, so a linear scan beats a Set.
  */
-export function addDistinct(list: readonly string[], value: string, cap: number): string[] {
-  if (list === NO_VALUES) return cap > 0 ? [value] : (list as string[]);
-  const mutable = list as string[];
+export function addDistinct<T extends string | number>(
+  list: readonly T[],
+  value: T,
+  cap: number,
+): T[] {
+  if (list === NO_VALUES) return cap > 0 ? [value] : (list as T[]);
+  const mutable = list as T[];
   if (mutable.length < cap && !mutable.includes(value)) mutable.push(value);
   return mutable;
 }

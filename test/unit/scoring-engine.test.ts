@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Cdr } from '../../src/scoring/cdr.js';
-import { hourStateTotals, ScoringEngine } from '../../src/scoring/engine.js';
+import {
+  hourStateTotals,
+  riskFromState,
+  ScoringEngine,
+  type StateRows,
+  type StreamExport,
+  type StreamImport,
+} from '../../src/scoring/engine.js';
 import { DEFAULT_THRESHOLDS, validateThresholds } from '../../src/scoring/rules.js';
-import { HOUR_MS } from '../../src/scoring/windows.js';
+import { StateWriter, splitStates } from '../../src/scoring/state-codec.js';
+import { HOUR_MS, hash53 } from '../../src/scoring/windows.js';
 
 const T0 = Date.parse('2026-11-25T00:00:00Z');
 let seq = 0;
@@ -24,6 +32,25 @@ function cdr(over: Partial<Cdr> = {}): Cdr {
     containsUrl: false,
     operator: '520-01',
     ...over,
+  };
+}
+
+/** Rows of an export as the database hands them back. */
+function rowsOf(rows: StateRows) {
+  return splitStates(rows).map((state, i) => ({
+    key: rows.keys[i] as string,
+    hour: rows.hours[i] ?? 0,
+    state,
+  }));
+}
+
+/** An export as `loadStream` would read it back. */
+function asStored(x: StreamExport): StreamImport {
+  return {
+    clock: x.clock,
+    lines: rowsOf(x.lines).map((r) => ({ msisdn: r.key, state: r.state })),
+    hours: rowsOf(x.hours).map((r) => ({ msisdn: r.key, hour: r.hour, state: r.state })),
+    imeis: rowsOf(x.imeis).map((r) => ({ imei: r.key, state: r.state })),
   };
 }
 
@@ -189,16 +216,57 @@ describe('ScoringEngine', () => {
     a.advance();
     const saved = a.exportChanges('s');
     const b = new ScoringEngine();
-    b.importStream('s', saved);
+    b.importStream('s', asStored(saved));
     for (const r of records) b.ingest('s', r, null);
     expect(b.stats).toMatchObject({ accepted: 30, duplicates: 50 });
     const changed = b.exportChanges('s');
     // Only the hour the new records touched is written; the line's own fields did not change.
-    expect(changed.lines).toEqual([]);
-    expect(changed.hours.map((h) => [h.msisdn, hourStateTotals(h.state)])).toEqual([
+    expect(changed.lines.keys).toEqual([]);
+    expect(rowsOf(changed.hours).map((h) => [h.key, hourStateTotals(h.state)])).toEqual([
       ['+66811111111', { records: 80, outgoingCalls: 80 }],
     ]);
-    expect(b.exportChanges('s').hours).toEqual([]);
+    expect(b.exportChanges('s').hours.keys).toEqual([]);
+  });
+
+  it('reads hour buckets stored with party numbers as strings (version 2) as their hashes', () => {
+    const calls = ['+66820000000', '+66820000001', '+66820000002'].map((otherParty) =>
+      cdr({ otherParty, startedAt: T0 }),
+    );
+    const a = new ScoringEngine();
+    for (const c of calls) a.ingest('s', c, null);
+    const saved = asStored(a.exportChanges('s'));
+    const w = new StateWriter();
+    w.u8(2);
+    for (const n of [3, 3, 0, 0, 0, 0, 0, 0]) w.u32(n);
+    w.u32(calls.length);
+    for (const c of calls) w.f64(hash53(c.recordId));
+    w.strings(calls.map((c) => c.otherParty));
+    w.strings(['520-01-1-1']);
+    w.strings([]);
+    w.strings([]);
+    w.end();
+    const [v2] = splitStates(w.take());
+    const hour = T0 / HOUR_MS;
+    const settings = { thresholds: DEFAULT_THRESHOLDS, allowlist: new Set<string>() };
+    const meta = (saved.lines[0] as { state: Uint8Array }).state;
+    const asV3 = riskFromState('+66811111111', { state: meta, hours: saved.hours }, settings);
+    const asV2 = riskFromState(
+      '+66811111111',
+      { state: meta, hours: [{ hour, state: v2 as Buffer }] },
+      settings,
+    );
+    expect(asV2).toEqual(asV3);
+    expect(asV2?.features.distinct_callees_24h).toBe(3);
+    // A call to a known callee after the import is not a new distinct callee.
+    const b = new ScoringEngine();
+    b.importStream('s', {
+      ...saved,
+      hours: [{ msisdn: '+66811111111', hour, state: v2 as Buffer }],
+    });
+    b.ingest('s', cdr({ otherParty: '+66820000001', startedAt: T0 + 60_000 }), null);
+    const after = rowsOf(b.exportChanges('s').hours);
+    const risk = riskFromState('+66811111111', { state: meta, hours: after }, settings);
+    expect(risk?.features).toMatchObject({ outgoing_calls_24h: 4, distinct_callees_24h: 3 });
   });
 
   it('writes only the hours a record touched, and removes lines that left every window', () => {
@@ -206,10 +274,10 @@ describe('ScoringEngine', () => {
     e.ingest('s', cdr({ recordId: 'a', startedAt: T0 }), null);
     e.ingest('s', cdr({ recordId: 'b', startedAt: T0 + 2 * HOUR_MS }), null);
     const first = e.exportChanges('s');
-    expect(first.lines.map((l) => l.msisdn)).toEqual(['+66811111111']);
-    expect(first.hours.map((h) => h.hour)).toEqual([T0 / HOUR_MS, T0 / HOUR_MS + 2]);
+    expect(first.lines.keys).toEqual(['+66811111111']);
+    expect(first.hours.hours).toEqual([T0 / HOUR_MS, T0 / HOUR_MS + 2]);
     e.ingest('s', cdr({ recordId: 'c', startedAt: T0 + 2 * HOUR_MS + 60_000 }), null);
-    expect(e.exportChanges('s').hours.map((h) => h.hour)).toEqual([T0 / HOUR_MS + 2]);
+    expect(e.exportChanges('s').hours.hours).toEqual([T0 / HOUR_MS + 2]);
     tick(e, T0 + 30 * HOUR_MS);
     const later = e.exportChanges('s');
     expect(later.removedLines).toEqual(['+66811111111']);

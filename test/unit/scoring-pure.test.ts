@@ -7,8 +7,8 @@ import {
   evaluateImeiRule,
   validateThresholds,
 } from '../../src/scoring/rules.js';
-import { StateReader, StateWriter } from '../../src/scoring/state-codec.js';
-import { EventTimeClock, HOUR_MS, RecordIds, recordIdHash } from '../../src/scoring/windows.js';
+import { StateReader, StateWriter, splitStates } from '../../src/scoring/state-codec.js';
+import { EventTimeClock, HOUR_MS, hash53, RecordIds } from '../../src/scoring/windows.js';
 
 const valid = {
   recordId: 'a1',
@@ -80,8 +80,8 @@ describe('calling codes', () => {
 describe('windows', () => {
   it('dedups record ids past the small-list size', () => {
     const ids = new RecordIds();
-    for (let i = 0; i < 100; i++) expect(ids.add(recordIdHash(`id-${i}`))).toBe(true);
-    for (let i = 0; i < 100; i++) expect(ids.add(recordIdHash(`id-${i}`))).toBe(false);
+    for (let i = 0; i < 100; i++) expect(ids.add(hash53(`id-${i}`))).toBe(true);
+    for (let i = 0; i < 100; i++) expect(ids.add(hash53(`id-${i}`))).toBe(false);
     expect(ids.size).toBe(100);
     const seen = new Set<number>();
     ids.forEach((h) => {
@@ -163,7 +163,7 @@ describe('state codec', () => {
     w.end();
     w.str('next');
     w.end();
-    const [first, second] = w.take();
+    const [first, second] = splitStates(w.take());
     const r = new StateReader(first as Buffer);
     expect([r.u8(), r.u32(), r.f64(), r.str(), r.strings()]).toEqual([
       2,
@@ -174,14 +174,14 @@ describe('state codec', () => {
     ]);
     expect(r.done).toBe(true);
     expect(new StateReader(second as Buffer).str()).toBe('next');
-    expect(w.take()).toEqual([]);
+    expect(splitStates(w.take())).toEqual([]);
   });
 
   it('refuses truncated state', () => {
     const w = new StateWriter();
     w.str('+66812345678');
     w.end();
-    const [bytes] = w.take();
+    const [bytes] = splitStates(w.take());
     expect(() => new StateReader((bytes as Buffer).subarray(0, 5)).str()).toThrow('truncated');
   });
 });
