@@ -145,6 +145,8 @@ class LineState {
   sightingImei: string | null = null;
   sightingImsi: string | null = null;
   sightingDay = -1;
+  /** The shared copy of the cell of the line's last record (not stored). */
+  lastCell: string | null = null;
   /**
    * Whether the fields above changed since the last export (listed in the stream's `dirtyLines`;
    * buckets track their own).
@@ -360,7 +362,15 @@ export class ScoringEngine {
         if (other >= 0) b.urlRecipients = addDistinct(b.urlRecipients, other, caps.urlRecipients);
       }
     }
-    if (cdr.cellId !== '') b.cells = addDistinct(b.cells, this.cell(cdr.cellId), caps.cells);
+    if (cdr.cellId !== '') {
+      // A line stays in a few cells: its last one spares most lookups in the shared table.
+      let cell = line.lastCell;
+      if (cell !== cdr.cellId) {
+        cell = this.cell(cdr.cellId);
+        line.lastCell = cell;
+      }
+      b.cells = addDistinct(b.cells, cell, caps.cells);
+    }
     if (cdr.direction === 'mo' && this.earlyCandidate(line, cdr, b, hour))
       this.evaluateLine(streamName, s, line, (hour + 1) * HOUR_MS, true);
     return 'accepted';
