@@ -33,6 +33,7 @@ import {
   bucketAt,
   type ClockState,
   DEFAULT_ALLOWED_LATENESS_MS,
+  DistinctCounter,
   EventTimeClock,
   evictBefore,
   HOUR_MS,
@@ -109,8 +110,8 @@ export interface ImeiSighting {
   startedAt: number;
 }
 
-class LineBucket {
-  ids = new RecordIds();
+/** One hour of a line: the hashes of its record ids (deduplication, inherited) and its counts. */
+class LineBucket extends RecordIds {
   outgoingCalls = 0;
   answeredCalls = 0;
   shortOrUnanswered = 0;
@@ -126,7 +127,9 @@ class LineBucket {
   urlRecipients = noValues<number>();
   /** Changed since the last export (listed in its stream's `dirtyBuckets`). */
   dirty = false;
-  constructor(readonly hour: number) {}
+  constructor(readonly hour: number) {
+    super();
+  }
 }
 
 class ImeiBucket {
@@ -322,7 +325,7 @@ export class ScoringEngine {
     this.lastLine = line;
     this.lastStream = s;
     const b = bucketAt(line.buckets, hour, LineBucket);
-    if (!b.ids.add(hash53(cdr.recordId))) {
+    if (!b.add(hash53(cdr.recordId))) {
       this.stats.duplicates++;
       return 'duplicate';
     }
@@ -739,10 +742,15 @@ function nearAnyThreshold(line: LineState, windowEnd: number, t: Thresholds): bo
   );
 }
 
-/** Adds `values` to `set` until it holds `cap` entries. */
-function addUpTo<T>(set: Set<T>, values: readonly T[], cap: number): void {
-  for (let i = 0; i < values.length && set.size < cap; i++) set.add(values[i] as T);
+/** Adds `values` to `list` until it holds `cap` entries (cells: a few at most). */
+function addUpTo<T>(list: T[], values: readonly T[], cap: number): void {
+  for (let i = 0; i < values.length && list.length < cap; i++) {
+    const v = values[i] as T;
+    if (!list.includes(v)) list.push(v);
+  }
 }
+
+const calleeCount = new DistinctCounter();
 
 /**
  * Features of the 24-hour and 1-hour windows ending at `windowEnd`; undefined if both are empty.
@@ -756,8 +764,9 @@ function lineFeatures(
 ): WindowFeatures | undefined {
   const endHour = windowEnd / HOUR_MS;
   const f = emptyFeatures();
-  const callees = new Set<number>();
-  const cells = new Set<string>();
+  const callees = calleeCount;
+  callees.start(caps.callees);
+  const cells: string[] = [];
   let any = false;
   for (const b of line.buckets) {
     if (b.hour >= endHour) break;
@@ -769,7 +778,7 @@ function lineFeatures(
     f.incoming_calls_24h += b.incomingCalls;
     f.sms_sent_24h += b.smsSent;
     f.url_sms_sent_24h += b.urlSms;
-    addUpTo(callees, b.callees, caps.callees);
+    callees.addAll(b.callees);
     addUpTo(cells, b.cells, caps.cells);
     if (b.hour === endHour - 1) {
       f.outgoing_calls_1h = b.outgoingCalls;
@@ -786,7 +795,7 @@ function lineFeatures(
   }
   if (!any) return undefined;
   f.distinct_callees_24h = callees.size;
-  f.distinct_cells_24h = cells.size;
+  f.distinct_cells_24h = cells.length;
   f.short_or_unanswered_share_24h =
     f.outgoing_calls_24h > 0 ? f.short_or_unanswered_calls_24h / f.outgoing_calls_24h : 0;
   f.outgoing_incoming_ratio_24h = f.outgoing_calls_24h / Math.max(1, f.incoming_calls_24h);
@@ -868,8 +877,8 @@ function writeBucket(w: StateWriter, b: LineBucket): void {
   w.u32(b.urlSms);
   w.u32(b.wangiriCalls);
   w.u32(b.wangiriInternational);
-  w.u32(b.ids.size);
-  b.ids.forEach((id) => {
+  w.u32(b.size);
+  b.forEach((id) => {
     w.f64(id);
   });
   w.f64s(b.callees);
@@ -895,7 +904,7 @@ function readBucket(hour: number, state: Uint8Array): LineBucket {
   b.urlSms = r.u32();
   b.wangiriCalls = r.u32();
   b.wangiriInternational = r.u32();
-  for (let i = r.u32(); i > 0; i--) b.ids.add(r.f64());
+  for (let i = r.u32(); i > 0; i--) b.add(r.f64());
   b.callees = nonEmpty(parties());
   b.cells = nonEmpty(r.strings());
   b.wangiriNumbers = nonEmpty(parties());
@@ -909,7 +918,7 @@ const nonEmpty = <T>(xs: T[]): T[] => (xs.length === 0 ? noValues<T>() : xs);
 /** Records and outgoing calls held in a stored hour bucket (for checks and the fault run). */
 export function hourStateTotals(state: Uint8Array): { records: number; outgoingCalls: number } {
   const b = readBucket(0, state);
-  return { records: b.ids.size, outgoingCalls: b.outgoingCalls };
+  return { records: b.size, outgoingCalls: b.outgoingCalls };
 }
 
 /** An IMEI's state in binary: version, last line and operator, raised-until, hour buckets. */

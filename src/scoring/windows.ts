@@ -95,6 +95,59 @@ export class RecordIds {
   }
 }
 
+/**
+ * Counts distinct `hash53` values up to a cap, in an open-addressing table reused from count to
+ * count: a window's distinct callees are counted at every evaluation, and a Set would allocate
+ * a table and box every value each time. Slots are marked with the count's generation, so
+ * starting a count clears nothing.
+ */
+export class DistinctCounter {
+  private values = new Float64Array(128);
+  private marks = new Uint32Array(128);
+  private generation = 0;
+  private cap = 0;
+  size = 0;
+
+  /** Starts a count that stops at `cap` distinct values. */
+  start(cap: number): void {
+    if (cap * 2 > this.values.length) {
+      let n = this.values.length;
+      while (n < cap * 2) n *= 2;
+      this.values = new Float64Array(n);
+      this.marks = new Uint32Array(n);
+      this.generation = 0;
+    }
+    this.generation++;
+    if (this.generation === 0xffffffff) {
+      this.marks.fill(0);
+      this.generation = 1;
+    }
+    this.cap = cap;
+    this.size = 0;
+  }
+
+  /** Adds the values of `list` until the cap is reached. */
+  addAll(list: readonly number[]): void {
+    const { values, marks, generation } = this;
+    const mask = values.length - 1;
+    for (let i = 0; i < list.length && this.size < this.cap; i++) {
+      const v = list[i] as number;
+      // The low 32 bits of a hash53 value are FNV-1a: spread enough to index by.
+      let slot = (v >>> 0) & mask;
+      for (;;) {
+        if (marks[slot] !== generation) {
+          marks[slot] = generation;
+          values[slot] = v;
+          this.size++;
+          break;
+        }
+        if (values[slot] === v) break;
+        slot = (slot + 1) & mask;
+      }
+    }
+  }
+}
+
 /** Shared empty list: buckets point at it until their first value, saving an array each. */
 export const NO_VALUES: readonly never[] = Object.freeze([]);
 

@@ -8,7 +8,13 @@ import {
   validateThresholds,
 } from '../../src/scoring/rules.js';
 import { StateReader, StateWriter, splitStates } from '../../src/scoring/state-codec.js';
-import { EventTimeClock, HOUR_MS, hash53, RecordIds } from '../../src/scoring/windows.js';
+import {
+  DistinctCounter,
+  EventTimeClock,
+  HOUR_MS,
+  hash53,
+  RecordIds,
+} from '../../src/scoring/windows.js';
 
 const valid = {
   recordId: 'a1',
@@ -183,5 +189,34 @@ describe('state codec', () => {
     w.end();
     const [bytes] = splitStates(w.take());
     expect(() => new StateReader((bytes as Buffer).subarray(0, 5)).str()).toThrow('truncated');
+  });
+});
+
+describe('DistinctCounter', () => {
+  const hashes = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => hash53(`${prefix}${i}`));
+
+  it('counts distinct values across lists, up to its cap, and starts over clean', () => {
+    const c = new DistinctCounter();
+    c.start(1000);
+    c.addAll(hashes('a', 300));
+    c.addAll(hashes('a', 300));
+    c.addAll(hashes('b', 50));
+    expect(c.size).toBe(350);
+    c.start(10);
+    c.addAll(hashes('a', 5));
+    expect(c.size).toBe(5);
+    c.addAll(hashes('c', 100));
+    expect(c.size).toBe(10);
+  });
+
+  it('matches a Set on colliding low bits and on caps larger than its first table', () => {
+    // Values equal modulo 2^32 land on the same slot: the probe must still tell them apart.
+    const colliding = Array.from({ length: 40 }, (_, i) => i * 4_294_967_296 + 7);
+    const c = new DistinctCounter();
+    c.start(100_000);
+    c.addAll(colliding);
+    c.addAll(hashes('d', 5000));
+    expect(c.size).toBe(new Set([...colliding, ...hashes('d', 5000)]).size);
   });
 });
