@@ -11,7 +11,7 @@ import {
 } from '../platform/kafka/client.js';
 import type { Logger } from '../platform/log.js';
 import type { Metrics } from '../platform/metrics.js';
-import { decodeCdr } from './cdr.js';
+import { type DecodeResult, decodeCdr } from './cdr.js';
 import { type ImeiSighting, ScoringEngine } from './engine.js';
 import { loadScorerReference, prepareRegistrations, takeBatch, writeBatch } from './pipeline.js';
 import { claimStream, loadStream, type StoredAlert } from './queries.js';
@@ -187,44 +187,23 @@ class Stage {
 
   private async handle(messages: KafkaMessage[]): Promise<void> {
     const { engine } = this;
-    const networks = this.s.networks();
     const c = this.s.config;
-    const decoded = this.kind === 'line' ? messages.map((m) => decodeCdr(m.value ?? '')) : [];
-    if (this.kind === 'line') {
-      const byStream = new Map<string, string[]>();
-      messages.forEach((m, i) => {
-        const r = decoded[i];
-        if (!r?.ok) return;
-        const key = this.streamKey(m.partition);
-        const list = byStream.get(key) ?? [];
-        list.push(r.cdr.msisdn);
-        byStream.set(key, list);
-      });
-      await prepareRegistrations(this.s.db, engine, byStream);
-    }
     const counts = { accepted: 0, duplicate: 0, late: 0, dead_lettered: 0, replayed: 0 };
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i] as KafkaMessage;
-      const key = this.streamKey(m.partition);
-      const expected = this.offsets.get(key);
-      if (expected !== undefined && expected !== null && m.offset < expected) {
-        counts.replayed++;
-        continue;
-      }
-      this.offsets.set(key, m.offset + 1);
-      if (this.kind === 'line') {
-        const r = decoded[i];
-        if (r === undefined) continue;
+    if (this.kind === 'line') {
+      const networks = this.s.networks();
+      const decoded = await this.decodeRecords(messages);
+      this.eachNew(messages, counts, (m, key, i) => {
+        const r = decoded[i] as DecodeResult;
         if (!r.ok) {
           this.deadLetter(m, r.error);
           counts.dead_lettered++;
-          continue;
+          return;
         }
         const cdr = r.cdr;
         const operatorId = networks.get(cdr.operator) ?? null;
         const outcome = engine.ingest(key, cdr, operatorId);
         counts[outcome]++;
-        if (outcome !== 'accepted' || !engine.newSighting(key, cdr)) continue;
+        if (outcome !== 'accepted' || !engine.newSighting(key, cdr)) return;
         const sighting: ImeiSighting = {
           imei: cdr.imei,
           imsi: cdr.imsi,
@@ -233,15 +212,17 @@ class Stage {
           startedAt: cdr.startedAt,
         };
         this.s.producer.produce(c.KAFKA_IMEI_TOPIC, cdr.imei, JSON.stringify(sighting));
-      } else {
+      });
+    } else {
+      this.eachNew(messages, counts, (m, key) => {
         const s = decodeSighting(m.value);
         if (typeof s === 'string') {
           this.deadLetter(m, s);
           counts.dead_lettered++;
-          continue;
+          return;
         }
         counts[engine.ingestImei(key, s)]++;
-      }
+      });
     }
     for (const [outcome, n] of Object.entries(counts))
       if (n > 0) this.s.metrics.scorerRecords.inc({ stage: this.kind, outcome }, n);
@@ -257,6 +238,67 @@ class Stage {
         (engine.hasAlerts() || performance.now() - this.committedAt >= c.KAFKA_COMMIT_INTERVAL_MS))
     )
       await this.commit();
+  }
+
+  /**
+   * Decodes a batch of records and tells the engine, in one query, the registrations of the
+   * lines it has not seen yet. A batch holds runs of a few partitions, so each stream's list is
+   * looked up once per run.
+   */
+  private async decodeRecords(messages: KafkaMessage[]): Promise<DecodeResult[]> {
+    const decoded: DecodeResult[] = new Array(messages.length);
+    const byStream = new Map<string, string[]>();
+    let partition = -1;
+    let msisdns: string[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i] as KafkaMessage;
+      const r = decodeCdr(m.value ?? '');
+      decoded[i] = r;
+      if (!r.ok) continue;
+      if (m.partition !== partition) {
+        partition = m.partition;
+        const key = this.streamKey(partition);
+        msisdns = byStream.get(key) ?? [];
+        byStream.set(key, msisdns);
+      }
+      msisdns.push(r.cdr.msisdn);
+    }
+    await prepareRegistrations(this.s.db, this.engine, byStream);
+    return decoded;
+  }
+
+  /**
+   * Calls `take` for each message past its partition's stored offset, in order, and advances
+   * that offset; messages before it were already stored (a replay after a rebalance) and are
+   * counted as replayed. The offset is read and written once per run of a partition.
+   */
+  private eachNew(
+    messages: KafkaMessage[],
+    counts: { replayed: number },
+    take: (m: KafkaMessage, stream: string, index: number) => void,
+  ): void {
+    let partition = -1;
+    let key = '';
+    let next: number | null | undefined;
+    let advanced = false;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i] as KafkaMessage;
+      if (m.partition !== partition) {
+        if (advanced) this.offsets.set(key, next ?? null);
+        partition = m.partition;
+        key = this.streamKey(partition);
+        next = this.offsets.get(key);
+        advanced = false;
+      }
+      if (next !== undefined && next !== null && m.offset < next) {
+        counts.replayed++;
+        continue;
+      }
+      next = m.offset + 1;
+      advanced = true;
+      take(m, key, i);
+    }
+    if (advanced) this.offsets.set(key, next ?? null);
   }
 
   /**
