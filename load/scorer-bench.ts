@@ -169,7 +169,7 @@ async function kafkaBench(): Promise<void> {
         brokers,
         topic,
         String(buffers.length),
-        process.env.KAFKA_BATCH_SIZE ?? '5000',
+        process.env.KAFKA_BATCH_SIZE ?? '2000',
       ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     ),
