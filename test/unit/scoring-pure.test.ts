@@ -58,10 +58,11 @@ describe('decodeCdr', () => {
     ['epoch seconds', JSON.stringify({ ...valid, startedAt: 1_764_064_800 }), 'startedAt:'],
     ['Feb 30', JSON.stringify({ ...valid, startedAt: '2026-02-30T10:00:00Z' }), 'startedAt:'],
     ['answered text', JSON.stringify({ ...valid, answered: 'yes' }), 'answered:'],
-  ])('rejects %s naming the field', (_name, text, prefix) => {
-    const r = decodeCdr(text);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error.startsWith(prefix)).toBe(true);
+  ])('rejects %s naming the field, as text or as bytes', (_name, text, prefix) => {
+    for (const r of [decodeCdr(text), decodeCdr(Buffer.from(text))]) {
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.startsWith(prefix)).toBe(true);
+    }
   });
 
   it('rejects invalid UTF-8', () => {
