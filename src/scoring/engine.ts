@@ -525,7 +525,7 @@ export class ScoringEngine {
     windowEnd: number,
     early: boolean,
   ): void {
-    if (!nearAnyThreshold(line, windowEnd, this.settings.thresholds)) return;
+    if (!mayRaiseAny(line, windowEnd, this.settings.thresholds)) return;
     const f = lineFeatures(line, windowEnd, this.caps);
     if (f === undefined) return;
     const hits: RuleHit[] = [];
@@ -710,10 +710,11 @@ function activeIn(line: LineState, hour: number): boolean {
 }
 
 /**
- * Every line rule needs some count to reach its threshold; a line below half of each of them
- * (most lines) is skipped without building its distinct sets, and gets no risk row.
+ * Every line rule needs one of a few counts to reach its threshold (calls in 24 hours, wangiri
+ * calls, URL SMS or outgoing records in the last hour); a line below all of them (most lines)
+ * cannot raise anything, and is skipped before its distinct sets are counted.
  */
-function nearAnyThreshold(line: LineState, windowEnd: number, t: Thresholds): boolean {
+function mayRaiseAny(line: LineState, windowEnd: number, t: Thresholds): boolean {
   const endHour = windowEnd / HOUR_MS;
   let out24 = 0;
   let out1 = 0;
@@ -729,16 +730,13 @@ function nearAnyThreshold(line: LineState, windowEnd: number, t: Thresholds): bo
       url1 = b.urlSms;
     }
   }
-  const min24 = Math.min(
-    t.high_volume_calling.outgoingCallsAbove,
-    t.short_call_burst.outgoingCallsAtLeast,
-    t.simbox.outgoingCallsAtLeast,
-  );
   return (
-    out24 * 2 >= min24 ||
-    wangiri1 * 2 >= t.wangiri.callsAtLeast ||
-    url1 * 2 >= t.sms_blast_urls.urlSmsAtLeast ||
-    out1 * 2 >= t.new_line_burst.outgoingAtLeast
+    out24 > t.high_volume_calling.outgoingCallsAbove ||
+    out24 >= t.short_call_burst.outgoingCallsAtLeast ||
+    out24 >= t.simbox.outgoingCallsAtLeast ||
+    wangiri1 >= t.wangiri.callsAtLeast ||
+    url1 >= t.sms_blast_urls.urlSmsAtLeast ||
+    out1 >= t.new_line_burst.outgoingAtLeast
   );
 }
 

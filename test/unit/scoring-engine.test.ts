@@ -228,6 +228,29 @@ describe('ScoringEngine', () => {
     expect(b.exportChanges('s').hours.keys).toEqual([]);
   });
 
+  it('raises a rule evaluated at the window close with its counts exactly at the thresholds', () => {
+    const run = (calls: number) => {
+      const e = new ScoringEngine();
+      for (let i = 0; i < calls; i++)
+        e.ingest(
+          's',
+          cdr({
+            startedAt: T0 + i * 60_000,
+            answered: false,
+            durationSec: 2,
+            otherParty: `+8551234${String(i).padStart(4, '0')}`,
+          }),
+          null,
+        );
+      tick(e, T0 + 2 * HOUR_MS);
+      return e.advance().alerts.map((a) => a.rule);
+    };
+    const { callsAtLeast, distinctNumbersAtLeast } = DEFAULT_THRESHOLDS.wangiri;
+    expect(callsAtLeast).toBeGreaterThanOrEqual(distinctNumbersAtLeast);
+    expect(run(callsAtLeast)).toContain('wangiri');
+    expect(run(callsAtLeast - 1)).not.toContain('wangiri');
+  });
+
   it('reads hour buckets stored with party numbers as strings (version 2) as their hashes', () => {
     const calls = ['+66820000000', '+66820000001', '+66820000002'].map((otherParty) =>
       cdr({ otherParty, startedAt: T0 }),
