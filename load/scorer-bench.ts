@@ -213,7 +213,7 @@ async function kafkaBench(): Promise<void> {
     `scorer resident memory: ${fmt(Math.round(scorer.rssReady / 1e6))} MB at start, ${fmt(Math.round(rssEnd / 1e6))} MB drained (${fmt(activeLines)} active lines); the consumer alone ${fmt(Math.round(alone.rss / 1e6))} MB drained`,
   );
   console.log(
-    `resident memory per active line: ${fmt(Math.round((rssEnd - alone.rss) / activeLines))} bytes (scorer drained minus the consumer alone drained, over the active lines)`,
+    `resident memory per active line: ${fmt(Math.round((rssEnd - scorer.rssReady) / activeLines))} bytes at most (growth from start over the active lines; includes librdkafka's read-ahead, which the consumer alone shows; run two --lines sizes for the slope)`,
   );
 
   // A line of its own per run: an earlier run's alert on the same database must not count.
