@@ -9,7 +9,7 @@
  *
  *   npx tsx load/fault-run.ts [--seconds 20] [--clients 16] [--records 60000]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
@@ -18,6 +18,7 @@ import { startLocalBroker } from '../src/platform/kafka/local-broker.js';
 import { hourStateTotals } from '../src/scoring/engine.js';
 import { cdr } from '../test/support/cdrs.js';
 import { registrationSource } from './lib/registrations.js';
+import { spawnScorer } from './lib/scorer.js';
 import { startLoadStack } from './lib/stack.js';
 
 const { values } = parseArgs({
@@ -46,23 +47,18 @@ let stopping = false;
 /** The scorer in its own process, restarted whenever it exits until the run ends. */
 function startScorer(): void {
   scorerStarts++;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'scorer'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      DATABASE_URL: stack.databaseUrl,
-      IDENTITY_PEPPER: randomBytes(32).toString('hex'),
-      PII_KEYS: `k1:${randomBytes(32).toString('hex')}`,
-      KAFKA_BROKERS: broker.brokers,
-      KAFKA_GROUP_ID: `fault-${tag}`,
-      KAFKA_CDR_TOPIC: topic,
-      KAFKA_DLQ_TOPIC: `fault.dlq.${tag}`,
-      KAFKA_ALERTS_TOPIC: `fault.alerts.${tag}`,
-      KAFKA_IMEI_TOPIC: `fault.imei.${tag}`,
+  const child = spawnScorer({
+    databaseUrl: stack.databaseUrl,
+    brokers: broker.brokers,
+    topics: {
+      cdr: topic,
+      imei: `fault.imei.${tag}`,
+      dlq: `fault.dlq.${tag}`,
+      alerts: `fault.alerts.${tag}`,
+      group: `fault-${tag}`,
     },
-    stdio: ['ignore', 'ignore', 'ignore'],
+    logLevel: 'error',
+    stdio: 'ignore',
   });
   child.once('exit', () => {
     if (!stopping) setTimeout(startScorer, 500);

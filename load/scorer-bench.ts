@@ -14,7 +14,7 @@
  *    offsets and alerts out) and its resident memory; then the alert latency: a burst produced
  *    live, until its alert is in Postgres.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,6 +31,7 @@ import { createLogger } from '../src/platform/log.js';
 import { decodeCdr, encodeCdr } from '../src/scoring/cdr.js';
 import { ScoringEngine } from '../src/scoring/engine.js';
 import { generateTraffic } from '../src/scoring/generator.js';
+import { spawnScorer } from './lib/scorer.js';
 
 const { values } = parseArgs({
   options: {
@@ -180,7 +181,7 @@ async function kafkaBench(): Promise<void> {
 
   // The scorer as it is deployed: `src/main.ts --role scorer` in its own process, so nothing of
   // this benchmark's heap (records, buffers, the in-process engine) weighs on its GC.
-  const scorer = await spawnScorer(dbUrl, brokers, id, topic);
+  const scorer = await startScorer(dbUrl, brokers, id, topic);
   const handle = connect(dbUrl, { max: 2 });
   const offsets = async () => {
     const rows = await handle.db
@@ -265,30 +266,21 @@ function residentBytes(pid: number | undefined): number {
  * Starts the scorer role the way `npm start` runs it and resolves once it logs that its
  * consumers started, with the times of spawn and start and its resident memory then.
  */
-function spawnScorer(dbUrl: string, brokers: string, id: string, topic: string) {
+function startScorer(dbUrl: string, brokers: string, id: string, topic: string) {
   const spawned = performance.now();
-  const child = spawn(
-    process.execPath,
-    ['--max-semi-space-size=64', '--import', 'tsx', 'src/main.ts', '--role', 'scorer'],
-    {
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        DATABASE_URL: dbUrl,
-        IDENTITY_PEPPER: randomBytes(32).toString('hex'),
-        PII_KEYS: `k1:${randomBytes(32).toString('hex')}`,
-        KAFKA_BROKERS: brokers,
-        KAFKA_CDR_TOPIC: topic,
-        KAFKA_IMEI_TOPIC: `bench-${id}.imei`,
-        KAFKA_DLQ_TOPIC: `bench-${id}.dlq`,
-        KAFKA_ALERTS_TOPIC: `bench-${id}.alerts`,
-        KAFKA_GROUP_ID: `bench-${id}`,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  const child = spawnScorer({
+    databaseUrl: dbUrl,
+    brokers,
+    topics: {
+      cdr: topic,
+      imei: `bench-${id}.imei`,
+      dlq: `bench-${id}.dlq`,
+      alerts: `bench-${id}.alerts`,
+      group: `bench-${id}`,
     },
-  );
+    logLevel: 'info',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise<{ child: ChildProcess; spawned: number; ready: number; rssReady: number }>(
     (resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`scorer exited with ${code}`)));

@@ -13,7 +13,7 @@ import { openRuntime, type Runtime } from './runtime.js';
 import { encodeCdr } from './scoring/cdr.js';
 import { evaluateAlerts, generateTraffic, type Labels } from './scoring/generator.js';
 import { kafkaSettings } from './scoring/kafka-scorer.js';
-import { loadRuleSettings } from './scoring/queries.js';
+import { loadThresholds } from './scoring/queries.js';
 import { addAllowlisted, setThresholds } from './scoring/service.js';
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -128,7 +128,7 @@ const COMMANDS: Record<string, Command> = {
     }),
   }),
   'thresholds list': async (rt) => ({
-    result: (await loadRuleSettings(rt.deps.db)).thresholds,
+    result: await loadThresholds(rt.deps.db),
   }),
   'thresholds set': async (rt, o) => {
     let params: unknown;

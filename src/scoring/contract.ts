@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { E164 } from '../registration/numbering.js';
 import { RULE_CODES } from './rules.js';
 
 export const MAX_CDRS_PER_REQUEST = 10_000;
@@ -57,10 +58,7 @@ export const AlertListSchema = z
 
 export const AlertQuerySchema = z.object({
   rule: z.enum(RULE_CODES).optional(),
-  msisdn: z
-    .string()
-    .regex(/^\+[1-9]\d{7,14}$/, 'must be E.164')
-    .optional(),
+  msisdn: z.string().regex(E164, 'must be E.164').optional(),
   since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'createdAt ≥ since' }),
   status: z.enum(['open', 'closed']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),

@@ -3,6 +3,7 @@
  * diurnal rhythm, personal contacts and home/work cells, with each scam pattern planted in a
  * small share of lines, and hard negatives (busy but legitimate lines) beside them.
  */
+import { mulberry32 } from '../platform/seeded-random.js';
 import type { Cdr } from './cdr.js';
 import type { RuleCode } from './rules.js';
 import { HOUR_MS } from './windows.js';
@@ -29,18 +30,6 @@ export interface Labels {
   records: number;
 }
 
-/** mulberry32: small, fast, good enough for synthetic traffic, and reproducible from a seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Relative call intensity by hour of day (local time ≈ UTC+7): quiet at night, peaks at 10 and 19. */
 const DIURNAL = [
   0.15, 0.08, 0.05, 0.04, 0.05, 0.15, 0.4, 0.8, 1.1, 1.3, 1.4, 1.3, 1.2, 1.2, 1.2, 1.1, 1.1, 1.2,
@@ -58,7 +47,7 @@ export interface GenerateOptions {
 }
 
 export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels: Labels } {
-  const rand = rng(opts.seed);
+  const rand = mulberry32(opts.seed);
   const start = opts.start ?? Date.parse('2026-11-24T00:00:00Z');
   const end = start + opts.hours * HOUR_MS;
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));

@@ -24,15 +24,35 @@ function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
 /** Lines that alerted on at least this many distinct lines of one identity flag the identity. */
 export const IDENTITY_FLAG_LINES = 2;
 
-/** Thresholds (stored overrides merged over the defaults) and the allowlist. */
-export async function loadRuleSettings(db: DbOrTx): Promise<RuleSettings> {
+/** Thresholds: stored overrides merged over the defaults. */
+export async function loadThresholds(db: DbOrTx): Promise<Thresholds> {
   const rows = await db.selectFrom('scoring_thresholds').select(['rule', 'params']).execute();
   const overrides: Record<string, unknown> = {};
   for (const r of rows) overrides[r.rule] = r.params;
   const v = validateThresholds(overrides, DEFAULT_THRESHOLDS);
-  const thresholds: Thresholds = v.ok ? v.thresholds : DEFAULT_THRESHOLDS;
-  const allow = await db.selectFrom('scoring_allowlist').select('msisdn').execute();
+  return v.ok ? v.thresholds : DEFAULT_THRESHOLDS;
+}
+
+/** Thresholds and the whole allowlist, for an engine. */
+export async function loadRuleSettings(db: DbOrTx): Promise<RuleSettings> {
+  const [thresholds, allow] = await Promise.all([
+    loadThresholds(db),
+    db.selectFrom('scoring_allowlist').select('msisdn').execute(),
+  ]);
   return { thresholds, allowlist: new Set(allow.map((a) => a.msisdn)) };
+}
+
+/** Thresholds, and the allowlist as far as one line is concerned (for reading its risk). */
+export async function loadRuleSettingsFor(db: DbOrTx, msisdn: string): Promise<RuleSettings> {
+  const [thresholds, allowed] = await Promise.all([
+    loadThresholds(db),
+    db
+      .selectFrom('scoring_allowlist')
+      .select('msisdn')
+      .where('msisdn', '=', msisdn)
+      .executeTakeFirst(),
+  ]);
+  return { thresholds, allowlist: new Set(allowed ? [allowed.msisdn] : []) };
 }
 
 /** MCC-MNC -> operator id, for deciding whose line a CDR's `operator` field names. */

@@ -6,6 +6,7 @@ import type { Router } from '../platform/http/app.js';
 import { requireOperator } from '../platform/http/auth.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
+import { E164 } from '../registration/numbering.js';
 import {
   AlertListSchema,
   AlertQuerySchema,
@@ -32,7 +33,7 @@ const NDJSON_TYPES = ['application/x-ndjson', 'application/jsonl', 'application/
 const MsisdnParam = z.object({
   msisdn: z
     .string()
-    .regex(/^\+[1-9]\d{7,14}$/, 'must be E.164, e.g. +66812345678')
+    .regex(E164, 'must be E.164, e.g. +66812345678')
     .openapi({ param: { name: 'msisdn', in: 'path' }, example: '+66812345678' }),
 });
 const AlertIdParam = z.object({

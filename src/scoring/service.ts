@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import { appendAudit, auditShard } from '../platform/audit.js';
-import type { Db } from '../platform/db/client.js';
+import type { Db, Tx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { E164 } from '../registration/numbering.js';
 import { cellsForZone, listZones } from '../suspensions/zones.js';
 import { type Cdr, decodeCdr } from './cdr.js';
 import { type AlertView, type CdrIngestResult, MAX_CDRS_PER_REQUEST } from './contract.js';
 import { riskFromState } from './engine.js';
 import type { HttpScorer } from './pipeline.js';
-import { loadLineState, loadRuleSettings } from './queries.js';
+import { loadLineState, loadRuleSettingsFor } from './queries.js';
 import { RULE_CODES, type RuleCode, validateThresholds } from './rules.js';
 
 /** Who is looking: an operator sees only its own lines, a regulator sees all. */
@@ -146,8 +147,10 @@ export async function listAlerts({
 
 /** A line's current features and score, and its open alerts (enhanced monitoring while any). */
 export async function lineRisk({ ctx, input }: { ctx: ScoringCtx; input: { msisdn: string } }) {
-  const { states, hours } = await loadLineState(ctx.db, input.msisdn);
-  const settings = await loadRuleSettings(ctx.db);
+  const [{ states, hours }, settings] = await Promise.all([
+    loadLineState(ctx.db, input.msisdn),
+    loadRuleSettingsFor(ctx.db, input.msisdn),
+  ]);
   let risk: ReturnType<typeof riskFromState>;
   for (const row of states) {
     const own = hours.filter((h) => h.stream === row.stream);
@@ -244,6 +247,27 @@ export interface AdminCtx {
   now: Date;
 }
 
+/** An administrator's change to the scoring settings, in their audit shard. */
+function auditAdmin(
+  tx: Tx,
+  ctx: AdminCtx,
+  action: string,
+  [subjectType, subjectId]: [string, string],
+  data: Record<string, unknown>,
+) {
+  return appendAudit(tx, {
+    shard: 'admin:scoring',
+    at: ctx.now,
+    actorType: 'system',
+    actorId: ctx.actor,
+    action,
+    subjectType,
+    subjectId,
+    outcome: 'success',
+    data,
+  });
+}
+
 /** Changes thresholds at runtime: scorers pick them up on their next reload. */
 export async function setThresholds({
   ctx,
@@ -273,16 +297,9 @@ export async function setThresholds({
         oc.column('rule').doUpdateSet({ params, updated_by: ctx.actor, updated_at: ctx.now }),
       )
       .execute();
-    await appendAudit(tx, {
-      shard: 'admin:scoring',
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
-      action: 'scoring.thresholds_set',
-      subjectType: 'rule',
-      subjectId: input.rule,
-      outcome: 'success',
-      data: { before: (current?.params as Record<string, unknown>) ?? {}, after: merged },
+    await auditAdmin(tx, ctx, 'scoring.thresholds_set', ['rule', input.rule], {
+      before: (current?.params as Record<string, unknown>) ?? {},
+      after: merged,
     });
     return { rule: input.rule, thresholds: v.thresholds[input.rule as RuleCode] };
   });
@@ -297,7 +314,7 @@ export async function addAllowlisted({
   input: { msisdn: string; reason: string; operatorId?: string };
 }) {
   const issues = [
-    ...(/^\+[1-9]\d{7,14}$/.test(input.msisdn)
+    ...(E164.test(input.msisdn)
       ? []
       : [{ path: 'msisdn', message: 'must be E.164, e.g. +6621234567' }]),
     ...(input.reason.trim().length >= 3
@@ -319,16 +336,9 @@ export async function addAllowlisted({
         oc.column('msisdn').doUpdateSet({ reason: input.reason.trim(), added_by: ctx.actor }),
       )
       .execute();
-    await appendAudit(tx, {
-      shard: 'admin:scoring',
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
-      action: 'scoring.allowlist_added',
-      subjectType: 'msisdn',
-      subjectId: input.msisdn,
-      outcome: 'success',
-      data: { reason: input.reason.trim(), operatorId: input.operatorId ?? null },
+    await auditAdmin(tx, ctx, 'scoring.allowlist_added', ['msisdn', input.msisdn], {
+      reason: input.reason.trim(),
+      operatorId: input.operatorId ?? null,
     });
     return { msisdn: input.msisdn, reason: input.reason.trim() };
   });

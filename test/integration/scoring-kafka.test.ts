@@ -9,12 +9,12 @@ import { evaluateAlerts, generateTraffic, PLANTED_RULES } from '../../src/scorin
 import { KafkaScorer } from '../../src/scoring/kafka-scorer.js';
 import { calls, cdr } from '../support/cdrs.js';
 import {
-  brokers,
   consumedOffsets,
   createTopics,
   logsOf,
   produce,
   readTopic,
+  scorerEnv,
   spawnScorer,
   stopped,
   topicSize,
@@ -106,16 +106,7 @@ describe('scorer on Kafka', () => {
       ...asMessages(good.slice(0, 5)),
     ]);
     const metrics = createMetrics();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: w.url,
-      KAFKA_BROKERS: brokers(),
-      KAFKA_CDR_TOPIC: t.cdr,
-      KAFKA_DLQ_TOPIC: t.dlq,
-      KAFKA_ALERTS_TOPIC: t.alerts,
-      KAFKA_IMEI_TOPIC: t.imei,
-      KAFKA_GROUP_ID: t.group,
-    });
+    const config = loadConfig({ NODE_ENV: 'test', ...scorerEnv(w, t) });
     const failures: unknown[] = [];
     const scorer = new KafkaScorer(
       w.deps.db,

@@ -53,6 +53,19 @@ export function logsOf(child: ChildProcess): Record<string, unknown>[] {
   });
 }
 
+/** The settings that point a scorer at the world's database, the broker and the given topics. */
+export function scorerEnv(w: World, t: Topics): Record<string, string> {
+  return {
+    DATABASE_URL: w.url,
+    KAFKA_BROKERS: brokers(),
+    KAFKA_CDR_TOPIC: t.cdr,
+    KAFKA_DLQ_TOPIC: t.dlq,
+    KAFKA_ALERTS_TOPIC: t.alerts,
+    KAFKA_IMEI_TOPIC: t.imei,
+    KAFKA_GROUP_ID: t.group,
+  };
+}
+
 /** Starts `src/main.ts --role scorer` against the world's database and the given topics. */
 export function spawnScorer(w: World, t: Topics, extra: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'scorer'], {
@@ -63,16 +76,10 @@ export function spawnScorer(w: World, t: Topics, extra: Record<string, string> =
       /** Every role serves its probes: any free port, so instances never collide. */
       PORT: '0',
       HOST: '127.0.0.1',
-      DATABASE_URL: w.url,
       LOG_LEVEL: 'warn',
       IDENTITY_PEPPER: randomBytes(32).toString('hex'),
       PII_KEYS: `k1:${randomBytes(32).toString('hex')}`,
-      KAFKA_BROKERS: brokers(),
-      KAFKA_CDR_TOPIC: t.cdr,
-      KAFKA_DLQ_TOPIC: t.dlq,
-      KAFKA_ALERTS_TOPIC: t.alerts,
-      KAFKA_IMEI_TOPIC: t.imei,
-      KAFKA_GROUP_ID: t.group,
+      ...scorerEnv(w, t),
       ...extra,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

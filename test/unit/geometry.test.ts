@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/platform/seeded-random.js';
 import type {
   CellSite,
   GeometryIssue,
@@ -84,17 +85,6 @@ function issuesOf(input: unknown): GeometryIssue[] {
 
 function polygon(...rings: Position[][]): unknown {
   return { type: 'Polygon', coordinates: rings };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function cell(cellId: string, [lon, lat]: Position, rangeM = 0): CellSite {
