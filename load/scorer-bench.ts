@@ -16,9 +16,9 @@
  */
 import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -182,6 +182,7 @@ async function kafkaBench(): Promise<void> {
   // The scorer as it is deployed: `src/main.ts --role scorer` in its own process, so nothing of
   // this benchmark's heap (records, buffers, the in-process engine) weighs on its GC.
   const scorer = await startScorer(dbUrl, brokers, id, topic);
+  const cpuFrom = cpuTicks(scorer.child.pid as number);
   const handle = connect(dbUrl, { max: 2 });
   const offsets = async () => {
     const rows = await handle.db
@@ -193,6 +194,7 @@ async function kafkaBench(): Promise<void> {
   };
   while ((await offsets()) < buffers.length) await new Promise((r) => setTimeout(r, 100));
   const scorerEnd = performance.now();
+  const cpuTo = cpuTicks(scorer.child.pid as number);
   const rssEnd = residentBytes(scorer.child.pid);
   const scorerRate = rate(buffers.length, scorerEnd - scorer.spawned);
   const fromReady = rate(buffers.length, scorerEnd - scorer.ready);
@@ -204,6 +206,7 @@ async function kafkaBench(): Promise<void> {
     `scorer / consume(n) alone, from first message: ${(fromReady / alone.steady).toFixed(2)}`,
   );
   console.log(`scorer / the 200,000 records/s target: ${(fromReady / 200_000).toFixed(2)}`);
+  printCpu(cpuFrom, cpuTo, buffers.length);
   const active = await handle.db
     .selectFrom('scoring_line_state')
     .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -253,6 +256,70 @@ async function kafkaBench(): Promise<void> {
   await producer.disconnect();
   await handle.close();
   for (const c of cleanups.reverse()) await c();
+}
+
+/**
+ * CPU time so far, in clock ticks, of the scorer's threads by kind (its main thread, its stage
+ * threads, librdkafka's, the rest: V8's GC helpers and libuv's pool), of PostgreSQL's processes,
+ * of the broker, and the machine's idle time.
+ */
+function cpuTicks(scorerPid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const add = (kind: string, n: number) => out.set(kind, (out.get(kind) ?? 0) + n);
+  const busy = (stat: string) => {
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  };
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  for (const tid of readdirSync(`/proc/${scorerPid}/task`)) {
+    const comm = read(`/proc/${scorerPid}/task/${tid}/comm`)?.trim();
+    const stat = read(`/proc/${scorerPid}/task/${tid}/stat`);
+    if (comm === undefined || stat === undefined) continue;
+    const kind =
+      Number(tid) === scorerPid
+        ? 'scorer main thread'
+        : comm.startsWith('scorer-stage')
+          ? 'scorer stage threads'
+          : comm.startsWith('rdk:')
+            ? 'scorer librdkafka threads'
+            : 'scorer GC and libuv threads';
+    add(kind, busy(stat));
+  }
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = read(`/proc/${pid}/stat`);
+    if (stat === undefined) continue;
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (comm === 'postgres') add('PostgreSQL', busy(stat));
+    else if (comm === 'java') add('Kafka broker', busy(stat));
+  }
+  const cpu = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/);
+  add('idle', Number(cpu[4]) + Number(cpu[5]));
+  return out;
+}
+
+/** CPU microseconds per record between two `cpuTicks`, and what they allow. */
+function printCpu(from: Map<string, number>, to: Map<string, number>, records: number): void {
+  /** Clock ticks a second of /proc's CPU times (USER_HZ, 100 on Linux). */
+  const ticksPerSecond = 100;
+  const us = (kind: string) =>
+    (((to.get(kind) ?? 0) - (from.get(kind) ?? 0)) * 1e6) / ticksPerSecond / records;
+  const kinds = [...to.keys()].filter((k) => k !== 'idle');
+  const total = kinds.reduce((n, k) => n + us(k), 0);
+  console.log(
+    `CPU per record during the drain (µs): ${kinds.map((k) => `${k} ${us(k).toFixed(1)}`).join(', ')}; total ${total.toFixed(1)}, the machine idle ${us('idle').toFixed(1)}`,
+  );
+  const cores = availableParallelism();
+  const main = us('scorer main thread');
+  console.log(
+    `at that cost: ${fmt(Math.round((cores * 1e6) / total))} records/s on this machine's ${cores} cores at full use; the scorer's main thread alone allows ${fmt(Math.round(1e6 / main))} records/s`,
+  );
 }
 
 /** Resident set size of a process, from /proc. */

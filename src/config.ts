@@ -106,6 +106,11 @@ const envSchema = z.object({
    * done, and holds at most KAFKA_COMMIT_RECORDS records not stored (then it waits for the store).
    */
   KAFKA_COMMIT_RECORDS: positiveInt(250_000),
+  /**
+   * Worker threads for the line stage (decode, score, store), fed by the consumer on the main
+   * thread; 0 runs it on the main thread. Give the scorer that many cores beside the main one.
+   */
+  SCORER_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   KAFKA_COMMIT_INTERVAL_MS: positiveInt(1000),
   /** Passed to librdkafka as is (TLS/SASL to a managed cluster). */
   KAFKA_SECURITY_PROTOCOL: z.enum(['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl']).optional(),

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   );
   let scorer: KafkaScorer | undefined;
   if (roles.includes('scorer')) {
-    scorer = new KafkaScorer(deps.db, config, log, deps.metrics, (err) => {
+    scorer = new KafkaScorer(deps.db, runtime.databaseUrl, config, log, deps.metrics, (err) => {
       log.fatal({ err }, 'scorer failed; exiting so a restart resumes from the stored offsets');
       log.flush();
       process.exit(1);

@@ -11,6 +11,8 @@ import { type ResolvedSecrets, resolveSecrets } from './platform/secrets.js';
 export interface Runtime {
   deps: AppDeps;
   handle: DbHandle;
+  /** The database the pool is on (the embedded one when DATABASE_URL is unset). */
+  databaseUrl: string;
   /** Closes the pool, then stops the embedded server if this process started it. */
   close(): Promise<void>;
 }
@@ -51,6 +53,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   return {
     deps,
     handle,
+    databaseUrl: url,
     close: async () => {
       await handle.close();
       await stopEmbedded();

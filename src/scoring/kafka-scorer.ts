@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import type { Db } from '../platform/db/client.js';
 import {
@@ -6,15 +7,22 @@ import {
   KafkaProducer,
   type KafkaSettings,
   ManualConsumer,
-  type PartitionAssignment,
-  partitionKey,
+  type ManualConsumerHooks,
 } from '../platform/kafka/client.js';
+import type { PartitionAssignment } from '../platform/kafka/messages.js';
 import type { Logger } from '../platform/log.js';
 import type { Metrics } from '../platform/metrics.js';
-import { type DecodeResult, decodeCdr } from './cdr.js';
-import { type ImeiSighting, ScoringEngine } from './engine.js';
-import { loadScorerReference, prepareRegistrations, takeBatch, writeBatch } from './pipeline.js';
-import { claimStream, loadStream, type StoredAlert } from './queries.js';
+import type { RuleSettings } from './engine.js';
+import { loadScorerReference } from './pipeline.js';
+import type { StoredAlert } from './queries.js';
+import { Stage, type StageIo, type StageKind } from './stage.js';
+import {
+  type FromWorker,
+  pack,
+  type StageWorkerData,
+  type ToWorker,
+  transferList,
+} from './stage-protocol.js';
 
 export interface ScorerStats {
   batches: number;
@@ -34,105 +42,266 @@ export function kafkaSettings(config: Config): KafkaSettings {
   };
 }
 
-function decodeSighting(value: Buffer | null): ImeiSighting | string {
-  try {
-    const v = JSON.parse(value?.toString('utf8') ?? '') as Partial<ImeiSighting>;
-    if (
-      typeof v.imei === 'string' &&
-      typeof v.imsi === 'string' &&
-      typeof v.msisdn === 'string' &&
-      typeof v.startedAt === 'number' &&
-      (typeof v.operatorId === 'string' || v.operatorId === null)
-    )
-      return v as ImeiSighting;
-    return 'value: not an IMEI sighting';
-  } catch {
-    return 'value: not valid JSON';
+/** What the runners of both stages share from the scorer. */
+interface Shared {
+  db: Db;
+  databaseUrl: string;
+  log: Logger;
+  producer: KafkaProducer;
+  config: Config;
+  networks: () => Map<string, string>;
+  stats: ScorerStats;
+  metrics: Metrics;
+  onAlerts: (alerts: StoredAlert[]) => void;
+  onFatal: (err: unknown) => void;
+}
+
+type Reported = 'counted' | 'lag' | 'committed' | 'alerts' | 'fatal';
+
+/** Where a stage's figures, alerts and failures go, wherever the stage runs. */
+function reports(kind: StageKind, s: Shared): Pick<StageIo, Reported> {
+  return {
+    counted: (counts) => {
+      for (const [outcome, n] of Object.entries(counts))
+        if (n > 0) s.metrics.scorerRecords.inc({ stage: kind, outcome }, n);
+      if (counts.dead_lettered > 0) {
+        s.stats.deadLettered += counts.dead_lettered;
+        s.metrics.scorerDeadLettered.inc({ stage: kind }, counts.dead_lettered);
+      }
+    },
+    lag: (partition, lag) => {
+      const labels = { stage: kind, partition: String(partition) };
+      if (lag === undefined) s.metrics.scorerLag.remove(labels);
+      else s.metrics.scorerLag.set(labels, lag);
+    },
+    committed: (seconds) => {
+      s.metrics.scorerCommitSeconds.observe({ stage: kind }, seconds);
+      s.stats.batches++;
+    },
+    alerts: s.onAlerts,
+    fatal: s.onFatal,
+  };
+}
+
+function groupConsumer(kind: StageKind, s: Shared, hooks: ManualConsumerHooks): ManualConsumer {
+  const c = s.config;
+  const topic = kind === 'line' ? c.KAFKA_CDR_TOPIC : c.KAFKA_IMEI_TOPIC;
+  const group = kind === 'line' ? c.KAFKA_GROUP_ID : `${c.KAFKA_GROUP_ID}.imei`;
+  return new ManualConsumer(kafkaSettings(c), group, [topic], hooks, s.onFatal);
+}
+
+interface StageRunner {
+  setSettings(settings: RuleSettings, networks: Map<string, string>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A stage on this thread, fed by its own group consumer. */
+class LocalStage implements StageRunner {
+  private readonly stage: Stage;
+  private readonly consumer: ManualConsumer;
+
+  constructor(
+    kind: StageKind,
+    private readonly s: Shared,
+  ) {
+    this.stage = new Stage(kind, {
+      ...reports(kind, s),
+      db: s.db,
+      log: s.log,
+      config: s.config,
+      networks: s.networks,
+      produce: (topic, key, value, headers) =>
+        s.producer.produce(topic, key, value, headers.length > 0 ? headers : undefined),
+      flush: () => s.producer.flush(),
+      highWatermark: (topic, partition) => this.consumer.highWatermark(topic, partition),
+    });
+    this.consumer = groupConsumer(kind, s, {
+      onAssign: (parts) => this.stage.assign(parts),
+      onRevoke: (parts) => this.stage.revoke(parts),
+    });
+  }
+
+  setSettings(settings: RuleSettings): void {
+    this.stage.engine.setSettings(settings);
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    this.consumer.start(this.s.config.KAFKA_BATCH_SIZE, (messages) => {
+      this.s.stats.records += messages.length;
+      return this.stage.handle(messages);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.halt();
+    await this.consumer.exclusive(() => this.stage.settle());
+    await this.consumer.disconnect();
   }
 }
 
+/** Batches a thread may have waiting or in work before the consumer waits for it. */
+const BATCHES_AHEAD = 2;
+
+/** One worker thread running the line stage (`stage-worker.ts`), and the requests it owes. */
+class StageThread {
+  private readonly worker: Worker;
+  private requests = 0;
+  private readonly waiting = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void }
+  >();
+  private readonly batches: Promise<unknown>[] = [];
+  /** The partitions this thread owns (their high watermarks go with each batch). */
+  readonly partitions = new Set<number>();
+  private closing = false;
+
+  constructor(thread: number, s: Shared) {
+    const entry = new URL('./stage-worker.ts', import.meta.url).href;
+    const workerData: StageWorkerData = {
+      role: 'scorer-stage',
+      config: s.config,
+      databaseUrl: s.databaseUrl,
+      logLevel: s.log.level,
+      thread,
+    };
+    // The worker loads the TypeScript entry through tsx, as `npm start` does for the main thread.
+    this.worker = new Worker(
+      `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`,
+      { eval: true, workerData, resourceLimits: { maxYoungGenerationSizeMb: 192 } },
+    );
+    const r = reports('line', s);
+    this.worker.on('message', (m: FromWorker) => {
+      switch (m.t) {
+        case 'reply': {
+          const w = this.waiting.get(m.id);
+          this.waiting.delete(m.id);
+          if (m.error === undefined) w?.resolve(m.value);
+          else w?.reject(new Error(m.error));
+          return;
+        }
+        case 'produce':
+          for (const [topic, key, value, headers] of m.items)
+            s.producer.produce(
+              topic,
+              key,
+              typeof value === 'string'
+                ? value
+                : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+              headers.length > 0 ? headers : undefined,
+            );
+          return;
+        case 'flush':
+          s.producer.flush().then(
+            () => this.post({ t: 'flushed', id: m.id }),
+            (err: unknown) => this.post({ t: 'flushed', id: m.id, error: String(err) }),
+          );
+          return;
+        case 'counted':
+          return r.counted(m.counts);
+        case 'lag':
+          return r.lag(m.partition, m.lag);
+        case 'committed':
+          return r.committed(m.seconds);
+        case 'alerts':
+          return r.alerts(m.alerts);
+        case 'fatal':
+          return r.fatal(new Error(m.error));
+      }
+    });
+    this.worker.on('error', (err) => s.onFatal(err));
+    this.worker.on('exit', (code) => {
+      if (!this.closing) s.onFatal(new Error(`scorer thread ${thread} exited (${code})`));
+    });
+  }
+
+  post(m: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(m, transfer);
+  }
+
+  request<T>(
+    m: DistributiveOmit<Exclude<ToWorker, { t: 'settings' | 'flushed' }>, 'id'>,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<T> {
+    const id = ++this.requests;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.post({ ...m, id } as ToWorker, transfer);
+    });
+  }
+
+  /** Hands a batch over; waits while the thread is BATCHES_AHEAD batches behind. */
+  async handle(messages: readonly KafkaMessage[], topic: string, highs: number[]): Promise<void> {
+    const b = pack(messages, topic, highs);
+    const done = this.request<void>({ t: 'batch', ...b }, transferList(b));
+    this.batches.push(done);
+    while (this.batches.length > BATCHES_AHEAD) await this.batches.shift();
+  }
+
+  async close(): Promise<void> {
+    await this.request({ t: 'close' });
+    this.closing = true;
+    await this.worker.terminate();
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 /**
- * One stage of the scorer: a group consumer over one topic feeding its own engine. The line
- * stage reads `cdr.records` (keyed by line) and re-keys IMEI sightings into the repartition
- * topic; the IMEI stage reads that topic (keyed by IMEI). Each batch's state, offsets and alerts
- * commit in one transaction; DLQ and repartition messages are acknowledged before it commits.
+ * The line stage in SCORER_THREADS worker threads, fed by one group consumer on this thread:
+ * partition p belongs to thread p mod SCORER_THREADS, which decodes, scores and commits its
+ * partitions' state and offsets itself. This thread reads, hands batches over and produces.
  */
-class Stage {
-  readonly engine: ScoringEngine;
+class ThreadedStage implements StageRunner {
+  private readonly threads: StageThread[];
   private readonly consumer: ManualConsumer;
-  private readonly offsets = new Map<string, number | null>();
-  /** The next offset of each partition as stored in PostgreSQL (for the lag gauge). */
-  private readonly stored = new Map<string, { partition: number; next: number | null }>();
-  private readonly generations = new Map<string, number>();
-  private inflight: Promise<void> = Promise.resolve();
-  /** Whether a commit's write is still running. */
-  private writing = false;
-  /** Records taken in since the last commit, and when that commit was. */
-  private pending = 0;
-  private committedAt = performance.now();
   private readonly topic: string;
-  private readonly keys: string[] = [];
 
   constructor(
-    private readonly kind: 'line' | 'imei',
-    private readonly s: {
-      db: Db;
-      log: Logger;
-      producer: KafkaProducer;
-      config: Config;
-      networks: () => Map<string, string>;
-      stats: ScorerStats;
-      metrics: Metrics;
-      onAlerts: (alerts: StoredAlert[]) => void;
-      onFatal: (err: unknown) => void;
-    },
+    count: number,
+    private readonly s: Shared,
   ) {
-    const c = s.config;
-    this.engine = new ScoringEngine(undefined, c.SCORING_LATENESS_MS);
-    const topic = kind === 'line' ? c.KAFKA_CDR_TOPIC : c.KAFKA_IMEI_TOPIC;
-    this.topic = topic;
-    const group = kind === 'line' ? c.KAFKA_GROUP_ID : `${c.KAFKA_GROUP_ID}.imei`;
-    this.consumer = new ManualConsumer(
-      kafkaSettings(c),
-      group,
-      [topic],
-      {
-        onAssign: (parts) => this.assign(parts),
-        onRevoke: async (parts) => {
-          await this.settle();
-          this.revoke(parts);
-        },
+    this.topic = s.config.KAFKA_CDR_TOPIC;
+    this.threads = Array.from({ length: count }, (_, i) => new StageThread(i, s));
+    this.consumer = groupConsumer('line', s, {
+      onAssign: async (parts) => {
+        const offsets = new Map<string, number | null>();
+        const replies = await this.each(parts, (t, mine) => {
+          for (const p of mine) t.partitions.add(p.partition);
+          return t.request<Map<string, number | null>>({ t: 'assign', parts: mine });
+        });
+        for (const r of replies) for (const [k, v] of r) offsets.set(k, v);
+        return offsets;
       },
-      (err) => s.onFatal(err),
-    );
+      onRevoke: async (parts) => {
+        await this.each(parts, (t, mine) => {
+          for (const p of mine) t.partitions.delete(p.partition);
+          return t.request<void>({ t: 'revoke', parts: mine });
+        });
+      },
+    });
   }
 
-  private async assign(parts: PartitionAssignment[]) {
-    const next = new Map<string, number | null>();
-    for (const p of parts) {
-      const key = partitionKey(p.topic, p.partition);
-      this.generations.set(key, await claimStream(this.s.db, key, new Date()));
-      const stored = await loadStream(this.s.db, key);
-      if (stored) this.engine.importStream(key, stored.data, this.kind);
-      else this.engine.dropStream(key);
-      next.set(key, stored?.nextOffset ?? null);
-      this.offsets.set(key, stored?.nextOffset ?? null);
-      this.stored.set(key, { partition: p.partition, next: stored?.nextOffset ?? null });
-    }
-    this.s.log.info({ stage: this.kind, partitions: [...next.entries()] }, 'partitions assigned');
-    return next;
+  private thread(partition: number): StageThread {
+    return this.threads[partition % this.threads.length] as StageThread;
   }
 
-  private revoke(parts: PartitionAssignment[]) {
+  /** Calls `fn` for each thread owning some of `parts`, with those parts. */
+  private each<T>(
+    parts: readonly PartitionAssignment[],
+    fn: (t: StageThread, mine: PartitionAssignment[]) => Promise<T>,
+  ): Promise<T[]> {
+    const byThread = new Map<StageThread, PartitionAssignment[]>();
     for (const p of parts) {
-      const key = partitionKey(p.topic, p.partition);
-      this.engine.dropStream(key);
-      this.offsets.delete(key);
-      this.generations.delete(key);
-      this.stored.delete(key);
-      this.s.metrics.scorerLag.remove({ stage: this.kind, partition: String(p.partition) });
+      const t = this.thread(p.partition);
+      byThread.set(t, [...(byThread.get(t) ?? []), p]);
     }
-    this.s.log.info({ stage: this.kind, partitions: parts.length }, 'partitions revoked');
+    return Promise.all([...byThread].map(([t, mine]) => fn(t, mine)));
+  }
+
+  setSettings(settings: RuleSettings, networks: Map<string, string>): void {
+    for (const t of this.threads) t.post({ t: 'settings', settings, networks });
   }
 
   async start(): Promise<void> {
@@ -140,215 +309,32 @@ class Stage {
     this.consumer.start(this.s.config.KAFKA_BATCH_SIZE, (messages) => this.handle(messages));
   }
 
+  /** Splits a batch by owning thread; an empty batch reaches every thread (commits on time). */
+  private async handle(messages: KafkaMessage[]): Promise<void> {
+    this.s.stats.records += messages.length;
+    const parts = this.threads.map((): KafkaMessage[] => []);
+    for (const m of messages) parts[m.partition % parts.length]?.push(m);
+    await Promise.all(
+      this.threads.map((t, i) => {
+        const mine = parts[i] as KafkaMessage[];
+        if (mine.length === 0 && messages.length > 0) return undefined;
+        const highs: number[] = [];
+        for (const p of t.partitions) {
+          const high = this.consumer.highWatermark(this.topic, p);
+          if (high !== undefined) highs.push(p, high);
+        }
+        return t.handle(mine, this.topic, highs);
+      }),
+    );
+  }
+
   async stop(): Promise<void> {
     await this.consumer.halt();
-    await this.consumer.exclusive(() => this.settle());
+    await this.consumer.exclusive(() =>
+      Promise.all(this.threads.map((t) => t.request({ t: 'settle' }))),
+    );
     await this.consumer.disconnect();
-  }
-
-  private deadLetter(m: KafkaMessage, error: string): void {
-    this.s.producer.produce(
-      this.s.config.KAFKA_DLQ_TOPIC,
-      m.key?.toString() ?? null,
-      m.value ?? '',
-      [
-        { 'x-source-topic': m.topic },
-        { 'x-source-partition': String(m.partition) },
-        { 'x-source-offset': String(m.offset) },
-        { 'x-error': error },
-      ],
-    );
-    this.s.stats.deadLettered++;
-    this.s.metrics.scorerDeadLettered.inc({ stage: this.kind });
-  }
-
-  /** `topic:partition`, built once per partition (the consumer reads one topic). */
-  private streamKey(partition: number): string {
-    let key = this.keys[partition];
-    if (key === undefined) {
-      key = partitionKey(this.topic, partition);
-      this.keys[partition] = key;
-    }
-    return key;
-  }
-
-  /** High watermark minus the next stored offset, per owned partition. */
-  private updateLag(): void {
-    const topic = this.topic;
-    for (const { partition, next } of this.stored.values()) {
-      const high = this.consumer.highWatermark(topic, partition);
-      if (high === undefined) continue;
-      this.s.metrics.scorerLag.set(
-        { stage: this.kind, partition: String(partition) },
-        Math.max(0, high - (next ?? 0)),
-      );
-    }
-  }
-
-  private async handle(messages: KafkaMessage[]): Promise<void> {
-    const { engine } = this;
-    const c = this.s.config;
-    const counts = { accepted: 0, duplicate: 0, late: 0, dead_lettered: 0, replayed: 0 };
-    if (this.kind === 'line') {
-      const networks = this.s.networks();
-      const decoded = await this.decodeRecords(messages);
-      this.eachNew(messages, counts, (m, key, i) => {
-        const r = decoded[i] as DecodeResult;
-        if (!r.ok) {
-          this.deadLetter(m, r.error);
-          counts.dead_lettered++;
-          return;
-        }
-        const cdr = r.cdr;
-        const operatorId = networks.get(cdr.operator) ?? null;
-        const outcome = engine.ingest(key, cdr, operatorId);
-        counts[outcome]++;
-        if (outcome !== 'accepted' || !engine.newSighting(key, cdr)) return;
-        const sighting: ImeiSighting = {
-          imei: cdr.imei,
-          imsi: cdr.imsi,
-          msisdn: cdr.msisdn,
-          operatorId,
-          startedAt: cdr.startedAt,
-        };
-        this.s.producer.produce(c.KAFKA_IMEI_TOPIC, cdr.imei, JSON.stringify(sighting));
-      });
-    } else {
-      this.eachNew(messages, counts, (m, key) => {
-        const s = decodeSighting(m.value);
-        if (typeof s === 'string') {
-          this.deadLetter(m, s);
-          counts.dead_lettered++;
-          return;
-        }
-        counts[engine.ingestImei(key, s)]++;
-      });
-    }
-    for (const [outcome, n] of Object.entries(counts))
-      if (n > 0) this.s.metrics.scorerRecords.inc({ stage: this.kind, outcome }, n);
-    this.updateLag();
-    this.pending += messages.length;
-    this.s.stats.records += messages.length;
-    // A commit is due every interval, or at once when alerts were raised, but waits while the
-    // previous write runs (reading goes on, and a line touched again meanwhile is written once);
-    // only the record bound makes the reader wait for the store.
-    if (
-      this.pending >= c.KAFKA_COMMIT_RECORDS ||
-      (!this.writing &&
-        (engine.hasAlerts() || performance.now() - this.committedAt >= c.KAFKA_COMMIT_INTERVAL_MS))
-    )
-      await this.commit();
-  }
-
-  /**
-   * Decodes a batch of records and tells the engine, in one query, the registrations of the
-   * lines it has not seen yet. A batch holds runs of a few partitions, so each stream's list is
-   * looked up once per run.
-   */
-  private async decodeRecords(messages: KafkaMessage[]): Promise<DecodeResult[]> {
-    const decoded: DecodeResult[] = new Array(messages.length);
-    const byStream = new Map<string, string[]>();
-    let partition = -1;
-    let msisdns: string[] = [];
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i] as KafkaMessage;
-      const r = decodeCdr(m.value ?? '');
-      decoded[i] = r;
-      if (!r.ok) continue;
-      if (m.partition !== partition) {
-        partition = m.partition;
-        const key = this.streamKey(partition);
-        msisdns = byStream.get(key) ?? [];
-        byStream.set(key, msisdns);
-      }
-      msisdns.push(r.cdr.msisdn);
-    }
-    await prepareRegistrations(this.s.db, this.engine, byStream);
-    return decoded;
-  }
-
-  /**
-   * Calls `take` for each message past its partition's stored offset, in order, and advances
-   * that offset; messages before it were already stored (a replay after a rebalance) and are
-   * counted as replayed. The offset is read and written once per run of a partition.
-   */
-  private eachNew(
-    messages: KafkaMessage[],
-    counts: { replayed: number },
-    take: (m: KafkaMessage, stream: string, index: number) => void,
-  ): void {
-    let partition = -1;
-    let key = '';
-    let next: number | null | undefined;
-    let advanced = false;
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i] as KafkaMessage;
-      if (m.partition !== partition) {
-        if (advanced) this.offsets.set(key, next ?? null);
-        partition = m.partition;
-        key = this.streamKey(partition);
-        next = this.offsets.get(key);
-        advanced = false;
-      }
-      if (next !== undefined && next !== null && m.offset < next) {
-        counts.replayed++;
-        continue;
-      }
-      next = m.offset + 1;
-      advanced = true;
-      take(m, key, i);
-    }
-    if (advanced) this.offsets.set(key, next ?? null);
-  }
-
-  /**
-   * Stores what was taken in since the last commit: DLQ and repartition messages acknowledged
-   * first, then state, offsets and alerts in one transaction, alerts published after it. The
-   * batch is serialised at once and written while the next one is read (writes stay in order).
-   */
-  private async commit(): Promise<void> {
-    const started = performance.now();
-    this.committedAt = started;
-    if (this.pending === 0) return;
-    await this.s.producer.flush();
-    await this.inflight;
-    const batch = takeBatch(this.engine, this.offsets, this.generations);
-    const storing = new Map(this.offsets);
-    const records = this.pending;
-    this.pending = 0;
-    const taken = performance.now();
-    this.writing = true;
-    this.inflight = writeBatch(this.s.db, batch, new Date()).then(
-      (alerts) => {
-        this.s.log.debug(
-          {
-            stage: this.kind,
-            records,
-            takeMs: Math.round(taken - started),
-            storeMs: Math.round(performance.now() - taken),
-          },
-          'committed',
-        );
-        this.writing = false;
-        for (const [key, next] of storing) {
-          const st = this.stored.get(key);
-          if (st !== undefined) st.next = next;
-        }
-        this.s.metrics.scorerCommitSeconds.observe(
-          { stage: this.kind },
-          (performance.now() - taken) / 1000,
-        );
-        this.s.stats.batches++;
-        if (alerts.length > 0) this.s.onAlerts(alerts);
-      },
-      (err) => this.s.onFatal(err),
-    );
-  }
-
-  /** Commits what is pending and waits until every commit is stored. */
-  private async settle(): Promise<void> {
-    await this.commit();
-    await this.inflight;
+    await Promise.all(this.threads.map((t) => t.close()));
   }
 }
 
@@ -358,13 +344,15 @@ class Stage {
  */
 export class KafkaScorer {
   readonly stats: ScorerStats = { batches: 0, records: 0, deadLettered: 0, alerts: 0 };
-  private stages: Stage[] = [];
+  private stages: StageRunner[] = [];
   private producer: KafkaProducer | undefined;
   private reload: NodeJS.Timeout | undefined;
   private networks = new Map<string, string>();
 
   constructor(
     private readonly db: Db,
+    /** The database `db` is on, for the stage's own threads to connect to. */
+    private readonly databaseUrl: string,
     private readonly config: Config,
     private readonly log: Logger,
     private readonly metrics: Metrics,
@@ -382,8 +370,9 @@ export class KafkaScorer {
     ]);
     const producer = await KafkaProducer.connect(settings, 'simline-scorer');
     this.producer = producer;
-    const shared = {
+    const shared: Shared = {
       db: this.db,
+      databaseUrl: this.databaseUrl,
       log: this.log,
       producer,
       config: c,
@@ -393,7 +382,12 @@ export class KafkaScorer {
       onAlerts: (alerts: StoredAlert[]) => this.publish(alerts),
       onFatal: this.onFatal,
     };
-    this.stages = [new Stage('line', shared), new Stage('imei', shared)];
+    this.stages = [
+      c.SCORER_THREADS > 0
+        ? new ThreadedStage(c.SCORER_THREADS, shared)
+        : new LocalStage('line', shared),
+      new LocalStage('imei', shared),
+    ];
     await this.refresh();
     this.reload = setInterval(
       () => this.refresh().catch((err) => this.log.warn({ err }, 'scorer settings reload failed')),
@@ -406,7 +400,7 @@ export class KafkaScorer {
   private async refresh(): Promise<void> {
     const { settings, networks } = await loadScorerReference(this.db);
     this.networks = networks;
-    for (const s of this.stages) s.engine.setSettings(settings);
+    for (const s of this.stages) s.setSettings(settings, networks);
   }
 
   /** Alerts go to `line.alerts` keyed by line after their transaction committed. */

@@ -95,91 +95,117 @@ describe('scorer on Kafka', () => {
     }
   }, 120_000);
 
-  it('exports records, lag, DLQ, alerts and commit time as Prometheus metrics', async () => {
-    const t = topics();
-    await createTopics(t);
-    const line = msisdn();
-    const good = calls(line, 101, T);
-    await produce(t.cdr, [
-      { key: line, value: 'not json' },
-      ...asMessages(good),
-      ...asMessages(good.slice(0, 5)),
-    ]);
-    const metrics = createMetrics();
-    const config = loadConfig({ NODE_ENV: 'test', ...scorerEnv(w, t) });
-    const failures: unknown[] = [];
-    const scorer = new KafkaScorer(
-      w.deps.db,
-      config,
-      createLogger({ level: 'silent' }),
-      metrics,
-      (err) => failures.push(err),
-    );
-    await scorer.start();
-    let text: string;
-    try {
-      await waitFor('all records consumed', async () => (await consumedOffsets(w, t.cdr)) === 107);
-      await waitFor('lag caught up', async () => {
-        const lag = (await metrics.scorerLag.get()).values.filter((v) => v.labels.stage === 'line');
-        return lag.length > 0 && lag.every((v) => v.value === 0);
-      });
-      text = await metrics.registry.metrics();
-    } finally {
-      await scorer.stop();
-    }
-    expect(failures).toEqual([]);
-    const value = async (
-      metric: { get(): Promise<{ values: { labels: object; value: number }[] }> },
-      labels: Record<string, string>,
-    ) =>
-      (await metric.get()).values
-        .filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as never)[k] === x))
-        .reduce((n, v) => n + v.value, 0);
-    expect(await value(metrics.scorerRecords, { stage: 'line', outcome: 'accepted' })).toBe(101);
-    expect(await value(metrics.scorerRecords, { stage: 'line', outcome: 'duplicate' })).toBe(5);
-    expect(await value(metrics.scorerRecords, { stage: 'line', outcome: 'dead_lettered' })).toBe(1);
-    expect(await value(metrics.scorerRecords, { stage: 'imei' })).toBeGreaterThan(0);
-    expect(await value(metrics.scorerDeadLettered, { stage: 'line' })).toBe(1);
-    expect(await value(metrics.scorerAlerts, { rule: 'high_volume_calling' })).toBe(1);
-    expect(text).toMatch(/simline_scorer_consumer_lag\{stage="line",partition="\d"\} 0/);
-    expect(text).toMatch(/simline_scorer_commit_seconds_count\{stage="line"\} [1-9]/);
-  }, 120_000);
+  it.each([
+    ['on the main thread', '0'],
+    ['in two stage threads', '2'],
+  ])(
+    'exports records, lag, DLQ, alerts and commit time as Prometheus metrics (line stage %s)',
+    async (_, threads) => {
+      const t = topics();
+      await createTopics(t);
+      const line = msisdn();
+      const good = calls(line, 101, T);
+      await produce(t.cdr, [
+        { key: line, value: 'not json' },
+        ...asMessages(good),
+        ...asMessages(good.slice(0, 5)),
+      ]);
+      const metrics = createMetrics();
+      const config = loadConfig({ NODE_ENV: 'test', ...scorerEnv(w, t), SCORER_THREADS: threads });
+      const failures: unknown[] = [];
+      const scorer = new KafkaScorer(
+        w.deps.db,
+        w.url,
+        config,
+        createLogger({ level: 'silent' }),
+        metrics,
+        (err) => failures.push(err),
+      );
+      await scorer.start();
+      let text: string;
+      try {
+        await waitFor(
+          'all records consumed',
+          async () => (await consumedOffsets(w, t.cdr)) === 107,
+        );
+        await waitFor('lag caught up', async () => {
+          const lag = (await metrics.scorerLag.get()).values.filter(
+            (v) => v.labels.stage === 'line',
+          );
+          return lag.length > 0 && lag.every((v) => v.value === 0);
+        });
+        text = await metrics.registry.metrics();
+      } finally {
+        await scorer.stop();
+      }
+      expect(failures).toEqual([]);
+      const value = async (
+        metric: { get(): Promise<{ values: { labels: object; value: number }[] }> },
+        labels: Record<string, string>,
+      ) =>
+        (await metric.get()).values
+          .filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as never)[k] === x))
+          .reduce((n, v) => n + v.value, 0);
+      expect(await value(metrics.scorerRecords, { stage: 'line', outcome: 'accepted' })).toBe(101);
+      expect(await value(metrics.scorerRecords, { stage: 'line', outcome: 'duplicate' })).toBe(5);
+      expect(await value(metrics.scorerRecords, { stage: 'line', outcome: 'dead_lettered' })).toBe(
+        1,
+      );
+      expect(await value(metrics.scorerRecords, { stage: 'imei' })).toBeGreaterThan(0);
+      expect(await value(metrics.scorerDeadLettered, { stage: 'line' })).toBe(1);
+      expect(await value(metrics.scorerAlerts, { rule: 'high_volume_calling' })).toBe(1);
+      expect(text).toMatch(/simline_scorer_consumer_lag\{stage="line",partition="\d"\} 0/);
+      expect(text).toMatch(/simline_scorer_commit_seconds_count\{stage="line"\} [1-9]/);
+    },
+    120_000,
+  );
 
-  it('loses and double-counts nothing across a SIGKILL mid-stream', async () => {
-    const t = topics();
-    await createTopics(t);
-    const lines = Array.from({ length: 500 }, () => msisdn());
-    const records = Array.from({ length: 30_000 }, (_, i) =>
-      cdr({ msisdn: lines[i % lines.length] as string, startedAt: T + (i % 3600) * 1000 }),
-    );
-    const duplicates = records.filter((_, i) => i % 20 === 0);
-    await produce(t.cdr, asMessages([...records, ...duplicates]));
-    const total = records.length + duplicates.length;
-    const small = { KAFKA_BATCH_SIZE: '500', KAFKA_COMMIT_RECORDS: '500' };
-    const first = spawnScorer(w, t, small);
-    await waitFor(
-      'part of the stream consumed',
-      async () => (await consumedOffsets(w, t.cdr)) > 2000,
-      90_000,
-      10,
-    );
-    await stopped(first, 'SIGKILL');
-    const mid = await consumedOffsets(w, t.cdr);
-    expect(mid).toBeLessThan(total);
-    const second = spawnScorer(w, t, small);
-    try {
-      await waitFor('the rest consumed', async () => (await consumedOffsets(w, t.cdr)) === total);
-      const states = await w.deps.sql<{ state: Buffer }[]>`
+  it.each([
+    ['on the main thread', '0'],
+    ['in two stage threads', '2'],
+  ])(
+    'loses and double-counts nothing across a SIGKILL mid-stream (line stage %s)',
+    async (_, threads) => {
+      const t = topics();
+      await createTopics(t);
+      const lines = Array.from({ length: 500 }, () => msisdn());
+      const records = Array.from({ length: 30_000 }, (_, i) =>
+        cdr({ msisdn: lines[i % lines.length] as string, startedAt: T + (i % 3600) * 1000 }),
+      );
+      const duplicates = records.filter((_, i) => i % 20 === 0);
+      await produce(t.cdr, asMessages([...records, ...duplicates]));
+      const total = records.length + duplicates.length;
+      const small = {
+        KAFKA_BATCH_SIZE: '500',
+        KAFKA_COMMIT_RECORDS: '500',
+        SCORER_THREADS: threads,
+      };
+      const first = spawnScorer(w, t, small);
+      await waitFor(
+        'part of the stream consumed',
+        async () => (await consumedOffsets(w, t.cdr)) > 2000,
+        90_000,
+        10,
+      );
+      await stopped(first, 'SIGKILL');
+      const mid = await consumedOffsets(w, t.cdr);
+      expect(mid).toBeLessThan(total);
+      const second = spawnScorer(w, t, small);
+      try {
+        await waitFor('the rest consumed', async () => (await consumedOffsets(w, t.cdr)) === total);
+        const states = await w.deps.sql<{ state: Buffer }[]>`
         select state from scoring_line_hours where stream like ${`${t.cdr}:%`}`;
-      const totals = states.map((s) => hourStateTotals(s.state));
-      expect(totals.reduce((n, x) => n + x.records, 0)).toBe(records.length);
-      expect(totals.reduce((n, x) => n + x.outgoingCalls, 0)).toBe(records.length);
-    } finally {
-      await stopped(second, 'SIGTERM');
-    }
-  }, 180_000);
+        const totals = states.map((s) => hourStateTotals(s.state));
+        expect(totals.reduce((n, x) => n + x.records, 0)).toBe(records.length);
+        expect(totals.reduce((n, x) => n + x.outgoingCalls, 0)).toBe(records.length);
+      } finally {
+        await stopped(second, 'SIGTERM');
+      }
+    },
+    180_000,
+  );
 
-  it('scores planted patterns, spares hard negatives, and two instances agree with one', async () => {
+  it('scores planted patterns, spares hard negatives, and two instances (one threaded) agree with one', async () => {
     const one = topics();
     await createTopics(one);
     const two = { ...topics(), cdr: one.cdr, partitions: one.partitions };
@@ -197,7 +223,10 @@ describe('scorer on Kafka', () => {
     const wOne = await world();
     const wTwo = await world();
     const single = spawnScorer(wOne, one);
-    const pair = [0, 1].map(() => spawnScorer(wTwo, two, { LOG_LEVEL: 'info' }));
+    // One of the pair runs its line stage in two threads: rebalances cross the thread boundary.
+    const pair = ['2', '0'].map((threads) =>
+      spawnScorer(wTwo, two, { LOG_LEVEL: 'info', SCORER_THREADS: threads }),
+    );
     const lineAssignments = (child: (typeof pair)[number]) =>
       logsOf(child).filter((l) => l.msg === 'partitions assigned' && l.stage === 'line');
     await waitFor('both instances to share the partitions', async () =>
@@ -243,6 +272,10 @@ describe('scorer on Kafka', () => {
         lineAssignments(child).some((l) => (l.partitions as unknown[]).length > 0),
         'each instance was given line partitions',
       ).toBe(true);
+    expect(
+      new Set(lineAssignments(pair[0] as (typeof pair)[number]).map((l) => l.thread)),
+      'the threaded instance scored in both its stage threads',
+    ).toEqual(new Set([0, 1]));
     const a1 = await alertsOf(wOne);
     const a2 = await alertsOf(wTwo);
     const key = (a: { subject: string; rule: string; window_end: Date }) =>

@@ -1,4 +1,5 @@
 import Kafka from 'node-rdkafka';
+import { type PartitionAssignment, partitionKey } from './messages.js';
 
 export type KafkaMessage = Kafka.Message;
 export type KafkaHeader = Kafka.MessageHeader;
@@ -99,19 +100,12 @@ export async function ensureTopics(
   }
 }
 
-export interface PartitionAssignment {
-  topic: string;
-  partition: number;
-}
-
 export interface ManualConsumerHooks {
   /** Resolves each partition's next offset (null: from the start) before it is read. */
   onAssign(partitions: PartitionAssignment[]): Promise<Map<string, number | null>>;
   /** Runs after the in-flight batch is settled, before the partitions go to another member. */
   onRevoke(partitions: PartitionAssignment[]): Promise<void>;
 }
-
-export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
 /**
  * A group consumer that never commits to Kafka: the application stores offsets with its state
