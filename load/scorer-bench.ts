@@ -284,7 +284,7 @@ function cpuTicks(scorerPid: number): Map<string, number> {
     const kind =
       Number(tid) === scorerPid
         ? 'scorer main thread'
-        : comm.startsWith('scorer-stage')
+        : comm.startsWith('scorer-')
           ? 'scorer stage threads'
           : comm.startsWith('rdk:')
             ? 'scorer librdkafka threads'

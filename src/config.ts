@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -106,12 +107,22 @@ const envSchema = z.object({
    * done, and holds at most KAFKA_COMMIT_RECORDS records not stored (then it waits for the store).
    */
   KAFKA_COMMIT_RECORDS: positiveInt(250_000),
+  KAFKA_COMMIT_INTERVAL_MS: positiveInt(1000),
   /**
    * Worker threads for the line stage (decode, score, store), fed by the consumer on the main
-   * thread; 0 runs it on the main thread. Give the scorer that many cores beside the main one.
+   * thread, plus one for the IMEI stage; 0 runs both stages on the main thread. Unset: the cores
+   * less two (the main thread, and V8's and librdkafka's helpers), at most 8; 0 below 4 cores,
+   * where threads only add copying (load/scorer-bench.ts).
    */
-  SCORER_THREADS: z.coerce.number().int().min(0).max(64).default(0),
-  KAFKA_COMMIT_INTERVAL_MS: positiveInt(1000),
+  SCORER_THREADS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(() => {
+      const cores = availableParallelism();
+      return cores < 4 ? 0 : Math.min(8, cores - 2);
+    }),
   /** Passed to librdkafka as is (TLS/SASL to a managed cluster). */
   KAFKA_SECURITY_PROTOCOL: z.enum(['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl']).optional(),
   KAFKA_SASL_MECHANISM: optionalText,

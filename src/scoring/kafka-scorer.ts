@@ -144,7 +144,7 @@ class LocalStage implements StageRunner {
 /** Batches a thread may have waiting or in work before the consumer waits for it. */
 const BATCHES_AHEAD = 2;
 
-/** One worker thread running the line stage (`stage-worker.ts`), and the requests it owes. */
+/** One worker thread running a stage (`stage-worker.ts`), and the requests it owes. */
 class StageThread {
   private readonly worker: Worker;
   private requests = 0;
@@ -157,10 +157,11 @@ class StageThread {
   readonly partitions = new Set<number>();
   private closing = false;
 
-  constructor(thread: number, s: Shared) {
+  constructor(kind: StageKind, thread: number, s: Shared) {
     const entry = new URL('./stage-worker.ts', import.meta.url).href;
     const workerData: StageWorkerData = {
       role: 'scorer-stage',
+      kind,
       config: s.config,
       databaseUrl: s.databaseUrl,
       logLevel: s.log.level,
@@ -171,7 +172,7 @@ class StageThread {
       `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`,
       { eval: true, workerData, resourceLimits: { maxYoungGenerationSizeMb: 192 } },
     );
-    const r = reports('line', s);
+    const r = reports(kind, s);
     this.worker.on('message', (m: FromWorker) => {
       switch (m.t) {
         case 'reply': {
@@ -212,7 +213,7 @@ class StageThread {
     });
     this.worker.on('error', (err) => s.onFatal(err));
     this.worker.on('exit', (code) => {
-      if (!this.closing) s.onFatal(new Error(`scorer thread ${thread} exited (${code})`));
+      if (!this.closing) s.onFatal(new Error(`scorer ${kind} thread ${thread} exited (${code})`));
     });
   }
 
@@ -249,9 +250,9 @@ class StageThread {
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /**
- * The line stage in SCORER_THREADS worker threads, fed by one group consumer on this thread:
- * partition p belongs to thread p mod SCORER_THREADS, which decodes, scores and commits its
- * partitions' state and offsets itself. This thread reads, hands batches over and produces.
+ * A stage in worker threads, fed by its group consumer on this thread: partition p belongs to
+ * thread p mod the thread count, which decodes, scores and commits its partitions' state and
+ * offsets itself. This thread reads, hands batches over and produces what the threads ask.
  */
 class ThreadedStage implements StageRunner {
   private readonly threads: StageThread[];
@@ -259,12 +260,13 @@ class ThreadedStage implements StageRunner {
   private readonly topic: string;
 
   constructor(
+    kind: StageKind,
     count: number,
     private readonly s: Shared,
   ) {
-    this.topic = s.config.KAFKA_CDR_TOPIC;
-    this.threads = Array.from({ length: count }, (_, i) => new StageThread(i, s));
-    this.consumer = groupConsumer('line', s, {
+    this.topic = kind === 'line' ? s.config.KAFKA_CDR_TOPIC : s.config.KAFKA_IMEI_TOPIC;
+    this.threads = Array.from({ length: count }, (_, i) => new StageThread(kind, i, s));
+    this.consumer = groupConsumer(kind, s, {
       onAssign: async (parts) => {
         const offsets = new Map<string, number | null>();
         const replies = await this.each(parts, (t, mine) => {
@@ -382,19 +384,22 @@ export class KafkaScorer {
       onAlerts: (alerts: StoredAlert[]) => this.publish(alerts),
       onFatal: this.onFatal,
     };
-    this.stages = [
-      c.SCORER_THREADS > 0
-        ? new ThreadedStage(c.SCORER_THREADS, shared)
-        : new LocalStage('line', shared),
-      new LocalStage('imei', shared),
-    ];
+    // With threads, the IMEI stage (a small share of the records) gets one of its own.
+    const threads = c.SCORER_THREADS;
+    this.stages =
+      threads > 0
+        ? [new ThreadedStage('line', threads, shared), new ThreadedStage('imei', 1, shared)]
+        : [new LocalStage('line', shared), new LocalStage('imei', shared)];
     await this.refresh();
     this.reload = setInterval(
       () => this.refresh().catch((err) => this.log.warn({ err }, 'scorer settings reload failed')),
       Math.max(1000, c.SCORING_RELOAD_MS),
     );
     for (const s of this.stages) await s.start();
-    this.log.info({ topic: c.KAFKA_CDR_TOPIC, group: c.KAFKA_GROUP_ID }, 'scorer consuming');
+    this.log.info(
+      { topic: c.KAFKA_CDR_TOPIC, group: c.KAFKA_GROUP_ID, threads },
+      'scorer consuming',
+    );
   }
 
   private async refresh(): Promise<void> {

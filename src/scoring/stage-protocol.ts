@@ -10,10 +10,11 @@ import type {
 } from '../platform/kafka/messages.js';
 import type { RuleSettings } from './engine.js';
 import type { StoredAlert } from './queries.js';
-import type { Outcome } from './stage.js';
+import type { Outcome, StageKind } from './stage.js';
 
 export interface StageWorkerData {
   role: 'scorer-stage';
+  kind: StageKind;
   config: Config;
   databaseUrl: string;
   logLevel: string;

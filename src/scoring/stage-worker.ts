@@ -1,5 +1,5 @@
 /**
- * A worker thread running the line stage for the partitions the main thread gives it. The main
+ * A worker thread running a stage for the partitions the main thread gives it. The main
  * thread keeps the Kafka consumer and producer (node-rdkafka loads in one thread of a process):
  * it hands each batch over as one buffer, produces what the stage asks, and reports its figures.
  */
@@ -30,7 +30,7 @@ function nameThread(name: string): void {
 
 function run(port: NonNullable<typeof parentPort>, data: StageWorkerData): void {
   const { config } = data;
-  nameThread(`scorer-stage-${data.thread}`);
+  nameThread(`scorer-${data.kind}-${data.thread}`);
   const log = createLogger({ level: data.logLevel }).child({ thread: data.thread });
   const db = connect(data.databaseUrl, { max: 3 });
   const send = (m: FromWorker) => port.postMessage(m);
@@ -70,7 +70,7 @@ function run(port: NonNullable<typeof parentPort>, data: StageWorkerData): void 
     alerts: (alerts) => send({ t: 'alerts', alerts }),
     fatal: (err) => send({ t: 'fatal', error: describe(err) }),
   };
-  const stage = new Stage('line', io);
+  const stage = new Stage(data.kind, io);
 
   const perform = async (m: Exclude<ToWorker, { t: 'settings' | 'flushed' }>) => {
     switch (m.t) {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -21,6 +22,15 @@ describe('config', () => {
     expect(c.RATE_LIMIT_RPS).toBeGreaterThanOrEqual(100);
     expect(c.RATE_LIMIT_BURST).toBeGreaterThanOrEqual(1000);
     expect(c.QUARANTINE_DAYS).toBe(90);
+  });
+
+  it('gives the scorer stage threads by the cores it has, unless told', () => {
+    const cores = availableParallelism();
+    expect(loadConfig({}).SCORER_THREADS).toBe(cores < 4 ? 0 : Math.min(8, cores - 2));
+    expect(loadConfig({ SCORER_THREADS: '0' }).SCORER_THREADS).toBe(0);
+    expect(loadConfig({ SCORER_THREADS: '3' }).SCORER_THREADS).toBe(3);
+    expect(issues({ SCORER_THREADS: '-1' })).toEqual(['SCORER_THREADS']);
+    expect(issues({ SCORER_THREADS: 'many' })).toEqual(['SCORER_THREADS']);
   });
 
   it('names every bad field at once', () => {
