@@ -170,7 +170,7 @@ class StageThread {
     // The worker loads the TypeScript entry through tsx, as `npm start` does for the main thread.
     this.worker = new Worker(
       `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`,
-      { eval: true, workerData, resourceLimits: { maxYoungGenerationSizeMb: 192 } },
+      { eval: true, workerData },
     );
     const r = reports(kind, s);
     this.worker.on('message', (m: FromWorker) => {
