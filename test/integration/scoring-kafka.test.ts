@@ -160,6 +160,31 @@ describe('scorer on Kafka', () => {
     120_000,
   );
 
+  it("reports a stage thread's failure as fatal (the process exits; a restart resumes) and stores nothing", async () => {
+    const t = topics();
+    await createTopics(t);
+    await produce(t.cdr, asMessages(calls(msisdn(), 3, T)));
+    const config = loadConfig({ NODE_ENV: 'test', ...scorerEnv(w, t), SCORER_THREADS: '1' });
+    const failures: unknown[] = [];
+    // The threads' own connections go to a port nothing listens on; the main thread's work.
+    const scorer = new KafkaScorer(
+      w.deps.db,
+      'postgres://nobody:none@127.0.0.1:9/none',
+      config,
+      createLogger({ level: 'silent' }),
+      createMetrics(),
+      (err) => failures.push(err),
+    );
+    await scorer.start();
+    try {
+      await waitFor('the thread failure reported', async () => failures.length > 0);
+    } finally {
+      await scorer.stop().catch(() => undefined);
+    }
+    expect(String(failures[0])).toMatch(/ECONNREFUSED|connect/);
+    expect(await consumedOffsets(w, t.cdr)).toBe(0);
+  }, 120_000);
+
   it.each([
     ['on the main thread', '0'],
     ['in two stage threads', '2'],
