@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createOperator } from '../../src/operators/service.js';
@@ -229,6 +230,53 @@ describe('scorer on Kafka', () => {
     },
     180_000,
   );
+
+  it('loses and double-counts nothing when a second instance joins mid-stream (rebalance, threaded first)', async () => {
+    const t = topics();
+    await createTopics(t);
+    const lines = Array.from({ length: 500 }, () => msisdn());
+    const records = Array.from({ length: 20_000 }, (_, i) =>
+      cdr({ msisdn: lines[i % lines.length] as string, startedAt: T + (i % 3600) * 1000 }),
+    );
+    const half = records.length / 2;
+    await produce(t.cdr, asMessages(records.slice(0, half)));
+    const small = { KAFKA_BATCH_SIZE: '500', KAFKA_COMMIT_RECORDS: '500', LOG_LEVEL: 'info' };
+    const first = spawnScorer(w, t, { ...small, SCORER_THREADS: '2' });
+    let second: ChildProcess | undefined;
+    const assigned = (child: ChildProcess) =>
+      logsOf(child).some(
+        (l) =>
+          l.msg === 'partitions assigned' &&
+          l.stage === 'line' &&
+          (l.partitions as unknown[]).length > 0,
+      );
+    try {
+      await waitFor(
+        'the first half consumed',
+        async () => (await consumedOffsets(w, t.cdr)) === half,
+      );
+      second = spawnScorer(w, t, { ...small, SCORER_THREADS: '0' });
+      const both = [first, second];
+      await waitFor('both instances hold line partitions', async () => both.every(assigned));
+      // Every record of the first half comes again: each partition's state, stored by whichever
+      // instance held it, must be read back by whichever holds it now.
+      const again = records.slice(0, half).filter((_, i) => i % 20 === 0);
+      await produce(t.cdr, asMessages([...records.slice(half), ...again]));
+      const total = records.length + again.length;
+      await waitFor('the rest consumed', async () => (await consumedOffsets(w, t.cdr)) === total);
+      const states = await w.deps.sql<{ state: Buffer }[]>`
+        select state from scoring_line_hours where stream like ${`${t.cdr}:%`}`;
+      const totals = states.map((x) => hourStateTotals(x.state));
+      expect(totals.reduce((n, x) => n + x.records, 0)).toBe(records.length);
+      expect(totals.reduce((n, x) => n + x.outgoingCalls, 0)).toBe(records.length);
+      expect(
+        logsOf(first).some((l) => l.msg === 'partitions revoked' && l.stage === 'line'),
+        'the threaded instance gave partitions up',
+      ).toBe(true);
+    } finally {
+      await Promise.all([first, second].map((c) => c && stopped(c, 'SIGTERM')));
+    }
+  }, 180_000);
 
   it('scores planted patterns, spares hard negatives, and two instances (one threaded) agree with one', async () => {
     const one = topics();
