@@ -152,10 +152,13 @@ class StageThread {
     number,
     { resolve: (v: unknown) => void; reject: (e: Error) => void }
   >();
-  private readonly batches: Promise<unknown>[] = [];
+  private readonly batches: Promise<void>[] = [];
   /** The partitions this thread owns (their high watermarks go with each batch). */
   readonly partitions = new Set<number>();
   private closing = false;
+  /** Why the thread stopped answering, once it did: requests then fail at once. */
+  private failed: Error | undefined;
+  private readonly onFatal: (err: unknown) => void;
 
   constructor(kind: StageKind, thread: number, s: Shared) {
     const entry = new URL('./stage-worker.ts', import.meta.url).href;
@@ -172,6 +175,7 @@ class StageThread {
       `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`,
       { eval: true, workerData },
     );
+    this.onFatal = s.onFatal;
     const r = reports(kind, s);
     this.worker.on('message', (m: FromWorker) => {
       switch (m.t) {
@@ -211,10 +215,19 @@ class StageThread {
           return r.fatal(new Error(m.error));
       }
     });
-    this.worker.on('error', (err) => s.onFatal(err));
+    this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {
-      if (!this.closing) s.onFatal(new Error(`scorer ${kind} thread ${thread} exited (${code})`));
+      if (!this.closing) this.fail(new Error(`scorer ${kind} thread ${thread} exited (${code})`));
     });
+  }
+
+  /** The thread died: what waits for it fails, and so does the scorer (it exits and restarts). */
+  private fail(err: Error): void {
+    if (this.failed !== undefined) return;
+    this.failed = err;
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+    this.onFatal(err);
   }
 
   post(m: ToWorker, transfer: ArrayBuffer[] = []): void {
@@ -225,6 +238,7 @@ class StageThread {
     m: DistributiveOmit<Exclude<ToWorker, { t: 'settings' | 'flushed' }>, 'id'>,
     transfer: ArrayBuffer[] = [],
   ): Promise<T> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
     const id = ++this.requests;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -235,15 +249,20 @@ class StageThread {
   /** Hands a batch over; waits while the thread is BATCHES_AHEAD batches behind. */
   async handle(messages: readonly KafkaMessage[], topic: string, highs: number[]): Promise<void> {
     const b = pack(messages, topic, highs);
-    const done = this.request<void>({ t: 'batch', ...b }, transferList(b));
+    // A batch the thread failed to take in is fatal, as on the main thread.
+    const done = this.request<void>({ t: 'batch', ...b }, transferList(b)).catch(this.onFatal);
     this.batches.push(done);
     while (this.batches.length > BATCHES_AHEAD) await this.batches.shift();
   }
 
+  /** Stores what the thread holds and ends it (a failed thread is just ended). */
   async close(): Promise<void> {
-    await this.request({ t: 'close' });
-    this.closing = true;
-    await this.worker.terminate();
+    try {
+      if (this.failed === undefined) await this.request({ t: 'close' });
+    } finally {
+      this.closing = true;
+      await this.worker.terminate();
+    }
   }
 }
 
@@ -330,13 +349,15 @@ class ThreadedStage implements StageRunner {
     );
   }
 
+  /** Stores what every thread holds, leaves the group and ends the threads, even a failed one. */
   async stop(): Promise<void> {
     await this.consumer.halt();
-    await this.consumer.exclusive(() =>
-      Promise.all(this.threads.map((t) => t.request({ t: 'settle' }))),
+    const settled = await this.consumer.exclusive(() =>
+      Promise.allSettled(this.threads.map((t) => t.request({ t: 'settle' }))),
     );
     await this.consumer.disconnect();
-    await Promise.all(this.threads.map((t) => t.close()));
+    const closed = await Promise.allSettled(this.threads.map((t) => t.close()));
+    for (const r of [...settled, ...closed]) if (r.status === 'rejected') throw r.reason;
   }
 }
 

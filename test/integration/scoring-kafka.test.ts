@@ -46,55 +46,68 @@ const asMessages = (records: { msisdn: string }[]) =>
   records.map((r) => ({ key: r.msisdn, value: JSON.stringify(r) }));
 
 describe('scorer on Kafka', () => {
-  it('dead-letters malformed records with their source, keeps going, and publishes alerts', async () => {
-    const t = topics();
-    await createTopics(t);
-    const op = await createOperator({
-      ctx: { db: w.deps.db, actor: 'test', now: w.now() },
-      input: { name: 'DLQ Telecom', country: 'TH', mccMnc: ['520-77'] },
-    });
-    const line = msisdn();
-    const good = calls(line, 101, T, 20_000, { operator: '520-77' });
-    await produce(t.cdr, [
-      { key: line, value: '{"recordId":' },
-      ...asMessages(good.slice(0, 50)),
-      { key: line, value: JSON.stringify({ ...good[0], type: 'fax' }) },
-      ...asMessages(good.slice(50)),
-      ...asMessages(good.slice(0, 10)),
-    ]);
-    const scorer = spawnScorer(w, t);
-    try {
-      await waitFor('all records consumed', async () => (await consumedOffsets(w, t.cdr)) === 113);
-      const dlq = await readTopic(t.dlq, 2);
-      expect(dlq).toHaveLength(2);
-      const headers = dlq.map((m) => Object.assign({}, ...(m.headers ?? [])));
-      expect(headers.map((h) => String(h['x-error']))).toEqual([
-        'value: not valid JSON',
-        'type: must be "voice" or "sms"',
-      ]);
-      for (const h of headers) {
-        expect(String(h['x-source-topic'])).toBe(t.cdr);
-        expect(Number(String(h['x-source-offset']))).toBeGreaterThanOrEqual(0);
-        expect(String(h['x-source-partition'])).toMatch(/^\d$/);
-      }
-      const alerts = await w.deps.db
-        .selectFrom('scoring_alerts')
-        .selectAll()
-        .where('msisdn', '=', line)
-        .execute();
-      expect(alerts.map((a) => [a.rule, a.operator_id])).toEqual([
-        ['high_volume_calling', op.operatorId],
-      ]);
-      const published = await readTopic(t.alerts, 1);
-      expect(JSON.parse(String(published[0]?.value))).toMatchObject({
-        msisdn: line,
-        rule: 'high_volume_calling',
-        id: String(alerts[0]?.id),
+  it.each([
+    ['on the main thread', '0'],
+    ['in two stage threads', '2'],
+  ])(
+    'dead-letters malformed records with their source, keeps going, and publishes alerts (line stage %s)',
+    async (_, threads) => {
+      const t = topics();
+      await createTopics(t);
+      const op = await createOperator({
+        ctx: { db: w.deps.db, actor: 'test', now: w.now() },
+        input: { name: 'DLQ Telecom', country: 'TH', mccMnc: ['520-77'] },
       });
-    } finally {
-      await stopped(scorer, 'SIGTERM');
-    }
-  }, 120_000);
+      const line = msisdn();
+      const good = calls(line, 101, T, 20_000, { operator: '520-77' });
+      await produce(t.cdr, [
+        { key: line, value: '{"recordId":' },
+        ...asMessages(good.slice(0, 50)),
+        { key: line, value: JSON.stringify({ ...good[0], type: 'fax' }) },
+        ...asMessages(good.slice(50)),
+        ...asMessages(good.slice(0, 10)),
+      ]);
+      const scorer = spawnScorer(w, t, { SCORER_THREADS: threads });
+      try {
+        await waitFor(
+          'all records consumed',
+          async () => (await consumedOffsets(w, t.cdr)) === 113,
+        );
+        const dlq = await readTopic(t.dlq, 2);
+        expect(dlq.map((m) => [String(m.key), String(m.value)])).toEqual([
+          [line, '{"recordId":'],
+          [line, JSON.stringify({ ...good[0], type: 'fax' })],
+        ]);
+        const headers = dlq.map((m) => Object.assign({}, ...(m.headers ?? [])));
+        expect(headers.map((h) => String(h['x-error']))).toEqual([
+          'value: not valid JSON',
+          'type: must be "voice" or "sms"',
+        ]);
+        for (const h of headers) {
+          expect(String(h['x-source-topic'])).toBe(t.cdr);
+          expect(Number(String(h['x-source-offset']))).toBeGreaterThanOrEqual(0);
+          expect(String(h['x-source-partition'])).toMatch(/^\d$/);
+        }
+        const alerts = await w.deps.db
+          .selectFrom('scoring_alerts')
+          .selectAll()
+          .where('msisdn', '=', line)
+          .execute();
+        expect(alerts.map((a) => [a.rule, a.operator_id])).toEqual([
+          ['high_volume_calling', op.operatorId],
+        ]);
+        const published = await readTopic(t.alerts, 1);
+        expect(JSON.parse(String(published[0]?.value))).toMatchObject({
+          msisdn: line,
+          rule: 'high_volume_calling',
+          id: String(alerts[0]?.id),
+        });
+      } finally {
+        await stopped(scorer, 'SIGTERM');
+      }
+    },
+    120_000,
+  );
 
   it.each([
     ['on the main thread', '0'],

@@ -171,14 +171,26 @@ export class ManualConsumer {
             return offset === null || offset === undefined ? p : { ...p, offset };
           }),
         );
-      }).catch((e) => this.onError(e));
+      }).catch((e) => {
+        // The rebalance must still end with an (empty) assignment, or leaving the group waits
+        // for one forever; the partitions stay unread until the failure is dealt with.
+        this.endRebalance();
+        this.onError(e);
+      });
     } else {
       this.serial(async () => {
         for (const p of parts) this.owned.delete(partitionKey(p.topic, p.partition));
-        await this.hooks.onRevoke(parts);
-        if (this.c.isConnected()) this.c.unassign();
+        try {
+          await this.hooks.onRevoke(parts);
+        } finally {
+          this.endRebalance();
+        }
       }).catch((e) => this.onError(e));
     }
+  }
+
+  private endRebalance(): void {
+    if (this.c.isConnected()) this.c.unassign();
   }
 
   async connect(): Promise<void> {
