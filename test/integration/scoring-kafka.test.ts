@@ -42,14 +42,29 @@ beforeAll(async () => {
   w = await world();
 });
 
+/** The line stage on the scorer's main thread, and in two stage threads (`SCORER_THREADS`). */
+const LINE_STAGE_MODES = [
+  ['on the main thread', '0'],
+  ['in two stage threads', '2'],
+] as const;
+
+/** Records and outgoing calls held in the stored hour buckets of a topic's streams. */
+async function storedTotals(topic: string) {
+  const states = await w.deps.sql<{ state: Buffer }[]>`
+    select state from scoring_line_hours where stream like ${`${topic}:%`}`;
+  const totals = { records: 0, outgoingCalls: 0 };
+  for (const x of states.map((row) => hourStateTotals(row.state))) {
+    totals.records += x.records;
+    totals.outgoingCalls += x.outgoingCalls;
+  }
+  return totals;
+}
+
 const asMessages = (records: { msisdn: string }[]) =>
   records.map((r) => ({ key: r.msisdn, value: JSON.stringify(r) }));
 
 describe('scorer on Kafka', () => {
-  it.each([
-    ['on the main thread', '0'],
-    ['in two stage threads', '2'],
-  ])(
+  it.each(LINE_STAGE_MODES)(
     'dead-letters malformed records with their source, keeps going, and publishes alerts (line stage %s)',
     async (_, threads) => {
       const t = topics();
@@ -109,10 +124,7 @@ describe('scorer on Kafka', () => {
     120_000,
   );
 
-  it.each([
-    ['on the main thread', '0'],
-    ['in two stage threads', '2'],
-  ])(
+  it.each(LINE_STAGE_MODES)(
     'exports records, lag, DLQ, alerts and commit time as Prometheus metrics (line stage %s)',
     async (_, threads) => {
       const t = topics();
@@ -199,10 +211,7 @@ describe('scorer on Kafka', () => {
     expect(await consumedOffsets(w, t.cdr)).toBe(0);
   }, 120_000);
 
-  it.each([
-    ['on the main thread', '0'],
-    ['in two stage threads', '2'],
-  ])(
+  it.each(LINE_STAGE_MODES)(
     'loses and double-counts nothing across a SIGKILL mid-stream (line stage %s)',
     async (_, threads) => {
       const t = topics();
@@ -232,11 +241,10 @@ describe('scorer on Kafka', () => {
       const second = spawnScorer(w, t, small);
       try {
         await waitFor('the rest consumed', async () => (await consumedOffsets(w, t.cdr)) === total);
-        const states = await w.deps.sql<{ state: Buffer }[]>`
-        select state from scoring_line_hours where stream like ${`${t.cdr}:%`}`;
-        const totals = states.map((s) => hourStateTotals(s.state));
-        expect(totals.reduce((n, x) => n + x.records, 0)).toBe(records.length);
-        expect(totals.reduce((n, x) => n + x.outgoingCalls, 0)).toBe(records.length);
+        expect(await storedTotals(t.cdr)).toEqual({
+          records: records.length,
+          outgoingCalls: records.length,
+        });
       } finally {
         await stopped(second, 'SIGTERM');
       }
@@ -277,11 +285,10 @@ describe('scorer on Kafka', () => {
       await produce(t.cdr, asMessages([...records.slice(half), ...again]));
       const total = records.length + again.length;
       await waitFor('the rest consumed', async () => (await consumedOffsets(w, t.cdr)) === total);
-      const states = await w.deps.sql<{ state: Buffer }[]>`
-        select state from scoring_line_hours where stream like ${`${t.cdr}:%`}`;
-      const totals = states.map((x) => hourStateTotals(x.state));
-      expect(totals.reduce((n, x) => n + x.records, 0)).toBe(records.length);
-      expect(totals.reduce((n, x) => n + x.outgoingCalls, 0)).toBe(records.length);
+      expect(await storedTotals(t.cdr)).toEqual({
+        records: records.length,
+        outgoingCalls: records.length,
+      });
       expect(
         logsOf(first).some((l) => l.msg === 'partitions revoked' && l.stage === 'line'),
         'the threaded instance gave partitions up',
