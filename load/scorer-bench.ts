@@ -27,10 +27,15 @@ import { startEmbeddedPostgres } from '../src/platform/db/embedded.js';
 import { runMigrations } from '../src/platform/db/migrate.js';
 import { ensureTopics, KafkaProducer } from '../src/platform/kafka/client.js';
 import { startLocalBroker } from '../src/platform/kafka/local-broker.js';
+import type { ConsumedMessage } from '../src/platform/kafka/messages.js';
 import { createLogger } from '../src/platform/log.js';
+import { startTsWorker } from '../src/platform/threads.js';
 import { decodeCdr, encodeCdr } from '../src/scoring/cdr.js';
 import { ScoringEngine } from '../src/scoring/engine.js';
 import { generateTraffic } from '../src/scoring/generator.js';
+import { pack, transferList } from '../src/scoring/stage-protocol.js';
+import { hash53 } from '../src/scoring/windows.js';
+import { takeRecord } from './lib/engine-step.js';
 import { spawnScorer } from './lib/scorer.js';
 
 const { values } = parseArgs({
@@ -86,17 +91,7 @@ function engineBench(): void {
         engine.exportChanges('p0');
         engine.exportChanges('i0');
       }
-      const r = decodeCdr(b);
-      if (!r.ok) continue;
-      if (engine.ingest('p0', r.cdr, null) !== 'accepted' || !engine.newSighting('p0', r.cdr))
-        continue;
-      engine.ingestImei('i0', {
-        imei: r.cdr.imei,
-        imsi: r.cdr.imsi,
-        msisdn: r.cdr.msisdn,
-        operatorId: null,
-        startedAt: r.cdr.startedAt,
-      });
+      takeRecord(engine, 'p0', b);
     }
     alertCount += engine.advance().alerts.length;
     return alertCount;
@@ -109,6 +104,59 @@ function engineBench(): void {
   );
 }
 engineBench();
+
+/**
+ * Decode + engine in stage threads fed by this thread the way the scorer's consuming thread
+ * feeds them (batches of 2,000 packed into one transferred buffer, a line's records always to
+ * the same thread), without Kafka or PostgreSQL: what the stages of one process can take.
+ */
+async function threadedEngineBench(count: number): Promise<void> {
+  const threads = Array.from({ length: count }, () =>
+    startTsWorker(new URL('./lib/engine-thread.ts', import.meta.url)),
+  );
+  await Promise.all(threads.map((t) => new Promise((r) => t.once('message', r))));
+  const partitions = records.map((r) => hash53(r.msisdn) % 4);
+  let waiting = 0;
+  /** Records each thread's engine took in so far (accepted, duplicate or late). */
+  const taken = threads.map(() => 0);
+  const done = new Promise<void>((resolve) => {
+    threads.forEach((t, i) => {
+      t.on('message', (m: { taken: { accepted: number; duplicates: number; late: number } }) => {
+        taken[i] = m.taken.accepted + m.taken.duplicates + m.taken.late;
+        if (--waiting === 0) resolve();
+      });
+    });
+  });
+  const t0 = performance.now();
+  for (let first = 0; first < buffers.length; first += 2000) {
+    const parts = threads.map((): ConsumedMessage[] => []);
+    for (let i = first; i < Math.min(buffers.length, first + 2000); i++) {
+      const partition = partitions[i] as number;
+      parts[partition % count]?.push({
+        topic: 'bench',
+        partition,
+        offset: i,
+        key: null,
+        value: buffers[i] as Buffer,
+      });
+    }
+    threads.forEach((t, i) => {
+      const mine = parts[i] as ConsumedMessage[];
+      if (mine.length === 0) return;
+      const b = pack(mine, 'bench', []);
+      waiting++;
+      t.postMessage({ ...b, id: first }, transferList(b));
+    });
+  }
+  await done;
+  const ms = performance.now() - t0;
+  console.log(
+    `${`decode + engine, ${count} thread${count > 1 ? 's' : ''}`.padEnd(28)} ${fmt(rate(buffers.length, ms)).padStart(12)} records/s  (${taken.reduce((n, x) => n + x, 0)}; fed as the scorer's consuming thread feeds its stage threads, no Kafka, no PostgreSQL)`,
+  );
+  await Promise.all(threads.map((t) => t.terminate()));
+}
+await threadedEngineBench(1);
+await threadedEngineBench(2);
 
 if (values.kafka) await kafkaBench();
 

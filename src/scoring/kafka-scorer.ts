@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import type { Db } from '../platform/db/client.js';
 import {
@@ -12,6 +12,7 @@ import {
 import type { PartitionAssignment } from '../platform/kafka/messages.js';
 import type { Logger } from '../platform/log.js';
 import type { Metrics } from '../platform/metrics.js';
+import { startTsWorker } from '../platform/threads.js';
 import type { RuleSettings } from './engine.js';
 import { loadScorerReference } from './pipeline.js';
 import type { StoredAlert } from './queries.js';
@@ -161,7 +162,6 @@ class StageThread {
   private readonly onFatal: (err: unknown) => void;
 
   constructor(kind: StageKind, thread: number, s: Shared) {
-    const entry = new URL('./stage-worker.ts', import.meta.url).href;
     const workerData: StageWorkerData = {
       role: 'scorer-stage',
       kind,
@@ -170,11 +170,7 @@ class StageThread {
       logLevel: s.log.level,
       thread,
     };
-    // The worker loads the TypeScript entry through tsx, as `npm start` does for the main thread.
-    this.worker = new Worker(
-      `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`,
-      { eval: true, workerData },
-    );
+    this.worker = startTsWorker(new URL('./stage-worker.ts', import.meta.url), { workerData });
     this.onFatal = s.onFatal;
     const r = reports(kind, s);
     this.worker.on('message', (m: FromWorker) => {
