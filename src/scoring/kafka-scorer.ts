@@ -112,8 +112,7 @@ class LocalStage implements StageRunner {
       log: s.log,
       config: s.config,
       networks: s.networks,
-      produce: (topic, key, value, headers) =>
-        s.producer.produce(topic, key, value, headers.length > 0 ? headers : undefined),
+      produce: (topic, key, value, headers) => s.producer.produce(topic, key, value, headers),
       flush: () => s.producer.flush(),
       highWatermark: (topic, partition) => this.consumer.highWatermark(topic, partition),
     });
@@ -184,14 +183,7 @@ class StageThread {
         }
         case 'produce':
           for (const [topic, key, value, headers] of m.items)
-            s.producer.produce(
-              topic,
-              key,
-              typeof value === 'string'
-                ? value
-                : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-              headers.length > 0 ? headers : undefined,
-            );
+            s.producer.produce(topic, key, value, headers);
           return;
         case 'flush':
           s.producer.flush().then(

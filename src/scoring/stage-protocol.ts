@@ -92,10 +92,12 @@ export function pack(
   const offsets = new Float64Array(n);
   const keyLengths = new Int32Array(n);
   const valueLengths = new Int32Array(n);
+  const keys: (Uint8Array | null)[] = new Array(n);
   let bytes = 0;
   for (let i = 0; i < n; i++) {
     const m = messages[i] as ConsumedMessage;
-    const key = typeof m.key === 'string' ? Buffer.from(m.key) : m.key;
+    const key = typeof m.key === 'string' ? Buffer.from(m.key) : (m.key ?? null);
+    keys[i] = key;
     keyLengths[i] = key ? key.length : -1;
     valueLengths[i] = m.value ? m.value.length : -1;
     bytes += (key?.length ?? 0) + (m.value?.length ?? 0);
@@ -106,7 +108,7 @@ export function pack(
     const m = messages[i] as ConsumedMessage;
     partitions[i] = m.partition;
     offsets[i] = m.offset;
-    const key = typeof m.key === 'string' ? Buffer.from(m.key) : m.key;
+    const key = keys[i];
     if (key) {
       data.set(key, at);
       at += key.length;

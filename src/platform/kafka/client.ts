@@ -1,8 +1,7 @@
 import Kafka from 'node-rdkafka';
-import { type PartitionAssignment, partitionKey } from './messages.js';
+import { type MessageHeader, type PartitionAssignment, partitionKey } from './messages.js';
 
 export type KafkaMessage = Kafka.Message;
-export type KafkaHeader = Kafka.MessageHeader;
 
 export interface KafkaSettings {
   brokers: string;
@@ -46,17 +45,24 @@ export class KafkaProducer {
     return new KafkaProducer(p);
   }
 
+  /** Produces a message; a value may be any byte view (a worker thread's arrive as Uint8Array). */
   produce(
     topic: string,
     key: string | null,
-    value: string | Buffer,
-    headers?: KafkaHeader[],
+    value: string | Uint8Array,
+    headers: MessageHeader[] = [],
     partition: number | null = null,
   ): void {
-    const buf = typeof value === 'string' ? Buffer.from(value) : value;
+    const buf =
+      typeof value === 'string'
+        ? Buffer.from(value)
+        : Buffer.isBuffer(value)
+          ? value
+          : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const hs = headers.length > 0 ? headers : undefined;
     for (;;) {
       try {
-        this.p.produce(topic, partition, buf, key, Date.now(), undefined, headers);
+        this.p.produce(topic, partition, buf, key, Date.now(), undefined, hs);
         return;
       } catch (err) {
         if ((err as { code?: number }).code !== Kafka.CODES.ERRORS.ERR__QUEUE_FULL) throw err;
