@@ -286,6 +286,11 @@ export class ScoringEngine {
     }
   }
 
+  /** The operator whose line `msisdn` is in the stream, as its records said; null if none yet. */
+  lineOperator(streamName: string, msisdn: string): string | null {
+    return this.streams.get(streamName)?.lines.get(msisdn)?.operatorId ?? null;
+  }
+
   hasStream(name: string): boolean {
     return this.streams.has(name);
   }

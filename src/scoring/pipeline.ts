@@ -4,6 +4,7 @@ import type { Cdr } from './cdr.js';
 import { ScoringEngine } from './engine.js';
 import {
   commitBatch,
+  findRegisteredOperators,
   findRegistrations,
   loadOperatorNetworks,
   loadRuleSettings,
@@ -82,14 +83,27 @@ export interface IngestCounts {
   late: number;
 }
 
+/** A record the feeding operator may not give: its index in the batch, and why. */
+export interface RefusedRecord {
+  index: number;
+  error: string;
+}
+
 /**
  * The engine behind `POST /v1/cdrs` (the embedded mode without Kafka): one stream, batches
- * applied one at a time, thresholds and allowlist re-read when older than `reloadMs`.
+ * applied one at a time, thresholds, allowlist and networks re-read when older than `reloadMs`.
+ *
+ * An operator feeds only its own lines' records: a record written by another operator's network
+ * (`operator`), or of a line actively registered with another operator, or, unregistered, whose
+ * records so far came from another operator, is refused. Otherwise any operator could feed
+ * another's line, take it over (lines are shown to the operator of their records) and hide it
+ * and its alerts from their owner.
  */
 export class HttpScorer {
   private engine: ScoringEngine | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private loadedAt = Number.NEGATIVE_INFINITY;
+  private networks: ReadonlyMap<string, string> = new Map();
 
   constructor(
     private readonly db: Db,
@@ -113,22 +127,35 @@ export class HttpScorer {
       if (imeis) this.engine.importStream(HTTP_IMEI_STREAM, imeis.data, 'imei');
     }
     if (now.getTime() - this.loadedAt >= this.opts.reloadMs) {
-      this.engine.setSettings(await loadRuleSettings(this.db));
+      const reference = await loadScorerReference(this.db);
+      this.engine.setSettings(reference.settings);
+      this.networks = reference.networks;
       this.loadedAt = now.getTime();
     }
     const engine = this.engine;
     const counts: IngestCounts = { accepted: 0, duplicates: 0, late: 0 };
+    const refused: RefusedRecord[] = [];
+    const msisdns = records.map((r) => r.msisdn);
+    let registered: Map<string, string>;
     try {
-      await prepareRegistrations(
-        this.db,
-        engine,
-        new Map([[HTTP_STREAM, records.map((r) => r.msisdn)]]),
-      );
+      registered = await findRegisteredOperators(this.db, [...new Set(msisdns)]);
+      await prepareRegistrations(this.db, engine, new Map([[HTTP_STREAM, msisdns]]));
     } catch (err) {
       this.engine = undefined;
       throw err;
     }
-    for (const r of records) {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as Cdr;
+      const network = this.networks.get(r.operator);
+      if (network !== undefined && network !== operatorId) {
+        refused.push({ index: i, error: `operator: ${r.operator} is another operator's network` });
+        continue;
+      }
+      const owner = registered.get(r.msisdn) ?? engine.lineOperator(HTTP_STREAM, r.msisdn);
+      if (owner !== null && owner !== operatorId) {
+        refused.push({ index: i, error: "msisdn: the line is another operator's" });
+        continue;
+      }
       const outcome = engine.ingest(HTTP_STREAM, r, operatorId);
       if (outcome === 'accepted') {
         counts.accepted++;
@@ -144,7 +171,7 @@ export class HttpScorer {
     }
     try {
       const alerts = await settleBatch(this.db, engine, new Map(), now);
-      return { counts, alerts };
+      return { counts, refused, alerts };
     } catch (err) {
       this.log.warn({ err }, 'scoring batch failed; reloading the stream state');
       this.engine = undefined;

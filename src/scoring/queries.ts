@@ -82,6 +82,22 @@ export async function findRegistrations(
   return found;
 }
 
+/** The operator each number is actively registered with (numbers without one are absent). */
+export async function findRegisteredOperators(
+  db: DbOrTx,
+  msisdns: readonly string[],
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  if (msisdns.length === 0) return found;
+  const rows = await sql<{ msisdn: string; operator_id: string }>`
+    select msisdn, operator_id from registrations where status = 'active'
+    and msisdn in (select jsonb_array_elements_text(${JSON.stringify(msisdns)}::text::jsonb))`.execute(
+    db,
+  );
+  for (const r of rows.rows) found.set(r.msisdn, r.operator_id);
+  return found;
+}
+
 export async function loadStream(db: DbOrTx, stream: string) {
   const head = await db
     .selectFrom('scoring_streams')

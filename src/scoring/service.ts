@@ -32,6 +32,8 @@ export async function ingestCdrs({
 }): Promise<CdrIngestResult> {
   const lines = input.body.split('\n');
   const records: Cdr[] = [];
+  /** The body line of each record in `records`. */
+  const lineOf: number[] = [];
   const errors: CdrIngestResult['errors'] = [];
   let rejected = 0;
   for (let i = 0; i < lines.length; i++) {
@@ -44,19 +46,23 @@ export async function ingestCdrs({
         { limit: MAX_CDRS_PER_REQUEST },
       );
     const r = decodeCdr(text);
-    if (r.ok) records.push(r.cdr);
-    else {
+    if (r.ok) {
+      records.push(r.cdr);
+      lineOf.push(i + 1);
+    } else {
       rejected++;
-      if (errors.length < MAX_REPORTED_ERRORS) errors.push({ line: i + 1, error: r.error });
+      errors.push({ line: i + 1, error: r.error });
     }
   }
-  const { counts } = await ctx.scorer.ingest(ctx.operatorId, records, ctx.now);
+  const { counts, refused } = await ctx.scorer.ingest(ctx.operatorId, records, ctx.now);
+  for (const x of refused) errors.push({ line: lineOf[x.index] as number, error: x.error });
+  errors.sort((a, b) => a.line - b.line);
   return {
-    accepted: records.length,
-    rejected,
+    accepted: records.length - refused.length,
+    rejected: rejected + refused.length,
     duplicates: counts.duplicates,
     late: counts.late,
-    errors,
+    errors: errors.slice(0, MAX_REPORTED_ERRORS),
   };
 }
 

@@ -210,6 +210,58 @@ describe('POST /v1/cdrs and GET /v1/alerts', () => {
     );
   });
 
+  it("refuses records of another operator's line or network, so no operator takes a line over", async () => {
+    const body = registrationBody(w.now());
+    const registered = await w.request('POST', '/v1/registrations', {
+      key: opA.apiKey,
+      body,
+      headers: { 'idempotency-key': idemKey() },
+    });
+    expect(registered.status).toBe(201);
+    const line = body.msisdn;
+    expect((await post(opA.apiKey, ndjson(calls(line, 1, T)))).json).toMatchObject({
+      accepted: 1,
+    });
+    const own = msisdn();
+    const taking = await post(
+      opB.apiKey,
+      ndjson([...calls(line, 45, T + 60_000), ...calls(own, 1, T)]),
+    );
+    expect(taking.res.status).toBe(202);
+    expect(taking.json).toMatchObject({ accepted: 1, rejected: 45 });
+    expect((taking.json.errors as unknown[]).length).toBe(20);
+    expect((taking.json.errors as unknown[])[0]).toEqual({
+      line: 1,
+      error: "msisdn: the line is another operator's",
+    });
+    const path = `/v1/lines/${encodeURIComponent(line)}/risk`;
+    const mine = await get(opA.apiKey, path);
+    expect(mine.res.status).toBe(200);
+    expect(mine.json.features.outgoing_calls_24h).toBe(1);
+    expect((await get(opB.apiKey, path)).res.status).toBe(404);
+
+    // Unregistered, a line is its first feeder's.
+    const loose = msisdn();
+    await post(opA.apiKey, ndjson(calls(loose, 1, T)));
+    expect((await post(opB.apiKey, ndjson(calls(loose, 1, T + 1000)))).json).toMatchObject({
+      accepted: 0,
+      rejected: 1,
+    });
+
+    await w.deps.db
+      .updateTable('operators')
+      .set({ mcc_mnc: ['520-93'] })
+      .where('id', '=', opA.operatorId)
+      .execute();
+    const fresh = ndjson(calls(msisdn(), 1, T, 1000, { operator: '520-93' }));
+    expect((await post(opB.apiKey, fresh)).json).toMatchObject({
+      accepted: 0,
+      rejected: 1,
+      errors: [{ line: 1, error: "operator: 520-93 is another operator's network" }],
+    });
+    expect((await post(opA.apiKey, fresh)).json).toMatchObject({ accepted: 1, rejected: 0 });
+  });
+
   it('raises imei_multi_sim when one handset carries many SIMs', async () => {
     const imei = `35${Date.now()}`.slice(0, 15);
     const records = Array.from({ length: 6 }, (_, i) =>
