@@ -6,14 +6,19 @@ import { createApp } from './platform/http/app.js';
 import type { AppDeps } from './platform/http/context.js';
 import { mountSystemRoutes } from './platform/http/system-routes.js';
 import { mountRegistrationRoutes } from './registration/routes.js';
+import { MAX_CDR_BODY_BYTES } from './scoring/contract.js';
 import { HttpScorer } from './scoring/pipeline.js';
 import { mountScoringRoutes } from './scoring/routes.js';
+import { MAX_OPERATOR_UPLOAD_BYTES } from './suspensions/cells.js';
 import { registerOrderMetrics } from './suspensions/metrics.js';
 import { mountSuspensionRoutes } from './suspensions/routes.js';
 
 /** The whole HTTP surface: every domain mounts its routes on one app. */
 export function buildApp(deps: AppDeps) {
-  const app = createApp(deps);
+  const app = createApp(deps, [
+    { path: /^\/v1\/cdrs$/, bytes: MAX_CDR_BODY_BYTES },
+    { path: /^\/v1\/operator\//, bytes: MAX_OPERATOR_UPLOAD_BYTES },
+  ]);
   mountSystemRoutes(app);
   mountRegistrationRoutes(app);
   mountScoringRoutes(

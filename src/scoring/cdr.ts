@@ -28,6 +28,12 @@ export const MIN_STARTED_AT = 946_684_800_000;
 export const MAX_STARTED_AT = 4_102_444_800_000;
 
 const MAX_ID_LENGTH = 128;
+/**
+ * String fields that are kept or stored. A JSON `\u` escape can make one a lone UTF-16
+ * surrogate, which is no Unicode text: PostgreSQL refuses it in JSON (an alert's evidence), and
+ * UTF-8 would turn it into U+FFFD silently.
+ */
+const TEXT_FIELDS = ['recordId', 'otherParty', 'imsi', 'imei', 'cellId', 'operator'] as const;
 const MAX_FIELD_LENGTH = 64;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -234,6 +240,11 @@ export function decodeCdr(value: string | Uint8Array): DecodeResult {
     if (typeof rawContainsUrl !== 'boolean') return fail('containsUrl: must be a boolean');
     containsUrl = rawContainsUrl;
   }
+
+  if (text.includes('\\u'))
+    for (const f of TEXT_FIELDS)
+      if (!(r[f] as string).isWellFormed())
+        return fail(`${f}: must be Unicode text, not a lone UTF-16 surrogate`);
 
   return {
     ok: true,

@@ -3,6 +3,8 @@ import { E164 } from '../registration/numbering.js';
 import { RULE_CODES } from './rules.js';
 
 export const MAX_CDRS_PER_REQUEST = 10_000;
+/** 10,000 records of about 400 bytes, with room to spare. */
+export const MAX_CDR_BODY_BYTES = 16 * 1024 * 1024;
 
 export const CdrIngestResultSchema = z
   .object({

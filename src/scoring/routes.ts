@@ -26,8 +26,6 @@ const sharedSecurity: Record<string, string[]>[] = [{ operatorKey: [] }, { conso
 const sharedAuthErrors = [...authErrors, 'session_expired', 'csrf_failed'] as const;
 /** Roles that act on alerts; auditors read everything and change nothing. */
 const ALERT_CLOSERS = ['officer', 'approver', 'admin'] as const;
-/** 10,000 records of about 400 bytes, with room to spare. */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const NDJSON_TYPES = ['application/x-ndjson', 'application/jsonl', 'application/json-seq'];
 
 const MsisdnParam = z.object({
@@ -95,18 +93,7 @@ export function mountScoringRoutes(app: Router, scorer: HttpScorer): void {
           'unsupported_media_type',
           'send the records as application/x-ndjson, one JSON object per line',
         );
-      const length = Number(c.req.header('content-length') ?? '0');
-      if (length > MAX_BODY_BYTES)
-        throw new ServiceError(
-          'payload_too_large',
-          `the body must be at most ${MAX_BODY_BYTES} bytes`,
-        );
       const body = await c.req.text();
-      if (body.length > MAX_BODY_BYTES)
-        throw new ServiceError(
-          'payload_too_large',
-          `the body must be at most ${MAX_BODY_BYTES} bytes`,
-        );
       if (body.trim() === '') throw new ServiceError('bad_request', 'the body holds no records');
       const deps = c.get('deps');
       const result = await ingestCdrs({

@@ -136,6 +136,50 @@ describe('platform endpoints', () => {
     expect(((await res.json()) as { code: string }).code).toBe('bad_request');
   });
 
+  it('refuses lone UTF-16 surrogates in JSON as a 400 in every domain, and takes pairs', async () => {
+    const lone = [
+      ['/v1/registrations/%2B66811111111/deregister', '{"reason":"customer \\ud800"}', op.apiKey],
+      ['/v1/auth/login', '{"username":"x\\udc00","password":"abcdefghijkl"}', undefined],
+      ['/v1/registrations/%2B66811111111/deregister', '{"reason\\ud800":"x"}', op.apiKey],
+    ] as const;
+    for (const [path, body, key] of lone) {
+      const res = await w.request('POST', path, { key, body });
+      expect(res.status, body).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe('bad_request');
+    }
+    const pair = await w.request('POST', '/v1/registrations/%2B66811111111/deregister', {
+      key: op.apiKey,
+      body: '{"reason":"lost \\ud83d\\udcf1 and \\\\ud800 as text"}',
+    });
+    expect(pair.status).toBe(404);
+  });
+
+  it('limits every request body before its route, also when it streams in without a length', async () => {
+    const big = JSON.stringify({ reason: 'x'.repeat(1024 * 1024) });
+    const declared = await w.request('POST', '/v1/registrations/%2B66811111111/deregister', {
+      key: op.apiKey,
+      body: big,
+      headers: { 'content-length': String(big.length) },
+    });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({
+      code: 'payload_too_large',
+      limit: 1024 * 1024,
+    });
+    const streamed = await w.request('POST', '/v1/auth/login', { body: big });
+    expect(streamed.status).toBe(413);
+    // The bulk uploads have room for their caps.
+    const cdrs = await w.request('POST', '/v1/cdrs', {
+      key: op.apiKey,
+      body: ' '.repeat(2 * 1024 * 1024),
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    expect(((await cdrs.json()) as { code: string }).code).toBe('bad_request');
+    for (const { path, method, spec } of operations())
+      if (spec.requestBody !== undefined)
+        expect(Object.keys(spec.responses), `${method} ${path}`).toContain('413');
+  });
+
   it('reports not ready when migrations are missing', async () => {
     const ww = await createWorld();
     try {

@@ -58,11 +58,21 @@ describe('decodeCdr', () => {
     ['epoch seconds', JSON.stringify({ ...valid, startedAt: 1_764_064_800 }), 'startedAt:'],
     ['Feb 30', JSON.stringify({ ...valid, startedAt: '2026-02-30T10:00:00Z' }), 'startedAt:'],
     ['answered text', JSON.stringify({ ...valid, answered: 'yes' }), 'answered:'],
+    ['a lone surrogate', JSON.stringify({ ...valid, imei: '35\ud800' }), 'imei:'],
+    ['a lone low surrogate', JSON.stringify({ ...valid, cellId: '\udc00' }), 'cellId:'],
   ])('rejects %s naming the field, as text or as bytes', (_name, text, prefix) => {
     for (const r of [decodeCdr(text), decodeCdr(Buffer.from(text))]) {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error.startsWith(prefix)).toBe(true);
     }
+  });
+
+  it('takes escaped surrogate pairs and escaped backslashes', () => {
+    const text = JSON.stringify({ ...valid, cellId: 'CELL', imei: 'IMEI' })
+      .replace('CELL', 'c\\ud83d\\udcf1')
+      .replace('IMEI', '\\\\ud800');
+    const r = decodeCdr(text);
+    expect(r.ok && [r.cdr.cellId, r.cdr.imei]).toEqual(['c\u{1f4f1}', '\\ud800']);
   });
 
   it('rejects invalid UTF-8', () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { type ErrorCode, ServiceError } from '../errors.js';
@@ -57,14 +58,48 @@ function isBadTextError(err: unknown): boolean {
   return code === '22021' || code === '22P05';
 }
 
+/** A larger request body allowed on the paths `path` matches (bulk uploads). */
+export interface BodyLimit {
+  path: RegExp;
+  bytes: number;
+}
+
+/** What any other request may send: forms and JSON commands are far smaller. */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** A JSON `\u` escape of a UTF-16 surrogate: only these can make a string's surrogate lone. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * Whether JSON text holds a key or string with a lone UTF-16 surrogate (`"\ud800"`), which is
+ * no Unicode text: PostgreSQL refuses it in JSON and UTF-8 would turn it into U+FFFD silently,
+ * so it is the client's error in every domain. False for text that is not JSON at all.
+ */
+function holdsLoneSurrogate(text: string): boolean {
+  if (!SURROGATE_ESCAPE.test(text)) return false;
+  let lone = false;
+  try {
+    JSON.parse(text, (key, value) => {
+      if (!key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed())) lone = true;
+      return value;
+    });
+  } catch {
+    return false;
+  }
+  return lone;
+}
+
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
 }
 
 export type Router = ReturnType<typeof createRouter>;
 
-/** The hono app: request ids, access log, metrics, one error envelope. Domains mount on it. */
-export function createApp(deps: AppDeps): Router {
+/**
+ * The hono app: request ids, access log, metrics, body limits, one error envelope. Domains mount
+ * on it.
+ */
+export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []): Router {
   const app = createRouter();
 
   app.use('*', async (c, next) => {
@@ -91,6 +126,33 @@ export function createApp(deps: AppDeps): Router {
       },
       'request',
     );
+  });
+
+  // Every body is read through a limit, counted as it streams in (chunked uploads included), so
+  // no request can make the process hold more than its route needs before a handler sees it.
+  const limiters = [...bodyLimits, { path: /^/, bytes: DEFAULT_BODY_LIMIT }].map((l) => ({
+    path: l.path,
+    check: bodyLimit({
+      maxSize: l.bytes,
+      onError: (c) =>
+        problemResponse(c, 'payload_too_large', `the body must be at most ${l.bytes} bytes`, {
+          limit: l.bytes,
+        }),
+    }),
+  }));
+  app.use('*', (c, next) => {
+    const limiter = limiters.find((l) => l.path.test(c.req.path)) ?? limiters[limiters.length - 1];
+    return (limiter as (typeof limiters)[number]).check(c, next);
+  });
+  app.use('*', async (c, next) => {
+    const json = /json/i.test(c.req.header('content-type') ?? '');
+    if (json && c.req.raw.body !== null && holdsLoneSurrogate(await c.req.text()))
+      return problemResponse(
+        c,
+        'bad_request',
+        'strings must be Unicode text: the body holds a lone UTF-16 surrogate escape',
+      );
+    return next();
   });
 
   app.onError((err, c) => {

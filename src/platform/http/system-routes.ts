@@ -80,14 +80,26 @@ export function mountSystemRoutes(app: Router): void {
     scheme: 'bearer',
     description: 'Operator API key: `Authorization: Bearer slk_…`',
   });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'simline',
-      version: '0.1.0',
-      description:
-        'SIM registration against verified identities, CDR scam scoring and signal-suspension orders. Errors are RFC 9457 problem+json with a stable `code`.',
-    },
+  app.get('/openapi.json', (c) => {
+    const doc = app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'simline',
+        version: '0.1.0',
+        description:
+          'SIM registration against verified identities, CDR scam scoring and signal-suspension orders. Errors are RFC 9457 problem+json with a stable `code`.',
+      },
+    });
+    // Body limits apply to every request before its route (createApp), so every operation that
+    // takes a body may answer 413.
+    const tooLarge = errorResponses('payload_too_large');
+    for (const item of Object.values(doc.paths ?? {}))
+      for (const op of Object.values(item ?? {})) {
+        if (typeof op !== 'object' || op === null || !('requestBody' in op)) continue;
+        const responses = (op as { responses: Record<string, unknown> }).responses;
+        responses['413'] ??= tooLarge[413];
+      }
+    return c.json(doc);
   });
 
   let assets: ReturnType<typeof swaggerAssets> | undefined;
