@@ -2,6 +2,10 @@ import type { Child, FC, PropsWithChildren } from 'hono/jsx';
 import type { Role } from '../suspensions/lifecycle.js';
 import { CSRF_FIELD } from './auth.js';
 
+/** The tab icon inline (a red dot), so no page asks for a /favicon.ico there is none of. */
+const ICON =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='6' fill='%23b3261e'/%3E%3C/svg%3E";
+
 /** Served from this process (`/console/assets/console.css`): the console needs no internet. */
 export const CONSOLE_CSS = `
 *{box-sizing:border-box}
@@ -75,6 +79,7 @@ export const Layout: FC<
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>{`${title} · simline console`}</title>
       <link rel="stylesheet" href="/console/assets/console.css" />
+      <link rel="icon" href={ICON} />
     </head>
     <body>
       <header class="top">

@@ -19,7 +19,13 @@ export const ZoneMap: FC<{ geometry: ZoneGeometry; points: MapPoint[]; title: st
   points,
   title,
 }) => {
-  const { paths, project } = toSvg(geometry, WIDTH, HEIGHT, 24);
+  const { paths, project } = toSvg(
+    geometry,
+    WIDTH,
+    HEIGHT,
+    24,
+    points.map((p) => [p.lon, p.lat] as const),
+  );
   return (
     <svg
       class="map"

@@ -59,6 +59,8 @@ export const registerRoute = createRoute({
     headers: z.object({
       'idempotency-key': z
         .string()
+        .min(1)
+        .max(255)
         .optional()
         /** Optional to zod so a missing key gets its own code; required in the document. */
         .openapi({
@@ -97,12 +99,11 @@ export const registerRoute = createRoute({
 export function mountRegistrationRoutes(app: Router): void {
   app.openapi(registerRoute, async (c) => {
     const key = c.req.valid('header')['idempotency-key'];
-    if (key === undefined || key.length < 1 || key.length > 255) {
+    if (key === undefined)
       throw new ServiceError(
         'idempotency_key_missing',
         'the Idempotency-Key header (1-255 characters) is required',
       );
-    }
     const request = c.req.valid('json');
     const deps = c.get('deps');
     const res = await registerSim({

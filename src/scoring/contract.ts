@@ -70,13 +70,20 @@ export const AlertQuerySchema = z.object({
 export const LineRiskSchema = z
   .object({
     msisdn: z.string(),
-    score: z.number().openapi({ description: 'Combined over the rules firing: 1 − Π(1 − sᵢ)' }),
-    rules: z.array(z.string()),
-    windowEnd: z.string().nullable(),
+    score: z.number().openapi({
+      description:
+        'Combined over the rules firing on the current window (windowEnd): 1 − Π(1 − sᵢ); 0 when the line has no records in it. Past windows speak through openAlerts.',
+    }),
+    rules: z.array(z.string()).openapi({ description: 'Rules firing on the current window' }),
+    windowEnd: z.string().nullable().openapi({
+      description:
+        'End of the current 24-hour window the features describe; null when the line has no records in it',
+    }),
     features: z.record(z.string(), z.number().nullable()).nullable(),
-    enhancedMonitoring: z
-      .boolean()
-      .openapi({ description: 'True while the line has an open alert' }),
+    enhancedMonitoring: z.boolean().openapi({
+      description:
+        'True while the line has an open alert, from any window, until the alert is closed',
+    }),
     openAlerts: z.array(AlertSchema),
     highRiskZones: z
       .array(z.object({ zoneId: z.string(), name: z.string(), cells: z.array(z.string()) }))

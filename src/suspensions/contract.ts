@@ -199,10 +199,16 @@ export const OrderListSchema = z
   })
   .openapi('SuspensionOrderList');
 
+const STATUS = `\\s*(${ORDER_STATUSES.join('|')})\\s*`;
+
 export const OrderStatusQuery = z.object({
-  status: z.string().optional().openapi({
-    description: 'Comma-separated statuses at the time of asking, e.g. active,scheduled',
-  }),
+  status: z
+    .string()
+    .regex(new RegExp(`^(${STATUS}(,${STATUS})*)?$`), `must be among ${ORDER_STATUSES.join(', ')}`)
+    .optional()
+    .openapi({
+      description: 'Comma-separated statuses at the time of asking, e.g. active,scheduled',
+    }),
 });
 
 export const CellsUploadSchema = z

@@ -843,14 +843,15 @@ function sphericalRingAreaM2(ring: Position[]): number {
 /**
  * SVG path data projecting the geometry into a width x height viewBox (equirectangular scaled by
  * cos(mean lat)), plus a projector for drawing cell points on the same map. One path per polygon,
- * holes as extra subpaths: render with `fill-rule="evenodd"`. The geometry is centred and fitted
- * inside `pad`; points outside the zone's bbox may project outside the viewBox.
+ * holes as extra subpaths: render with `fill-rule="evenodd"`. The geometry and the `[lon, lat]`
+ * positions of `alsoFit` (the points drawn on it) are centred and fitted inside `pad`.
  */
 export function toSvg(
   g: ZoneGeometry,
   width: number,
   height: number,
   pad = 8,
+  alsoFit: readonly (readonly [number, number])[] = [],
 ): { paths: string[]; project: (lon: number, lat: number) => [number, number] } {
   const innerW = width - 2 * pad;
   const innerH = height - 2 * pad;
@@ -859,6 +860,12 @@ export function toSvg(
   }
   const box = bbox(g);
   if (!Number.isFinite(box.minLon)) throw new RangeError('geometry has no positions');
+  for (const [lon, lat] of alsoFit) {
+    box.minLon = Math.min(box.minLon, lon);
+    box.maxLon = Math.max(box.maxLon, lon);
+    box.minLat = Math.min(box.minLat, lat);
+    box.maxLat = Math.max(box.maxLat, lat);
+  }
   const kx = Math.cos(((box.minLat + box.maxLat) / 2) * DEG);
   const extentX = (box.maxLon - box.minLon) * kx;
   const extentY = box.maxLat - box.minLat;

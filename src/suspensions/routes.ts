@@ -7,7 +7,7 @@ import type { Router } from '../platform/http/app.js';
 import { requireOperator } from '../platform/http/auth.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
-import { type CellInput, listCells, parseCellsCsv, replaceCells } from './cells.js';
+import { type CellInput, CSV_HEADER, listCells, parseCellsCsv, replaceCells } from './cells.js';
 import {
   AcknowledgementSchema,
   CellSchema,
@@ -72,6 +72,11 @@ function operatorCtx(c: Context<AppEnv>) {
 }
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
+
+/** The CSV upload's header line, after any blank lines (`parseCellsCsv` reads the rest). */
+const CSV_HEAD = new RegExp(
+  `^(\\s*\\n)*[ \\t]*${CSV_HEADER.join('[ \\t]*,[ \\t]*')}[ \\t]*(\\r?\\n|$)`,
+);
 
 export function parseStatusFilter(text: string | undefined): OrderStatus[] | undefined {
   if (!text) return undefined;
@@ -385,7 +390,12 @@ export function mountSuspensionRoutes(app: Router): void {
           required: false,
           content: {
             'application/json': { schema: CellsUploadSchema },
-            'text/csv': { schema: z.string() },
+            'text/csv': {
+              schema: z
+                .string()
+                .regex(CSV_HEAD, `the first line must be ${CSV_HEADER.join(',')}`)
+                .openapi({ example: `${CSV_HEADER.join(',')}\n520-01-1-1,lte,13.75,100.5,1500` }),
+            },
           },
         },
       },

@@ -73,6 +73,16 @@ describe('POST /v1/registrations', () => {
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { code: string }).code).toBe('idempotency_key_missing');
+    const long = await w.request('POST', '/v1/registrations', {
+      key: opA.apiKey,
+      body: registrationBody(w.now()),
+      headers: { 'idempotency-key': 'k'.repeat(256) },
+    });
+    expect(long.status).toBe(400);
+    expect(await long.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [expect.objectContaining({ path: 'idempotency-key' })],
+    });
   });
 
   it('checks that the line belongs to the operator country (msisdn, imsi, iccid Luhn)', async () => {

@@ -598,6 +598,20 @@ describe('toSvg', () => {
     expect(yc).toBeCloseTo(100, 6);
   });
 
+  it('fits the points drawn on the map too, so sites outside the zone stay in view', () => {
+    const outside = [100.2, 20.5] as const;
+    const bare = toSvg(GOLDEN_TRIANGLE, 200, 200, 10).project(...outside);
+    expect(bare[0]).toBeGreaterThan(190);
+    const { project } = toSvg(GOLDEN_TRIANGLE, 200, 200, 10, [outside]);
+    for (const [lon, lat] of [outside, [100.07, 20.33] as const]) {
+      const [x, y] = project(lon, lat);
+      for (const v of [x, y]) {
+        expect(v).toBeGreaterThanOrEqual(10 - 1e-9);
+        expect(v).toBeLessThanOrEqual(190 + 1e-9);
+      }
+    }
+  });
+
   it('draws one path per polygon and rejects a viewBox smaller than the padding', () => {
     expect(toSvg(MOEI_RIVER_COMPOUNDS, 300, 600).paths).toHaveLength(2);
     expect(() => toSvg(MYAWADDY, 20, 300, 10)).toThrow(RangeError);
