@@ -208,6 +208,9 @@ async function kafkaBench(): Promise<void> {
 
   // The scorer's own consumer with nothing behind it, in a fresh process: what one Node thread
   // can take in through node-rdkafka's consume(n) on this machine, the ceiling for the scorer.
+  // With the broker's CPU over the same drain, it is the floor of any scorer on this stack: what
+  // reading the records costs before anything decodes, scores or stores them.
+  const aloneFrom = cpuTicks(process.pid);
   const alone = JSON.parse(
     execFileSync(
       process.execPath,
@@ -222,9 +225,15 @@ async function kafkaBench(): Promise<void> {
       ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     ),
-  ) as { rate: number; steady: number; rss: number };
+  ) as { rate: number; steady: number; cpuUs: number; rss: number };
+  const aloneTo = cpuTicks(process.pid);
   console.log(
     `consume(n) alone           ${fmt(alone.rate).padStart(12)} records/s (the scorer's consumer, nothing behind it, own process; ${fmt(alone.steady)}/s from its first message)`,
+  );
+  const aloneUs = alone.cpuUs / buffers.length;
+  const aloneBrokerUs = tickDelta(aloneFrom, aloneTo, 'Kafka broker', buffers.length);
+  console.log(
+    `CPU per record, consume(n) alone (µs): its process ${aloneUs.toFixed(1)}, the broker ${aloneBrokerUs.toFixed(1)}; at that floor this machine's ${availableParallelism()} cores allow ${fmt(Math.round((availableParallelism() * 1e6) / (aloneUs + aloneBrokerUs)))} records/s before anything is decoded, scored or stored`,
   );
 
   // The scorer as it is deployed: `src/main.ts --role scorer` in its own process, so nothing of
@@ -352,12 +361,21 @@ function cpuTicks(scorerPid: number): Map<string, number> {
   return out;
 }
 
-/** CPU microseconds per record between two `cpuTicks`, and what they allow. */
-function printCpu(from: Map<string, number>, to: Map<string, number>, records: number): void {
+/** CPU microseconds per record of one kind between two `cpuTicks`. */
+function tickDelta(
+  from: Map<string, number>,
+  to: Map<string, number>,
+  kind: string,
+  records: number,
+): number {
   /** Clock ticks a second of /proc's CPU times (USER_HZ, 100 on Linux). */
   const ticksPerSecond = 100;
-  const us = (kind: string) =>
-    (((to.get(kind) ?? 0) - (from.get(kind) ?? 0)) * 1e6) / ticksPerSecond / records;
+  return (((to.get(kind) ?? 0) - (from.get(kind) ?? 0)) * 1e6) / ticksPerSecond / records;
+}
+
+/** CPU microseconds per record between two `cpuTicks`, and what they allow. */
+function printCpu(from: Map<string, number>, to: Map<string, number>, records: number): void {
+  const us = (kind: string) => tickDelta(from, to, kind, records);
   const kinds = [...to.keys()].filter((k) => k !== 'idle');
   const total = kinds.reduce((n, k) => n + us(k), 0);
   console.log(
@@ -365,8 +383,9 @@ function printCpu(from: Map<string, number>, to: Map<string, number>, records: n
   );
   const cores = availableParallelism();
   const main = us('scorer main thread');
+  const scorer = kinds.filter((k) => k.startsWith('scorer ')).reduce((n, k) => n + us(k), 0);
   console.log(
-    `at that cost: ${fmt(Math.round((cores * 1e6) / total))} records/s on this machine's ${cores} cores at full use; the scorer's main thread alone allows ${fmt(Math.round(1e6 / main))} records/s`,
+    `at that cost: ${fmt(Math.round((cores * 1e6) / total))} records/s on this machine's ${cores} cores at full use; the scorer's main thread alone allows ${fmt(Math.round(1e6 / main))} records/s; the scorer's process (all its threads, ${scorer.toFixed(1)} µs a record) takes ${((scorer * 200_000) / 1e6).toFixed(1)} cores at 200,000 records/s`,
   );
 }
 

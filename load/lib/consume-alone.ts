@@ -1,7 +1,8 @@
 /**
  * The scorer's consumer with nothing behind it, in a process of its own: what one Node thread
- * takes in through node-rdkafka's consume(n). Prints one JSON line: the rates, and the resident
- * memory once drained (node and librdkafka with its read-ahead, no scoring state).
+ * takes in through node-rdkafka's consume(n). Prints one JSON line: the rates, the process's CPU
+ * time over the drain (all its threads, librdkafka's included) and the resident memory once
+ * drained (node and librdkafka with its read-ahead, no scoring state).
  *
  *   npx tsx load/lib/consume-alone.ts BROKERS TOPIC RECORDS [BATCH]
  */
@@ -31,6 +32,7 @@ const consumer = new ManualConsumer(
   (err) => failed(err),
 );
 const started = performance.now();
+const cpuStart = process.cpuUsage();
 await consumer.connect();
 consumer.start(batch, async (messages) => {
   if (taken === 0 && messages.length > 0) first = performance.now();
@@ -39,6 +41,7 @@ consumer.start(batch, async (messages) => {
 });
 await drained;
 const end = performance.now();
+const cpu = process.cpuUsage(cpuStart);
 const rss = process.memoryUsage().rss;
 await consumer.halt();
 await consumer.disconnect();
@@ -46,6 +49,7 @@ console.log(
   JSON.stringify({
     rate: Math.round((records / (end - started)) * 1000),
     steady: Math.round((records / (end - first)) * 1000),
+    cpuUs: cpu.user + cpu.system,
     rss,
   }),
 );
