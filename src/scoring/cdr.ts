@@ -29,9 +29,10 @@ export const MAX_STARTED_AT = 4_102_444_800_000;
 
 const MAX_ID_LENGTH = 128;
 /**
- * String fields that are kept or stored. A JSON `\u` escape can make one a lone UTF-16
- * surrogate, which is no Unicode text: PostgreSQL refuses it in JSON (an alert's evidence), and
- * UTF-8 would turn it into U+FFFD silently.
+ * String fields that are kept or stored. A JSON `\u` escape can put in one a NUL, which
+ * PostgreSQL refuses in any text (an IMEI's state row), or a lone UTF-16 surrogate, which is no
+ * Unicode text: PostgreSQL refuses it in JSON (an alert's evidence) and UTF-8 would turn it into
+ * U+FFFD silently. Either would fail the whole batch's commit, again at every restart.
  */
 const TEXT_FIELDS = ['recordId', 'otherParty', 'imsi', 'imei', 'cellId', 'operator'] as const;
 const MAX_FIELD_LENGTH = 64;
@@ -242,9 +243,11 @@ export function decodeCdr(value: string | Uint8Array): DecodeResult {
   }
 
   if (text.includes('\\u'))
-    for (const f of TEXT_FIELDS)
-      if (!(r[f] as string).isWellFormed())
-        return fail(`${f}: must be Unicode text, not a lone UTF-16 surrogate`);
+    for (const f of TEXT_FIELDS) {
+      const v = r[f] as string;
+      if (!v.isWellFormed()) return fail(`${f}: must be Unicode text, not a lone UTF-16 surrogate`);
+      if (v.includes('\0')) return fail(`${f}: must not contain NUL characters`);
+    }
 
   return {
     ok: true,

@@ -79,6 +79,8 @@ describe('scorer on Kafka', () => {
         { key: line, value: '{"recordId":' },
         ...asMessages(good.slice(0, 50)),
         { key: line, value: JSON.stringify({ ...good[0], type: 'fax' }) },
+        { key: line, value: JSON.stringify({ ...good[0], imei: '35\u0000' }) },
+        { key: line, value: JSON.stringify({ ...good[0], imei: '35\ud800' }) },
         ...asMessages(good.slice(50)),
         ...asMessages(good.slice(0, 10)),
       ]);
@@ -86,17 +88,21 @@ describe('scorer on Kafka', () => {
       try {
         await waitFor(
           'all records consumed',
-          async () => (await consumedOffsets(w, t.cdr)) === 113,
+          async () => (await consumedOffsets(w, t.cdr)) === 115,
         );
-        const dlq = await readTopic(t.dlq, 2);
+        const dlq = await readTopic(t.dlq, 4);
         expect(dlq.map((m) => [String(m.key), String(m.value)])).toEqual([
           [line, '{"recordId":'],
           [line, JSON.stringify({ ...good[0], type: 'fax' })],
+          [line, JSON.stringify({ ...good[0], imei: '35\u0000' })],
+          [line, JSON.stringify({ ...good[0], imei: '35\ud800' })],
         ]);
         const headers = dlq.map((m) => Object.assign({}, ...(m.headers ?? [])));
         expect(headers.map((h) => String(h['x-error']))).toEqual([
           'value: not valid JSON',
           'type: must be "voice" or "sms"',
+          'imei: must not contain NUL characters',
+          'imei: must be Unicode text, not a lone UTF-16 surrogate',
         ]);
         for (const h of headers) {
           expect(String(h['x-source-topic'])).toBe(t.cdr);
