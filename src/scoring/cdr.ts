@@ -29,6 +29,11 @@ export const MAX_STARTED_AT = 4_102_444_800_000;
 
 const MAX_ID_LENGTH = 128;
 /**
+ * A record's value is at most this many bytes: a CDR is a few hundred, and a larger value is no
+ * CDR, so it is refused before it is parsed (and dead-lettered cut to this size).
+ */
+export const MAX_CDR_BYTES = 64 * 1024;
+/**
  * String fields that are kept or stored. A JSON `\u` escape can put in one a NUL, which
  * PostgreSQL refuses in any text (an IMEI's state row), or a lone UTF-16 surrogate, which is no
  * Unicode text: PostgreSQL refuses it in JSON (an alert's evidence) and UTF-8 would turn it into
@@ -154,6 +159,7 @@ function isValidStartedAt(t: number): boolean {
  * absent. `otherParty` and `cellId` may be empty (withheld caller, unknown cell).
  */
 export function decodeCdr(value: string | Uint8Array): DecodeResult {
+  if (value.length > MAX_CDR_BYTES) return fail(`value: larger than ${MAX_CDR_BYTES} bytes`);
   let text: string;
   if (typeof value === 'string') {
     text = value;

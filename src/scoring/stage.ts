@@ -7,7 +7,7 @@ import {
   partitionKey,
 } from '../platform/kafka/messages.js';
 import type { Logger } from '../platform/log.js';
-import { type DecodeResult, decodeCdr } from './cdr.js';
+import { type DecodeResult, decodeCdr, MAX_CDR_BYTES } from './cdr.js';
 import { type ImeiSighting, ScoringEngine } from './engine.js';
 import { prepareRegistrations, takeBatch, writeBatch } from './pipeline.js';
 import { claimStream, loadStream, type StoredAlert } from './queries.js';
@@ -122,13 +122,27 @@ export class Stage {
     this.io.log.info({ stage: this.kind, partitions: parts.length }, 'partitions revoked');
   }
 
+  /**
+   * Copies a refused record to the DLQ with where it came from and why. A value (or key) larger
+   * than a CDR can be is cut to `MAX_CDR_BYTES`, its size in a header: the broker refuses
+   * messages past its limit, and a dead letter it refuses would stop the stage at that offset
+   * at every restart.
+   */
   private deadLetter(m: ConsumedMessage, error: string): void {
-    this.io.produce(this.io.config.KAFKA_DLQ_TOPIC, m.key?.toString() ?? null, m.value ?? '', [
+    const headers: MessageHeader[] = [
       { 'x-source-topic': m.topic },
       { 'x-source-partition': String(m.partition) },
       { 'x-source-offset': String(m.offset) },
       { 'x-error': error },
-    ]);
+    ];
+    const value = m.value ?? Buffer.alloc(0);
+    if (value.length > MAX_CDR_BYTES) headers.push({ 'x-original-size': String(value.length) });
+    let key = m.key?.toString() ?? null;
+    if (key !== null && Buffer.byteLength(key) > MAX_CDR_BYTES) {
+      headers.push({ 'x-original-key-size': String(Buffer.byteLength(key)) });
+      key = Buffer.from(key).subarray(0, MAX_CDR_BYTES).toString();
+    }
+    this.io.produce(this.io.config.KAFKA_DLQ_TOPIC, key, value.subarray(0, MAX_CDR_BYTES), headers);
   }
 
   /** `topic:partition`, built once per partition (the stage reads one topic). */

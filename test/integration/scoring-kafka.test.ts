@@ -81,6 +81,7 @@ describe('scorer on Kafka', () => {
         { key: line, value: JSON.stringify({ ...good[0], type: 'fax' }) },
         { key: line, value: JSON.stringify({ ...good[0], imei: '35\u0000' }) },
         { key: line, value: JSON.stringify({ ...good[0], imei: '35\ud800' }) },
+        { key: line, value: 'x'.repeat(200_000) },
         ...asMessages(good.slice(50)),
         ...asMessages(good.slice(0, 10)),
       ]);
@@ -88,14 +89,16 @@ describe('scorer on Kafka', () => {
       try {
         await waitFor(
           'all records consumed',
-          async () => (await consumedOffsets(w, t.cdr)) === 115,
+          async () => (await consumedOffsets(w, t.cdr)) === 116,
         );
-        const dlq = await readTopic(t.dlq, 4);
+        const dlq = await readTopic(t.dlq, 5);
         expect(dlq.map((m) => [String(m.key), String(m.value)])).toEqual([
           [line, '{"recordId":'],
           [line, JSON.stringify({ ...good[0], type: 'fax' })],
           [line, JSON.stringify({ ...good[0], imei: '35\u0000' })],
           [line, JSON.stringify({ ...good[0], imei: '35\ud800' })],
+          // Cut to the largest CDR there can be: the broker takes it whatever the original's size.
+          [line, 'x'.repeat(64 * 1024)],
         ]);
         const headers = dlq.map((m) => Object.assign({}, ...(m.headers ?? [])));
         expect(headers.map((h) => String(h['x-error']))).toEqual([
@@ -103,7 +106,9 @@ describe('scorer on Kafka', () => {
           'type: must be "voice" or "sms"',
           'imei: must not contain NUL characters',
           'imei: must be Unicode text, not a lone UTF-16 surrogate',
+          'value: larger than 65536 bytes',
         ]);
+        expect(String(headers[4]?.['x-original-size'])).toBe('200000');
         for (const h of headers) {
           expect(String(h['x-source-topic'])).toBe(t.cdr);
           expect(Number(String(h['x-source-offset']))).toBeGreaterThanOrEqual(0);
