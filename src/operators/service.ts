@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { appendAudit } from '../platform/audit.js';
 import { newApiKey, newId } from '../platform/crypto.js';
 import type { Db } from '../platform/db/client.js';
@@ -62,11 +63,25 @@ export async function createOperator({
     if (!/^\d{3}-\d{2,3}$/.test(code))
       issues.push({ path: 'mccMnc', message: `${code} is not an MCC-MNC like 520-01` });
   if (issues.length > 0) throw new InvalidError('invalid operator', issues);
+  const mccMnc = [...new Set(input.mccMnc ?? [])];
   const operatorId = newId('op');
   await ctx.db.transaction().execute(async (tx) => {
+    // A network is one operator's: the scorer gives a record's line to the operator of the
+    // network that wrote it. Creations are serialised so two cannot claim one code at once.
+    await sql`lock table operators in share row exclusive mode`.execute(tx);
+    const taken = await tx
+      .selectFrom('operators')
+      .select(['id', 'mcc_mnc'])
+      .where(sql<boolean>`mcc_mnc && ${sql.val(mccMnc)}::text[]`)
+      .executeTakeFirst();
+    if (taken)
+      throw new ServiceError(
+        'network_taken',
+        `${taken.mcc_mnc.filter((c) => mccMnc.includes(c)).join(', ')} already belongs to operator ${taken.id}`,
+      );
     await tx
       .insertInto('operators')
-      .values({ id: operatorId, name: input.name.trim(), country, mcc_mnc: input.mccMnc ?? [] })
+      .values({ id: operatorId, name: input.name.trim(), country, mcc_mnc: mccMnc })
       .execute();
     await appendAudit(tx, {
       shard: `admin:${operatorId}`,
@@ -77,7 +92,7 @@ export async function createOperator({
       subjectType: 'operator',
       subjectId: operatorId,
       outcome: 'success',
-      data: { name: input.name.trim(), country, mccMnc: input.mccMnc ?? [] },
+      data: { name: input.name.trim(), country, mccMnc },
     });
   });
   const key = await issueKey(ctx, operatorId, API_KEY_SCOPES);

@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
+  network_taken: { status: 409, title: 'The network belongs to another operator' },
   sim_cap_exceeded: { status: 409, title: 'SIM cap exceeded' },
   cooling_off_active: { status: 409, title: 'Cooling-off period active' },
   msisdn_already_registered: { status: 409, title: 'MSISDN already registered' },

@@ -45,3 +45,24 @@ it('creates a console user with a one-time password that must be changed at firs
   expect(bad.status).toBe(1);
   expect(JSON.parse(bad.stderr).code).toBe('validation_failed');
 });
+
+it('gives each network (MCC-MNC) to one operator only', () => {
+  const code = `5${String(Math.floor(Math.random() * 100)).padStart(2, '0')}-${String(Math.floor(Math.random() * 900) + 100)}`;
+  const first = cli('operators', 'create', '--name', 'First', '--country', 'TH', '--mcc-mnc', code);
+  expect(first.status).toBe(0);
+  const second = cli(
+    'operators',
+    'create',
+    '--name',
+    'Second',
+    '--country',
+    'TH',
+    '--mcc-mnc',
+    `520-99,${code}`,
+  );
+  expect(second.status).toBe(1);
+  expect(JSON.parse(second.stderr)).toMatchObject({
+    code: 'network_taken',
+    detail: expect.stringContaining(code),
+  });
+});
