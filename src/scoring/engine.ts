@@ -55,6 +55,10 @@ const EARLY_RULES: readonly RuleCode[] = [
   'new_line_burst',
 ];
 const EARLY_RULE_SET: ReadonlySet<RuleCode> = new Set(EARLY_RULES);
+/** Rules over one hour: the ones a late record's own hour window can raise (`reviewLate`). */
+const HOURLY_RULE_SET: ReadonlySet<RuleCode> = new Set(
+  RULE_CODES.filter((r) => RULE_WINDOW[r] === '1h'),
+);
 const RULE_CODE_SET: ReadonlySet<string> = new Set(RULE_CODES);
 
 /** Cell ids kept shared; past this the table starts over (a country has fewer cells). */
@@ -178,6 +182,8 @@ class StreamState {
   dirtyImeis = new Set<string>();
   removedLines = new Set<string>();
   removedImeis = new Set<string>();
+  /** Lines that took records in hours already evaluated, with those hours (`reviewLate`). */
+  lateLines = new Map<LineState, number[]>();
   constructor(readonly clock: EventTimeClock) {}
 }
 
@@ -379,8 +385,13 @@ export class ScoringEngine {
       }
       b.cells = addDistinct(b.cells, cell, caps.cells);
     }
+    if ((hour + 1) * HOUR_MS <= s.clock.evaluatedUntil) {
+      const hours = s.lateLines.get(line);
+      if (hours === undefined) s.lateLines.set(line, [hour]);
+      else if (!hours.includes(hour)) hours.push(hour);
+    }
     if (cdr.direction === 'mo' && this.earlyCandidate(line, cdr, b, hour))
-      this.evaluateLine(streamName, s, line, (hour + 1) * HOUR_MS, true);
+      this.evaluateLine(streamName, s, line, (hour + 1) * HOUR_MS, EARLY_RULE_SET);
     return 'accepted';
   }
 
@@ -476,24 +487,47 @@ export class ScoringEngine {
    * for the lines active in its last hour; an idle hour only lets old records slide out.
    */
   private closeDue(name: string, s: StreamState): void {
+    this.reviewLate(name, s);
     for (let due = s.clock.nextDue(); due !== undefined; due = s.clock.nextDue()) {
       const lastHour = due / HOUR_MS - 1;
       for (const line of s.lines.values())
-        if (activeIn(line, lastHour)) this.evaluateLine(name, s, line, due, false);
+        if (activeIn(line, lastHour)) this.evaluateLine(name, s, line, due, null);
       s.clock.markEvaluated(due);
       this.evict(s);
     }
   }
 
-  /** The alerts raised since the last call. */
+  /**
+   * Evaluates again the windows that records came late for: after the watermark had passed
+   * their hour, but within the 24 hours a line's buckets are kept. Each such hour's own window
+   * for the one-hour rules, and for every rule the last 24-hour window evaluated, which holds all
+   * those hours (buckets are kept an hour longer than the open windows need, so it is whole).
+   * Runs before a batch's alerts are taken and before the watermark moves on, so nothing of it
+   * waits in memory past a commit. As everywhere, a rule is raised at most once per line and
+   * window, and not for a window older than the last it was raised for.
+   */
+  private reviewLate(name: string, s: StreamState): void {
+    if (s.lateLines.size === 0) return;
+    const last = s.clock.evaluatedUntil;
+    for (const [line, hours] of s.lateLines) {
+      for (const h of hours)
+        if ((h + 1) * HOUR_MS < last)
+          this.evaluateLine(name, s, line, (h + 1) * HOUR_MS, HOURLY_RULE_SET);
+      this.evaluateLine(name, s, line, last, null);
+    }
+    s.lateLines.clear();
+  }
+
   /** Whether alerts were raised since the last `advance`. */
   hasAlerts(): boolean {
     for (const s of this.streams.values()) if (s.alerts.length > 0) return true;
     return false;
   }
 
+  /** The alerts raised since the last call, late records' windows evaluated first. */
   advance(): { alerts: RaisedAlert[] } {
     const alerts: RaisedAlert[] = [];
+    for (const [name, s] of this.streams) this.reviewLate(name, s);
     for (const s of this.streams.values()) {
       alerts.push(...s.alerts);
       s.alerts = [];
@@ -503,13 +537,14 @@ export class ScoringEngine {
 
   private evict(s: StreamState): void {
     const first = s.clock.firstOpenHour;
+    const kept = lineBucketsFrom(s.clock);
     for (const [msisdn, line] of s.lines) {
       // An evicted bucket is not written any more, even if it changed since the last export.
       for (const b of line.buckets) {
-        if (b.hour >= first) break;
+        if (b.hour >= kept) break;
         b.dirty = false;
       }
-      if (evictBefore(line.buckets, first) === 0) {
+      if (evictBefore(line.buckets, kept) === 0) {
         s.lines.delete(msisdn);
         s.removedLines.add(msisdn);
       }
@@ -528,7 +563,7 @@ export class ScoringEngine {
     s: StreamState,
     line: LineState,
     windowEnd: number,
-    early: boolean,
+    only: ReadonlySet<RuleCode> | null,
   ): void {
     if (!mayRaiseAny(line, windowEnd, this.settings.thresholds)) return;
     const f = lineFeatures(line, windowEnd, this.caps);
@@ -538,7 +573,7 @@ export class ScoringEngine {
     if (this.settings.allowlist.has(line.msisdn)) dropVolumeRules(hits);
     const lineScore = combineScores(hits);
     for (const hit of hits) {
-      if (early && !EARLY_RULE_SET.has(hit.rule)) continue;
+      if (only !== null && !only.has(hit.rule)) continue;
       const windowStart = windowEnd - (RULE_WINDOW[hit.rule] === '1h' ? HOUR_MS : 24 * HOUR_MS);
       const last = line.raised[hit.rule];
       if (last !== undefined && last > windowStart) continue;
@@ -664,7 +699,7 @@ export class ScoringEngine {
       lineOf(s, msisdn).buckets.push(readBucket(hour, state));
     for (const [msisdn, line] of s.lines) {
       line.buckets.sort((x, y) => x.hour - y.hour);
-      if (evictBefore(line.buckets, clock.firstOpenHour) > 0) continue;
+      if (evictBefore(line.buckets, lineBucketsFrom(clock)) > 0) continue;
       s.lines.delete(msisdn);
       s.removedLines.add(msisdn);
     }
@@ -677,6 +712,14 @@ export class ScoringEngine {
     this.lastLine = undefined;
     this.lastStream = undefined;
   }
+}
+
+/**
+ * The first hour of line buckets kept: the open windows' hours and one more, so the last
+ * evaluated 24-hour window can be evaluated again whole when records come late for it.
+ */
+function lineBucketsFrom(clock: EventTimeClock): number {
+  return clock.firstOpenHour - 1;
 }
 
 /** The stream's state of `msisdn`, created when missing. */

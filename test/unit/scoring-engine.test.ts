@@ -108,6 +108,44 @@ describe('ScoringEngine', () => {
     expect(alerts.map((a) => [a.rule, a.windowEnd])).toEqual([['short_call_burst', T0 + HOUR_MS]]);
   });
 
+  it('evaluates again the windows records came late for, within the 24 hours kept', () => {
+    const e = new ScoringEngine();
+    const th = validateThresholds({ short_call_burst: { outgoingCallsAtLeast: 10 } });
+    if (!th.ok) throw new Error('thresholds');
+    e.setSettings({ thresholds: th.thresholds, allowlist: new Set() });
+    tick(e, T0 + 3 * HOUR_MS + 11 * 60_000);
+    expect(e.advance().alerts).toEqual([]);
+    // Hour 0's window closed three hours ago; its wangiri calls come now, on another line.
+    for (let i = 0; i < 35; i++) {
+      const late = cdr({
+        msisdn: '+66812222222',
+        startedAt: T0 + i * 60_000,
+        answered: false,
+        durationSec: 1,
+        otherParty: `+8551${1000000 + i}`,
+      });
+      expect(e.ingest('s', late, null)).toBe('accepted');
+    }
+    // Ten short calls in hour 1 of a third line: a 24-hour rule, on the last window evaluated.
+    for (let i = 0; i < 10; i++)
+      e.ingest(
+        's',
+        cdr({ msisdn: '+66813333333', startedAt: T0 + HOUR_MS + i * 1000, durationSec: 2 }),
+        null,
+      );
+    const alerts = e.advance().alerts;
+    expect(alerts.map((a) => [a.msisdn, a.rule, a.windowEnd])).toEqual(
+      expect.arrayContaining([
+        ['+66812222222', 'wangiri', T0 + HOUR_MS],
+        ['+66813333333', 'short_call_burst', T0 + 3 * HOUR_MS],
+      ]),
+    );
+    expect(alerts.filter((a) => a.rule === 'wangiri')).toHaveLength(1);
+    // Reviewed once: the next batch raises nothing again.
+    tick(e, T0 + 4 * HOUR_MS + 11 * 60_000);
+    expect(e.advance().alerts).toEqual([]);
+  });
+
   it('fires wangiri on short unanswered international calls and not on domestic ones', () => {
     const run = (prefix: string) => {
       const e = new ScoringEngine();
