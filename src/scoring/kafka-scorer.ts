@@ -15,7 +15,7 @@ import type { Metrics } from '../platform/metrics.js';
 import { startTsWorker } from '../platform/threads.js';
 import type { RuleSettings } from './engine.js';
 import { loadScorerReference } from './pipeline.js';
-import type { StoredAlert } from './queries.js';
+import { lockUnpublishedAlerts, markAlertsPublished, type StoredAlert } from './queries.js';
 import { Stage, type StageIo, type StageKind } from './stage.js';
 import {
   type FromWorker,
@@ -139,6 +139,26 @@ class LocalStage implements StageRunner {
     await this.consumer.exclusive(() => this.stage.settle());
     await this.consumer.disconnect();
   }
+}
+
+/** How often the scorer looks for committed alerts still off the topic (after a crash, say). */
+const OUTBOX_POLL_MS = 5_000;
+/** Alerts published, and marked, per transaction. */
+const OUTBOX_BATCH = 500;
+
+/** An alert as `line.alerts` carries it. */
+function alertMessage(a: StoredAlert): string {
+  return JSON.stringify({
+    id: String(a.id),
+    msisdn: a.msisdn,
+    operatorId: a.operatorId,
+    rule: a.rule,
+    score: a.score,
+    windowStart: a.windowStart.toISOString(),
+    windowEnd: a.windowEnd.toISOString(),
+    evidence: a.evidence,
+    createdAt: a.createdAt.toISOString(),
+  });
 }
 
 /** Batches a thread may have waiting or in work before the consumer waits for it. */
@@ -359,6 +379,9 @@ export class KafkaScorer {
   private producer: KafkaProducer | undefined;
   private reload: NodeJS.Timeout | undefined;
   private networks = new Map<string, string>();
+  private outbox: NodeJS.Timeout | undefined;
+  private publishing: Promise<void> | undefined;
+  private publishAgain = false;
 
   constructor(
     private readonly db: Db,
@@ -390,7 +413,7 @@ export class KafkaScorer {
       networks: () => this.networks,
       stats: this.stats,
       metrics: this.metrics,
-      onAlerts: (alerts: StoredAlert[]) => this.publish(alerts),
+      onAlerts: (alerts: StoredAlert[]) => this.raised(alerts),
       onFatal: this.onFatal,
     };
     // With threads, the IMEI stage (a small share of the records) gets one of its own.
@@ -405,6 +428,8 @@ export class KafkaScorer {
       Math.max(1000, c.SCORING_RELOAD_MS),
     );
     for (const s of this.stages) await s.start();
+    this.kick();
+    this.outbox = setInterval(() => this.kick(), OUTBOX_POLL_MS);
     this.log.info(
       { topic: c.KAFKA_CDR_TOPIC, group: c.KAFKA_GROUP_ID, threads },
       'scorer consuming',
@@ -417,32 +442,63 @@ export class KafkaScorer {
     for (const s of this.stages) s.setSettings(settings, networks);
   }
 
-  /** Alerts go to `line.alerts` keyed by line after their transaction committed. */
-  private publish(alerts: StoredAlert[]): void {
+  /** Counts alerts a stage committed, and has them published. */
+  private raised(alerts: StoredAlert[]): void {
     this.stats.alerts += alerts.length;
-    for (const a of alerts) {
-      this.metrics.scorerAlerts.inc({ rule: a.rule });
-      this.producer?.produce(
-        this.config.KAFKA_ALERTS_TOPIC,
-        a.msisdn,
-        JSON.stringify({
-          id: String(a.id),
-          msisdn: a.msisdn,
-          operatorId: a.operatorId,
-          rule: a.rule,
-          score: a.score,
-          windowStart: a.windowStart.toISOString(),
-          windowEnd: a.windowEnd.toISOString(),
-          evidence: a.evidence,
-          createdAt: a.createdAt.toISOString(),
-        }),
-      );
+    for (const a of alerts) this.metrics.scorerAlerts.inc({ rule: a.rule });
+    this.kick();
+  }
+
+  /** Publishes committed alerts soon: at once, or once more after the round under way. */
+  private kick(): void {
+    if (this.publishing) {
+      this.publishAgain = true;
+      return;
+    }
+    this.publishing = this.publishPending()
+      .catch((err) => this.log.warn({ err }, 'publishing alerts failed; retried shortly'))
+      .finally(() => {
+        this.publishing = undefined;
+        if (this.publishAgain) {
+          this.publishAgain = false;
+          this.kick();
+        }
+      });
+  }
+
+  /**
+   * Sends committed alerts that are not on `line.alerts` yet, keyed by line, and marks them in
+   * the transaction that locked them once the broker acknowledged them (the table is the
+   * outbox). At least once: a crash after the acknowledgement sends them again, with the same
+   * `id` for consumers to drop repeats; none is lost between a commit and the topic.
+   */
+  private async publishPending(): Promise<void> {
+    const producer = this.producer;
+    if (producer === undefined) return;
+    const topic = this.config.KAFKA_ALERTS_TOPIC;
+    for (;;) {
+      const sent = await this.db.transaction().execute(async (tx) => {
+        const alerts = await lockUnpublishedAlerts(tx, OUTBOX_BATCH);
+        if (alerts.length === 0) return 0;
+        for (const a of alerts) producer.produce(topic, a.msisdn, alertMessage(a));
+        await producer.flush();
+        await markAlertsPublished(
+          tx,
+          alerts.map((a) => a.id),
+          new Date(),
+        );
+        return alerts.length;
+      });
+      if (sent < OUTBOX_BATCH) return;
     }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.reload);
+    clearInterval(this.outbox);
     for (const s of this.stages) await s.stop();
+    this.kick();
+    while (this.publishing) await this.publishing;
     await this.producer?.flush().catch(() => undefined);
     await this.producer?.disconnect();
   }

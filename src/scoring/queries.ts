@@ -283,6 +283,63 @@ export interface StoredAlert {
   createdAt: Date;
 }
 
+const STORED_ALERT_COLUMNS = [
+  'id',
+  'msisdn',
+  'operator_id',
+  'rule',
+  'score',
+  'window_start',
+  'window_end',
+  'evidence',
+  'created_at',
+] as const;
+
+function storedAlert(r: {
+  id: number;
+  msisdn: string;
+  operator_id: string | null;
+  rule: string;
+  score: number;
+  window_start: Date;
+  window_end: Date;
+  evidence: unknown;
+  created_at: Date;
+}): StoredAlert {
+  return {
+    id: r.id,
+    msisdn: r.msisdn,
+    operatorId: r.operator_id,
+    rule: r.rule,
+    score: r.score,
+    windowStart: r.window_start,
+    windowEnd: r.window_end,
+    evidence: r.evidence,
+    createdAt: r.created_at,
+  };
+}
+
+/**
+ * Up to `limit` alerts not yet on the alerts topic, oldest first, locked for the caller's
+ * transaction: another scorer's publisher skips them instead of sending them twice.
+ */
+export async function lockUnpublishedAlerts(tx: Tx, limit: number): Promise<StoredAlert[]> {
+  const rows = await tx
+    .selectFrom('scoring_alerts')
+    .select(STORED_ALERT_COLUMNS)
+    .where('published_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  return rows.map(storedAlert);
+}
+
+export async function markAlertsPublished(tx: Tx, ids: readonly number[], at: Date) {
+  await tx.updateTable('scoring_alerts').set({ published_at: at }).where('id', 'in', ids).execute();
+}
+
 /**
  * Writes one batch's effect in the caller's transaction: each stream's state and next offset,
  * new alerts (a replayed alert is skipped by its unique key) and identity flags.
@@ -369,30 +426,9 @@ export async function commitBatch(
         })),
       )
       .onConflict((oc) => oc.columns(['subject', 'rule', 'window_end']).doNothing())
-      .returning([
-        'id',
-        'msisdn',
-        'operator_id',
-        'rule',
-        'score',
-        'window_start',
-        'window_end',
-        'evidence',
-        'created_at',
-      ])
+      .returning(STORED_ALERT_COLUMNS)
       .execute();
-    for (const r of rows)
-      inserted.push({
-        id: r.id,
-        msisdn: r.msisdn,
-        operatorId: r.operator_id,
-        rule: r.rule,
-        score: r.score,
-        windowStart: r.window_start,
-        windowEnd: r.window_end,
-        evidence: r.evidence,
-        createdAt: r.created_at,
-      });
+    for (const r of rows) inserted.push(storedAlert(r));
   }
   const persons = [
     ...new Set(batch.alerts.flatMap((a) => (a.personKey === null ? [] : [a.personKey]))),

@@ -55,9 +55,16 @@ export const scoringAlerts = pgTable(
     closedAt: ts('closed_at'),
     closedBy: text('closed_by'),
     closeReason: text('close_reason'),
+    /**
+     * When the alert reached `line.alerts` (acknowledged by the broker); null until then. The
+     * scorer publishes from this table (an outbox), so a crash between the commit and the
+     * broker's acknowledgement delays an alert on the topic but never loses it.
+     */
+    publishedAt: ts('published_at'),
   },
   (t) => [
     uniqueIndex('scoring_alerts_subject_rule_window_key').on(t.subject, t.rule, t.windowEnd),
+    index('scoring_alerts_unpublished_idx').on(t.id).where(sql`${t.publishedAt} is null`),
     index('scoring_alerts_msisdn_idx').on(t.msisdn, t.status),
     index('scoring_alerts_operator_idx').on(t.operatorId, t.id),
     index('scoring_alerts_person_idx').on(t.personKey),

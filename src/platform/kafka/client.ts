@@ -23,9 +23,20 @@ export function connectionConfig(s: KafkaSettings): Kafka.GlobalConfig {
   return conf as Kafka.GlobalConfig;
 }
 
-/** A producer whose `flush` resolves once every message produced so far is acknowledged. */
+/**
+ * A producer whose `flush` resolves once every message produced so far is acknowledged, and
+ * rejects when one could not be delivered (librdkafka reports only failures, so delivered
+ * messages cost no callback).
+ */
 export class KafkaProducer {
-  private constructor(private readonly p: Kafka.Producer) {}
+  /** The first delivery failure since the last `flush`. */
+  private failure: Error | undefined;
+
+  private constructor(private readonly p: Kafka.Producer) {
+    p.on('delivery-report', (err) => {
+      if (err) this.failure ??= new Error(`delivery failed: ${err.message}`, { cause: err });
+    });
+  }
 
   static async connect(s: KafkaSettings, clientId = 'simline'): Promise<KafkaProducer> {
     const p = new Kafka.Producer({
@@ -35,6 +46,8 @@ export class KafkaProducer {
       'linger.ms': 5,
       'queue.buffering.max.messages': 1_000_000,
       'compression.codec': 'lz4',
+      dr_cb: true,
+      'delivery.report.only.error': true,
     });
     p.setPollInterval(50);
     await new Promise<void>((resolve, reject) => {
@@ -73,7 +86,12 @@ export class KafkaProducer {
 
   flush(timeoutMs = 30_000): Promise<void> {
     return new Promise((resolve, reject) =>
-      this.p.flush(timeoutMs, (err) => (err ? reject(err) : resolve())),
+      this.p.flush(timeoutMs, (err) => {
+        const failed = err ?? this.failure;
+        this.failure = undefined;
+        if (failed) reject(failed);
+        else resolve();
+      }),
     );
   }
 
