@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { createUser } from './console/users.js';
@@ -70,11 +71,44 @@ function need(opts: Opts, name: string): string {
   return v;
 }
 
+/** The largest number an option takes (PostgreSQL's integer). */
+const MAX_INT = 2_147_483_647;
+
 function int(opts: Opts, name: string): number | undefined {
   const v = opts[name];
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number`);
+  if (!/^\d+$/.test(v) || Number(v) > MAX_INT)
+    throw new UsageError(`--${name} must be a whole number from 0 to ${MAX_INT}`);
   return Number(v);
+}
+
+/**
+ * A file's path relative to the directory the command was started from: `npm run` runs
+ * scripts from the package's root, and says where it was started in INIT_CWD.
+ */
+function fromCaller(file: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), file);
+}
+
+/** A labels file of `cdr generate`, checked enough that evaluating it cannot fail midway. */
+function readLabels(file: string): Labels {
+  let labels: Partial<Labels>;
+  try {
+    labels = JSON.parse(readFileSync(file, 'utf8')) as Partial<Labels>;
+  } catch (err) {
+    throw new UsageError(`--labels: cannot read ${file} (${(err as Error).message})`);
+  }
+  if (
+    typeof labels !== 'object' ||
+    labels === null ||
+    typeof labels.start !== 'string' ||
+    Number.isNaN(Date.parse(labels.start)) ||
+    typeof labels.positives !== 'object' ||
+    labels.positives === null ||
+    !Array.isArray(labels.hardNegatives)
+  )
+    throw new UsageError(`--labels: ${file} is not a labels file written by cdr generate`);
+  return labels as Labels;
 }
 
 const list = (v: string | undefined) =>
@@ -153,7 +187,7 @@ const COMMANDS: Record<string, Command> = {
     }),
   }),
   'cdr evaluate': async (rt, o) => {
-    const labels = JSON.parse(readFileSync(need(o, 'labels'), 'utf8')) as Labels;
+    const labels = readLabels(fromCaller(need(o, 'labels')));
     const alerts = await rt.deps.db
       .selectFrom('scoring_alerts')
       .select(['msisdn', 'rule', 'imei'])
@@ -182,15 +216,16 @@ function adminCtx(rt: Runtime) {
 async function generate(o: Opts): Promise<number> {
   try {
     const lines = int(o, 'lines') ?? 1000;
+    if (lines < 10) throw new UsageError('--lines must be at least 10 (each pattern is planted)');
     const hours = int(o, 'hours') ?? 26;
     const seed = int(o, 'seed') ?? 1;
     if (hours < 14) throw new UsageError('--hours must be at least 14');
     if ((o.out === undefined) === (o.kafka === undefined))
       throw new UsageError('give exactly one of --out FILE or --kafka TOPIC');
     const { records, labels } = generateTraffic({ lines, hours, seed });
-    const labelsFile = o.labels ?? `${o.out ?? `cdr-${seed}`}.labels.json`;
+    const labelsFile = fromCaller(o.labels ?? `${o.out ?? `cdr-${seed}`}.labels.json`);
     if (o.out !== undefined) {
-      writeFileSync(o.out, `${records.map(encodeCdr).join('\n')}\n`);
+      writeFileSync(fromCaller(o.out), `${records.map(encodeCdr).join('\n')}\n`);
     } else {
       const config = loadConfig(process.env);
       if (!config.KAFKA_BROKERS) throw new UsageError('--kafka needs KAFKA_BROKERS');

@@ -48,6 +48,11 @@ function fail(error: string): DecodeResult {
   return { ok: false, error };
 }
 
+/** `name: missing` when the field is absent or null, else `name: ` and what it must be. */
+function bad(name: string, value: unknown, rule: string): DecodeResult {
+  return fail(value === undefined || value === null ? `${name}: missing` : `${name}: ${rule}`);
+}
+
 /** `+` followed by 8 to 15 digits. */
 export function isE164(s: string): boolean {
   const n = s.length;
@@ -183,35 +188,56 @@ export function decodeCdr(value: string | Uint8Array): DecodeResult {
 
   const recordId = r.recordId;
   if (typeof recordId !== 'string' || recordId.length === 0 || recordId.length > MAX_ID_LENGTH) {
-    return fail(`recordId: must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+    return bad(
+      'recordId',
+      recordId,
+      `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`,
+    );
   }
   const type = r.type;
-  if (type !== 'voice' && type !== 'sms') return fail('type: must be "voice" or "sms"');
+  if (type !== 'voice' && type !== 'sms') return bad('type', type, 'must be "voice" or "sms"');
   const direction = r.direction;
-  if (direction !== 'mo' && direction !== 'mt') return fail('direction: must be "mo" or "mt"');
+  if (direction !== 'mo' && direction !== 'mt')
+    return bad('direction', direction, 'must be "mo" or "mt"');
   const msisdn = r.msisdn;
   if (typeof msisdn !== 'string' || !isE164(msisdn)) {
-    return fail('msisdn: must be E.164, + followed by 8 to 15 digits');
+    return bad('msisdn', msisdn, 'must be E.164, + followed by 8 to 15 digits');
   }
   const otherParty = r.otherParty;
   if (!isBoundedString(otherParty, true)) {
-    return fail(`otherParty: must be a string of at most ${MAX_FIELD_LENGTH} characters`);
+    return bad(
+      'otherParty',
+      otherParty,
+      `must be a string of at most ${MAX_FIELD_LENGTH} characters`,
+    );
   }
   const imsi = r.imsi;
   if (!isBoundedString(imsi, false)) {
-    return fail(`imsi: must be a non-empty string of at most ${MAX_FIELD_LENGTH} characters`);
+    return bad(
+      'imsi',
+      imsi,
+      `must be a non-empty string of at most ${MAX_FIELD_LENGTH} characters`,
+    );
   }
   const imei = r.imei;
   if (!isBoundedString(imei, false)) {
-    return fail(`imei: must be a non-empty string of at most ${MAX_FIELD_LENGTH} characters`);
+    return bad(
+      'imei',
+      imei,
+      `must be a non-empty string of at most ${MAX_FIELD_LENGTH} characters`,
+    );
   }
   const cellId = r.cellId;
   if (!isBoundedString(cellId, true)) {
-    return fail(`cellId: must be a string of at most ${MAX_FIELD_LENGTH} characters`);
+    return bad('cellId', cellId, `must be a string of at most ${MAX_FIELD_LENGTH} characters`);
   }
   const operator = r.operator;
   if (!isBoundedString(operator, false)) {
-    return fail(`operator: must be a non-empty string of at most ${MAX_FIELD_LENGTH} characters`);
+    return bad(
+      'operator',
+      operator,
+      `must be a non-empty string of at most ${MAX_FIELD_LENGTH} characters`,
+    );
   }
 
   const rawStartedAt = r.startedAt;
@@ -221,7 +247,7 @@ export function decodeCdr(value: string | Uint8Array): DecodeResult {
   } else if (typeof rawStartedAt === 'string') {
     startedAt = parseTimestamp(rawStartedAt);
   } else {
-    return fail('startedAt: must be an RFC 3339 timestamp or epoch milliseconds');
+    return bad('startedAt', rawStartedAt, 'must be an RFC 3339 timestamp or epoch milliseconds');
   }
   if (!isValidStartedAt(startedAt)) {
     return fail('startedAt: must be an RFC 3339 timestamp or epoch milliseconds in 2000..2099');

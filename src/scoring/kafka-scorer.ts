@@ -16,7 +16,8 @@ import { startTsWorker } from '../platform/threads.js';
 import type { RuleSettings } from './engine.js';
 import { loadScorerReference } from './pipeline.js';
 import { lockUnpublishedAlerts, markAlertsPublished, type StoredAlert } from './queries.js';
-import { Stage, type StageIo, type StageKind } from './stage.js';
+import { RULE_CODES } from './rules.js';
+import { OUTCOMES, Stage, type StageIo, type StageKind } from './stage.js';
 import {
   type FromWorker,
   pack,
@@ -404,6 +405,12 @@ export class KafkaScorer {
     ]);
     const producer = await KafkaProducer.connect(settings, 'simline-scorer');
     this.producer = producer;
+    // Every series from the start, at 0, so rate() and alerts on absence work after a restart.
+    for (const stage of ['line', 'imei'] as const) {
+      for (const outcome of OUTCOMES) this.metrics.scorerRecords.inc({ stage, outcome }, 0);
+      this.metrics.scorerDeadLettered.inc({ stage }, 0);
+    }
+    for (const rule of RULE_CODES) this.metrics.scorerAlerts.inc({ rule }, 0);
     const shared: Shared = {
       db: this.db,
       databaseUrl: this.databaseUrl,

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { findOperator } from '../operators/queries.js';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import type { Db, Tx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
@@ -328,6 +329,9 @@ export async function addAllowlisted({
       : [{ path: 'reason', message: 'at least 3 characters' }]),
   ];
   if (issues.length > 0) throw new InvalidError('invalid allowlist entry', issues);
+  const { operatorId } = input;
+  if (operatorId !== undefined && !(await findOperator(ctx.db, { operatorId })))
+    throw new NotFoundError(`operator ${input.operatorId}`);
   return ctx.db.transaction().execute(async (tx) => {
     await tx
       .insertInto('scoring_allowlist')

@@ -14,7 +14,8 @@ import { claimStream, loadStream, type StoredAlert } from './queries.js';
 
 export type StageKind = 'line' | 'imei';
 
-export type Outcome = 'accepted' | 'duplicate' | 'late' | 'dead_lettered' | 'replayed';
+export const OUTCOMES = ['accepted', 'duplicate', 'late', 'dead_lettered', 'replayed'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 /**
  * What a stage needs from where it runs: the database, the producer (DLQ, repartition topic),

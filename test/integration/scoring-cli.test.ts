@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,12 +18,18 @@ afterAll(async () => {
 });
 
 function cli(...args: string[]) {
+  return cliIn(undefined, ...args);
+}
+
+/** The CLI as `npm run cli` starts it from `initCwd` (npm runs it from the package root). */
+function cliIn(initCwd: string | undefined, ...args: string[]) {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       DATABASE_URL: w.url,
       LOG_LEVEL: 'warn',
+      ...(initCwd === undefined ? {} : { INIT_CWD: initCwd }),
     },
     encoding: 'utf8',
     timeout: 60_000,
@@ -69,6 +75,48 @@ describe('scoring CLI', () => {
     };
     expect(report.hardNegativesFlagged).toEqual([]);
     for (const r of report.rules) expect(r.recall, r.rule).toBe(1);
+  }, 120_000);
+
+  it('writes and reads files where it was started, and refuses bad input with usage errors', async () => {
+    const gen = cliIn(
+      dir,
+      'cdr',
+      'generate',
+      '--lines',
+      '10',
+      '--seed',
+      '3',
+      '--out',
+      'rel.ndjson',
+    );
+    expect(gen.status, gen.stderr).toBe(0);
+    expect(JSON.parse(gen.stdout).labels).toBe(join(dir, 'rel.ndjson.labels.json'));
+    expect((await readFile(join(dir, 'rel.ndjson'), 'utf8')).length).toBeGreaterThan(0);
+    const evaluated = cliIn(dir, 'cdr', 'evaluate', '--labels', 'rel.ndjson.labels.json');
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+
+    await writeFile(join(dir, 'empty.json'), '{}');
+    const refused = [
+      cliIn(dir, 'cdr', 'evaluate', '--labels', 'empty.json'),
+      cli('cdr', 'generate', '--lines', '0', '--out', join(dir, 'none.ndjson')),
+      cli('caps', 'set', '--country', 'TH', '--per-operator', '99999999999999999999'),
+    ];
+    for (const r of refused) {
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^--(labels|lines|per-operator)/);
+    }
+    const unknown = cli(
+      'allowlist',
+      'add',
+      '--msisdn',
+      '+66812345678',
+      '--reason',
+      'bank',
+      '--operator',
+      'nope',
+    );
+    expect(unknown.status).toBe(1);
+    expect(JSON.parse(unknown.stderr)).toMatchObject({ code: 'not_found' });
   }, 120_000);
 
   it('sets thresholds at runtime and refuses bad ones', async () => {

@@ -193,6 +193,9 @@ describe('scorer on Kafka', () => {
       expect(await value(metrics.scorerAlerts, { rule: 'high_volume_calling' })).toBe(1);
       expect(text).toMatch(/simline_scorer_consumer_lag\{stage="line",partition="\d"\} 0/);
       expect(text).toMatch(/simline_scorer_commit_seconds_count\{stage="line"\} [1-9]/);
+      // Series that saw nothing are there from the start, at 0.
+      expect(text).toContain('simline_scorer_alerts_total{rule="wangiri"} 0');
+      expect(text).toContain('simline_scorer_records_total{stage="imei",outcome="late"} 0');
     },
     120_000,
   );

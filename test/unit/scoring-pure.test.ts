@@ -61,6 +61,8 @@ describe('decodeCdr', () => {
     ['a lone surrogate', JSON.stringify({ ...valid, imei: '35\ud800' }), 'imei:'],
     ['a lone low surrogate', JSON.stringify({ ...valid, cellId: '\udc00' }), 'cellId:'],
     ['a NUL', JSON.stringify({ ...valid, imsi: '52\u0000' }), 'imsi: must not contain NUL'],
+    ['no otherParty', JSON.stringify({ ...valid, otherParty: undefined }), 'otherParty: missing'],
+    ['null imei', JSON.stringify({ ...valid, imei: null }), 'imei: missing'],
     ['over 64 KiB', JSON.stringify({ ...valid, note: 'x'.repeat(65_536) }), 'value: larger than'],
   ])('rejects %s naming the field, as text or as bytes', (_name, text, prefix) => {
     for (const r of [decodeCdr(text), decodeCdr(Buffer.from(text))]) {
