@@ -85,7 +85,11 @@ export async function countAccountSims(db: DbOrTx, { accountId }: { accountId: s
   return row.n;
 }
 
-export async function findExemptAccount(
+/**
+ * The operator's approved account, its row locked for the transaction: registrations on one
+ * account count its SIMs one at a time (after their person's lock, always in that order).
+ */
+export async function lockExemptAccount(
   db: DbOrTx,
   { operatorId, accountRef }: { operatorId: string; accountRef: string },
 ) {
@@ -94,6 +98,7 @@ export async function findExemptAccount(
     .selectAll()
     .where('operator_id', '=', operatorId)
     .where('account_ref', '=', accountRef)
+    .forUpdate()
     .executeTakeFirst();
 }
 

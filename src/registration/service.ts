@@ -20,12 +20,12 @@ import {
   countAccountSims,
   countActiveSims,
   findCaps,
-  findExemptAccount,
   findMsisdnBlock,
   findOwnRegistration,
   findVerificationPolicy,
   iccidActive,
   listOwnActiveMsisdns,
+  lockExemptAccount,
   lockPerson,
 } from './queries.js';
 import { checkEvidence } from './verification.js';
@@ -145,7 +145,7 @@ async function attemptRegistration(
   let exemptAccountId: string | null = null;
   let account: RegistrationCreated['account'];
   if (req.account) {
-    const acct = await findExemptAccount(tx, {
+    const acct = await lockExemptAccount(tx, {
       operatorId: operator.id,
       accountRef: req.account.accountRef,
     });

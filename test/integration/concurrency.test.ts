@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setCaps } from '../../src/registration/caps.js';
+import { addExemptAccount, setCaps } from '../../src/registration/caps.js';
 import { idemKey, registrationBody, thaiSubscriber } from '../support/subjects.js';
 import { createWorld, type World } from '../support/world.js';
 
@@ -34,6 +34,26 @@ describe('exact caps under concurrency (real PostgreSQL)', () => {
       else expect(created).toBe(6);
       expect(created + refused).toBe(200);
     }
+  });
+
+  it('50 simultaneous registrations of different people on one account with limit 3 give three', async () => {
+    const op = await w.operator('TH');
+    await addExemptAccount({
+      ctx: { db: w.deps.db, actor: 'test', now: w.now() },
+      input: { operatorId: op.operatorId, accountRef: 'ACME-1', kind: 'corporate', simLimit: 3 },
+    });
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        w.request('POST', '/v1/registrations', {
+          key: op.apiKey,
+          body: { ...registrationBody(w.now()), account: { accountRef: 'ACME-1' } },
+          headers: { 'idempotency-key': idemKey() },
+        }),
+      ),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(47);
   });
 
   it('50 concurrent identical requests with one key make one registration', async () => {
