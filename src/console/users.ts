@@ -143,9 +143,11 @@ async function lock(db: DbOrTx, subject: string, until: Date) {
 }
 
 /**
- * Two throttles: per username (`maxFailures`), against guessing one account's password, and per
- * client address (`maxFailuresPerAddress`), against trying one password on many accounts. Keys
- * are prefixed so a typed username can never name an address's counter.
+ * Two throttles: per client address (`maxFailuresPerAddress`), against trying one password on
+ * many accounts, and per username (`maxFailures`), against guessing one account's password. Keys
+ * are prefixed so a typed username can never name an address's counter. The address comes first:
+ * an attempt its lock refuses is not counted against the username, so nobody can lock a user out
+ * from a locked address.
  */
 function throttleSubjects(
   username: string,
@@ -154,7 +156,7 @@ function throttleSubjects(
 ) {
   const subjects = [{ subject: `user:${username}`, max: policy.maxFailures }];
   if (clientAddress)
-    subjects.push({ subject: `addr:${clientAddress}`, max: policy.maxFailuresPerAddress });
+    subjects.unshift({ subject: `addr:${clientAddress}`, max: policy.maxFailuresPerAddress });
   return subjects;
 }
 
@@ -217,8 +219,16 @@ export async function login({
   const sessionId = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   await db.transaction().execute(async (tx) => {
-    /** Only the username's count restarts: one good login must not reset an address's. */
+    // The username's count restarts; the address's only gives back this attempt, counted before
+    // the password was checked: one good login must not reset an address's failures, and good
+    // logins (many users behind one proxy) must not add up to a lock.
     await tx.deleteFrom('login_throttle').where('subject', '=', `user:${username}`).execute();
+    if (input.clientAddress)
+      await tx
+        .updateTable('login_throttle')
+        .set({ failures: sql`greatest(failures - 1, 0)` })
+        .where('subject', '=', `addr:${input.clientAddress}`)
+        .execute();
     if (input.previousSessionId) {
       await tx
         .updateTable('console_sessions')

@@ -250,6 +250,40 @@ describe('login throttling per client address', () => {
     }
   });
 
+  it('counts only failures against an address, and never an address-refused attempt against a user', async () => {
+    const w = await createWorld({ LOGIN_MAX_FAILURES_PER_ADDRESS: '3', TRUST_PROXY: 'true' });
+    try {
+      const users = [];
+      for (let i = 0; i < 2; i++) {
+        const u = await createUser({
+          ctx: { db: w.deps.db, now: w.now(), actor: 'test' },
+          input: { username: `proxy-${i}-${randomBytes(3).toString('hex')}`, role: 'officer' },
+        });
+        users.push(u);
+      }
+      const from = async (address: string, username: string, password: string) => {
+        const res = await w.request('POST', '/v1/auth/login', {
+          body: { username, password },
+          headers: { 'x-forwarded-for': address },
+        });
+        return res.status === 200 ? '200' : code(res);
+      };
+      const [a, b] = users as [(typeof users)[number], (typeof users)[number]];
+      // Many good logins through one proxy address lock nothing.
+      for (let i = 0; i < 6; i++)
+        expect(await from('203.0.113.20', a.username, a.oneTimePassword)).toBe('200');
+      // Three failures lock the address; b's attempts from there are refused without counting
+      // against b, who logs in from elsewhere at once.
+      for (const name of ['x1', 'x2', 'x3'])
+        expect(await from('203.0.113.21', name, 'nope')).toBe('invalid_credentials');
+      for (let i = 0; i < 6; i++)
+        expect(await from('203.0.113.21', b.username, 'wrong')).toBe('login_throttled');
+      expect(await from('198.51.100.22', b.username, b.oneTimePassword)).toBe('200');
+    } finally {
+      await w.close();
+    }
+  });
+
   it('uses the first X-Forwarded-For entry only when the proxy is trusted', async () => {
     const w = await createWorld({ LOGIN_MAX_FAILURES_PER_ADDRESS: '2', TRUST_PROXY: 'true' });
     try {
