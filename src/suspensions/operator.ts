@@ -183,16 +183,29 @@ export async function reportCompliance({
     });
     input.failed.forEach((f, i) => {
       add(`failed.${i}.cellId`, f.cellId, 'failed', f.cause.trim());
+      if (f.cause.trim() === '') issues.push({ path: `failed.${i}.cause`, message: 'say why' });
     });
     input.restored.forEach((c, i) => {
       add(`restored.${i}`, c, 'restored', null);
     });
     if (reported.size === 0) issues.push({ path: '(body)', message: 'report at least one cell' });
+    // Cells are suspended (or fail to be) while the order is in force, and restored once it
+    // ended: lifted, expired, or superseded by a version that no longer names them.
     const status = effectiveStatus(facts(o), ctx.now);
-    if (status === 'scheduled' && input.suspended.length + input.failed.length > 0)
+    if (status === 'scheduled' && reported.size > 0)
       throw new ServiceError(
         'invalid_transition',
         `the order only starts at ${o.starts_at.toISOString()}`,
+      );
+    if (status !== 'active' && input.suspended.length + input.failed.length > 0)
+      throw new ServiceError(
+        'invalid_transition',
+        `the order is ${status}: cells are reported suspended or failed only while it is active`,
+      );
+    if (status === 'active' && input.restored.length > 0)
+      throw new ServiceError(
+        'invalid_transition',
+        'the order is active: cells are reported restored once it has ended',
       );
     const known = await tx
       .selectFrom('order_cells')

@@ -156,6 +156,23 @@ async function checkDraft(
         issues.push({ path: 'operatorIds', message: `operator ${id} does not exist` });
   }
   const exemptCells = [...new Set((input.exemptCells ?? []).map((c) => c.trim()).filter(Boolean))];
+  if (exemptCells.length > 0 && operatorIds.length > 0) {
+    // An exemption names a cell one of the order's operators registered: a typo would leave a
+    // hospital's cell suspended while the order reads as if it were spared.
+    const found = await db
+      .selectFrom('cell_sites')
+      .select('cell_id')
+      .where('operator_id', 'in', operatorIds)
+      .where('cell_id', 'in', exemptCells)
+      .execute();
+    const foundIds = new Set(found.map((f) => f.cell_id));
+    for (const id of exemptCells)
+      if (!foundIds.has(id))
+        issues.push({
+          path: 'exemptCells',
+          message: `${id} is not a registered cell of the order's operators`,
+        });
+  }
   if (issues.length > 0 || !zone) throw new InvalidError('the order breaks the policy', issues);
   return {
     zoneId: input.zoneId,
@@ -351,6 +368,13 @@ export async function actOnOrder({
             .execute();
           break;
         case 'approve': {
+          // Orders are not backdated: approved after its start, a first version would take
+          // effect before anyone signed it. An amendment keeps the start its order already had.
+          if (!o.amends_id && now.getTime() > o.starts_at.getTime() + BACKDATE_TOLERANCE_MS)
+            throw new ServiceError(
+              'order_window_passed',
+              `the order was to start at ${o.starts_at.toISOString()}; approving it now would backdate it: withdraw it and draft one with a new start`,
+            );
           if (o.amends_id) {
             const old = await lockOrder(tx, o.amends_id);
             enforce(old, 'amend', ctx);

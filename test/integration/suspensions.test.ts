@@ -361,7 +361,7 @@ describe('order lifecycle', () => {
       });
       const zone = ((await z.json()) as { id: string }).id;
       const body = (days: number) => ({
-        ...draftBody({ zoneId: zone, operatorIds: [op.operatorId] }),
+        ...draftBody({ zoneId: zone, operatorIds: [op.operatorId], exemptCells: [] }),
         startsAt: new Date(strict.now().getTime() + HOUR).toISOString(),
         endsAt: new Date(strict.now().getTime() + HOUR + days * DAY).toISOString(),
       });
@@ -417,6 +417,35 @@ describe('order lifecycle', () => {
       });
       const again = await approver2.request('POST', path, { note: 'Second review attempt here.' });
       expect(again.status).toBe(409);
+    } finally {
+      world.setNow(start);
+    }
+  });
+
+  it('refuses an exemption naming no registered cell of the order operators', async () => {
+    const res = await officer.request(
+      'POST',
+      '/v1/suspension-orders',
+      draftBody({ exemptCells: ['A-hospital', 'A-hospitl'], operatorIds: [opB.operatorId] }),
+    );
+    expect(res.status).toBe(400);
+    const errors = ((await res.json()) as { errors: { path: string; message: string }[] }).errors;
+    expect(errors.map((e) => [e.path, e.message.split(' ')[0]])).toEqual([
+      ['exemptCells', 'A-hospital'],
+      ['exemptCells', 'A-hospitl'],
+    ]);
+  });
+
+  it('refuses to approve a first version after its start (no backdating)', async () => {
+    const res = await officer.request('POST', '/v1/suspension-orders', draftBody());
+    const { id } = (await res.json()) as { id: string };
+    expect((await officer.request('POST', `/v1/suspension-orders/${id}/submit`)).status).toBe(200);
+    const start = world.now();
+    try {
+      world.setNow(new Date(start.getTime() + 3 * HOUR));
+      const late = await approver.request('POST', `/v1/suspension-orders/${id}/approve`);
+      expect(late.status).toBe(409);
+      expect(((await late.json()) as { code: string }).code).toBe('order_window_passed');
     } finally {
       world.setNow(start);
     }
@@ -492,6 +521,33 @@ describe('operators', () => {
       ).json()) as { operators: { operatorId: string; overdue: boolean }[] };
       expect(later.operators.find((o) => o.operatorId === opB.operatorId)?.overdue).toBe(true);
       expect(later.operators.find((o) => o.operatorId === opA.operatorId)?.overdue).toBe(false);
+    } finally {
+      world.setNow(start);
+    }
+  });
+
+  it('report suspended cells only while the order is active, restored ones once it ended', async () => {
+    const order = await issuedOrder({ operatorIds: [opA.operatorId] });
+    const report = async (body: Record<string, unknown>) => {
+      const res = await world.request(
+        'POST',
+        `/v1/operator/suspension-orders/${order.id}/compliance`,
+        { key: opA.apiKey, body },
+      );
+      return res.status === 200 ? 200 : ((await res.json()) as { code: string }).code;
+    };
+    const start = world.now();
+    try {
+      expect(await report({ restored: ['A-in-1'] })).toBe('invalid_transition');
+      world.setNow(new Date(start.getTime() + 3 * HOUR));
+      expect(await report({ restored: ['A-in-1'] })).toBe('invalid_transition');
+      expect(await report({ failed: [{ cellId: 'A-in-1', cause: '   ' }] })).toBe(
+        'validation_failed',
+      );
+      expect(await report({ suspended: ['A-in-1', 'A-in-2'] })).toBe(200);
+      world.setNow(new Date(start.getTime() + 6 * DAY));
+      expect(await report({ suspended: ['A-in-1'] })).toBe('invalid_transition');
+      expect(await report({ restored: ['A-in-1', 'A-in-2'] })).toBe(200);
     } finally {
       world.setNow(start);
     }
