@@ -149,7 +149,12 @@ export async function detailPage(
           <h2>Actions</h2>
           <div class="actions">
             {actions.map((a) => {
-              const meta = ACTION_LABELS[a] ?? { label: a, note: 'none', kind: '' };
+              const base = ACTION_LABELS[a] ?? { label: a, note: 'none', kind: '' };
+              // Withdrawing an issued order cancels it: like lifting, it is explained.
+              const meta =
+                a === 'withdraw' && o.status === 'scheduled'
+                  ? { ...base, note: 'required' as const }
+                  : base;
               return (
                 <form method="post" action={`/console/orders/${o.id}/${a}`}>
                   <CsrfField token={c.get('user').csrfToken} />

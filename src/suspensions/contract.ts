@@ -299,6 +299,10 @@ export const PublicOrdersSchema = z
         startsAt: z.string(),
         endsAt: z.string(),
         liftedAt: z.string().nullable(),
+        supersededAt: z
+          .string()
+          .nullable()
+          .openapi({ description: 'When the next version replaced this one' }),
         legalBasis: z.string(),
         reasons: z.string(),
       }),

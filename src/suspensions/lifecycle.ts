@@ -125,6 +125,11 @@ const EVENTS: Record<OrderAction, string> = {
 };
 
 const NOTE_REQUIRED: ReadonlySet<OrderAction> = new Set<OrderAction>(['reject', 'lift']);
+
+/** Rejecting, lifting, and withdrawing an issued order (a cancellation) are explained. */
+function needsNote(action: OrderAction, status: OrderStatus): boolean {
+  return NOTE_REQUIRED.has(action) || (action === 'withdraw' && status === 'scheduled');
+}
 const DRAFTING_ROLES: readonly Role[] = ['officer', 'admin'];
 const DECIDING_ROLES: readonly Role[] = ['approver', 'admin'];
 
@@ -143,7 +148,7 @@ export function decide(
   policy: OrderPolicy = DEFAULT_ORDER_POLICY,
 ): Decision {
   const decision = authorize(o, req.action, req.actor, req.now);
-  if (!decision.ok || !NOTE_REQUIRED.has(req.action)) return decision;
+  if (!decision.ok || !needsNote(req.action, effectiveStatus(o, req.now))) return decision;
   const note = req.note?.trim() ?? '';
   if (note.length === 0 || note.length < policy.minNoteLength) {
     return deny(
@@ -209,9 +214,8 @@ function checkActor(
           ? null
           : deny('forbidden_role', 'only an approver or admin can withdraw a scheduled order');
       }
-      if (!DRAFTING_ROLES.includes(actor.role)) {
-        return deny('forbidden_role', `${actor.role} cannot withdraw an order that is ${status}`);
-      }
+      // Its drafter may take back a draft or a pending version, whatever the role: an approver's
+      // pending amendment would otherwise block every other amendment until someone rejected it.
       return actor.userId === o.draftedBy
         ? null
         : deny('not_drafter', `only the drafter can withdraw an order that is ${status}`);

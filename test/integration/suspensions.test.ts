@@ -612,7 +612,14 @@ describe('transparency and audit', () => {
   });
 
   it('publishes issued orders without who deliberated, and the audit chain verifies', async () => {
-    await issuedOrder();
+    const first = await issuedOrder();
+    const amend = await approver.request('POST', `/v1/suspension-orders/${first.id}/amend`, {
+      endsAt: at(4 * DAY),
+    });
+    const { id: v2 } = (await amend.json()) as { id: string };
+    expect((await approver2.request('POST', `/v1/suspension-orders/${v2}/approve`)).status).toBe(
+      200,
+    );
     const res = await world.request('GET', '/v1/public/suspension-orders');
     expect(res.status).toBe(200);
     const body = (await res.json()) as { orders: Record<string, unknown>[] };
@@ -624,6 +631,10 @@ describe('transparency and audit', () => {
       legalBasis: expect.stringContaining('Telecommunications Act'),
       zone: { name: 'Border compound zone' },
     });
+    // The replaced version says when it stopped being in force.
+    const superseded = body.orders.filter((o) => o.status === 'superseded');
+    expect(superseded.length).toBeGreaterThan(0);
+    for (const o of superseded) expect(o.supersededAt).toEqual(expect.any(String));
     expect(await verifyAudit(world.deps.db)).toMatchObject({ ok: true });
     const actions = await world.deps.db
       .selectFrom('audit_log')

@@ -243,12 +243,24 @@ describe('decide: illegal transitions', () => {
     expect(decision.detail).toContain(action);
   });
 
-  it('refuses withdrawing an approved order once it has started', () => {
+  it('refuses withdrawing an approved order once it has started, and before without a note', () => {
     const o = order({ state: 'approved' });
-    const before = decide(o, { action: 'withdraw', actor: approver, now: at(DAY_MS - 1) });
-    const after = decide(o, { action: 'withdraw', actor: approver, now: at(DAY_MS) });
-    expect(before.ok).toBe(true);
-    expect(after).toMatchObject({ ok: false, code: 'invalid_transition' });
+    const when = (now: Date, note?: string) =>
+      decide(o, { action: 'withdraw', actor: approver, now, ...(note ? { note } : {}) });
+    expect(when(at(DAY_MS - 1), NOTE).ok).toBe(true);
+    expect(when(at(DAY_MS - 1))).toMatchObject({ ok: false, code: 'note_required' });
+    expect(when(at(DAY_MS), NOTE)).toMatchObject({ ok: false, code: 'invalid_transition' });
+  });
+
+  it("lets a pending version's drafter withdraw it whatever the role (an approver's amendment)", () => {
+    for (const status of ['draft', 'pending_approval'] as const) {
+      const decision = decide(orderIn(status), {
+        action: 'withdraw',
+        actor: { ...approver, userId: drafter.userId },
+        now: T0,
+      });
+      expect(decision.ok, status).toBe(true);
+    }
   });
 
   it('refuses lifting an order after it expired', () => {
@@ -325,7 +337,6 @@ describe('decide: roles', () => {
     ['active', 'amend', otherOfficer],
     ['scheduled', 'amend', drafter],
     ['scheduled', 'withdraw', drafter],
-    ['draft', 'withdraw', { ...approver, userId: drafter.userId }],
   ])('in %s, %s by %o is forbidden_role', (status, action, actor) => {
     const decision = decide(orderIn(status), { action, actor, note: NOTE, now: T0 });
     expect(decision).toMatchObject({ ok: false, code: 'forbidden_role' });
