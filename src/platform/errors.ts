@@ -48,6 +48,9 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 export class ServiceError extends Error {
+  /** Set once the refusal is in the audit log, so it is not recorded twice. */
+  audited = false;
+
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,

@@ -310,6 +310,7 @@ async function auditingRefusals<T>(ctx: OrdersCtx, work: () => Promise<T>): Prom
             'refused',
           ),
         );
+      err.audited = true;
     }
     throw err;
   }

@@ -304,6 +304,20 @@ describe('order lifecycle', () => {
     expect(zone.status).toBe(403);
     const approverDraft = await approver.request('POST', '/v1/suspension-orders', draftBody());
     expect(approverDraft.status).toBe(403);
+    // Each refusal is in the audit log: who tried which route.
+    const denied = await world.deps.db
+      .selectFrom('audit_log')
+      .select(['actor_id', 'subject_id'])
+      .where('action', '=', 'access.denied')
+      .where('actor_id', 'in', [auditor.userId, approver.userId])
+      .execute();
+    expect(denied.map((d) => [d.actor_id, d.subject_id])).toEqual(
+      expect.arrayContaining([
+        [auditor.userId, 'POST /v1/suspension-orders'],
+        [auditor.userId, 'POST /v1/zones'],
+        [approver.userId, 'POST /v1/suspension-orders'],
+      ]),
+    );
     const list = await auditor.request('GET', '/v1/suspension-orders?status=scheduled,draft');
     const statuses = ((await list.json()) as { orders: { status: string }[] }).orders.map(
       (o) => o.status,

@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
+import { appendAudit, auditShard } from '../audit.js';
 import { type ErrorCode, ServiceError } from '../errors.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
@@ -89,6 +90,33 @@ function holdsLoneSurrogate(text: string): boolean {
   return lone;
 }
 
+/**
+ * Records a console user's refused request (a role that may not do it) in the audit log: who
+ * tried which route, and why not. Operators' and order refusals are recorded where they happen.
+ */
+async function auditDenied(c: Context<AppEnv>, err: ServiceError): Promise<void> {
+  const user = c.get('user');
+  if (!user) return;
+  const deps = c.get('deps');
+  try {
+    await deps.db.transaction().execute((tx) =>
+      appendAudit(tx, {
+        shard: auditShard('console:denied', user.id),
+        at: deps.clock(),
+        actorType: 'user',
+        actorId: user.id,
+        action: 'access.denied',
+        subjectType: 'route',
+        subjectId: `${c.req.method} ${routePath(c) || c.req.path}`,
+        outcome: 'refused',
+        data: { role: user.role, detail: err.detail },
+      }),
+    );
+  } catch (auditErr) {
+    deps.log.error({ err: auditErr, requestId: c.get('requestId') }, 'audit of a refusal failed');
+  }
+}
+
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
 }
@@ -155,8 +183,11 @@ export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []):
     return next();
   });
 
-  app.onError((err, c) => {
-    if (err instanceof ServiceError) return problemResponse(c, err.code, err.detail, err.extra);
+  app.onError(async (err, c) => {
+    if (err instanceof ServiceError) {
+      if (err.code === 'forbidden' && !err.audited) await auditDenied(c, err);
+      return problemResponse(c, err.code, err.detail, err.extra);
+    }
     if (isBadTextError(err))
       return problemResponse(c, 'bad_request', 'text fields must not contain NUL characters');
     if (err instanceof HTTPException) {
