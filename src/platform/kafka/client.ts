@@ -26,10 +26,11 @@ export function connectionConfig(s: KafkaSettings): Kafka.GlobalConfig {
 /**
  * A producer whose `flush` resolves once every message produced so far is acknowledged, and
  * rejects when one could not be delivered (librdkafka reports only failures, so delivered
- * messages cost no callback).
+ * messages cost no callback). A failure is kept: which flush's message was lost is unknown, so
+ * every flush after it rejects, and the caller starts over with a new producer.
  */
 export class KafkaProducer {
-  /** The first delivery failure since the last `flush`. */
+  /** The first delivery failure, if any. */
   private failure: Error | undefined;
 
   private constructor(private readonly p: Kafka.Producer) {
@@ -88,7 +89,6 @@ export class KafkaProducer {
     return new Promise((resolve, reject) =>
       this.p.flush(timeoutMs, (err) => {
         const failed = err ?? this.failure;
-        this.failure = undefined;
         if (failed) reject(failed);
         else resolve();
       }),
