@@ -527,8 +527,8 @@ export class ScoringEngine {
   /** The alerts raised since the last call, late records' windows evaluated first. */
   advance(): { alerts: RaisedAlert[] } {
     const alerts: RaisedAlert[] = [];
-    for (const [name, s] of this.streams) this.reviewLate(name, s);
-    for (const s of this.streams.values()) {
+    for (const [name, s] of this.streams) {
+      this.reviewLate(name, s);
       alerts.push(...s.alerts);
       s.alerts = [];
     }

@@ -4,7 +4,7 @@ import type { Cdr } from './cdr.js';
 import { ScoringEngine } from './engine.js';
 import {
   commitBatch,
-  findRegisteredOperators,
+  findNewestRegistrations,
   findRegistrations,
   loadOperatorNetworks,
   loadRuleSettings,
@@ -136,14 +136,19 @@ export class HttpScorer {
     const counts: IngestCounts = { accepted: 0, duplicates: 0, late: 0 };
     const refused: RefusedRecord[] = [];
     const msisdns = records.map((r) => r.msisdn);
-    let registered: Map<string, string>;
+    let newest: Awaited<ReturnType<typeof findNewestRegistrations>>;
     try {
-      registered = await findRegisteredOperators(this.db, [...new Set(msisdns)]);
-      await prepareRegistrations(this.db, engine, new Map([[HTTP_STREAM, msisdns]]));
+      // One query serves both: the registrations the engine has not seen, and whose line is whose.
+      newest = await findNewestRegistrations(this.db, [...new Set(msisdns)]);
     } catch (err) {
       this.engine = undefined;
       throw err;
     }
+    engine.provideRegistrations(
+      HTTP_STREAM,
+      engine.missingRegistrations(HTTP_STREAM, msisdns),
+      new Map([...newest].map(([msisdn, n]) => [msisdn, n.registration])),
+    );
     for (let i = 0; i < records.length; i++) {
       const r = records[i] as Cdr;
       const network = this.networks.get(r.operator);
@@ -151,7 +156,8 @@ export class HttpScorer {
         refused.push({ index: i, error: `operator: ${r.operator} is another operator's network` });
         continue;
       }
-      const owner = registered.get(r.msisdn) ?? engine.lineOperator(HTTP_STREAM, r.msisdn);
+      const owner =
+        newest.get(r.msisdn)?.activeOperatorId ?? engine.lineOperator(HTTP_STREAM, r.msisdn);
       if (owner !== null && owner !== operatorId) {
         refused.push({ index: i, error: "msisdn: the line is another operator's" });
         continue;

@@ -63,39 +63,42 @@ export async function loadOperatorNetworks(db: DbOrTx): Promise<Map<string, stri
   return map;
 }
 
+/**
+ * The newest registration of each number, and the operator it is active with (null when it was
+ * deregistered); one query for a whole batch of lines.
+ */
+export async function findNewestRegistrations(
+  db: DbOrTx,
+  msisdns: readonly string[],
+): Promise<Map<string, { registration: Registration; activeOperatorId: string | null }>> {
+  const found = new Map<string, { registration: Registration; activeOperatorId: string | null }>();
+  if (msisdns.length === 0) return found;
+  const rows = await sql<{
+    msisdn: string;
+    created_at: Date;
+    person_key: string;
+    operator_id: string;
+    status: string;
+  }>`
+    select distinct on (msisdn) msisdn, created_at, person_key, operator_id, status
+    from registrations
+    where msisdn in (select jsonb_array_elements_text(${JSON.stringify(msisdns)}::text::jsonb))
+    order by msisdn, created_at desc`.execute(db);
+  for (const r of rows.rows)
+    found.set(r.msisdn, {
+      registration: { registeredAt: new Date(r.created_at).getTime(), personKey: r.person_key },
+      activeOperatorId: r.status === 'active' ? r.operator_id : null,
+    });
+  return found;
+}
+
 /** The newest registration of each number (one query for a whole batch of new lines). */
 export async function findRegistrations(
   db: DbOrTx,
   msisdns: readonly string[],
 ): Promise<Map<string, Registration>> {
-  const found = new Map<string, Registration>();
-  if (msisdns.length === 0) return found;
-  const rows = await sql<{ msisdn: string; created_at: Date; person_key: string }>`
-    select distinct on (msisdn) msisdn, created_at, person_key from registrations
-    where msisdn in (select jsonb_array_elements_text(${JSON.stringify(msisdns)}::text::jsonb))
-    order by msisdn, created_at desc`.execute(db);
-  for (const r of rows.rows)
-    found.set(r.msisdn, {
-      registeredAt: new Date(r.created_at).getTime(),
-      personKey: r.person_key,
-    });
-  return found;
-}
-
-/** The operator each number is actively registered with (numbers without one are absent). */
-export async function findRegisteredOperators(
-  db: DbOrTx,
-  msisdns: readonly string[],
-): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  if (msisdns.length === 0) return found;
-  const rows = await sql<{ msisdn: string; operator_id: string }>`
-    select msisdn, operator_id from registrations where status = 'active'
-    and msisdn in (select jsonb_array_elements_text(${JSON.stringify(msisdns)}::text::jsonb))`.execute(
-    db,
-  );
-  for (const r of rows.rows) found.set(r.msisdn, r.operator_id);
-  return found;
+  const newest = await findNewestRegistrations(db, msisdns);
+  return new Map([...newest].map(([msisdn, n]) => [msisdn, n.registration]));
 }
 
 export async function loadStream(db: DbOrTx, stream: string) {

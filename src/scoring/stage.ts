@@ -139,8 +139,9 @@ export class Stage {
     const value = m.value ?? Buffer.alloc(0);
     if (value.length > MAX_CDR_BYTES) headers.push({ 'x-original-size': String(value.length) });
     let key = m.key?.toString() ?? null;
-    if (key !== null && Buffer.byteLength(key) > MAX_CDR_BYTES) {
-      headers.push({ 'x-original-key-size': String(Buffer.byteLength(key)) });
+    const keyBytes = key === null ? 0 : Buffer.byteLength(key);
+    if (key !== null && keyBytes > MAX_CDR_BYTES) {
+      headers.push({ 'x-original-key-size': String(keyBytes) });
       key = Buffer.from(key).subarray(0, MAX_CDR_BYTES).toString();
     }
     this.io.produce(this.io.config.KAFKA_DLQ_TOPIC, key, value.subarray(0, MAX_CDR_BYTES), headers);

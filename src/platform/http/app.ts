@@ -68,6 +68,12 @@ export interface BodyLimit {
 /** What any other request may send: forms and JSON commands are far smaller. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
+/**
+ * A JSON document's media type (`application/json`, `application/problem+json`, ...); not
+ * NDJSON, whose records are checked one by one where they are decoded.
+ */
+const JSON_DOCUMENT = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
 /** A JSON `\u` escape of a UTF-16 surrogate: only these can make a string's surrogate lone. */
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
@@ -158,22 +164,21 @@ export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []):
 
   // Every body is read through a limit, counted as it streams in (chunked uploads included), so
   // no request can make the process hold more than its route needs before a handler sees it.
-  const limiters = [...bodyLimits, { path: /^/, bytes: DEFAULT_BODY_LIMIT }].map((l) => ({
-    path: l.path,
-    check: bodyLimit({
-      maxSize: l.bytes,
+  const limit = (bytes: number) =>
+    bodyLimit({
+      maxSize: bytes,
       onError: (c) =>
-        problemResponse(c, 'payload_too_large', `the body must be at most ${l.bytes} bytes`, {
-          limit: l.bytes,
+        problemResponse(c, 'payload_too_large', `the body must be at most ${bytes} bytes`, {
+          limit: bytes,
         }),
-    }),
-  }));
-  app.use('*', (c, next) => {
-    const limiter = limiters.find((l) => l.path.test(c.req.path)) ?? limiters[limiters.length - 1];
-    return (limiter as (typeof limiters)[number]).check(c, next);
-  });
+    });
+  const limiters = bodyLimits.map((l) => ({ path: l.path, check: limit(l.bytes) }));
+  const defaultLimit = limit(DEFAULT_BODY_LIMIT);
+  app.use('*', (c, next) =>
+    (limiters.find((l) => l.path.test(c.req.path))?.check ?? defaultLimit)(c, next),
+  );
   app.use('*', async (c, next) => {
-    const json = /json/i.test(c.req.header('content-type') ?? '');
+    const json = JSON_DOCUMENT.test(c.req.header('content-type') ?? '');
     if (json && c.req.raw.body !== null && holdsLoneSurrogate(await c.req.text()))
       return problemResponse(
         c,
