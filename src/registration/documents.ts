@@ -25,7 +25,15 @@ export interface SubscriberDocument {
 }
 
 export type DocumentCheck =
-  | { ok: true; normalisedNumber: string }
+  | {
+      ok: true;
+      normalisedNumber: string;
+      /**
+       * Passports only: the MRZ personal number (TD3 optional data, fillers stripped) when the
+       * field is used; some states write the holder's national ID number there.
+       */
+      mrzPersonalNumber?: string;
+    }
   | { ok: false; check: string; detail: string };
 
 export type DocumentCheckCode =
@@ -278,8 +286,8 @@ function checkMmNrc(number: string): DocumentCheck {
 /**
  * Khmer identity card number: 9 digits. Older cards print a further digit in parentheses after
  * it; its algorithm is not public, so it is accepted but not verified and dropped from the key.
- * The TD1 ID card carries the same 9 digits as its document number, so both document types give
- * the same normalised number for one card number.
+ * An id_card's MRZ document number is normalised the same way (separators, case), so a national
+ * ID and a TD1 card written with the same 9 digits give the same normalised number.
  */
 function checkKhmerId(number: string): DocumentCheck {
   const match = KHMER_ID.exec(number);
@@ -296,8 +304,8 @@ function checkKhmerId(number: string): DocumentCheck {
  * Lao national ID card number. No structure, fixed width or check digit for it is publicly
  * documented, so a leading zero cannot be told apart from zero padding: the canonical form drops
  * leading zeros, which is the only form reachable from both spellings without knowing a field
- * width. It must then be 8 to 12 digits (Lao digits are read as digits). A Lao passport gives the
- * stronger MRZ checks.
+ * width. It must then be 8 to 12 digits (a 9-digit number written with a leading zero has 8; Lao
+ * digits are read as digits). A Lao passport gives the stronger MRZ checks.
  */
 function checkLaoId(number: string): DocumentCheck {
   const significant = number.replace(LEADING_ZEROS, '');
@@ -451,7 +459,9 @@ function checkMachineReadable(
   if (expiry.key < today.key) {
     return fail('mrz_expired', 'the document expired according to its MRZ');
   }
-  return ok(number);
+  return mrz.personalNumber === undefined
+    ? ok(number)
+    : { ok: true, normalisedNumber: number, mrzPersonalNumber: mrz.personalNumber };
 }
 
 const DOCUMENT_TYPES: ReadonlySet<string> = new Set(['national_id', 'passport', 'id_card']);

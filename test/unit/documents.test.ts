@@ -871,6 +871,23 @@ describe('SUPPORTED_DOCUMENTS', () => {
 });
 
 describe('passport numbers', () => {
+  it('returns the MRZ personal number of a passport that carries one', () => {
+    const mrz = td3({
+      state: 'THA',
+      number: 'AA1234567',
+      nationality: 'THA',
+      birth: '850709',
+      expiry: '300101',
+      optional: '1101700203450',
+    });
+    expect(check({ ...THAI_PASSPORT, mrz })).toEqual({
+      ok: true,
+      normalisedNumber: 'AA1234567',
+      mrzPersonalNumber: '1101700203450',
+    });
+    expect(check(THAI_PASSPORT)).toEqual({ ok: true, normalisedNumber: 'AA1234567' });
+  });
+
   it('normalises a fullwidth or lower-case number and refuses letters outside A-Z', () => {
     expect(check({ ...THAI_PASSPORT, documentNumber: 'ａａ１２３４５６７' })).toEqual({
       ok: true,
