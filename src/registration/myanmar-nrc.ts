@@ -2,9 +2,9 @@ import { MM_NRC_TOWNSHIPS } from './tables/mm-nrc-townships.js';
 
 /**
  * Myanmar National Registration Card numbers, `{state}/{township}({type}){6 digits}`, in Latin
- * transliteration or Myanmar script. The township is looked up in the official state/township
- * table, so every spelling of one township (code, full name, Myanmar script) gives one canonical
- * number: `12/OUKAMA(N)508176`.
+ * transliteration or Myanmar script. The township is looked up in the state/township table
+ * (tables/mm-nrc-townships.ts), so every spelling of one township (code, full name, Myanmar
+ * script) gives one canonical number: `12/OUKAMA(N)508176`.
  */
 
 export type NrcCheck =
@@ -20,8 +20,10 @@ export type NrcCheck =
       detail: string;
     };
 
-/** Input already NFKC-normalised, upper-cased, with ASCII digits and no spaces. */
-/** The township in Myanmar script may carry '0', the digit zero (၀) keyed for the letter wa (ဝ). */
+/**
+ * On input already NFKC-normalised, upper-cased, with ASCII digits and no spaces; a township in
+ * Myanmar script may carry '0', from the digit zero (၀) keyed for the letter wa (ဝ).
+ */
 const NRC = /^(\d{1,2})\/([A-Z]+|[\u1000-\u109F0]+)\(([A-Z]+|[\u1000-\u109F]+)\)(\d{6})$/;
 const MYANMAR_ZERO = /0/g;
 const STATES = 14;
