@@ -1,5 +1,12 @@
-import { ISO3166_ALPHA3, isMrzCodeFor, MRZ_UNSPECIFIED_NATIONALITIES } from './countries.js';
+import { checkChineseArea } from './china-areas.js';
+import {
+  ISO3166_ALPHA3,
+  ISO3166_NUMERIC,
+  isMrzCodeFor,
+  MRZ_UNSPECIFIED_NATIONALITIES,
+} from './countries.js';
 import { type MrzCheckCode, parseMrz } from './mrz.js';
+import { checkMyanmarNrc } from './myanmar-nrc.js';
 
 export type DocumentType = 'national_id' | 'passport' | 'id_card';
 
@@ -18,7 +25,15 @@ export interface SubscriberDocument {
 }
 
 export type DocumentCheck =
-  | { ok: true; normalisedNumber: string }
+  | {
+      ok: true;
+      normalisedNumber: string;
+      /**
+       * Passports only: the MRZ personal number (TD3 optional data, fillers stripped) when the
+       * field is used; some states write the holder's national ID number there.
+       */
+      mrzPersonalNumber?: string;
+    }
   | { ok: false; check: string; detail: string };
 
 export type DocumentCheckCode =
@@ -42,6 +57,7 @@ export type DocumentCheckCode =
   | 'cn_id_format'
   | 'cn_id_checksum'
   | 'cn_id_area'
+  | 'cn_id_area_not_in_use'
   | 'cn_id_birth_date'
   | 'cn_id_birth_date_mismatch'
   | 'vn_cccd_format'
@@ -50,6 +66,9 @@ export type DocumentCheckCode =
   | 'vn_cccd_birth_year'
   | 'mm_nrc_format'
   | 'mm_nrc_state'
+  | 'mm_nrc_township'
+  | 'mm_nrc_township_state'
+  | 'mm_nrc_type'
   | 'kh_id_format'
   | 'la_id_format';
 
@@ -66,34 +85,33 @@ interface NationalIdRule {
   check: (compact: string, birth: CivilDate, today: CivilDate) => DocumentCheck;
 }
 
-const SEPARATORS = /[\s-]+/g;
+/**
+ * What a document number may be written with that is not part of it: white space, hyphen-minus
+ * and the Unicode dashes (U+2010-2015, minus sign U+2212; NFKC has already turned the fullwidth
+ * and small hyphen-minus into '-'), soft hyphen and the zero-width characters.
+ */
+const SEPARATORS = /[\s\u2010-\u2015\u2212\u00AD\u200B-\u200D\u2060\uFEFF-]+/g;
+/** Thai, Lao, Myanmar and Khmer digits; each block's digits end in 0-9 in their low nibble. */
+const NATIVE_DIGITS = /[\u0E50-\u0E59\u0ED0-\u0ED9\u1040-\u1049\u17E0-\u17E9]/g;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const MRZ_DOCUMENT_NUMBER = /^[A-Z0-9]+$/;
+const MRZ_DOCUMENT_NUMBER = /^[A-Za-z0-9]+$/;
 const THAI_ID = /^\d{13}$/;
 const CHINESE_ID = /^\d{17}[\dX]$/;
 const VIETNAMESE_CCCD = /^\d{12}$/;
-const MYANMAR_NRC = /^(\d{1,2})\/([A-Z]{3,9})\((NAING|N|E|P|A|F|S|TH|T|Y)\)(\d{6})$/;
 const KHMER_ID = /^(\d{9})(?:\(\d\))?$/;
-const LAO_ID = /^\d{9,12}$/;
+const LAO_ID = /^\d{8,12}$/;
+const LEADING_ZEROS = /^0+/;
 
 const MAX_AGE_YEARS = 130;
+/**
+ * What shows nothing: white space and separators, control and format characters (zero-width
+ * space/joiners, word joiner, BOM, bidi marks), default-ignorable code points (Hangul fillers,
+ * variation selectors) and the blank Braille pattern.
+ */
+const INVISIBLE = /[\p{White_Space}\p{Z}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu;
 
 const CN_CHECK_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
 const CN_CHECK_CHARACTERS = '10X98765432';
-
-/**
- * First two digits of a resident identity number: the GB/T 2260 province-level divisions
- * (11-15 north, 21-23 north-east, 31-37 east, 41-46 south-central, 50-54 south-west, 61-65
- * north-west), 71 Taiwan as listed in GB/T 2260, 81 Hong Kong, 82 Macao and 83 Taiwan as used by
- * the residence permits for Hong Kong, Macao and Taiwan residents (numbers 810000/820000/830000
- * + birth date), and 91, which GB/T 2260-derived validators list for citizens residing abroad.
- */
-const CN_AREA_CODES: ReadonlySet<string> = new Set([
-  ...['11', '12', '13', '14', '15', '21', '22', '23'],
-  ...['31', '32', '33', '34', '35', '36', '37'],
-  ...['41', '42', '43', '44', '45', '46', '50', '51', '52', '53', '54'],
-  ...['61', '62', '63', '64', '65', '71', '81', '82', '83', '91'],
-]);
 
 /**
  * The 63 province codes of Circular 07/2016/TT-BCA (birth-registration province of the holder).
@@ -108,14 +126,7 @@ const VN_PROVINCE_CODES: ReadonlySet<string> = new Set([
   ...['094', '095', '096'],
 ]);
 
-/**
- * Transliterations of the NRC citizenship marks; `NAING` is the long form of `N`, and `TH`/`T`
- * both transliterate သ (religious), so they are folded to keep one identity key per card.
- */
-const MM_CITIZENSHIP_CANONICAL: ReadonlyMap<string, string> = new Map([
-  ['NAING', 'N'],
-  ['TH', 'T'],
-]);
+const VIET_NAM_NUMERIC = '704';
 
 const ID_CARD_COUNTRIES: ReadonlySet<string> = new Set(['KH']);
 
@@ -145,8 +156,20 @@ function digitsToDate(year: string, month: string, day: string): CivilDate | und
   return civilDate(Number(year), Number(month), Number(day));
 }
 
-function compact(documentNumber: string): string {
-  return documentNumber.replace(SEPARATORS, '').toUpperCase();
+/**
+ * The one spelling of a document number that checks and keys use: NFKC (fullwidth letters,
+ * digits and punctuation to ASCII), regional digits to ASCII, separators removed, upper case.
+ * Spelling is normalised, never refused; what is left is then checked against the format.
+ */
+export function normaliseDocumentNumber(documentNumber: string): string {
+  return unifySpelling(documentNumber).toUpperCase();
+}
+
+function unifySpelling(documentNumber: string): string {
+  return documentNumber
+    .normalize('NFKC')
+    .replace(NATIVE_DIGITS, (digit) => String(digit.charCodeAt(0) & 0xf))
+    .replace(SEPARATORS, '');
 }
 
 /**
@@ -168,7 +191,11 @@ function checkThaiId(number: string): DocumentCheck {
   return ok(number);
 }
 
-/** Chinese resident identity number (GB 11643-1999): area, birth date, sequence, MOD 11-2. */
+/**
+ * Chinese resident identity number (GB 11643-1999): GB/T 2260 area code (county level, in use in
+ * the birth year; 810000/820000/830000 for the Hong Kong, Macao and Taiwan residents' residence
+ * permits), birth date, sequence, MOD 11-2.
+ */
 function checkChineseId(number: string, birth: CivilDate, today: CivilDate): DocumentCheck {
   if (!CHINESE_ID.test(number)) {
     return fail(
@@ -184,17 +211,24 @@ function checkChineseId(number: string, birth: CivilDate, today: CivilDate): Doc
       'the Chinese resident identity number check character does not match',
     );
   }
-  if (!CN_AREA_CODES.has(number.slice(0, 2))) {
-    return fail(
-      'cn_id_area',
-      'the Chinese resident identity number area code is not a known province-level code',
-    );
-  }
   const encoded = digitsToDate(number.slice(6, 10), number.slice(10, 12), number.slice(12, 14));
   if (encoded === undefined || encoded.year < 1900 || encoded.key > today.key) {
     return fail(
       'cn_id_birth_date',
       'the birth date in the Chinese resident identity number is not a plausible date',
+    );
+  }
+  const area = checkChineseArea(number.slice(0, 6), encoded.year);
+  if (area === 'unknown') {
+    return fail(
+      'cn_id_area',
+      'the Chinese resident identity number area code is not a GB/T 2260 area code',
+    );
+  }
+  if (area === 'not_in_use') {
+    return fail(
+      'cn_id_area_not_in_use',
+      'the Chinese resident identity number area code was not in use in the birth year',
     );
   }
   if (encoded.key !== birth.key) {
@@ -207,18 +241,24 @@ function checkChineseId(number: string, birth: CivilDate, today: CivilDate): Doc
 }
 
 /**
- * Vietnamese citizen identity (CCCD) number: 3-digit province, a century/sex digit (0/1 = male/
- * female born 19xx, 2/3 = 20xx, 4/5 = 21xx, ...), 2-digit birth year, 6 random digits. The old
- * 9-digit CMND is not accepted.
+ * Vietnamese citizen identity (CCCD) number: 3-digit place of birth registration, a century/sex
+ * digit (0/1 = male/female born 19xx, 2/3 = 20xx, 4/5 = 21xx, ...), 2-digit birth year, 6 random
+ * digits. Circular 07/2016/TT-BCA art. 7: the place is the province code (001-096) or, for a birth
+ * registered abroad, the code of that country, taken here as its ISO 3166-1 numeric code (Viet
+ * Nam's own, 704, excluded). The old 9-digit CMND is not accepted.
  */
 function checkVietnameseCccd(number: string, birth: CivilDate): DocumentCheck {
   if (!VIETNAMESE_CCCD.test(number)) {
     return fail('vn_cccd_format', 'the Vietnamese citizen identity number must be 12 digits');
   }
-  if (!VN_PROVINCE_CODES.has(number.slice(0, 3))) {
+  const place = number.slice(0, 3);
+  if (
+    !VN_PROVINCE_CODES.has(place) &&
+    (place === VIET_NAM_NUMERIC || !ISO3166_NUMERIC.has(place))
+  ) {
     return fail(
       'vn_cccd_province',
-      'the Vietnamese citizen identity number province code is not a known province',
+      'the Vietnamese citizen identity number place code is neither a province nor a country',
     );
   }
   const century = 1900 + Math.floor((number.charCodeAt(3) - 48) / 2) * 100;
@@ -237,31 +277,17 @@ function checkVietnameseCccd(number: string, birth: CivilDate): DocumentCheck {
   return ok(number);
 }
 
-/**
- * Myanmar NRC in Latin transliteration, `{state 1-14}/{township}({citizenship}){6 digits}`.
- * The township is checked as 3-9 letters, not against the township list, so a short form
- * (`OKM`) and the full form (`OUKAMA`) give different keys; Myanmar-script NRCs are not accepted.
- */
-function checkMyanmarNrc(number: string): DocumentCheck {
-  const match = MYANMAR_NRC.exec(number);
-  if (match === null) {
-    return fail(
-      'mm_nrc_format',
-      'the Myanmar NRC must be {state}/{township}({citizenship}) and 6 digits',
-    );
-  }
-  const [, state = '', township = '', citizenship = '', serial = ''] = match;
-  const stateNumber = Number(state);
-  if (stateNumber < 1 || stateNumber > 14) {
-    return fail('mm_nrc_state', 'the Myanmar NRC state/region number must be 1 to 14');
-  }
-  const mark = MM_CITIZENSHIP_CANONICAL.get(citizenship) ?? citizenship;
-  return ok(`${stateNumber}/${township}(${mark})${serial}`);
+/** Myanmar NRC, matched against the state/township table (see myanmar-nrc.ts). */
+function checkMmNrc(number: string): DocumentCheck {
+  const result = checkMyanmarNrc(number);
+  return result.ok ? ok(result.canonical) : fail(result.check, result.detail);
 }
 
 /**
  * Khmer identity card number: 9 digits. Older cards print a further digit in parentheses after
  * it; its algorithm is not public, so it is accepted but not verified and dropped from the key.
+ * An id_card's MRZ document number is normalised the same way (separators, case), so a national
+ * ID and a TD1 card written with the same 9 digits give the same normalised number.
  */
 function checkKhmerId(number: string): DocumentCheck {
   const match = KHMER_ID.exec(number);
@@ -275,15 +301,21 @@ function checkKhmerId(number: string): DocumentCheck {
 }
 
 /**
- * Lao national ID card number. No structure or check digit for it is publicly documented, so
- * this assumes the printed number is 9 to 12 ASCII digits and accepts nothing else (no letters,
- * no Lao digits). A Lao passport gives the stronger MRZ checks.
+ * Lao national ID card number. No structure, fixed width or check digit for it is publicly
+ * documented, so a leading zero cannot be told apart from zero padding: the canonical form drops
+ * leading zeros, which is the only form reachable from both spellings without knowing a field
+ * width. It must then be 8 to 12 digits (a 9-digit number written with a leading zero has 8; Lao
+ * digits are read as digits). A Lao passport gives the stronger MRZ checks.
  */
 function checkLaoId(number: string): DocumentCheck {
-  if (!LAO_ID.test(number)) {
-    return fail('la_id_format', 'the Lao national ID must be 9 to 12 digits');
+  const significant = number.replace(LEADING_ZEROS, '');
+  if (number.length > 12 || !LAO_ID.test(significant)) {
+    return fail(
+      'la_id_format',
+      'the Lao national ID must be 8 to 12 digits after any leading zeros',
+    );
   }
-  return ok(number);
+  return ok(significant);
 }
 
 const NATIONAL_IDS: ReadonlyMap<string, NationalIdRule> = new Map([
@@ -313,15 +345,15 @@ const NATIONAL_IDS: ReadonlyMap<string, NationalIdRule> = new Map([
     'MM',
     {
       format:
-        'NRC {state 1-14}/{township letters}({citizenship}){6 digits}, e.g. 12/OUKAMA(N)123456',
-      check: checkMyanmarNrc,
+        'NRC {state 1-14}/{township}({type}){6 digits}, Latin or Myanmar script, township from the state/township table, e.g. 12/OUKAMA(N)123456',
+      check: checkMmNrc,
     },
   ],
   [
     'KH',
     { format: '9 digits, optionally followed by a digit in parentheses', check: checkKhmerId },
   ],
-  ['LA', { format: '9 to 12 digits', check: checkLaoId }],
+  ['LA', { format: '8 to 12 digits, leading zeros ignored', check: checkLaoId }],
 ]);
 
 export const SUPPORTED_DOCUMENTS: ReadonlyArray<{
@@ -374,8 +406,9 @@ function checkMachineReadable(
   birth: CivilDate,
   today: CivilDate,
 ): DocumentCheck {
-  const number = compact(doc.documentNumber);
-  if (!MRZ_DOCUMENT_NUMBER.test(number)) {
+  /** Tested before upper-casing, which would turn some non-ASCII letters (ı, ß) into ASCII. */
+  const written = unifySpelling(doc.documentNumber);
+  if (!MRZ_DOCUMENT_NUMBER.test(written)) {
     return fail(
       'document_number_format',
       'the document number may only contain letters and digits',
@@ -384,6 +417,7 @@ function checkMachineReadable(
   if (doc.mrz === undefined || doc.mrz.trim() === '') {
     return fail('mrz_missing', 'the MRZ is required for passports and ID cards');
   }
+  const number = written.toUpperCase();
   const parsed = parseMrz(doc.mrz);
   if (!parsed.ok) return parsed;
   const { mrz } = parsed;
@@ -425,7 +459,9 @@ function checkMachineReadable(
   if (expiry.key < today.key) {
     return fail('mrz_expired', 'the document expired according to its MRZ');
   }
-  return ok(number);
+  return mrz.personalNumber === undefined
+    ? ok(number)
+    : { ok: true, normalisedNumber: number, mrzPersonalNumber: mrz.personalNumber };
 }
 
 const DOCUMENT_TYPES: ReadonlySet<string> = new Set(['national_id', 'passport', 'id_card']);
@@ -472,8 +508,8 @@ export function checkDocument(doc: SubscriberDocument, today: Date): DocumentChe
   if (birth === undefined) {
     return fail('birth_date_invalid', 'the date of birth is not a YYYY-MM-DD calendar date');
   }
-  if (birth.key > now.key) {
-    return fail('birth_date_out_of_range', 'the date of birth is in the future');
+  if (birth.key >= now.key) {
+    return fail('birth_date_out_of_range', 'the date of birth is today or in the future');
   }
   if (birth.key < now.key - MAX_AGE_YEARS * 10_000) {
     return fail(
@@ -484,13 +520,13 @@ export function checkDocument(doc: SubscriberDocument, today: Date): DocumentChe
   if (!ISO3166_ALPHA3.has(doc.nationality)) {
     return fail('nationality_invalid', 'the nationality is not an ISO 3166-1 alpha-2 code');
   }
-  if (doc.fullName.trim() === '') {
-    return fail('full_name_missing', 'the full name is empty');
+  if (doc.fullName.replace(INVISIBLE, '') === '') {
+    return fail('full_name_missing', 'the full name has no visible character');
   }
 
   if (nationalId === undefined) return checkMachineReadable(doc, birth, now);
   if (doc.mrz !== undefined && doc.mrz.trim() !== '') {
     return fail('mrz_not_applicable', 'an MRZ is only accepted with passport or id_card documents');
   }
-  return nationalId.check(compact(doc.documentNumber), birth, now);
+  return nationalId.check(normaliseDocumentNumber(doc.documentNumber), birth, now);
 }

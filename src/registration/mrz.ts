@@ -8,6 +8,8 @@ export type MrzFormat = 'TD1' | 'TD3';
 
 export type MrzCheckCode =
   | 'mrz_format'
+  | 'mrz_character_set'
+  | 'mrz_document_number_overflow'
   | 'mrz_document_code'
   | 'mrz_document_number_check_digit'
   | 'mrz_birth_date_check_digit'
@@ -30,6 +32,11 @@ export interface ParsedMrz {
   sex: string;
   /** YYMMDD. */
   expiryDate: string;
+  /**
+   * TD3 only: the personal number (optional data, line 2 positions 29-42), fillers stripped;
+   * absent when the field is unused. Some states put the holder's national ID number here.
+   */
+  personalNumber?: string;
 }
 
 export type MrzParseResult =
@@ -37,6 +44,8 @@ export type MrzParseResult =
   | { ok: false; check: MrzCheckCode; detail: string };
 
 const LINE_BREAK = /\r?\n/;
+/** 9303 part 3: an MRZ holds only A-Z, 0-9 and '<'; lower case and white space are tolerated. */
+const MRZ_TEXT = /^[A-Za-z0-9<\s]*$/;
 const MRZ_LINE = /^[A-Z0-9<]+$/;
 /** A state or nationality code: 1 to 3 letters padded with fillers (`D<<`). */
 const STATE_CODE = /^[A-Z]{1,3}<{0,2}$/;
@@ -82,10 +91,16 @@ const LAYOUT_DETAIL =
 
 /**
  * Parses a TD3 (2 x 44) or TD1 (3 x 30) MRZ given as lines separated by `\n` and verifies its
- * check digits. Lower case is accepted and surrounding whitespace ignored; nothing else is
- * corrected (no OCR confusions such as `O` for `0`).
+ * check digits. ASCII lower case is accepted and surrounding whitespace ignored; nothing else is
+ * corrected (no OCR confusions such as `O` for `0`, no transliteration of other letters).
  */
 export function parseMrz(text: string): MrzParseResult {
+  if (!MRZ_TEXT.test(text)) {
+    return fail(
+      'mrz_character_set',
+      "the MRZ may only contain the characters A-Z, 0-9 and '<' (no other letters)",
+    );
+  }
   const lines = text
     .trim()
     .toUpperCase()
@@ -156,9 +171,10 @@ function parseTd3(upper: string, lower: string): MrzParseResult {
 }
 
 /**
- * 9303 part 5: a document number longer than 9 characters has a filler in place of its check
- * digit and continues at the start of the optional data, followed by its check digit (computed
- * over the whole number) and a filler.
+ * 9303 part 5 (4.2.4): a document number longer than 9 characters has a filler in place of its
+ * check digit and continues at the start of the optional data (positions 16-30), followed by its
+ * check digit (computed over the whole number) and a filler; without that filler the end of the
+ * number is unknown, so it is refused.
  */
 function parseTd1(upper: string, middle: string): MrzParseResult {
   const code = upper[0];
@@ -174,7 +190,13 @@ function parseTd1(upper: string, middle: string): MrzParseResult {
   if (numberCheck === '<') {
     const optional = upper.slice(15, 30);
     const end = optional.indexOf('<');
-    const overflow = end === -1 ? optional : optional.slice(0, end);
+    if (end === -1) {
+      return fail(
+        'mrz_document_number_overflow',
+        'the MRZ long document number must end with a filler within the optional data',
+      );
+    }
+    const overflow = optional.slice(0, end);
     if (overflow.length < 2 || numberField.includes('<')) {
       return fail('mrz_format', 'the MRZ long document number overflow is malformed');
     }
@@ -242,9 +264,11 @@ function verify(f: Fields): MrzParseResult {
   if (!checkDigitMatches(f.composite, f.compositeCheck)) {
     return fail('mrz_composite_check_digit', 'the MRZ composite check digit does not match');
   }
+  const personalNumber = f.personalNumber?.replace(FILLERS, '') ?? '';
   return {
     ok: true,
     mrz: {
+      ...(personalNumber === '' ? {} : { personalNumber }),
       format: f.format,
       documentCode: f.documentCode.replace(FILLERS, ''),
       issuingState: f.issuingState.replace(FILLERS, ''),

@@ -365,7 +365,7 @@ describe('reads, deregistration and quarantine', () => {
       const subscriber = {
         documentType: 'national_id' as const,
         documentCountry: 'MM',
-        documentNumber: '9/MAHTANA(N)654321',
+        documentNumber: '9/MAHTALA(N)654321',
         fullName: 'Su Test',
         dateOfBirth: '1991-05-06',
         nationality: 'MM',
@@ -400,7 +400,7 @@ describe('reads, deregistration and quarantine', () => {
       const other = {
         ...mk(),
         msisdn: first.msisdn,
-        subscriber: { ...subscriber, documentNumber: '9/MAHTANA(N)654322' },
+        subscriber: { ...subscriber, documentNumber: '9/MAHTALA(N)654322' },
       };
       expect((await send(other)).status).toBe(201);
     } finally {

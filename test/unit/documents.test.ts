@@ -195,6 +195,20 @@ describe('Thai national ID', () => {
     });
   });
 
+  it.each([
+    ['fullwidth digits', '１１０１７００２０３４５０'],
+    ['Thai digits', '๑๑๐๑๗๐๐๒๐๓๔๕๐'],
+    ['en dashes', '1–1017–00203–45–0'],
+    ['Unicode hyphens and minus sign', '1‐1017‑00203−45―0'],
+    ['fullwidth and small hyphen-minus', '1－1017﹣00203-45-0'],
+    ['no-break, ideographic and zero-width spaces', '1\u00A01017\u300000203\u200B45\u20600'],
+  ])('normalises %s to one number instead of refusing them', (_name, written) => {
+    expect(check(nationalId('TH', written))).toEqual({
+      ok: true,
+      normalisedNumber: '1101700203450',
+    });
+  });
+
   it('rejects every other checksum digit', () => {
     for (let digit = 1; digit <= 9; digit++) {
       expectFailure(nationalId('TH', `110170020345${digit}`), 'th_id_checksum');
@@ -219,6 +233,13 @@ describe('Thai national ID', () => {
 describe('Chinese resident identity number', () => {
   const holder = { dateOfBirth: '1949-12-31' };
 
+  it('normalises a fullwidth number and check character', () => {
+    expect(check(nationalId('CN', '１１０１０５１９４９１２３１００２ｘ', holder))).toEqual({
+      ok: true,
+      normalisedNumber: '11010519491231002X',
+    });
+  });
+
   it('accepts 11010519491231002X and normalises a lower-case x', () => {
     expect(check(nationalId('CN', '11010519491231002X', holder))).toEqual({
       ok: true,
@@ -241,6 +262,37 @@ describe('Chinese resident identity number', () => {
       const id = chineseId(`${area}010519491231002`);
       expectFailure(nationalId('CN', id, holder), 'cn_id_area');
     }
+  });
+
+  it('checks the whole county-level code against GB/T 2260, not only the province', () => {
+    for (const area of ['110199', '110198', '440999', '910000', '910101']) {
+      const id = chineseId(`${area}19491231002`);
+      expectFailure(nationalId('CN', id, holder), 'cn_id_area');
+    }
+    for (const area of ['110101', '440305', '530102', '650102']) {
+      const id = chineseId(`${area}19491231002`);
+      expect(check(nationalId('CN', id, holder))).toEqual({ ok: true, normalisedNumber: id });
+    }
+  });
+
+  it('refuses a code withdrawn before the birth year (Chongwen 110103, last used 2009)', () => {
+    const born = (date: string) =>
+      check(
+        nationalId('CN', chineseId(`110103${date.replaceAll('-', '')}002`), { dateOfBirth: date }),
+      );
+    expect(born('1980-05-01').ok).toBe(true);
+    expect(born('2009-12-31').ok).toBe(true);
+    expect(born('2010-01-01')).toMatchObject({ ok: false, check: 'cn_id_area_not_in_use' });
+  });
+
+  it('refuses a code created after the birth of someone numbered at birth (130108, from 2001)', () => {
+    const born = (date: string) =>
+      check(
+        nationalId('CN', chineseId(`130108${date.replaceAll('-', '')}002`), { dateOfBirth: date }),
+      );
+    expect(born('2001-01-01').ok).toBe(true);
+    expect(born('2000-06-30')).toMatchObject({ ok: false, check: 'cn_id_area_not_in_use' });
+    expect(born('1975-06-30').ok).toBe(true);
   });
 
   it('accepts the Hong Kong, Macao and Taiwan residence permit prefixes', () => {
@@ -540,7 +592,7 @@ describe('Vietnamese CCCD', () => {
     }
   });
 
-  it('accepts exactly the 63 province codes', () => {
+  it('accepts exactly the 63 province codes and, for births registered abroad, country codes', () => {
     const provinces = [
       ...['001', '002', '004', '006', '008', '010', '011', '012', '014', '015', '017', '019'],
       ...['020', '022', '024', '025', '026', '027', '030', '031', '033', '034', '035', '036'],
@@ -550,11 +602,20 @@ describe('Vietnamese CCCD', () => {
       ...['094', '095', '096'],
     ];
     expect(new Set(provinces).size).toBe(63);
+    const abroad = ['036', '124', '156', '250', '276', '392', '410', '418', '764', '826', '840'];
+    for (const code of abroad) {
+      expect(check(nationalId('VN', `${code}085123456`, { dateOfBirth: '1985-04-12' })).ok).toBe(
+        true,
+      );
+    }
+    const refused = ['000', '003', '005', '007', '097', '099', '101', '704', '900', '999'];
     for (let code = 0; code <= 999; code++) {
-      const province = String(code).padStart(3, '0');
-      const result = check(nationalId('VN', `${province}085123456`, { dateOfBirth: '1985-04-12' }));
-      if (provinces.includes(province)) expect(result.ok).toBe(true);
-      else expect(result).toMatchObject({ ok: false, check: 'vn_cccd_province' });
+      const place = String(code).padStart(3, '0');
+      const result = check(nationalId('VN', `${place}085123456`, { dateOfBirth: '1985-04-12' }));
+      if (provinces.includes(place)) expect(result.ok).toBe(true);
+      if (refused.includes(place)) {
+        expect(result).toMatchObject({ ok: false, check: 'vn_cccd_province' });
+      }
     }
   });
 
@@ -587,16 +648,28 @@ describe('Vietnamese CCCD', () => {
 
 describe('Myanmar NRC', () => {
   it.each([
-    ['12/OUKAMA(N)123456', '12/OUKAMA(N)123456'],
-    ['12/OuKaMa (N) 123456', '12/OUKAMA(N)123456'],
-    [' 12 / oukama ( naing ) 123456 ', '12/OUKAMA(N)123456'],
-    ['12/OUKAMA(N)123-456', '12/OUKAMA(N)123456'],
+    ['12/OUKAMA(N)508176', '12/OUKAMA(N)508176'],
+    ['12/OKM(N)508176', '12/OUKAMA(N)508176'],
+    ['12/UKAMA(N)508176', '12/OUKAMA(N)508176'],
+    ['12/OKKALAPA(N)508176', '12/OUKAMA(N)508176'],
+    ['12/NorthOkkalapa(N)508176', '12/OUKAMA(N)508176'],
+    ['12/North Okkalapa (N) 508176', '12/OUKAMA(N)508176'],
+    ['၁၂/ဥကမ(နိုင်)၅၀၈၁၇၆', '12/OUKAMA(N)508176'],
+    ['၁၂/ဥကမ(နိုင်)508176', '12/OUKAMA(N)508176'],
+    ['၁၂/မြောက်ဥက္ကလာ(နိုင်)၅၀၈၁၇၆', '12/OUKAMA(N)508176'],
+    ['１２／ＯＵＫＡＭＡ（Ｎ）５０８１７６', '12/OUKAMA(N)508176'],
+    ['12/OuKaMa (N) 508176', '12/OUKAMA(N)508176'],
+    [' 12 / oukama ( naing ) 508176 ', '12/OUKAMA(N)508176'],
+    ['12/OUKAMA(N)508-176', '12/OUKAMA(N)508176'],
     ['01/MAKANA(N)000001', '1/MAKANA(N)000001'],
-    ['14/PAPANA(E)654321', '14/PAPANA(E)654321'],
+    ['1/Myitkyina(N)000001', '1/MAKANA(N)000001'],
+    ['13/PAPAKA(E)151378', '13/PAPAKA(E)151378'],
     ['13/TAKANA(P)222222', '13/TAKANA(P)222222'],
-    ['9/MAHTANA(Th)111111', '9/MAHTANA(T)111111'],
-    ['9/MAHTANA(T)111111', '9/MAHTANA(T)111111'],
-    ['5/OKM(N)333333', '5/OKM(N)333333'],
+    ['12/LAMATA(Th)111111', '12/LAMATA(T)111111'],
+    ['၁၂/လမတ(သာသနာ)၁၁၁၁၁၁', '12/LAMATA(T)111111'],
+    ['9/PAMANA(N)111111', '9/PAMANA(N)111111'],
+    ['1/PAWANA(N)333333', '1/PAWANA(N)333333'],
+    ['၁/ပ၀န(နိုင်)၃၃၃၃၃၃', '1/PAWANA(N)333333'],
   ])('accepts %j as %s', (number, normalised) => {
     expect(check(nationalId('MM', number))).toEqual({ ok: true, normalisedNumber: normalised });
   });
@@ -608,16 +681,34 @@ describe('Myanmar NRC', () => {
     },
   );
 
+  it.each(['12/ZZZ(N)001707', '12/OK(N)123456', '12/OUKAMAOUKA(N)123456', '၁၂/ဥဥဥ(နိုင်)၁၂၃၄၅၆'])(
+    'rejects %j, a township in no state',
+    (number) => {
+      expectFailure(nationalId('MM', number), 'mm_nrc_township');
+    },
+  );
+
+  it.each(['1/PAPAKA(N)151378', '5/OUKAMA(N)333333', '13/NorthOkkalapa(N)508176'])(
+    'rejects %j, a township of another state',
+    (number) => {
+      expectFailure(nationalId('MM', number), 'mm_nrc_township_state');
+    },
+  );
+
+  it.each(['12/OUKAMA(A)508176', '12/OUKAMA(F)508176', '12/OUKAMA(X)508176', '၁၂/ဥကမ(က)၅၀၈၁၇၆'])(
+    'rejects %j, a type outside N, E, P, T, Y and S',
+    (number) => {
+      expectFailure(nationalId('MM', number), 'mm_nrc_type');
+    },
+  );
+
   it.each([
     '12/OUKAMA(N)12345',
     '12/OUKAMA(N)1234567',
-    '12/OK(N)123456',
-    '12/OUKAMAOUKA(N)123456',
-    '12/OUKAMA(X)123456',
     '12/OUKAMA123456',
     '12OUKAMA(N)123456',
     '112/OUKAMA(N)123456',
-    '၁၂/ဥကမ(နိုင်)၁၂၃၄၅၆',
+    '12/OUKAMA(N)12345A',
     '',
   ])('rejects the format of %j', (number) => {
     expectFailure(nationalId('MM', number), 'mm_nrc_format');
@@ -631,6 +722,13 @@ describe('Cambodian and Lao national IDs', () => {
     ['010 123 456 (7)', '010123456'],
   ])('accepts the Cambodian ID %j as %s', (number, normalised) => {
     expect(check(nationalId('KH', number))).toEqual({ ok: true, normalisedNumber: normalised });
+  });
+
+  it('gives a national ID and an ID card with the same 9 digits one normalised number', () => {
+    const card = check(KHMER_ID_CARD);
+    expect(card).toEqual({ ok: true, normalisedNumber: '010123456' });
+    expect(check(nationalId('KH', '010123456(7)'))).toEqual(card);
+    expect(check(nationalId('KH', '០១០ ១២៣ ៤៥៦'))).toEqual(card);
   });
 
   it.each(['01012345', '0101234567', '010123456(77)', '010123456()', 'A10123456'])(
@@ -647,7 +745,19 @@ describe('Cambodian and Lao national IDs', () => {
     });
   });
 
-  it.each(['12345678', '1234567890123', 'LA1234567', '12345678/9'])(
+  it.each([
+    ['0123456789', '123456789'],
+    ['123456789', '123456789'],
+    ['00123456789', '123456789'],
+    ['012345678', '12345678'],
+    ['12345678', '12345678'],
+    ['໑໒໓໔໕໖໗໘໙', '123456789'],
+    ['０１２３４５６７８９', '123456789'],
+  ])('gives the Lao ID %j, with or without leading zeros, as %s', (number, normalised) => {
+    expect(check(nationalId('LA', number))).toEqual({ ok: true, normalisedNumber: normalised });
+  });
+
+  it.each(['1234567', '01234567', '1234567890123', '0123456789012', 'LA1234567', '12345678/9'])(
     'rejects the Lao ID %j',
     (number) => {
       expectFailure(nationalId('LA', number), 'la_id_format');
@@ -692,10 +802,11 @@ describe('checks common to all documents', () => {
     expect(check({ ...valid, dateOfBirth: '2024-02-29' }).ok).toBe(true);
   });
 
-  it('requires a date of birth not in the future and at most 130 years ago', () => {
+  it('requires a date of birth before today and at most 130 years ago', () => {
     expectFailure({ ...valid, dateOfBirth: '2026-03-16' }, 'birth_date_out_of_range');
+    expectFailure({ ...valid, dateOfBirth: '2026-03-15' }, 'birth_date_out_of_range');
     expectFailure({ ...valid, dateOfBirth: '1896-03-14' }, 'birth_date_out_of_range');
-    expect(check({ ...valid, dateOfBirth: '2026-03-15' }).ok).toBe(true);
+    expect(check({ ...valid, dateOfBirth: '2026-03-14' }).ok).toBe(true);
     expect(check({ ...valid, dateOfBirth: '1896-03-15' }).ok).toBe(true);
   });
 
@@ -704,6 +815,22 @@ describe('checks common to all documents', () => {
       expectFailure({ ...valid, nationality }, 'nationality_invalid');
     }
     expectFailure({ ...valid, fullName: '  ' }, 'full_name_missing');
+  });
+
+  it.each([
+    ['zero-width space and joiners', '\u200B\u200C\u200D'],
+    ['word joiner and BOM', '\u2060\uFEFF'],
+    ['bidi marks', '\u200E\u200F\u202A\u202C'],
+    ['Hangul fillers', '\u3164\u115F'],
+    ['blank Braille and ideographic space', '\u2800\u3000'],
+    ['no-break spaces and a soft hyphen', '\u00A0\u00AD\u202F'],
+  ])('refuses a full name made only of %s', (_name, fullName) => {
+    expectFailure({ ...valid, fullName }, 'full_name_missing');
+  });
+
+  it('accepts a name with zero-width characters between visible letters', () => {
+    expect(check({ ...valid, fullName: 'Som\u200Bchai' }).ok).toBe(true);
+    expect(check({ ...valid, fullName: 'ဦးမောင်' }).ok).toBe(true);
   });
 
   it('rejects an MRZ sent with a national ID', () => {
@@ -743,6 +870,41 @@ describe('SUPPORTED_DOCUMENTS', () => {
   });
 });
 
+describe('passport numbers', () => {
+  it('returns the MRZ personal number of a passport that carries one', () => {
+    const mrz = td3({
+      state: 'THA',
+      number: 'AA1234567',
+      nationality: 'THA',
+      birth: '850709',
+      expiry: '300101',
+      optional: '1101700203450',
+    });
+    expect(check({ ...THAI_PASSPORT, mrz })).toEqual({
+      ok: true,
+      normalisedNumber: 'AA1234567',
+      mrzPersonalNumber: '1101700203450',
+    });
+    expect(check(THAI_PASSPORT)).toEqual({ ok: true, normalisedNumber: 'AA1234567' });
+  });
+
+  it('normalises a fullwidth or lower-case number and refuses letters outside A-Z', () => {
+    expect(check({ ...THAI_PASSPORT, documentNumber: 'ａａ１２３４５６７' })).toEqual({
+      ok: true,
+      normalisedNumber: 'AA1234567',
+    });
+    const mrz = td3({
+      state: 'THA',
+      number: 'AI1234567',
+      nationality: 'THA',
+      birth: '850709',
+      expiry: '300101',
+    });
+    expect(check({ ...THAI_PASSPORT, documentNumber: 'ai1234567', mrz }).ok).toBe(true);
+    expectFailure({ ...THAI_PASSPORT, documentNumber: 'aı1234567', mrz }, 'document_number_format');
+  });
+});
+
 describe('failure details', () => {
   const failing: SubscriberDocument[] = [
     nationalId('TH', '1101700203451'),
@@ -757,6 +919,11 @@ describe('failure details', () => {
     nationalId('VN', '001086123456', { dateOfBirth: '1985-04-12' }),
     nationalId('MM', '15/OUKAMA(N)123456'),
     nationalId('MM', '12/OUKAMA(X)123456'),
+    nationalId('MM', '12/ZZZ(N)001707'),
+    nationalId('MM', '1/PAPAKA(N)151378'),
+    nationalId('MM', '12/OUKAMA123456'),
+    nationalId('CN', chineseId('11010320100101002'), { dateOfBirth: '2010-01-01' }),
+    { ...THAI_PASSPORT, mrz: (THAI_PASSPORT.mrz ?? '').replace('SAMPLE', 'SAMPıE') },
     nationalId('KH', '01012345678'),
     nationalId('LA', 'LA12345678'),
     nationalId('TH', '1101700203450', { dateOfBirth: '1985-02-30' }),
@@ -810,6 +977,6 @@ describe('failure details', () => {
       }),
     );
     expect(codes).not.toContain('ok');
-    expect(codes.size).toBeGreaterThanOrEqual(27);
+    expect(codes.size).toBeGreaterThanOrEqual(32);
   });
 });

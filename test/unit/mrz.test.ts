@@ -59,6 +59,13 @@ function corrupt(lines: readonly string[], line: number, index: number): string 
     .join('\n');
 }
 
+/** Rewrites the TD1 middle line's composite check digit for a new upper line. */
+function resealTd1Middle(upper: string, middle: string): string {
+  const composite =
+    upper.slice(5, 30) + middle.slice(0, 7) + middle.slice(8, 15) + middle.slice(18, 29);
+  return replaceAt(middle, 29, referenceCheckDigit(composite));
+}
+
 /** Rewrites the TD3 lower line's check digits after editing its fields. */
 function resealTd3(lower: string, personalCheck?: string): string {
   const withNumber = replaceAt(lower, 9, referenceCheckDigit(lower.slice(0, 9)));
@@ -127,8 +134,16 @@ describe('parseMrz on the ICAO specimens', () => {
         birthDate: '740812',
         sex: 'F',
         expiryDate: '120415',
+        personalNumber: 'ZE184226B',
       },
     });
+  });
+
+  it('leaves out the personal number of a passport whose field is unused', () => {
+    const unused = resealTd3(setField(TD3_SPECIMEN[1], 28, '<'.repeat(14)), '<');
+    const result = parseMrz(`${TD3_SPECIMEN[0]}\n${unused}`);
+    expect(result.ok).toBe(true);
+    expect(result.ok && 'personalNumber' in result.mrz).toBe(false);
   });
 
   it('parses the TD1 specimen ID card', () => {
@@ -254,6 +269,29 @@ describe('parseMrz structure', () => {
       ok: false,
       check: 'mrz_document_code',
     });
+  });
+
+  it('rejects a TD1 long number that fills positions 16-30 with no closing filler', () => {
+    const number = 'D23145890ABCDEFGHIJKLMN';
+    const upper = `I<UTO${number.slice(0, 9)}<${number.slice(9)}${referenceCheckDigit(number)}`;
+    expect(upper).toHaveLength(30);
+    const text = [upper, resealTd1Middle(upper, TD1_SPECIMEN[1]), TD1_SPECIMEN[2]].join('\n');
+    expect(parseMrz(text)).toMatchObject({ ok: false, check: 'mrz_document_number_overflow' });
+    const closed = `I<UTO${number.slice(0, 9)}<${number.slice(9, 22)}${referenceCheckDigit(number.slice(0, 22))}<`;
+    const withFiller = [closed, resealTd1Middle(closed, TD1_SPECIMEN[1]), TD1_SPECIMEN[2]];
+    const result = parseMrz(withFiller.join('\n'));
+    expect(result.ok && result.mrz.documentNumber).toBe(number.slice(0, 22));
+  });
+
+  it.each([
+    ['a dotless i in the name', 0, 'ERIKSSON', 'ERıKSSON'],
+    ['a long s in the name', 2, 'ERIKSSON', 'ERIKſSON'],
+    ['an accented letter in the name', 0, 'ANNA', 'ANNé'],
+    ['a fullwidth letter in the name', 0, 'MARIA', 'ＭARIA'],
+  ])('refuses %s instead of upper-casing it into ASCII', (_name, line, from, to) => {
+    const lines: string[] = line === 0 ? [...TD3_SPECIMEN] : [...TD1_SPECIMEN];
+    lines[line] = (lines[line] ?? '').replace(from, to);
+    expect(parseMrz(lines.join('\n'))).toMatchObject({ ok: false, check: 'mrz_character_set' });
   });
 
   it('rejects a TD1 overflow marker without an overflowing number', () => {
