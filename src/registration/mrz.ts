@@ -30,6 +30,8 @@ export interface ParsedMrz {
   sex: string;
   /** YYMMDD. */
   expiryDate: string;
+  /** TD3 only, fillers stripped: the optional personal number (e.g. a Thai national ID). */
+  personalNumber?: string;
 }
 
 export type MrzParseResult =
@@ -253,6 +255,9 @@ function verify(f: Fields): MrzParseResult {
       birthDate: f.birthDate,
       sex: f.sex,
       expiryDate: f.expiryDate,
+      ...(f.personalNumber === undefined
+        ? {}
+        : { personalNumber: f.personalNumber.replace(FILLERS, '') }),
     },
   };
 }
