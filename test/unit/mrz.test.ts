@@ -127,6 +127,7 @@ describe('parseMrz on the ICAO specimens', () => {
         birthDate: '740812',
         sex: 'F',
         expiryDate: '120415',
+        personalNumber: 'ZE184226B',
       },
     });
   });
