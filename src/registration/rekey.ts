@@ -59,7 +59,11 @@ function openRow(ring: Keyring, row: PersonRow): Opened {
  * The key today's rules give the sealed document: a national ID is canonicalised again by the
  * current checker; a passport or card number was stored canonical (its MRZ is not stored).
  */
-function currentKey(p: Opened, pepper: Buffer, now: Date): string | undefined {
+function currentKey(
+  p: Opened,
+  pepper: Buffer,
+  now: Date,
+): { key: string; number: string } | undefined {
   const { row } = p;
   if (!DOCUMENT_TYPES.has(row.document_type)) return undefined;
   const holder = { fullName: p.fullName, dateOfBirth: p.dateOfBirth, nationality: row.nationality };
@@ -78,7 +82,7 @@ function currentKey(p: Opened, pepper: Buffer, now: Date): string | undefined {
     },
     now,
   );
-  return personKey(pepper, subject);
+  return { key: personKey(pepper, subject), number };
 }
 
 /** The earliest flag among the members, so a merged person stays flagged from when it was. */
@@ -168,7 +172,10 @@ export async function rekeyIdentities({ ctx }: { ctx: RekeyCtx }): Promise<Rekey
     const unverifiable: RekeyReport['unverifiable'] = [];
     for (const row of rows) {
       const opened = openRow(ctx.keyring, row);
-      let key = currentKey(opened, ctx.identityPepper, ctx.now);
+      const current = currentKey(opened, ctx.identityPepper, ctx.now);
+      /** A row sealed again under a new key stores the number in today's canonical form. */
+      if (current) opened.documentNumber = current.number;
+      let key = current?.key;
       if (key === undefined) {
         unverifiable.push({
           personKey: row.person_key,

@@ -169,6 +169,10 @@ describe('identities rekey', () => {
     expect(open(keyring(), person?.document_number_sealed ?? '', `${merged}|document_number`)).toBe(
       digits,
     );
+    const mm = persons.find((p) => p.person_key === nrc);
+    expect(open(keyring(), mm?.document_number_sealed ?? '', `${nrc}|document_number`)).toBe(
+      '12/OUKAMA(N)123456',
+    );
     const keys = await w.deps.db
       .selectFrom('registrations')
       .select('person_key')
