@@ -1,5 +1,5 @@
 -- One POST /v1/registrations as raw SQL: the same statements, locks and writes the service
--- runs (idempotency lock and lookup, policy, caps, person lock, number checks, counts, insert,
+-- runs (idempotency lock and lookup, policies, caps, person lock, number checks, counts, insert,
 -- audit append, idempotency record), without HTTP, JSON, zod or crypto. run-registration.ts
 -- feeds it to pgbench on the same database as the API run and prints the ratio.
 SELECT nextval('bench_registration_seq') AS n \gset
@@ -9,6 +9,7 @@ SELECT * FROM idempotency_keys WHERE operator_id = :operator AND key = 'key-' ||
 SAVEPOINT attempt;
 SELECT * FROM verification_policies WHERE country = 'TH';
 SELECT * FROM sim_caps WHERE country = 'TH';
+SELECT * FROM document_policies WHERE country = 'TH';
 INSERT INTO persons (person_key, document_type, document_country, nationality, full_name_sealed, document_number_sealed, date_of_birth_sealed)
   VALUES (md5('person-' || :n), 'national_id', 'TH', 'TH', repeat('x', 80), repeat('y', 70), repeat('z', 60))
   ON CONFLICT (person_key) DO UPDATE SET person_key = excluded.person_key;

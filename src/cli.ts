@@ -10,6 +10,8 @@ import { ServiceError } from './platform/errors.js';
 import { KafkaProducer } from './platform/kafka/client.js';
 import { createLogger } from './platform/log.js';
 import { addExemptAccount, listCaps, setCaps } from './registration/caps.js';
+import { listDocumentPolicies, setDocumentPolicy } from './registration/document-policy.js';
+import { rekeyIdentities } from './registration/rekey.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { encodeCdr } from './scoring/cdr.js';
 import { evaluateAlerts, generateTraffic, type Labels } from './scoring/generator.js';
@@ -24,6 +26,11 @@ const USAGE = `usage: npm run cli -- <command> [options]
   caps list
   caps set --country CC [--per-operator N] [--national N|none] [--cooling-off-hours H]
   exemptions add --operator ID --account REF --kind corporate|iot --limit N
+  documents list
+  documents set --country CC [--nationals TYPES] [--foreigners TYPES] [--residents TYPES]
+    (TYPES: comma-separated national_id,id_card,passport, or none)
+  identities rekey
+    (recomputes every person key, merges persons that are one human, lists persons over a cap)
   audit verify
   thresholds list
   thresholds set --rule RULE --params '{"field":value,...}'
@@ -48,6 +55,9 @@ const STRING_OPTIONS = [
   'cooling-off-hours',
   'account',
   'kind',
+  'nationals',
+  'foreigners',
+  'residents',
   'limit',
   'rule',
   'params',
@@ -150,6 +160,30 @@ const COMMANDS: Record<string, Command> = {
       }),
     };
   },
+  'documents list': async (rt) => ({ result: await listDocumentPolicies(rt.deps.db) }),
+  'documents set': async (rt, o) => {
+    const types = (v: string | undefined) => (v === 'none' ? [] : list(v));
+    return {
+      result: await setDocumentPolicy({
+        ctx: adminCtx(rt),
+        input: {
+          country: need(o, 'country'),
+          nationalDocuments: types(o.nationals),
+          foreignDocuments: types(o.foreigners),
+          residentDocuments: types(o.residents),
+        },
+      }),
+    };
+  },
+  'identities rekey': async (rt) => ({
+    result: await rekeyIdentities({
+      ctx: {
+        ...adminCtx(rt),
+        keyring: { keys: rt.deps.secrets.piiKeys },
+        identityPepper: rt.deps.secrets.identityPepper,
+      },
+    }),
+  }),
   'exemptions add': async (rt, o) => ({
     result: await addExemptAccount({
       ctx: adminCtx(rt),

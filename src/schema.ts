@@ -8,6 +8,7 @@ import type { apiKeys, operators } from './operators/schema.js';
 import type { auditHeads, auditLog, idempotencyKeys } from './platform/schema.js';
 import type {
   capExemptAccounts,
+  documentPolicies,
   persons,
   registrations,
   simCaps,
@@ -46,6 +47,7 @@ export interface Database {
   api_keys: Kyselify<typeof apiKeys>;
   sim_caps: Kyselify<typeof simCaps>;
   verification_policies: Kyselify<typeof verificationPolicies>;
+  document_policies: Kyselify<typeof documentPolicies>;
   cap_exempt_accounts: Kyselify<typeof capExemptAccounts>;
   persons: Kyselify<typeof persons>;
   registrations: Kyselify<typeof registrations>;

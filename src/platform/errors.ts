@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   invalid_document: { status: 422, title: 'Identity document failed verification' },
   verification_insufficient: { status: 422, title: 'Verification evidence insufficient' },
+  document_not_accepted: { status: 422, title: 'Document not accepted for this holder here' },
   idempotency_key_reused: {
     status: 422,
     title: 'Idempotency-Key reused with a different request',

@@ -21,6 +21,22 @@ export async function findVerificationPolicy(db: DbOrTx, { country }: { country:
     : undefined;
 }
 
+export async function findDocumentPolicy(db: DbOrTx, { country }: { country: string }) {
+  const row = await db
+    .selectFrom('document_policies')
+    .selectAll()
+    .where('country', '=', country)
+    .executeTakeFirst();
+  return row
+    ? {
+        country: row.country,
+        nationalDocuments: row.national_documents,
+        foreignDocuments: row.foreign_documents,
+        residentDocuments: row.resident_documents,
+      }
+    : undefined;
+}
+
 /**
  * Inserts the person if new and, either way, takes the row lock that serialises every
  * registration of this identity (all operators) until the transaction ends.
@@ -35,6 +51,7 @@ export async function lockPerson(
     fullNameSealed: string;
     documentNumberSealed: string;
     dateOfBirthSealed: string;
+    personalNumberSealed: string | null;
   },
 ): Promise<void> {
   await db
@@ -47,6 +64,7 @@ export async function lockPerson(
       full_name_sealed: person.fullNameSealed,
       document_number_sealed: person.documentNumberSealed,
       date_of_birth_sealed: person.dateOfBirthSealed,
+      personal_number_sealed: person.personalNumberSealed,
     })
     .onConflict((oc) =>
       oc.column('person_key').doUpdateSet({ person_key: (eb) => eb.ref('excluded.person_key') }),
@@ -151,4 +169,67 @@ export async function listOwnActiveMsisdns(
     .orderBy('created_at')
     .execute();
   return rows.map((r) => r.msisdn);
+}
+
+/**
+ * Every table other than `persons` with a `person_key` column (registrations, alerts, and any a
+ * later feature adds), so merging two persons moves all that points at them.
+ */
+export async function tablesWithPersonKey(db: DbOrTx): Promise<string[]> {
+  const { rows } = await sql<{ table_name: string }>`
+    select c.table_name from information_schema.columns c
+    join information_schema.tables t
+      on t.table_schema = c.table_schema and t.table_name = c.table_name
+    where c.table_schema = current_schema() and c.column_name = 'person_key'
+      and t.table_type = 'BASE TABLE' and c.table_name <> 'persons'
+    order by c.table_name`.execute(db);
+  return rows.map((r) => r.table_name);
+}
+
+export interface OverCapPerson {
+  personKey: string;
+  country: string;
+  /** Null when the national cap is not exceeded (or the country has none). */
+  national: { count: number; limit: number } | null;
+  operators: { operatorId: string; count: number; limit: number }[];
+}
+
+/** Persons holding more active, person-counted SIMs than a cap of the country allows. */
+export async function findOverCapPersons(db: DbOrTx): Promise<OverCapPerson[]> {
+  const { rows } = await sql<{
+    person_key: string;
+    country: string;
+    operator_id: string | null;
+    count: number;
+    limit: number;
+  }>`
+    with active as (
+      select person_key, country, operator_id from registrations
+      where status = 'active' and exempt_account_id is null
+    )
+    select a.person_key, a.country, a.operator_id, count(*)::int as count, c.per_operator as limit
+    from active a join sim_caps c on c.country = a.country
+    group by a.person_key, a.country, a.operator_id, c.per_operator
+    having count(*) > c.per_operator
+    union all
+    select a.person_key, a.country, null, count(*)::int, c.national
+    from active a join sim_caps c on c.country = a.country
+    where c.national is not null
+    group by a.person_key, a.country, c.national
+    having count(*) > c.national
+    order by 1, 2, 3 nulls first`.execute(db);
+  const persons = new Map<string, OverCapPerson>();
+  for (const r of rows) {
+    const id = `${r.person_key}|${r.country}`;
+    const person = persons.get(id) ?? {
+      personKey: r.person_key,
+      country: r.country,
+      national: null,
+      operators: [],
+    };
+    if (r.operator_id === null) person.national = { count: r.count, limit: r.limit };
+    else person.operators.push({ operatorId: r.operator_id, count: r.count, limit: r.limit });
+    persons.set(id, person);
+  }
+  return [...persons.values()];
 }

@@ -89,6 +89,7 @@ export const registerRoute = createRoute({
       'iccid_already_registered',
       'idempotency_in_flight',
       'invalid_document',
+      'document_not_accepted',
       'verification_insufficient',
       'idempotency_key_reused',
       'unprocessable',

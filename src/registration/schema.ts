@@ -31,6 +31,25 @@ export const verificationPolicies = pgTable('verification_policies', {
   updatedAt: ts('updated_at').notNull().default(sql`now()`),
 });
 
+/**
+ * Which documents a person may register with in this country's own registrations, by whether
+ * the holder is a national of it: data like the caps, seeded by migration, changed with
+ * `cli documents set`. Document types are `national_id`, `id_card`, `passport`.
+ */
+export const documentPolicies = pgTable('document_policies', {
+  country: text('country').primaryKey(),
+  /** Documents of this country a national of it may use (e.g. only `national_id`). */
+  nationalDocuments: text('national_documents').array().notNull(),
+  /** Documents a foreigner may use that their own state issued (a passport: any state). */
+  foreignDocuments: text('foreign_documents').array().notNull(),
+  /** Documents of this country a foreigner may use (cards it issues to foreign residents). */
+  residentDocuments: text('resident_documents').array().notNull(),
+  /** True where the country publishes no list of documents and the value is our default. */
+  conservative: boolean('conservative').notNull().default(false),
+  source: text('source').notNull(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+});
+
 /** Approved corporate/IoT accounts: their SIMs count against the account limit, not a person's cap. */
 export const capExemptAccounts = pgTable(
   'cap_exempt_accounts',
@@ -49,8 +68,9 @@ export const capExemptAccounts = pgTable(
 );
 
 /**
- * One row per identity. The key is HMAC-SHA256 of the normalised document; name, document
- * number and birth date are sealed (AES-256-GCM). Its row lock serialises that person's
+ * One row per human. The key is HMAC-SHA256 of the holder's number space and canonical number
+ * (see identity.ts); name, document number, birth date and a passport's MRZ personal number
+ * are sealed (AES-256-GCM) under the key and the field's name. Its row lock serialises that person's
  * registrations across all operators, which is what makes the caps exact.
  */
 export const persons = pgTable('persons', {
@@ -61,6 +81,8 @@ export const persons = pgTable('persons', {
   fullNameSealed: text('full_name_sealed').notNull(),
   documentNumberSealed: text('document_number_sealed').notNull(),
   dateOfBirthSealed: text('date_of_birth_sealed').notNull(),
+  /** A passport's MRZ personal number (fillers stripped), kept so a rekey can link it. */
+  personalNumberSealed: text('personal_number_sealed'),
   createdAt: ts('created_at').notNull().default(sql`now()`),
   /** Set by the scorer when lines registered to this identity raise alerts (mule SIMs). */
   flaggedAt: ts('flagged_at'),

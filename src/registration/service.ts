@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuthenticatedOperator } from '../operators/queries.js';
 import { appendAudit, auditShard, canonicalJson } from '../platform/audit.js';
-import { identityKey, type Keyring, newId, seal } from '../platform/crypto.js';
+import { type Keyring, newId, seal } from '../platform/crypto.js';
 import type { Db, Tx } from '../platform/db/client.js';
 import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { problemBody } from '../platform/http/problem.js';
@@ -14,12 +14,14 @@ import type {
   SimSummary,
   Subscriber,
 } from './contract.js';
-import { checkDocument } from './documents.js';
+import { acceptDocument } from './document-policy.js';
+import { type IdentifiedPerson, identify } from './identity.js';
 import { checkLineIdentifiers } from './numbering.js';
 import {
   countAccountSims,
   countActiveSims,
   findCaps,
+  findDocumentPolicy,
   findMsisdnBlock,
   findOwnRegistration,
   findVerificationPolicy,
@@ -44,6 +46,7 @@ export interface RegistrationCtx {
 /** Refusals that are answers, not faults: audited and stored under the Idempotency-Key. */
 const REFUSALS = new Set<ErrorCode>([
   'invalid_document',
+  'document_not_accepted',
   'verification_insufficient',
   'sim_cap_exceeded',
   'cooling_off_active',
@@ -64,24 +67,6 @@ export function requestFingerprint(method: string, path: string, body: unknown):
     .digest('hex');
 }
 
-interface IdentifiedPerson {
-  personKey: string;
-  normalisedNumber: string;
-}
-
-/** Offline document checks, then the identity key; throws invalid_document naming the check. */
-export function identify(subscriber: Subscriber, pepper: Buffer, now: Date): IdentifiedPerson {
-  const result = checkDocument(subscriber, now);
-  if (!result.ok) {
-    throw new ServiceError('invalid_document', result.detail, { check: result.check });
-  }
-  const personKey = identityKey(
-    pepper,
-    `${subscriber.documentCountry}|${subscriber.documentType}|${result.normalisedNumber}`,
-  );
-  return { personKey, normalisedNumber: result.normalisedNumber };
-}
-
 async function attemptRegistration(
   tx: Tx,
   ctx: RegistrationCtx,
@@ -91,10 +76,12 @@ async function attemptRegistration(
   const { operator, now } = ctx;
   const country = operator.country;
   /** Independent reads are pipelined on the transaction's connection: one round trip each group. */
-  const [policy, caps] = await Promise.all([
+  const [policy, caps, documents] = await Promise.all([
     findVerificationPolicy(tx, { country }),
     findCaps(tx, { country }),
+    findDocumentPolicy(tx, { country }),
   ]);
+  acceptDocument(documents, req.subscriber, country);
   const weak = checkEvidence(
     policy,
     { ...req.verification, verifiedAt: new Date(req.verification.verifiedAt) },
@@ -112,6 +99,10 @@ async function attemptRegistration(
     fullNameSealed: seal(ctx.keyring, req.subscriber.fullName, aad('full_name')),
     documentNumberSealed: seal(ctx.keyring, person.normalisedNumber, aad('document_number')),
     dateOfBirthSealed: seal(ctx.keyring, req.subscriber.dateOfBirth, aad('date_of_birth')),
+    personalNumberSealed:
+      person.personalNumber === undefined
+        ? null
+        : seal(ctx.keyring, person.personalNumber, aad('personal_number')),
   });
 
   /** Read under the person lock, so the counts cannot change before this transaction ends. */
@@ -319,6 +310,7 @@ export async function registerSim({
             msisdn: req.msisdn,
             ...(typeof refusal.extra.check === 'string' ? { check: refusal.extra.check } : {}),
             ...(typeof refusal.extra.cap === 'string' ? { cap: refusal.extra.cap } : {}),
+            ...(typeof refusal.extra.rule === 'string' ? { rule: refusal.extra.rule } : {}),
           },
         });
         return {

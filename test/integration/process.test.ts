@@ -130,7 +130,7 @@ describe('server process', () => {
           body: JSON.stringify(body),
         });
       expect((await post(registrationBody(new Date(), { subscriber }))).status).toBe(201);
-      const personKey = identityKey(pepper, `TH|national_id|${subscriber.documentNumber}`);
+      const personKey = identityKey(pepper, `TH|national|${subscriber.documentNumber}`);
       /** Hold the person's row lock so the next registration is in flight when SIGTERM lands. */
       const blocker = postgres(w.url, { max: 1, onnotice: () => {} });
       const reserved = await blocker.reserve();
