@@ -8,10 +8,13 @@ import type { apiKeys, operators } from './operators/schema.js';
 import type { auditHeads, auditLog, idempotencyKeys } from './platform/schema.js';
 import type {
   capExemptAccounts,
+  exemptAccountRepresentatives,
   persons,
   registrations,
+  simAcquisitionLimits,
   simCaps,
   verificationPolicies,
+  verificationUses,
 } from './registration/schema.js';
 import type {
   scoringAlerts,
@@ -47,6 +50,9 @@ export interface Database {
   sim_caps: Kyselify<typeof simCaps>;
   verification_policies: Kyselify<typeof verificationPolicies>;
   cap_exempt_accounts: Kyselify<typeof capExemptAccounts>;
+  exempt_account_representatives: Kyselify<typeof exemptAccountRepresentatives>;
+  sim_acquisition_limits: Kyselify<typeof simAcquisitionLimits>;
+  verification_uses: Kyselify<typeof verificationUses>;
   persons: Kyselify<typeof persons>;
   registrations: Kyselify<typeof registrations>;
   console_users: Kyselify<typeof consoleUsers>;

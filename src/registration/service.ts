@@ -17,13 +17,17 @@ import type {
 import { checkDocument } from './documents.js';
 import { checkLineIdentifiers } from './numbering.js';
 import {
+  claimVerification,
   countAccountSims,
+  countAcquisitions,
   countActiveSims,
+  findAcquisitionLimit,
   findCaps,
   findMsisdnBlock,
   findOwnRegistration,
   findVerificationPolicy,
-  iccidActive,
+  iccidUsed,
+  isAccountRepresentative,
   listOwnActiveMsisdns,
   lockExemptAccount,
   lockPerson,
@@ -50,13 +54,19 @@ const REFUSALS = new Set<ErrorCode>([
   'msisdn_already_registered',
   'msisdn_quarantined',
   'iccid_already_registered',
+  'acquisition_limit_exceeded',
+  'verification_reused',
+  'account_representative_required',
   'unprocessable',
 ]);
 
 const UNIQUE_VIOLATIONS: Record<string, ErrorCode> = {
   registrations_active_msisdn_key: 'msisdn_already_registered',
-  registrations_active_iccid_key: 'iccid_already_registered',
+  registrations_iccid_key: 'iccid_already_registered',
 };
+
+const ICCID_USED =
+  'this ICCID was registered before; a SIM card registers once, so a new card is needed';
 
 export function requestFingerprint(method: string, path: string, body: unknown): string {
   return createHash('sha256')
@@ -91,9 +101,10 @@ async function attemptRegistration(
   const { operator, now } = ctx;
   const country = operator.country;
   /** Independent reads are pipelined on the transaction's connection: one round trip each group. */
-  const [policy, caps] = await Promise.all([
+  const [policy, caps, acquisition] = await Promise.all([
     findVerificationPolicy(tx, { country }),
     findCaps(tx, { country }),
+    findAcquisitionLimit(tx, { country }),
   ]);
   const weak = checkEvidence(
     policy,
@@ -102,6 +113,8 @@ async function attemptRegistration(
   );
   if (weak) throw new ServiceError('verification_insufficient', weak.detail, { check: weak.check });
   if (!caps) throw new ServiceError('unprocessable', `no SIM caps are configured for ${country}`);
+  if (!acquisition)
+    throw new ServiceError('unprocessable', `no acquisition limit is configured for ${country}`);
 
   const aad = (field: string) => `${person.personKey}|${field}`;
   await lockPerson(tx, {
@@ -115,11 +128,32 @@ async function attemptRegistration(
   });
 
   /** Read under the person lock, so the counts cannot change before this transaction ends. */
-  const [block, iccidTaken, counts] = await Promise.all([
+  const windowStart = new Date(now.getTime() - acquisition.window_days * 86_400_000);
+  const [block, iccidTaken, counts, acquired, verifiedPerson] = await Promise.all([
     findMsisdnBlock(tx, { msisdn: req.msisdn, now }),
-    iccidActive(tx, { iccid: req.iccid }),
+    iccidUsed(tx, { iccid: req.iccid }),
     countActiveSims(tx, { personKey: person.personKey, country, operatorId: operator.id }),
+    countAcquisitions(tx, {
+      personKey: person.personKey,
+      country,
+      since: windowStart,
+      limit: acquisition.max_new_sims,
+    }),
+    /** Before the account lock, so locks are always taken person, reference, account. */
+    claimVerification(tx, {
+      country,
+      method: req.verification.method,
+      reference: req.verification.reference,
+      personKey: person.personKey,
+      at: now,
+    }),
   ]);
+  if (verifiedPerson !== person.personKey) {
+    throw new ServiceError(
+      'verification_reused',
+      'this verification reference was already used for another person; each person needs their own verification',
+    );
+  }
   if (block?.status === 'active') {
     throw new ServiceError(
       'msisdn_already_registered',
@@ -135,12 +169,7 @@ async function attemptRegistration(
       },
     );
   }
-  if (iccidTaken) {
-    throw new ServiceError(
-      'iccid_already_registered',
-      'this ICCID already has an active registration',
-    );
-  }
+  if (iccidTaken) throw new ServiceError('iccid_already_registered', ICCID_USED);
 
   let exemptAccountId: string | null = null;
   let account: RegistrationCreated['account'];
@@ -153,6 +182,12 @@ async function attemptRegistration(
       throw new ServiceError('unprocessable', 'the account is not an approved cap-exempt account', {
         check: 'account_not_approved',
       });
+    }
+    if (!(await isAccountRepresentative(tx, { accountId: acct.id, personKey: person.personKey }))) {
+      throw new ServiceError(
+        'account_representative_required',
+        "the subscriber is not one of the account's authorised representatives",
+      );
     }
     const used = await countAccountSims(tx, { accountId: acct.id });
     if (used >= acct.sim_limit) {
@@ -181,6 +216,23 @@ async function attemptRegistration(
         'sim_cap_exceeded',
         `this person already holds ${counts.national} active SIMs in ${country}; the national cap is ${caps.national}`,
         { cap: 'national', limit: caps.national, count: counts.national },
+      );
+    }
+    if (acquired.count >= acquisition.max_new_sims) {
+      const freesAt = acquired.freesAt
+        ? acquired.freesAt.getTime() + acquisition.window_days * 86_400_000
+        : null;
+      throw new ServiceError(
+        'acquisition_limit_exceeded',
+        `this person took ${acquired.count} new SIMs in the last ${acquisition.window_days} days, deregistered ones included; the limit is ${acquisition.max_new_sims}`,
+        {
+          limit: acquisition.max_new_sims,
+          count: acquired.count,
+          windowDays: acquisition.window_days,
+          ...(freesAt === null
+            ? {}
+            : { retryAfter: Math.max(1, Math.ceil((freesAt - now.getTime()) / 1000)) }),
+        },
       );
     }
     if (caps.cooling_off_hours > 0 && counts.lastAt) {
@@ -302,7 +354,7 @@ export async function registerSim({
                 code,
                 code === 'msisdn_already_registered'
                   ? 'this MSISDN already has an active registration'
-                  : 'this ICCID already has an active registration',
+                  : ICCID_USED,
               );
         outcome = refusal.code;
         await appendAudit(tx, {
