@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addAccountRepresentative,
@@ -11,7 +12,7 @@ import {
   setCaps,
 } from '../../src/registration/caps.js';
 import type { RegistrationRequest } from '../../src/registration/contract.js';
-import { idemKey, registrationBody, thaiSubscriber } from '../support/subjects.js';
+import { iccid, idemKey, registrationBody, thaiSubscriber } from '../support/subjects.js';
 import { createWorld, type World } from '../support/world.js';
 
 type Subscriber = RegistrationRequest['subscriber'];
@@ -224,6 +225,108 @@ describe('ICCID single-use', () => {
     const statuses = results.map((r) => r.res.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(results.filter((r) => r.json.code === 'iccid_already_registered')).toHaveLength(19);
+  });
+});
+
+/** A migration's statements, found by name whatever number it is given when merged. */
+function migrationStatements(suffix: string): string[] {
+  const file = readdirSync('migrations').find((f) => f.endsWith(`_${suffix}.sql`));
+  if (!file) throw new Error(`no migration ${suffix}`);
+  return readFileSync(`migrations/${file}`, 'utf8').split('--> statement-breakpoint');
+}
+
+describe('migration of registrations from before', () => {
+  it('keeps repeated ICCIDs and used references as history, and refuses them from then on', async () => {
+    const ww = await createWorld();
+    try {
+      const op = await ww.operator('TH');
+      const db = ww.deps.db;
+      /** The state before: no single-use index, no reference bindings, no limits. */
+      await ww.deps.sql.unsafe('drop index registrations_iccid_key');
+      await db.deleteFrom('sim_acquisition_limits').execute();
+      const usedIccid = iccid();
+      const people = ['person-old-1', 'person-old-2'];
+      await db
+        .insertInto('persons')
+        .values(
+          people.map((p) => ({
+            person_key: p,
+            document_type: 'national_id',
+            document_country: 'TH',
+            nationality: 'TH',
+            full_name_sealed: 'x',
+            document_number_sealed: 'y',
+            date_of_birth_sealed: 'z',
+          })),
+        )
+        .execute();
+      const old = (n: number, person: string, status: string) => {
+        const body = registrationBody(ww.now());
+        return {
+          id: `reg_old_${n}`,
+          operator_id: op.operatorId,
+          country: 'TH',
+          msisdn: body.msisdn,
+          iccid: usedIccid,
+          imsi: body.imsi,
+          person_key: person,
+          status,
+          verification_method: 'face_liveness',
+          verification_reference: 'lv-old',
+          verification_score: 0.97,
+          verified_at: new Date(`2026-0${n}-01T00:00:00Z`),
+          pos_agent_id: 'a',
+          pos_outlet_id: 'o',
+          created_at: new Date(`2026-0${n}-01T00:00:00Z`),
+        };
+      };
+      await db
+        .insertInto('registrations')
+        .values([
+          old(2, 'person-old-2', 'active'),
+          old(1, 'person-old-1', 'deregistered'),
+          old(3, 'person-old-2', 'deregistered'),
+        ])
+        .execute();
+
+      for (const stmt of [
+        ...migrationStatements('churn_reuse_backfill'),
+        ...migrationStatements('iccid_single_use').filter((s) => s.includes('CREATE UNIQUE')),
+      ])
+        await ww.deps.sql.unsafe(stmt);
+
+      const rows = await db
+        .selectFrom('registrations')
+        .select(['id', 'iccid_legacy_reuse'])
+        .where('id', 'like', 'reg_old_%')
+        .orderBy('id')
+        .execute();
+      expect(rows).toEqual([
+        { id: 'reg_old_1', iccid_legacy_reuse: false },
+        { id: 'reg_old_2', iccid_legacy_reuse: true },
+        { id: 'reg_old_3', iccid_legacy_reuse: true },
+      ]);
+      const bound = await db
+        .selectFrom('verification_uses')
+        .select(['reference', 'person_key'])
+        .execute();
+      expect(bound).toEqual([{ reference: 'lv-old', person_key: 'person-old-1' }]);
+      expect((await listAcquisitionLimits(db)).length).toBe(6);
+
+      const again = await register(ww, op.apiKey, {
+        ...registrationBody(ww.now()),
+        iccid: usedIccid,
+      });
+      expect(again.json.code).toBe('iccid_already_registered');
+      const body = registrationBody(ww.now());
+      const reused = await register(ww, op.apiKey, {
+        ...body,
+        verification: { ...body.verification, reference: 'lv-old' },
+      });
+      expect(reused.json.code).toBe('verification_reused');
+    } finally {
+      await ww.close();
+    }
   });
 });
 
