@@ -191,13 +191,16 @@ export async function findMsisdnBlock(db: DbOrTx, { msisdn, now }: { msisdn: str
     .executeTakeFirst();
 }
 
-/** Whether any registration, of any status, ever used this ICCID (SIM cards are single-use). */
+/**
+ * Whether any registration, of any status, ever used this ICCID (SIM cards are single-use). Every
+ * used ICCID has a row outside the legacy repeats, so the single-use index answers alone.
+ */
 export async function iccidUsed(db: DbOrTx, { iccid }: { iccid: string }): Promise<boolean> {
   const row = await db
     .selectFrom('registrations')
     .select('id')
     .where('iccid', '=', iccid)
-    .limit(1)
+    .where(sql<boolean>`not iccid_legacy_reuse`)
     .executeTakeFirst();
   return row !== undefined;
 }
