@@ -25,4 +25,5 @@ CREATE TABLE "verification_uses" (
 );
 --> statement-breakpoint
 ALTER TABLE "registrations" ADD COLUMN "iccid_legacy_reuse" boolean DEFAULT false NOT NULL;--> statement-breakpoint
-ALTER TABLE "exempt_account_representatives" ADD CONSTRAINT "exempt_account_representatives_account_id_cap_exempt_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."cap_exempt_accounts"("id") ON DELETE no action ON UPDATE no action;
+ALTER TABLE "exempt_account_representatives" ADD CONSTRAINT "exempt_account_representatives_account_id_cap_exempt_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."cap_exempt_accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "exempt_account_representatives" ADD CONSTRAINT "exempt_account_representatives_person_key_persons_person_key_fk" FOREIGN KEY ("person_key") REFERENCES "public"."persons"("person_key") ON DELETE no action ON UPDATE cascade;

@@ -249,7 +249,11 @@ function adminCtx(rt: Runtime) {
 }
 
 function representativeCtx(rt: Runtime) {
-  return { ...adminCtx(rt), identityPepper: rt.deps.secrets.identityPepper };
+  return {
+    ...adminCtx(rt),
+    identityPepper: rt.deps.secrets.identityPepper,
+    keyring: { keys: rt.deps.secrets.piiKeys },
+  };
 }
 
 function representativeInput(o: Opts) {

@@ -1,12 +1,15 @@
 import { appendAudit } from '../platform/audit.js';
+import type { Keyring } from '../platform/crypto.js';
 import type { Tx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import type { CapsAdminCtx } from './caps.js';
 import { SubscriberSchema } from './contract.js';
-import { identify } from './service.js';
+import { lockPerson } from './queries.js';
+import { identify, personRow } from './service.js';
 
 export interface RepresentativeCtx extends CapsAdminCtx {
   identityPepper: Buffer;
+  keyring: Keyring;
 }
 
 interface RepresentativeInput {
@@ -16,7 +19,10 @@ interface RepresentativeInput {
   subscriber: unknown;
 }
 
-/** The person key of the document, computed as a registration computes it, and the account. */
+/**
+ * The person of the document, keyed as a registration keys it and stored as a person (sealed),
+ * so re-keying persons carries representatives along; and the account, locked.
+ */
 async function resolve(tx: Tx, ctx: RepresentativeCtx, input: RepresentativeInput) {
   const parsed = SubscriberSchema.safeParse(input.subscriber);
   if (!parsed.success) {
@@ -28,7 +34,7 @@ async function resolve(tx: Tx, ctx: RepresentativeCtx, input: RepresentativeInpu
       })),
     );
   }
-  const { personKey } = identify(parsed.data, ctx.identityPepper, ctx.now);
+  const person = identify(parsed.data, ctx.identityPepper, ctx.now);
   const account = await tx
     .selectFrom('cap_exempt_accounts')
     .select(['id', 'account_ref'])
@@ -39,7 +45,8 @@ async function resolve(tx: Tx, ctx: RepresentativeCtx, input: RepresentativeInpu
     .executeTakeFirst();
   if (!account)
     throw new NotFoundError(`exempt account ${input.accountRef} of ${input.operatorId}`);
-  return { personKey, account };
+  await lockPerson(tx, personRow(ctx.keyring, parsed.data, person));
+  return { personKey: person.personKey, account };
 }
 
 async function countRepresentatives(tx: Tx, accountId: string): Promise<number> {

@@ -71,7 +71,10 @@ export const exemptAccountRepresentatives = pgTable(
     accountId: text('account_id')
       .notNull()
       .references(() => capExemptAccounts.id),
-    personKey: text('person_key').notNull(),
+    /** Follows its person when person keys are recomputed. */
+    personKey: text('person_key')
+      .notNull()
+      .references(() => persons.personKey, { onUpdate: 'cascade' }),
     addedBy: text('added_by').notNull(),
     addedAt: ts('added_at').notNull(),
   },

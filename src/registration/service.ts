@@ -92,6 +92,20 @@ export function identify(subscriber: Subscriber, pepper: Buffer, now: Date): Ide
   return { personKey, normalisedNumber: result.normalisedNumber };
 }
 
+/** The person's row as stored: the key and the sealed document, each sealed to its key and field. */
+export function personRow(keyring: Keyring, subscriber: Subscriber, person: IdentifiedPerson) {
+  const aad = (field: string) => `${person.personKey}|${field}`;
+  return {
+    personKey: person.personKey,
+    documentType: subscriber.documentType,
+    documentCountry: subscriber.documentCountry,
+    nationality: subscriber.nationality,
+    fullNameSealed: seal(keyring, subscriber.fullName, aad('full_name')),
+    documentNumberSealed: seal(keyring, person.normalisedNumber, aad('document_number')),
+    dateOfBirthSealed: seal(keyring, subscriber.dateOfBirth, aad('date_of_birth')),
+  };
+}
+
 async function attemptRegistration(
   tx: Tx,
   ctx: RegistrationCtx,
@@ -116,16 +130,7 @@ async function attemptRegistration(
   if (!acquisition)
     throw new ServiceError('unprocessable', `no acquisition limit is configured for ${country}`);
 
-  const aad = (field: string) => `${person.personKey}|${field}`;
-  await lockPerson(tx, {
-    personKey: person.personKey,
-    documentType: req.subscriber.documentType,
-    documentCountry: req.subscriber.documentCountry,
-    nationality: req.subscriber.nationality,
-    fullNameSealed: seal(ctx.keyring, req.subscriber.fullName, aad('full_name')),
-    documentNumberSealed: seal(ctx.keyring, person.normalisedNumber, aad('document_number')),
-    dateOfBirthSealed: seal(ctx.keyring, req.subscriber.dateOfBirth, aad('date_of_birth')),
-  });
+  await lockPerson(tx, personRow(ctx.keyring, req.subscriber, person));
 
   /** Read under the person lock, so the counts cannot change before this transaction ends. */
   const windowStart = new Date(now.getTime() - acquisition.window_days * 86_400_000);

@@ -12,6 +12,7 @@ import {
   setCaps,
 } from '../../src/registration/caps.js';
 import type { RegistrationRequest } from '../../src/registration/contract.js';
+import { representativeCtx } from '../support/accounts.js';
 import { iccid, idemKey, registrationBody, thaiSubscriber } from '../support/subjects.js';
 import { createWorld, type World } from '../support/world.js';
 
@@ -331,7 +332,7 @@ describe('migration of registrations from before', () => {
 });
 
 describe('corporate accounts: only authorised representatives register under them', () => {
-  const repCtx = () => ({ ...admin(w), identityPepper: w.deps.secrets.identityPepper });
+  const repCtx = () => representativeCtx(w);
 
   it('refuses a person at cap who names an account they do not represent', async () => {
     const op = await w.operator('TH');
@@ -367,6 +368,13 @@ describe('corporate accounts: only authorised representatives register under the
       input: { operatorId: op.operatorId, accountRef: 'ACME-OK', subscriber: rep },
     });
     expect(added).toMatchObject({ accountRef: 'ACME-OK', representatives: 1 });
+    /** A representative is a person like any other: sealed, and re-keyed with the persons. */
+    const stored = await w.deps.db
+      .selectFrom('persons')
+      .selectAll()
+      .where('person_key', '=', added.personKey)
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored)).not.toContain(rep.documentNumber);
     for (let i = 0; i < 8; i++) {
       const { res, json } = await register(
         w,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addAccountRepresentative } from '../../src/registration/accounts.js';
 import { addExemptAccount, setCaps } from '../../src/registration/caps.js';
+import { addRepresentative } from '../support/accounts.js';
 import { idemKey, registrationBody, thaiSubscriber } from '../support/subjects.js';
 import { createWorld, type World } from '../support/world.js';
 
@@ -45,15 +45,7 @@ describe('exact caps under concurrency (real PostgreSQL)', () => {
     });
     const representatives = Array.from({ length: 50 }, () => thaiSubscriber());
     for (const subscriber of representatives) {
-      await addAccountRepresentative({
-        ctx: {
-          db: w.deps.db,
-          actor: 'test',
-          now: w.now(),
-          identityPepper: w.deps.secrets.identityPepper,
-        },
-        input: { operatorId: op.operatorId, accountRef: 'ACME-1', subscriber },
-      });
+      await addRepresentative(w, { operatorId: op.operatorId, accountRef: 'ACME-1', subscriber });
     }
     const responses = await Promise.all(
       representatives.map((subscriber) =>
