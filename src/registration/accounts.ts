@@ -21,7 +21,7 @@ interface RepresentativeInput {
 
 /**
  * The person of the document, keyed as a registration keys it and stored as a person (sealed),
- * so re-keying persons carries representatives along; and the account, locked.
+ * so re-keying persons carries representatives along; and the account, both locked.
  */
 async function resolve(tx: Tx, ctx: RepresentativeCtx, input: RepresentativeInput) {
   const parsed = SubscriberSchema.safeParse(input.subscriber);
@@ -35,6 +35,8 @@ async function resolve(tx: Tx, ctx: RepresentativeCtx, input: RepresentativeInpu
     );
   }
   const person = identify(parsed.data, ctx.identityPepper, ctx.now);
+  /** Person, then account: the order registrations take these locks in. */
+  await lockPerson(tx, personRow(ctx.keyring, parsed.data, person));
   const account = await tx
     .selectFrom('cap_exempt_accounts')
     .select(['id', 'account_ref'])
@@ -45,7 +47,6 @@ async function resolve(tx: Tx, ctx: RepresentativeCtx, input: RepresentativeInpu
     .executeTakeFirst();
   if (!account)
     throw new NotFoundError(`exempt account ${input.accountRef} of ${input.operatorId}`);
-  await lockPerson(tx, personRow(ctx.keyring, parsed.data, person));
   return { personKey: person.personKey, account };
 }
 
