@@ -9,7 +9,14 @@ import { verifyAudit } from './platform/audit.js';
 import { ServiceError } from './platform/errors.js';
 import { KafkaProducer } from './platform/kafka/client.js';
 import { createLogger } from './platform/log.js';
-import { addExemptAccount, listCaps, setCaps } from './registration/caps.js';
+import { addAccountRepresentative, removeAccountRepresentative } from './registration/accounts.js';
+import {
+  addExemptAccount,
+  listAcquisitionLimits,
+  listCaps,
+  setAcquisitionLimit,
+  setCaps,
+} from './registration/caps.js';
 import { listDocumentPolicies, setDocumentPolicy } from './registration/document-policy.js';
 import { rekeyIdentities } from './registration/rekey.js';
 import { openRuntime, type Runtime } from './runtime.js';
@@ -25,12 +32,16 @@ const USAGE = `usage: npm run cli -- <command> [options]
   keys revoke --key-id ID
   caps list
   caps set --country CC [--per-operator N] [--national N|none] [--cooling-off-hours H]
+  acquisition list
+  acquisition set --country CC [--limit N] [--window-days D]
   exemptions add --operator ID --account REF --kind corporate|iot --limit N
   documents list
   documents set --country CC [--nationals TYPES] [--foreigners TYPES] [--residents TYPES]
     (TYPES: comma-separated national_id,id_card,passport, or none)
   identities rekey
     (recomputes every person key, merges persons that are one human, lists persons over a cap)
+  representatives add|remove --operator ID --account REF --subscriber JSON
+    (JSON: the representative's document as a registration's subscriber takes it)
   audit verify
   thresholds list
   thresholds set --rule RULE --params '{"field":value,...}'
@@ -59,6 +70,8 @@ const STRING_OPTIONS = [
   'foreigners',
   'residents',
   'limit',
+  'window-days',
+  'subscriber',
   'rule',
   'params',
   'msisdn',
@@ -184,6 +197,29 @@ const COMMANDS: Record<string, Command> = {
       },
     }),
   }),
+  'acquisition list': async (rt) => ({ result: await listAcquisitionLimits(rt.deps.db) }),
+  'acquisition set': async (rt, o) => ({
+    result: await setAcquisitionLimit({
+      ctx: adminCtx(rt),
+      input: {
+        country: need(o, 'country'),
+        maxNewSims: int(o, 'limit'),
+        windowDays: int(o, 'window-days'),
+      },
+    }),
+  }),
+  'representatives add': async (rt, o) => ({
+    result: await addAccountRepresentative({
+      ctx: representativeCtx(rt),
+      input: representativeInput(o),
+    }),
+  }),
+  'representatives remove': async (rt, o) => ({
+    result: await removeAccountRepresentative({
+      ctx: representativeCtx(rt),
+      input: representativeInput(o),
+    }),
+  }),
   'exemptions add': async (rt, o) => ({
     result: await addExemptAccount({
       ctx: adminCtx(rt),
@@ -244,6 +280,25 @@ const COMMANDS: Record<string, Command> = {
 
 function adminCtx(rt: Runtime) {
   return { db: rt.deps.db, actor: `cli:${userInfo().username}`, now: rt.deps.clock() };
+}
+
+function representativeCtx(rt: Runtime) {
+  return {
+    ...adminCtx(rt),
+    identityPepper: rt.deps.secrets.identityPepper,
+    keyring: { keys: rt.deps.secrets.piiKeys },
+  };
+}
+
+function representativeInput(o: Opts) {
+  let subscriber: unknown;
+  try {
+    subscriber = JSON.parse(need(o, 'subscriber'));
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError('--subscriber must be a JSON object');
+  }
+  return { operatorId: need(o, 'operator'), accountRef: need(o, 'account'), subscriber };
 }
 
 /** `cdr generate` needs no database: it writes NDJSON to a file or produces to Kafka. */

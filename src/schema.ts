@@ -9,10 +9,13 @@ import type { auditHeads, auditLog, idempotencyKeys } from './platform/schema.js
 import type {
   capExemptAccounts,
   documentPolicies,
+  exemptAccountRepresentatives,
   persons,
   registrations,
+  simAcquisitionLimits,
   simCaps,
   verificationPolicies,
+  verificationUses,
 } from './registration/schema.js';
 import type {
   scoringAlerts,
@@ -49,6 +52,9 @@ export interface Database {
   verification_policies: Kyselify<typeof verificationPolicies>;
   document_policies: Kyselify<typeof documentPolicies>;
   cap_exempt_accounts: Kyselify<typeof capExemptAccounts>;
+  exempt_account_representatives: Kyselify<typeof exemptAccountRepresentatives>;
+  sim_acquisition_limits: Kyselify<typeof simAcquisitionLimits>;
+  verification_uses: Kyselify<typeof verificationUses>;
   persons: Kyselify<typeof persons>;
   registrations: Kyselify<typeof registrations>;
   console_users: Kyselify<typeof consoleUsers>;

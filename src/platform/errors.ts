@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   msisdn_already_registered: { status: 409, title: 'MSISDN already registered' },
   msisdn_quarantined: { status: 409, title: 'MSISDN in quarantine' },
   iccid_already_registered: { status: 409, title: 'ICCID already registered' },
+  acquisition_limit_exceeded: { status: 409, title: 'New-SIM acquisition limit reached' },
   idempotency_in_flight: { status: 409, title: 'A request with this Idempotency-Key is in flight' },
   registration_not_active: { status: 409, title: 'Registration is not active' },
   alert_not_open: { status: 409, title: 'Alert is already closed' },
@@ -34,6 +35,14 @@ export const ERROR_CODES = {
   invalid_document: { status: 422, title: 'Identity document failed verification' },
   verification_insufficient: { status: 422, title: 'Verification evidence insufficient' },
   document_not_accepted: { status: 422, title: 'Document not accepted for this holder here' },
+  verification_reused: {
+    status: 422,
+    title: 'Verification reference already used for another person',
+  },
+  account_representative_required: {
+    status: 422,
+    title: "Only the account's authorised representatives may register under it",
+  },
   idempotency_key_reused: {
     status: 422,
     title: 'Idempotency-Key reused with a different request',

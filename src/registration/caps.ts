@@ -2,7 +2,7 @@ import { appendAudit } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db } from '../platform/db/client.js';
 import { InvalidError, NotFoundError } from '../platform/errors.js';
-import { findCaps } from './queries.js';
+import { findAcquisitionLimit, findCaps } from './queries.js';
 
 export interface CapsAdminCtx {
   db: Db;
@@ -96,6 +96,86 @@ export async function listCaps(db: Db) {
     perOperator: r.per_operator,
     national: r.national,
     coolingOffHours: r.cooling_off_hours,
+    conservative: r.conservative,
+    source: r.source,
+  }));
+}
+
+/**
+ * Changes a country's acquisition limit (new SIMs per person in a rolling window, across
+ * operators); unspecified fields keep their value.
+ */
+export async function setAcquisitionLimit({
+  ctx,
+  input,
+}: {
+  ctx: CapsAdminCtx;
+  input: { country: string; maxNewSims?: number; windowDays?: number };
+}) {
+  const country = input.country.toUpperCase();
+  const issues = [
+    ...nonNegative('maxNewSims', input.maxNewSims),
+    ...(input.windowDays === undefined ||
+    (Number.isInteger(input.windowDays) && input.windowDays > 0)
+      ? []
+      : [{ path: 'windowDays', message: 'must be a whole number > 0' }]),
+  ];
+  if (issues.length > 0) throw new InvalidError('invalid acquisition limit', issues);
+  return ctx.db.transaction().execute(async (tx) => {
+    const current = await findAcquisitionLimit(tx, { country });
+    if (!current && (input.maxNewSims === undefined || input.windowDays === undefined)) {
+      throw new InvalidError('new country needs a limit and a window', [
+        ...(input.maxNewSims === undefined
+          ? [{ path: 'maxNewSims', message: `required: ${country} has no acquisition limit yet` }]
+          : []),
+        ...(input.windowDays === undefined
+          ? [{ path: 'windowDays', message: `required: ${country} has no acquisition limit yet` }]
+          : []),
+      ]);
+    }
+    const next = {
+      country,
+      max_new_sims: input.maxNewSims ?? current?.max_new_sims ?? 0,
+      window_days: input.windowDays ?? current?.window_days ?? 1,
+      conservative: false,
+      source: `set by ${ctx.actor}`,
+      updated_at: ctx.now,
+    };
+    await tx
+      .insertInto('sim_acquisition_limits')
+      .values(next)
+      .onConflict((oc) => oc.column('country').doUpdateSet(next))
+      .execute();
+    await appendAudit(tx, {
+      shard: 'admin:caps',
+      at: ctx.now,
+      actorType: 'system',
+      actorId: ctx.actor,
+      action: 'acquisition_limit.set',
+      subjectType: 'country',
+      subjectId: country,
+      outcome: 'success',
+      data: {
+        before: current
+          ? { maxNewSims: current.max_new_sims, windowDays: current.window_days }
+          : null,
+        after: { maxNewSims: next.max_new_sims, windowDays: next.window_days },
+      },
+    });
+    return { country, maxNewSims: next.max_new_sims, windowDays: next.window_days };
+  });
+}
+
+export async function listAcquisitionLimits(db: Db) {
+  const rows = await db
+    .selectFrom('sim_acquisition_limits')
+    .selectAll()
+    .orderBy('country')
+    .execute();
+  return rows.map((r) => ({
+    country: r.country,
+    maxNewSims: r.max_new_sims,
+    windowDays: r.window_days,
     conservative: r.conservative,
     source: r.source,
   }));

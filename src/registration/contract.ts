@@ -48,7 +48,7 @@ export const RegistrationRequestSchema = z
       .optional()
       .openapi({
         description:
-          'An approved corporate/IoT account: the SIM counts against its limit, not the person cap',
+          "An approved corporate/IoT account: the subscriber must be one of its authorised representatives, and the SIM counts against the account's limit, not the person's caps or acquisition limit",
       }),
   })
   .strict()

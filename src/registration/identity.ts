@@ -1,4 +1,4 @@
-import { identityKey } from '../platform/crypto.js';
+import { identityKey, type Keyring, seal } from '../platform/crypto.js';
 import { ServiceError } from '../platform/errors.js';
 import { checkDocument, type DocumentType, type SubscriberDocument } from './documents.js';
 
@@ -117,5 +117,27 @@ export function identify(
     personKey: personKey(pepper, subject),
     normalisedNumber: result.normalisedNumber,
     personalNumber,
+  };
+}
+
+/** The person's row as stored: the key and the sealed document, each sealed to its key and field. */
+export function personRow(
+  keyring: Keyring,
+  subscriber: SubscriberDocument,
+  person: IdentifiedPerson,
+) {
+  const aad = (field: string) => `${person.personKey}|${field}`;
+  return {
+    personKey: person.personKey,
+    documentType: subscriber.documentType,
+    documentCountry: subscriber.documentCountry,
+    nationality: subscriber.nationality,
+    fullNameSealed: seal(keyring, subscriber.fullName, aad('full_name')),
+    documentNumberSealed: seal(keyring, person.normalisedNumber, aad('document_number')),
+    dateOfBirthSealed: seal(keyring, subscriber.dateOfBirth, aad('date_of_birth')),
+    personalNumberSealed:
+      person.personalNumber === undefined
+        ? null
+        : seal(keyring, person.personalNumber, aad('personal_number')),
   };
 }

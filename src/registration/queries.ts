@@ -5,6 +5,14 @@ export async function findCaps(db: DbOrTx, { country }: { country: string }) {
   return db.selectFrom('sim_caps').selectAll().where('country', '=', country).executeTakeFirst();
 }
 
+export async function findAcquisitionLimit(db: DbOrTx, { country }: { country: string }) {
+  return db
+    .selectFrom('sim_acquisition_limits')
+    .selectAll()
+    .where('country', '=', country)
+    .executeTakeFirst();
+}
+
 export async function findVerificationPolicy(db: DbOrTx, { country }: { country: string }) {
   const row = await db
     .selectFrom('verification_policies')
@@ -93,6 +101,76 @@ export async function countActiveSims(
   return { operator: row.operator, national: row.national, lastAt: row.last_at };
 }
 
+/**
+ * New SIMs one identity took in the window (any operator of the country, deregistered ones too),
+ * and the creation time of the `limit`-th newest: when it leaves the window, one more is allowed.
+ */
+export async function countAcquisitions(
+  db: DbOrTx,
+  {
+    personKey,
+    country,
+    since,
+    limit,
+  }: { personKey: string; country: string; since: Date; limit: number },
+): Promise<{ count: number; freesAt: Date | null }> {
+  const rows = await db
+    .selectFrom('registrations')
+    .select(['created_at', sql<number>`count(*) over ()::int`.as('n')])
+    .where('person_key', '=', personKey)
+    .where('country', '=', country)
+    .where('exempt_account_id', 'is', null)
+    .where('created_at', '>', since)
+    .orderBy('created_at', 'desc')
+    .limit(Math.max(limit, 1))
+    .execute();
+  return {
+    count: rows[0]?.n ?? 0,
+    freesAt: rows.length >= limit ? (rows[limit - 1]?.created_at ?? null) : null,
+  };
+}
+
+/**
+ * Binds a verification reference to the person who first used it, or returns the person it is
+ * already bound to. The key (country, method, reference) makes this exact under concurrency: a
+ * second transaction waits for the first and then sees its row.
+ */
+export async function claimVerification(
+  db: DbOrTx,
+  use: { country: string; method: string; reference: string; personKey: string; at: Date },
+): Promise<string> {
+  const row = await db
+    .insertInto('verification_uses')
+    .values({
+      country: use.country,
+      method: use.method,
+      reference: use.reference,
+      person_key: use.personKey,
+      first_used_at: use.at,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['country', 'method', 'reference'])
+        .doUpdateSet({ person_key: (eb) => eb.ref('verification_uses.person_key') }),
+    )
+    .returning('person_key')
+    .executeTakeFirstOrThrow();
+  return row.person_key;
+}
+
+export async function isAccountRepresentative(
+  db: DbOrTx,
+  { accountId, personKey }: { accountId: string; personKey: string },
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('exempt_account_representatives')
+    .select('person_key')
+    .where('account_id', '=', accountId)
+    .where('person_key', '=', personKey)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function countAccountSims(db: DbOrTx, { accountId }: { accountId: string }) {
   const row = await db
     .selectFrom('registrations')
@@ -131,12 +209,16 @@ export async function findMsisdnBlock(db: DbOrTx, { msisdn, now }: { msisdn: str
     .executeTakeFirst();
 }
 
-export async function iccidActive(db: DbOrTx, { iccid }: { iccid: string }): Promise<boolean> {
+/**
+ * Whether any registration, of any status, ever used this ICCID (SIM cards are single-use). Every
+ * used ICCID has a row outside the legacy repeats, so the single-use index answers alone.
+ */
+export async function iccidUsed(db: DbOrTx, { iccid }: { iccid: string }): Promise<boolean> {
   const row = await db
     .selectFrom('registrations')
     .select('id')
     .where('iccid', '=', iccid)
-    .where('status', '=', 'active')
+    .where(sql<boolean>`not iccid_legacy_reuse`)
     .executeTakeFirst();
   return row !== undefined;
 }

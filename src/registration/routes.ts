@@ -52,7 +52,7 @@ export const registerRoute = createRoute({
   tags: ['registration'],
   summary: 'Register a SIM to a verified identity at the point of sale',
   description:
-    'Checks the identity document offline and the verification evidence against the country policy, then enforces the per-operator and national SIM caps exactly. Requires an Idempotency-Key; a retry with the same key and body replays the stored response byte for byte.',
+    'Checks the identity document offline and the verification evidence against the country policy (a verification reference belongs to the one person it verified), then enforces exactly the per-operator and national SIM caps and the acquisition limit (new SIMs per person in a rolling window across operators, deregistered ones included). An ICCID registers once, ever. Under an exempt account only its authorised representatives register, and the SIM counts against the account limit. Requires an Idempotency-Key; a retry with the same key and body replays the stored response byte for byte.',
   security,
   middleware: [requireOperator('registrations:write')] as const,
   request: {
@@ -87,10 +87,13 @@ export const registerRoute = createRoute({
       'msisdn_already_registered',
       'msisdn_quarantined',
       'iccid_already_registered',
+      'acquisition_limit_exceeded',
       'idempotency_in_flight',
       'invalid_document',
       'document_not_accepted',
       'verification_insufficient',
+      'verification_reused',
+      'account_representative_required',
       'idempotency_key_reused',
       'unprocessable',
     ),

@@ -5,6 +5,7 @@ import {
   index,
   integer,
   pgTable,
+  primaryKey,
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
@@ -18,6 +19,21 @@ export const simCaps = pgTable('sim_caps', {
   national: integer('national'),
   coolingOffHours: integer('cooling_off_hours').notNull().default(0),
   /** True where the country publishes no hard figure and the value is our conservative default. */
+  conservative: boolean('conservative').notNull().default(false),
+  source: text('source').notNull(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+});
+
+/**
+ * How many new SIMs one person may take in a rolling window, across the country's operators;
+ * deregistered SIMs count, so register -> deregister -> register cannot churn numbers. Data like
+ * the caps: seeded by migration, changed with `cli acquisition set`.
+ */
+export const simAcquisitionLimits = pgTable('sim_acquisition_limits', {
+  country: text('country').primaryKey(),
+  maxNewSims: integer('max_new_sims').notNull(),
+  windowDays: integer('window_days').notNull(),
+  /** True where the country publishes no figure and the value is our conservative default. */
   conservative: boolean('conservative').notNull().default(false),
   source: text('source').notNull(),
   updatedAt: ts('updated_at').notNull().default(sql`now()`),
@@ -65,6 +81,39 @@ export const capExemptAccounts = pgTable(
     createdAt: ts('created_at').notNull().default(sql`now()`),
   },
   (t) => [uniqueIndex('cap_exempt_accounts_ref_key').on(t.operatorId, t.accountRef)],
+);
+
+/** The people who may register SIMs under an exempt account, by person key (as `identify` gives). */
+export const exemptAccountRepresentatives = pgTable(
+  'exempt_account_representatives',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => capExemptAccounts.id),
+    /** Follows its person when person keys are recomputed. */
+    personKey: text('person_key')
+      .notNull()
+      .references(() => persons.personKey, { onUpdate: 'cascade' }),
+    addedBy: text('added_by').notNull(),
+    addedAt: ts('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.personKey] })],
+);
+
+/**
+ * A verification reference identifies one verification of one person: the first registration
+ * that uses it binds it to its person, and its key makes that binding exact under concurrency.
+ */
+export const verificationUses = pgTable(
+  'verification_uses',
+  {
+    country: text('country').notNull(),
+    method: text('method').notNull(),
+    reference: text('reference').notNull(),
+    personKey: text('person_key').notNull(),
+    firstUsedAt: ts('first_used_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.country, t.method, t.reference] })],
 );
 
 /**
@@ -116,10 +165,16 @@ export const registrations = pgTable(
     deregisteredAt: ts('deregistered_at'),
     deregistrationReason: text('deregistration_reason'),
     quarantineUntil: ts('quarantine_until'),
+    /**
+     * True only on rows from before ICCIDs were single-use that repeat an earlier row's ICCID;
+     * the single-use index skips them, so history is kept and every new row is checked.
+     */
+    iccidLegacyReuse: boolean('iccid_legacy_reuse').notNull().default(false),
   },
   (t) => [
     uniqueIndex('registrations_active_msisdn_key').on(t.msisdn).where(sql`${t.status} = 'active'`),
-    uniqueIndex('registrations_active_iccid_key').on(t.iccid).where(sql`${t.status} = 'active'`),
+    /** A SIM card's ICCID is single-use: one row per ICCID, whatever its status. */
+    uniqueIndex('registrations_iccid_key').on(t.iccid).where(sql`not ${t.iccidLegacyReuse}`),
     index('registrations_person_idx').on(t.personKey, t.country, t.status),
     index('registrations_msisdn_idx').on(t.msisdn, t.createdAt),
     index('registrations_operator_created_idx').on(t.operatorId, t.createdAt),

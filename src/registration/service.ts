@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuthenticatedOperator } from '../operators/queries.js';
 import { appendAudit, auditShard, canonicalJson } from '../platform/audit.js';
-import { type Keyring, newId, seal } from '../platform/crypto.js';
+import { type Keyring, newId } from '../platform/crypto.js';
 import type { Db, Tx } from '../platform/db/client.js';
 import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { problemBody } from '../platform/http/problem.js';
@@ -15,17 +15,21 @@ import type {
   Subscriber,
 } from './contract.js';
 import { acceptDocument } from './document-policy.js';
-import { type IdentifiedPerson, identify } from './identity.js';
+import { type IdentifiedPerson, identify, personRow } from './identity.js';
 import { checkLineIdentifiers } from './numbering.js';
 import {
+  claimVerification,
   countAccountSims,
+  countAcquisitions,
   countActiveSims,
+  findAcquisitionLimit,
   findCaps,
   findDocumentPolicy,
   findMsisdnBlock,
   findOwnRegistration,
   findVerificationPolicy,
-  iccidActive,
+  iccidUsed,
+  isAccountRepresentative,
   listOwnActiveMsisdns,
   lockExemptAccount,
   lockPerson,
@@ -53,13 +57,19 @@ const REFUSALS = new Set<ErrorCode>([
   'msisdn_already_registered',
   'msisdn_quarantined',
   'iccid_already_registered',
+  'acquisition_limit_exceeded',
+  'verification_reused',
+  'account_representative_required',
   'unprocessable',
 ]);
 
 const UNIQUE_VIOLATIONS: Record<string, ErrorCode> = {
   registrations_active_msisdn_key: 'msisdn_already_registered',
-  registrations_active_iccid_key: 'iccid_already_registered',
+  registrations_iccid_key: 'iccid_already_registered',
 };
+
+const ICCID_USED =
+  'this ICCID was registered before; a SIM card registers once, so a new card is needed';
 
 export function requestFingerprint(method: string, path: string, body: unknown): string {
   return createHash('sha256')
@@ -76,10 +86,11 @@ async function attemptRegistration(
   const { operator, now } = ctx;
   const country = operator.country;
   /** Independent reads are pipelined on the transaction's connection: one round trip each group. */
-  const [policy, caps, documents] = await Promise.all([
+  const [policy, caps, documents, acquisition] = await Promise.all([
     findVerificationPolicy(tx, { country }),
     findCaps(tx, { country }),
     findDocumentPolicy(tx, { country }),
+    findAcquisitionLimit(tx, { country }),
   ]);
   acceptDocument(documents, req.subscriber, country);
   const weak = checkEvidence(
@@ -89,28 +100,38 @@ async function attemptRegistration(
   );
   if (weak) throw new ServiceError('verification_insufficient', weak.detail, { check: weak.check });
   if (!caps) throw new ServiceError('unprocessable', `no SIM caps are configured for ${country}`);
+  if (!acquisition)
+    throw new ServiceError('unprocessable', `no acquisition limit is configured for ${country}`);
 
-  const aad = (field: string) => `${person.personKey}|${field}`;
-  await lockPerson(tx, {
-    personKey: person.personKey,
-    documentType: req.subscriber.documentType,
-    documentCountry: req.subscriber.documentCountry,
-    nationality: req.subscriber.nationality,
-    fullNameSealed: seal(ctx.keyring, req.subscriber.fullName, aad('full_name')),
-    documentNumberSealed: seal(ctx.keyring, person.normalisedNumber, aad('document_number')),
-    dateOfBirthSealed: seal(ctx.keyring, req.subscriber.dateOfBirth, aad('date_of_birth')),
-    personalNumberSealed:
-      person.personalNumber === undefined
-        ? null
-        : seal(ctx.keyring, person.personalNumber, aad('personal_number')),
-  });
+  await lockPerson(tx, personRow(ctx.keyring, req.subscriber, person));
 
   /** Read under the person lock, so the counts cannot change before this transaction ends. */
-  const [block, iccidTaken, counts] = await Promise.all([
+  const windowStart = new Date(now.getTime() - acquisition.window_days * 86_400_000);
+  const [block, iccidTaken, counts, acquired, verifiedPerson] = await Promise.all([
     findMsisdnBlock(tx, { msisdn: req.msisdn, now }),
-    iccidActive(tx, { iccid: req.iccid }),
+    iccidUsed(tx, { iccid: req.iccid }),
     countActiveSims(tx, { personKey: person.personKey, country, operatorId: operator.id }),
+    countAcquisitions(tx, {
+      personKey: person.personKey,
+      country,
+      since: windowStart,
+      limit: acquisition.max_new_sims,
+    }),
+    /** Before the account lock, so locks are always taken person, reference, account. */
+    claimVerification(tx, {
+      country,
+      method: req.verification.method,
+      reference: req.verification.reference,
+      personKey: person.personKey,
+      at: now,
+    }),
   ]);
+  if (verifiedPerson !== person.personKey) {
+    throw new ServiceError(
+      'verification_reused',
+      'this verification reference was already used for another person; each person needs their own verification',
+    );
+  }
   if (block?.status === 'active') {
     throw new ServiceError(
       'msisdn_already_registered',
@@ -126,12 +147,7 @@ async function attemptRegistration(
       },
     );
   }
-  if (iccidTaken) {
-    throw new ServiceError(
-      'iccid_already_registered',
-      'this ICCID already has an active registration',
-    );
-  }
+  if (iccidTaken) throw new ServiceError('iccid_already_registered', ICCID_USED);
 
   let exemptAccountId: string | null = null;
   let account: RegistrationCreated['account'];
@@ -144,6 +160,12 @@ async function attemptRegistration(
       throw new ServiceError('unprocessable', 'the account is not an approved cap-exempt account', {
         check: 'account_not_approved',
       });
+    }
+    if (!(await isAccountRepresentative(tx, { accountId: acct.id, personKey: person.personKey }))) {
+      throw new ServiceError(
+        'account_representative_required',
+        "the subscriber is not one of the account's authorised representatives",
+      );
     }
     const used = await countAccountSims(tx, { accountId: acct.id });
     if (used >= acct.sim_limit) {
@@ -172,6 +194,23 @@ async function attemptRegistration(
         'sim_cap_exceeded',
         `this person already holds ${counts.national} active SIMs in ${country}; the national cap is ${caps.national}`,
         { cap: 'national', limit: caps.national, count: counts.national },
+      );
+    }
+    if (acquired.count >= acquisition.max_new_sims) {
+      const freesAt = acquired.freesAt
+        ? acquired.freesAt.getTime() + acquisition.window_days * 86_400_000
+        : null;
+      throw new ServiceError(
+        'acquisition_limit_exceeded',
+        `this person took ${acquired.count} new SIMs in the last ${acquisition.window_days} days, deregistered ones included; the limit is ${acquisition.max_new_sims}`,
+        {
+          limit: acquisition.max_new_sims,
+          count: acquired.count,
+          windowDays: acquisition.window_days,
+          ...(freesAt === null
+            ? {}
+            : { retryAfter: Math.max(1, Math.ceil((freesAt - now.getTime()) / 1000)) }),
+        },
       );
     }
     if (caps.cooling_off_hours > 0 && counts.lastAt) {
@@ -293,7 +332,7 @@ export async function registerSim({
                 code,
                 code === 'msisdn_already_registered'
                   ? 'this MSISDN already has an active registration'
-                  : 'this ICCID already has an active registration',
+                  : ICCID_USED,
               );
         outcome = refusal.code;
         await appendAudit(tx, {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addExemptAccount, setCaps } from '../../src/registration/caps.js';
+import { addRepresentative } from '../support/accounts.js';
 import { idemKey, registrationBody, thaiSubscriber } from '../support/subjects.js';
 import { createWorld, type World } from '../support/world.js';
 
@@ -42,11 +43,15 @@ describe('exact caps under concurrency (real PostgreSQL)', () => {
       ctx: { db: w.deps.db, actor: 'test', now: w.now() },
       input: { operatorId: op.operatorId, accountRef: 'ACME-1', kind: 'corporate', simLimit: 3 },
     });
+    const representatives = Array.from({ length: 50 }, () => thaiSubscriber());
+    for (const subscriber of representatives) {
+      await addRepresentative(w, { operatorId: op.operatorId, accountRef: 'ACME-1', subscriber });
+    }
     const responses = await Promise.all(
-      Array.from({ length: 50 }, () =>
+      representatives.map((subscriber) =>
         w.request('POST', '/v1/registrations', {
           key: op.apiKey,
-          body: { ...registrationBody(w.now()), account: { accountRef: 'ACME-1' } },
+          body: { ...registrationBody(w.now(), { subscriber }), account: { accountRef: 'ACME-1' } },
           headers: { 'idempotency-key': idemKey() },
         }),
       ),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addExemptAccount, setCaps } from '../../src/registration/caps.js';
+import { addRepresentative } from '../support/accounts.js';
 import { iccid, idemKey, msisdn, registrationBody, thaiSubscriber } from '../support/subjects.js';
 import { createWorld, type World } from '../support/world.js';
 
@@ -255,6 +256,7 @@ describe('POST /v1/registrations', () => {
       input: { operatorId: op.operatorId, accountRef: 'fleet-1', kind: 'iot', simLimit: 7 },
     });
     const subscriber = thaiSubscriber();
+    await addRepresentative(w, { operatorId: op.operatorId, accountRef: 'fleet-1', subscriber });
     for (let i = 0; i < 7; i++) {
       const { res, json } = await register(
         op.apiKey,

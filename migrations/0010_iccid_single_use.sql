@@ -1,0 +1,2 @@
+DROP INDEX "registrations_active_iccid_key";--> statement-breakpoint
+CREATE UNIQUE INDEX "registrations_iccid_key" ON "registrations" USING btree ("iccid") WHERE not "registrations"."iccid_legacy_reuse";
