@@ -49,10 +49,11 @@ async function get(key: string, path: string) {
 describe('POST /v1/cdrs and GET /v1/alerts', () => {
   it('raises one high_volume_calling alert with evidence, visible to its operator only', async () => {
     const line = msisdn();
-    const { res, json } = await post(opA.apiKey, ndjson(calls(line, 101, T)));
+    // Within 15 minutes of the server's clock (10:05): later records would be refused as future.
+    const { res, json } = await post(opA.apiKey, ndjson(calls(line, 101, T, 5000)));
     expect(res.status).toBe(202);
     expect(json).toMatchObject({ accepted: 101, rejected: 0, duplicates: 0, errors: [] });
-    await post(opA.apiKey, ndjson(calls(line, 20, T + 40 * 60_000)));
+    await post(opA.apiKey, ndjson(calls(line, 20, T + 10 * 60_000)));
     const mine = await get(opA.apiKey, `/v1/alerts?msisdn=${encodeURIComponent(line)}`);
     expect(mine.res.status).toBe(200);
     expect(mine.json.items).toHaveLength(1);
@@ -186,7 +187,7 @@ describe('POST /v1/cdrs and GET /v1/alerts', () => {
       expect(res.status).toBe(201);
       lines.push(body.msisdn);
     }
-    const records = lines.flatMap((l) => calls(l, 45, T + 10 * 60_000, 30_000));
+    const records = lines.flatMap((l) => calls(l, 45, T + 10 * 60_000, 10_000));
     await post(opA.apiKey, ndjson(records));
     const flagged = await w.deps.db
       .selectFrom('registrations as r')
