@@ -138,9 +138,13 @@ export const DEFAULT_MAX_FUTURE_SKEW_MS = 15 * 60_000;
 /** A stored clock found ahead of the server's clock at import, and where it was pulled back to. */
 export interface ClockRepair {
   stream: string;
-  /** The watermark (max event time seen minus the allowed lateness), before and after. */
+  /**
+   * The watermark (max event time seen minus the allowed lateness), before and after; null after
+   * when nothing plausible was left: the clock starts again with the next record, as a new
+   * stream's does.
+   */
   from: number;
-  to: number;
+  to: number | null;
   /** Hour buckets dropped because they began after the allowed skew. */
   droppedHours: number;
 }
@@ -833,7 +837,8 @@ export function splitStreamByOperator(data: StreamImport): Map<string, StreamImp
 /**
  * Drops the hour buckets of an imported stream that begin after `now` plus the allowed skew (no
  * record in them can be genuine), and pulls a clock that is ahead of that limit back to the
- * start of the newest hour left, at most `now`, or to `now` when no bucket is left. Windows past
+ * start of the newest hour left, at most `now`, or restarts it when no bucket is left (the next
+ * record starts it, as in a new stream). Windows past
  * it count as not evaluated: evaluating one again raises nothing twice (alerts are unique per
  * line, rule and window).
  */
@@ -875,7 +880,11 @@ function repairClock(
   // A bucket past the limit means a record past it moved the clock: nothing else to repair.
   if (!(clock.maxSeen > limit)) return undefined;
   const from = clock.maxSeen - clock.allowedLatenessMs;
-  clock.maxSeen = Number.isFinite(newestHour) ? Math.min(now, newestHour * HOUR_MS) : now;
+  if (!Number.isFinite(newestHour)) {
+    clock.reset();
+    return { stream: streamName, from, to: null, droppedHours: dropped };
+  }
+  clock.maxSeen = Math.min(now, newestHour * HOUR_MS);
   clock.markEvaluated(clock.watermarkBoundary());
   return {
     stream: streamName,

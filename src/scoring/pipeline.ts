@@ -98,13 +98,16 @@ export interface RefusedRecord {
   error: string;
 }
 
-/** Logs a stored clock pulled back at import: which stream, the watermark before and after. */
+/**
+ * Logs a stored clock pulled back at import: which stream, the watermark before and after (null:
+ * nothing plausible was left, the next record starts the clock).
+ */
 export function logClockRepair(log: Logger, r: ClockRepair): void {
   log.warn(
     {
       stream: r.stream,
       watermarkBefore: new Date(r.from).toISOString(),
-      watermarkAfter: new Date(r.to).toISOString(),
+      watermarkAfter: r.to === null ? null : new Date(r.to).toISOString(),
       droppedHours: r.droppedHours,
     },
     "stored watermark was ahead of the server's clock: pulled back",
