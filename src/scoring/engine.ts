@@ -857,12 +857,12 @@ function repairClock(
     const buckets = line.buckets;
     let keep = buckets.length;
     while (keep > 0 && (buckets[keep - 1] as LineBucket).hour >= firstFutureHour) keep--;
-    if (keep < buckets.length) {
-      for (const b of buckets.splice(keep)) {
-        s.removedHourKeys.push(line.msisdn);
-        s.removedHours.push(b.hour);
-        dropped++;
-      }
+    // A line left with no bucket is removed whole at import (its rows deleted with it).
+    for (const b of buckets.splice(keep)) {
+      dropped++;
+      if (keep === 0) continue;
+      s.removedHourKeys.push(line.msisdn);
+      s.removedHours.push(b.hour);
     }
     const last = buckets[keep - 1];
     if (last !== undefined && last.hour > newestHour) newestHour = last.hour;

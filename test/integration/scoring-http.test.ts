@@ -437,6 +437,37 @@ describe('one record never blinds the scorer', () => {
     const after = await get(a.apiKey, `/v1/lines/${encodeURIComponent(aLine)}/risk`);
     expect(after.json.features.outgoing_calls_24h).toBe(4);
   });
+
+  it("repairs at start an operator's stream, deleting the hours dated ahead of the clock", async () => {
+    const op = await w.operator('TH');
+    const now = w.now().getTime();
+    const line = msisdn();
+    const poisoned = new ScoringEngine();
+    poisoned.ingest(
+      `http:${op.operatorId}`,
+      cdr({ msisdn: line, startedAt: now - 60_000 }),
+      op.operatorId,
+    );
+    poisoned.ingest(
+      `http:${op.operatorId}`,
+      cdr({ msisdn: line, startedAt: now + 3 * 3_600_000 }),
+      op.operatorId,
+    );
+    await writeBatch(w.deps.db, takeBatch(poisoned, new Map()), w.now());
+    const hours = () =>
+      w.deps.db
+        .selectFrom('scoring_line_hours')
+        .select('hour')
+        .where('msisdn', '=', line)
+        .orderBy('hour')
+        .execute();
+    expect(await hours()).toHaveLength(2);
+    const fed = await restarted()(op.apiKey, calls(line, 2, now - 120_000, 1000));
+    expect(fed).toMatchObject({ accepted: 2, late: 0 });
+    expect((await hours()).map((h) => h.hour)).toEqual([Math.floor(now / 3_600_000)]);
+    const risk = await get(op.apiKey, `/v1/lines/${encodeURIComponent(line)}/risk`);
+    expect(risk.json.features.outgoing_calls_24h).toBe(3);
+  });
 });
 
 describe('line risk and records without operator', () => {
