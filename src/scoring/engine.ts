@@ -3,10 +3,11 @@
  * against the rules when the watermark closes a window (all rules) and, for rules whose
  * conditions only grow with more records, early on each batch so alerts come out within seconds.
  *
- * State is kept per stream (a Kafka partition, or `http` for records fed over HTTP): a line's
- * records all arrive on one stream, so each stream's watermark decides its own windows and the
- * result does not depend on which process holds which partitions. Nothing here reads a clock or
- * the database; the runner feeds records, registration data and rule settings, and persists what
+ * State is kept per stream (a Kafka partition, or `http:<operator>` for the records an operator
+ * feeds over HTTP): a line's records all arrive on one stream, so each stream's watermark decides
+ * its own windows and the result does not depend on which process holds which partitions.
+ * Nothing here reads a clock or the database; the runner feeds records, registration data, rule
+ * settings and the server's time (`setNow`, against records dated ahead), and persists what
  * `export*` hands back.
  */
 import { callingCode, isInternational } from './calling-codes.js';
