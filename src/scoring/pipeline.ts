@@ -158,6 +158,12 @@ export async function splitLegacyHttpStream(
  * The engine behind `POST /v1/cdrs` (the embedded mode without Kafka): a stream per feeding
  * operator and one for IMEI sightings, batches applied one at a time, thresholds, allowlist and
  * networks re-read when older than `reloadMs`.
+ *
+ * An operator feeds only its own lines' records: a record written by another operator's network
+ * (`operator`), or of a line actively registered with another operator, or, unregistered, whose
+ * records so far came from another operator, is refused. Otherwise any operator could feed
+ * another's line, take it over (lines are shown to the operator of their records) and hide it
+ * and its alerts from their owner.
  */
 export class HttpScorer {
   private engine: ScoringEngine | undefined;
