@@ -88,6 +88,17 @@ const envSchema = z.object({
     .min(0)
     .max(24 * 3_600_000)
     .default(600_000),
+  /**
+   * How far ahead of the server's clock a CDR's startedAt may be: a record dated later is refused
+   * (`future` over HTTP, dead-lettered from Kafka) and never moves a watermark; a stored
+   * watermark further ahead at start is pulled back.
+   */
+  SCORING_MAX_FUTURE_SKEW_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3_600_000)
+    .default(900_000),
   /** How often scorers re-read thresholds and the allowlist. */
   SCORING_RELOAD_MS: z.coerce.number().int().min(0).default(30_000),
   KAFKA_BROKERS: optionalText,

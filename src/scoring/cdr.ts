@@ -161,9 +161,11 @@ function isValidStartedAt(t: number): boolean {
 /**
  * Decodes one JSON CDR. `error` starts with the offending field's name. Optional fields
  * (`durationSec`, `answered`, `containsUrl`) default to 0, false and false; `null` counts as
- * absent. `otherParty` and `cellId` may be empty (withheld caller, unknown cell).
+ * absent. `otherParty` and `cellId` may be empty (withheld caller, unknown cell). `operator`
+ * defaults to `defaultOperator` when one is given (the sole network of the operator feeding
+ * records over HTTP).
  */
-export function decodeCdr(value: string | Uint8Array): DecodeResult {
+export function decodeCdr(value: string | Uint8Array, defaultOperator?: string): DecodeResult {
   if (value.length > MAX_CDR_BYTES) return fail(`value: larger than ${MAX_CDR_BYTES} bytes`);
   let text: string;
   if (typeof value === 'string') {
@@ -231,7 +233,7 @@ export function decodeCdr(value: string | Uint8Array): DecodeResult {
   if (!isBoundedString(cellId, true)) {
     return bad('cellId', cellId, `must be a string of at most ${MAX_FIELD_LENGTH} characters`);
   }
-  const operator = r.operator;
+  const operator = r.operator ?? defaultOperator;
   if (!isBoundedString(operator, false)) {
     return bad(
       'operator',
@@ -299,6 +301,11 @@ export function decodeCdr(value: string | Uint8Array): DecodeResult {
       operator,
     },
   };
+}
+
+/** Why a record dated more than `maxFutureSkewMs` ahead of the server's clock is refused. */
+export function futureRecordError(startedAt: number, maxFutureSkewMs: number): string {
+  return `startedAt: ${new Date(startedAt).toISOString()} is more than ${maxFutureSkewMs / 60_000} minutes ahead of the server's clock`;
 }
 
 /** The wire form `decodeCdr` reads, with `startedAt` as epoch milliseconds. */

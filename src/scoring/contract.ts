@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { E164 } from '../registration/numbering.js';
+import { CAPPED_FEATURES } from './engine.js';
 import { RULE_CODES } from './rules.js';
 
 export const MAX_CDRS_PER_REQUEST = 10_000;
@@ -15,6 +16,10 @@ export const CdrIngestResultSchema = z
       .int()
       .openapi({ description: 'Records whose recordId was already counted' }),
     late: z.number().int().openapi({ description: 'Records older than the allowed lateness' }),
+    future: z.number().int().openapi({
+      description:
+        "Records refused because startedAt is more than SCORING_MAX_FUTURE_SKEW_MS (default 15 minutes) ahead of the server's clock; counted in rejected and reported in errors. They move no watermark.",
+    }),
     errors: z
       .array(z.object({ line: z.number().int(), error: z.string() }))
       .openapi({ description: 'The first few rejected records, by 1-based line number' }),
@@ -80,6 +85,11 @@ export const LineRiskSchema = z
         'End of the current 24-hour window the features describe; null when the line has no records in it',
     }),
     features: z.record(z.string(), z.number().nullable()).nullable(),
+    lowerBounds: z.array(z.enum(CAPPED_FEATURES)).openapi({
+      description:
+        'Features whose value is a lower bound: distinct counts are kept only up to a cap (one past the highest threshold that reads them), so a feature listed here reached its cap and the true count is at least its value. A feature not listed is exact.',
+      example: ['distinct_callees_24h'],
+    }),
     enhancedMonitoring: z.boolean().openapi({
       description:
         'True while the line has an open alert, from any window, until the alert is closed',

@@ -3,10 +3,11 @@
  * against the rules when the watermark closes a window (all rules) and, for rules whose
  * conditions only grow with more records, early on each batch so alerts come out within seconds.
  *
- * State is kept per stream (a Kafka partition, or `http` for records fed over HTTP): a line's
- * records all arrive on one stream, so each stream's watermark decides its own windows and the
- * result does not depend on which process holds which partitions. Nothing here reads a clock or
- * the database; the runner feeds records, registration data and rule settings, and persists what
+ * State is kept per stream (a Kafka partition, or `http:<operator>` for the records an operator
+ * feeds over HTTP): a line's records all arrive on one stream, so each stream's watermark decides
+ * its own windows and the result does not depend on which process holds which partitions.
+ * Nothing here reads a clock or the database; the runner feeds records, registration data, rule
+ * settings and the server's time (`setNow`, against records dated ahead), and persists what
  * `export*` hands back.
  */
 import { callingCode, isInternational } from './calling-codes.js';
@@ -102,9 +103,52 @@ export interface LineRisk {
   rules: RuleCode[];
   /** Cells the line used in the window (evidence against high-risk zones). */
   cells: string[];
+  /** Features whose value is a lower bound: the distinct counts that reached their cap. */
+  lowerBounds: CappedFeature[];
 }
 
-export type IngestOutcome = 'accepted' | 'duplicate' | 'late';
+/** Distinct counts kept only up to a cap (one past the thresholds that read them). */
+export const CAPPED_FEATURES = [
+  'distinct_callees_24h',
+  'distinct_cells_24h',
+  'wangiri_distinct_numbers_1h',
+  'url_sms_recipients_1h',
+] as const;
+export type CappedFeature = (typeof CAPPED_FEATURES)[number];
+
+/** The cap each capped feature is counted to. */
+function capOf(feature: CappedFeature, caps: DistinctCaps): number {
+  switch (feature) {
+    case 'distinct_callees_24h':
+      return caps.callees;
+    case 'distinct_cells_24h':
+      return caps.cells;
+    case 'wangiri_distinct_numbers_1h':
+      return caps.wangiriCallees;
+    case 'url_sms_recipients_1h':
+      return caps.urlRecipients;
+  }
+}
+
+/** `future`: dated more than the allowed skew ahead of the clock the runner set (`setNow`). */
+export type IngestOutcome = 'accepted' | 'duplicate' | 'late' | 'future';
+
+/** How far ahead of the server's clock a record's startedAt may be (SCORING_MAX_FUTURE_SKEW_MS). */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 15 * 60_000;
+
+/** A stored clock found ahead of the server's clock at import, and where it was pulled back to. */
+export interface ClockRepair {
+  stream: string;
+  /**
+   * The watermark (max event time seen minus the allowed lateness), before and after; null after
+   * when nothing plausible was left: the clock starts again with the next record, as a new
+   * stream's does.
+   */
+  from: number;
+  to: number | null;
+  /** Hour buckets dropped because they began after the allowed skew. */
+  droppedHours: number;
+}
 
 export interface ImeiSighting {
   imei: string;
@@ -184,6 +228,9 @@ class StreamState {
   removedImeis = new Set<string>();
   /** Lines that took records in hours already evaluated, with those hours (`reviewLate`). */
   lateLines = new Map<LineState, number[]>();
+  /** Hour buckets dropped from lines that remain (a clock repair at import), to delete. */
+  removedHourKeys: string[] = [];
+  removedHours: number[] = [];
   constructor(readonly clock: EventTimeClock) {}
 }
 
@@ -208,6 +255,8 @@ export interface StreamExport {
   imeis: StateRows;
   removedLines: string[];
   removedImeis: string[];
+  /** Hour buckets of lines that remain, to delete: line `keys[i]`, hour `hours[i]`. */
+  removedHours: { keys: string[]; hours: number[] };
 }
 
 export interface StreamImport {
@@ -221,6 +270,7 @@ export interface EngineStats {
   accepted: number;
   duplicates: number;
   late: number;
+  future: number;
 }
 
 export class ScoringEngine {
@@ -235,14 +285,26 @@ export class ScoringEngine {
   /** The line the last `ingest` took a record of, and its stream (for `newSighting`). */
   private lastLine: LineState | undefined;
   private lastStream: StreamState | undefined;
-  readonly stats: EngineStats = { accepted: 0, duplicates: 0, late: 0 };
+  readonly stats: EngineStats = { accepted: 0, duplicates: 0, late: 0, future: 0 };
+  /** Records dated after this (epoch ms) are `future`; no limit until `setNow` is called. */
+  private latestAllowed = Number.POSITIVE_INFINITY;
 
   constructor(
     settings: RuleSettings = { thresholds: DEFAULT_THRESHOLDS, allowlist: new Set() },
     readonly allowedLatenessMs = DEFAULT_ALLOWED_LATENESS_MS,
+    readonly maxFutureSkewMs = DEFAULT_MAX_FUTURE_SKEW_MS,
   ) {
     this.settings = settings;
     this.caps = distinctCaps(settings.thresholds);
+  }
+
+  /**
+   * The server's clock, before each batch: a record more than `maxFutureSkewMs` ahead of it is
+   * refused (`future`) and moves no watermark, so one mis-dated record cannot make every
+   * current record of its stream late.
+   */
+  setNow(nowMs: number): void {
+    this.latestAllowed = nowMs + this.maxFutureSkewMs;
   }
 
   /** New thresholds and allowlist apply from the next evaluation on. */
@@ -324,8 +386,12 @@ export class ScoringEngine {
 
   /** Adds one record of the line `cdr.msisdn`; `operatorId` is whose line it is, if known. */
   ingest(streamName: string, cdr: Cdr, operatorId: string | null): IngestOutcome {
-    const s = this.stream(streamName);
     const t = cdr.startedAt;
+    if (t > this.latestAllowed) {
+      this.stats.future++;
+      return 'future';
+    }
+    const s = this.stream(streamName);
     const hour = hourOf(t);
     if (s.clock.observe(t)) this.closeDue(streamName, s);
     if (hour < s.clock.firstOpenHour) {
@@ -462,6 +528,7 @@ export class ScoringEngine {
 
   /** Adds an IMEI sighting (from the repartition topic, or directly without Kafka). */
   ingestImei(streamName: string, sighting: ImeiSighting): IngestOutcome {
+    if (sighting.startedAt > this.latestAllowed) return 'future';
     const s = this.stream(streamName, 'imei');
     const hour = hourOf(sighting.startedAt);
     if (s.clock.observe(sighting.startedAt)) this.closeDue(streamName, s);
@@ -674,7 +741,10 @@ export class ScoringEngine {
       imeis: { keys: imeiKeys, hours: [], ...imeiWriter.take() },
       removedLines: [...s.removedLines],
       removedImeis: [...s.removedImeis],
+      removedHours: { keys: s.removedHourKeys, hours: s.removedHours },
     };
+    s.removedHourKeys = [];
+    s.removedHours = [];
     s.dirtyLines = [];
     s.dirtyBuckets = [];
     s.dirtyBucketLines = [];
@@ -688,8 +758,20 @@ export class ScoringEngine {
     return [...this.streams.keys()];
   }
 
-  /** Replaces a stream's state with what was persisted (on partition assignment or start). */
-  importStream(streamName: string, data: StreamImport, kind: 'line' | 'imei' = 'line'): void {
+  /**
+   * Replaces a stream's state with what was persisted (on partition assignment or start). With
+   * `now` (the server's clock), state a record dated too far ahead left behind is repaired: hour
+   * buckets beginning after the allowed skew are dropped, and a clock ahead of it is pulled back
+   * to the newest hour the remaining state holds (or to `now` when it holds none); the repair is
+   * returned for the caller to log. With `rewrite`, every line is exported at the next export
+   * (the stream is stored under a new name).
+   */
+  importStream(
+    streamName: string,
+    data: StreamImport,
+    kind: 'line' | 'imei' = 'line',
+    opts: { now?: number; rewrite?: boolean } = {},
+  ): ClockRepair | undefined {
     const clock = new EventTimeClock(this.latenessFor(kind));
     clock.import(data.clock);
     const s = new StreamState(clock);
@@ -697,21 +779,120 @@ export class ScoringEngine {
     // A line found only through its hour rows gets its own row written at the next export.
     for (const { msisdn, hour, state } of data.hours)
       lineOf(s, msisdn).buckets.push(readBucket(hour, state));
+    const imeis = data.imeis.map(({ imei, state }) => importImei(imei, state));
+    for (const line of s.lines.values()) line.buckets.sort((x, y) => x.hour - y.hour);
+    const repair =
+      opts.now === undefined
+        ? undefined
+        : repairClock(streamName, s, imeis, opts.now, this.maxFutureSkewMs);
     for (const [msisdn, line] of s.lines) {
-      line.buckets.sort((x, y) => x.hour - y.hour);
-      if (evictBefore(line.buckets, lineBucketsFrom(clock)) > 0) continue;
+      if (evictBefore(line.buckets, lineBucketsFrom(clock)) > 0) {
+        if (opts.rewrite) {
+          metaChanged(s, line);
+          for (const b of line.buckets) {
+            b.dirty = true;
+            s.dirtyBuckets.push(b);
+            s.dirtyBucketLines.push(msisdn);
+          }
+        }
+        continue;
+      }
       s.lines.delete(msisdn);
       s.removedLines.add(msisdn);
     }
-    for (const { imei, state } of data.imeis) {
-      const st = importImei(imei, state);
-      if (evictBefore(st.buckets, clock.firstOpenHour) > 0) s.imeis.set(imei, st);
-      else s.removedImeis.add(imei);
+    for (const st of imeis) {
+      if (evictBefore(st.buckets, clock.firstOpenHour) > 0) {
+        s.imeis.set(st.imei, st);
+        if (opts.rewrite) s.dirtyImeis.add(st.imei);
+      } else s.removedImeis.add(st.imei);
     }
     this.streams.set(streamName, s);
     this.lastLine = undefined;
     this.lastStream = undefined;
+    return repair;
   }
+}
+
+/**
+ * A stored stream's rows split by the operator each line belongs to (its own row says which);
+ * rows of a line without one are left out. IMEI rows are not split.
+ */
+export function splitStreamByOperator(data: StreamImport): Map<string, StreamImport> {
+  const out = new Map<string, StreamImport>();
+  const owner = new Map<string, StreamImport>();
+  for (const row of data.lines) {
+    const operatorId = readLineMeta(row.msisdn, row.state).operatorId;
+    if (operatorId === null) continue;
+    let part = out.get(operatorId);
+    if (part === undefined) {
+      part = { clock: data.clock, lines: [], hours: [], imeis: [] };
+      out.set(operatorId, part);
+    }
+    part.lines.push(row);
+    owner.set(row.msisdn, part);
+  }
+  for (const row of data.hours) owner.get(row.msisdn)?.hours.push(row);
+  return out;
+}
+
+/**
+ * Drops the hour buckets of an imported stream that begin after `now` plus the allowed skew (no
+ * record in them can be genuine), and pulls a clock that is ahead of that limit back to the
+ * start of the newest hour left, at most `now`, or restarts it when no bucket is left (the next
+ * record starts it, as in a new stream). Windows past
+ * it count as not evaluated: evaluating one again raises nothing twice (alerts are unique per
+ * line, rule and window).
+ */
+function repairClock(
+  streamName: string,
+  s: StreamState,
+  imeis: ImeiState[],
+  now: number,
+  maxFutureSkewMs: number,
+): ClockRepair | undefined {
+  const limit = now + maxFutureSkewMs;
+  const firstFutureHour = Math.floor(limit / HOUR_MS) + 1;
+  let dropped = 0;
+  let newestHour = Number.NEGATIVE_INFINITY;
+  for (const line of s.lines.values()) {
+    const buckets = line.buckets;
+    let keep = buckets.length;
+    while (keep > 0 && (buckets[keep - 1] as LineBucket).hour >= firstFutureHour) keep--;
+    // A line left with no bucket is removed whole at import (its rows deleted with it).
+    for (const b of buckets.splice(keep)) {
+      dropped++;
+      if (keep === 0) continue;
+      s.removedHourKeys.push(line.msisdn);
+      s.removedHours.push(b.hour);
+    }
+    const last = buckets[keep - 1];
+    if (last !== undefined && last.hour > newestHour) newestHour = last.hour;
+  }
+  for (const st of imeis) {
+    const before = st.buckets.length;
+    st.buckets = st.buckets.filter((b) => b.hour < firstFutureHour);
+    if (st.buckets.length < before) {
+      dropped += before - st.buckets.length;
+      s.dirtyImeis.add(st.imei);
+    }
+    for (const b of st.buckets) if (b.hour > newestHour) newestHour = b.hour;
+  }
+  const clock = s.clock;
+  // A bucket past the limit means a record past it moved the clock: nothing else to repair.
+  if (!(clock.maxSeen > limit)) return undefined;
+  const from = clock.maxSeen - clock.allowedLatenessMs;
+  if (!Number.isFinite(newestHour)) {
+    clock.reset();
+    return { stream: streamName, from, to: null, droppedHours: dropped };
+  }
+  clock.maxSeen = Math.min(now, newestHour * HOUR_MS);
+  clock.markEvaluated(clock.watermarkBoundary());
+  return {
+    stream: streamName,
+    from,
+    to: clock.maxSeen - clock.allowedLatenessMs,
+    droppedHours: dropped,
+  };
 }
 
 /**
@@ -1012,7 +1193,8 @@ export function riskFromState(
   const newest = line.buckets[line.buckets.length - 1];
   if (newest === undefined) return undefined;
   const windowEnd = (newest.hour + 1) * HOUR_MS;
-  const f = lineFeatures(line, windowEnd, distinctCaps(settings.thresholds));
+  const caps = distinctCaps(settings.thresholds);
+  const f = lineFeatures(line, windowEnd, caps);
   if (f === undefined) return undefined;
   const hits: RuleHit[] = [];
   evaluateLineRules(f, settings.thresholds, hits);
@@ -1027,5 +1209,7 @@ export function riskFromState(
     windowEnd,
     rules: hits.map((h) => h.rule),
     cells: [...cells].sort(),
+    // Below its cap a count is exact (no list it unites was full); at the cap it may be more.
+    lowerBounds: CAPPED_FEATURES.filter((k) => f[k] >= capOf(k, caps)),
   };
 }

@@ -1,11 +1,14 @@
+import { findOperator } from '../operators/queries.js';
 import type { Db } from '../platform/db/client.js';
 import type { Logger } from '../platform/log.js';
-import type { Cdr } from './cdr.js';
-import { ScoringEngine } from './engine.js';
+import { type Cdr, futureRecordError } from './cdr.js';
+import { type ClockRepair, ScoringEngine, splitStreamByOperator } from './engine.js';
 import {
   commitBatch,
+  deleteStream,
   findNewestRegistrations,
   findRegistrations,
+  listStreams,
   loadOperatorNetworks,
   loadRuleSettings,
   loadStream,
@@ -40,18 +43,18 @@ export function takeBatch(
   engine: ScoringEngine,
   offsets: ReadonlyMap<string, number | null>,
   generations: ReadonlyMap<string, number> = new Map(),
+  /** The streams to take changes of (all by default; alerts are always all). */
+  names: readonly string[] = engine.streamNames(),
 ) {
   const { alerts } = engine.advance();
-  const streams = engine
-    .streamNames()
-    .map((stream) =>
-      serialiseChanges(
-        stream,
-        engine.exportChanges(stream),
-        offsets.get(stream) ?? null,
-        generations.get(stream) ?? null,
-      ),
-    );
+  const streams = names.map((stream) =>
+    serialiseChanges(
+      stream,
+      engine.exportChanges(stream),
+      offsets.get(stream) ?? null,
+      generations.get(stream) ?? null,
+    ),
+  );
   return { alerts, streams };
 }
 
@@ -64,23 +67,29 @@ export function writeBatch(
   return db.transaction().execute((tx) => commitBatch(tx, { ...batch, now }));
 }
 
-/** Takes and writes in one step. */
-export function settleBatch(
-  db: Db,
-  engine: ScoringEngine,
-  offsets: ReadonlyMap<string, number | null>,
-  now: Date,
-): Promise<StoredAlert[]> {
-  return writeBatch(db, takeBatch(engine, offsets), now);
-}
-
-export const HTTP_STREAM = 'http';
+/**
+ * The one stream every operator's HTTP records shared before each operator had its own: split by
+ * operator at the first start that finds it (`splitLegacyHttpStream`).
+ */
+export const LEGACY_HTTP_STREAM = 'http';
+export const HTTP_STREAM_PREFIX = 'http:';
 export const HTTP_IMEI_STREAM = 'http.imei';
+
+/**
+ * The stream of the records `operatorId` feeds over HTTP: its own watermark, lateness and
+ * windows, so nothing another operator sends changes how its records are scored. A line is one
+ * operator's on this path (another's records of it are refused), so the streams share no line.
+ */
+export function httpStream(operatorId: string): string {
+  return `${HTTP_STREAM_PREFIX}${operatorId}`;
+}
 
 export interface IngestCounts {
   accepted: number;
   duplicates: number;
   late: number;
+  /** Refused: dated more than the allowed skew ahead of the server's clock. */
+  future: number;
 }
 
 /** A record the feeding operator may not give: its index in the batch, and why. */
@@ -90,8 +99,65 @@ export interface RefusedRecord {
 }
 
 /**
- * The engine behind `POST /v1/cdrs` (the embedded mode without Kafka): one stream, batches
- * applied one at a time, thresholds, allowlist and networks re-read when older than `reloadMs`.
+ * Logs a stored clock pulled back at import: which stream, the watermark before and after (null:
+ * nothing plausible was left, the next record starts the clock).
+ */
+export function logClockRepair(log: Logger, r: ClockRepair): void {
+  log.warn(
+    {
+      stream: r.stream,
+      watermarkBefore: new Date(r.from).toISOString(),
+      watermarkAfter: r.to === null ? null : new Date(r.to).toISOString(),
+      droppedHours: r.droppedHours,
+    },
+    "stored watermark was ahead of the server's clock: pulled back",
+  );
+}
+
+export interface HttpScorerOptions {
+  allowedLatenessMs: number;
+  reloadMs: number;
+  maxFutureSkewMs: number;
+}
+
+/**
+ * Splits the stream all HTTP records shared (`http`) into one stream per operator: each line to
+ * the operator whose line it is, with the shared clock (pulled back if it is ahead of `now`),
+ * the shared stream deleted in the same transaction. A per-operator stream already stored is
+ * kept as it is.
+ */
+export async function splitLegacyHttpStream(
+  db: Db,
+  log: Logger,
+  opts: HttpScorerOptions,
+  now: Date,
+): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const legacy = await loadStream(tx, LEGACY_HTTP_STREAM, { lock: true });
+    if (!legacy) return;
+    const existing = new Set(await listStreams(tx, HTTP_STREAM_PREFIX));
+    const engine = new ScoringEngine(undefined, opts.allowedLatenessMs, opts.maxFutureSkewMs);
+    const streams: string[] = [];
+    for (const [operatorId, part] of splitStreamByOperator(legacy.data)) {
+      const name = httpStream(operatorId);
+      if (existing.has(name)) continue;
+      const repair = engine.importStream(name, part, 'line', {
+        now: now.getTime(),
+        rewrite: true,
+      });
+      if (repair) logClockRepair(log, repair);
+      streams.push(name);
+    }
+    await commitBatch(tx, { ...takeBatch(engine, new Map()), now });
+    await deleteStream(tx, LEGACY_HTTP_STREAM);
+    log.info({ from: LEGACY_HTTP_STREAM, streams }, 'shared HTTP scoring stream split by operator');
+  });
+}
+
+/**
+ * The engine behind `POST /v1/cdrs` (the embedded mode without Kafka): a stream per feeding
+ * operator and one for IMEI sightings, batches applied one at a time, thresholds, allowlist and
+ * networks re-read when older than `reloadMs`.
  *
  * An operator feeds only its own lines' records: a record written by another operator's network
  * (`operator`), or of a line actively registered with another operator, or, unregistered, whose
@@ -108,7 +174,7 @@ export class HttpScorer {
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
-    private readonly opts: { allowedLatenessMs: number; reloadMs: number },
+    private readonly opts: HttpScorerOptions,
   ) {}
 
   /** Applies records fed by `operatorId`, in order with other calls. */
@@ -118,14 +184,56 @@ export class HttpScorer {
     return run;
   }
 
-  private async apply(operatorId: string, records: readonly Cdr[], now: Date) {
-    if (this.engine === undefined) {
-      this.engine = new ScoringEngine(undefined, this.opts.allowedLatenessMs);
-      const stored = await loadStream(this.db, HTTP_STREAM);
-      if (stored) this.engine.importStream(HTTP_STREAM, stored.data);
-      const imeis = await loadStream(this.db, HTTP_IMEI_STREAM);
-      if (imeis) this.engine.importStream(HTTP_IMEI_STREAM, imeis.data, 'imei');
+  /** The networks (MCC-MNC) of `operatorId`: a record naming none is its sole one's. */
+  async networksOf(operatorId: string): Promise<string[]> {
+    return (await findOperator(this.db, { operatorId }))?.mcc_mnc ?? [];
+  }
+
+  /**
+   * Loads every HTTP stream (the shared one split first), each repaired if a record dated too
+   * far ahead left its clock ahead of `now`; repaired streams are stored at once.
+   */
+  private async load(now: Date): Promise<ScoringEngine> {
+    await splitLegacyHttpStream(this.db, this.log, this.opts, now);
+    const engine = new ScoringEngine(
+      undefined,
+      this.opts.allowedLatenessMs,
+      this.opts.maxFutureSkewMs,
+    );
+    const repaired: string[] = [];
+    const streams = [
+      ...(await listStreams(this.db, HTTP_STREAM_PREFIX)).map((name) => [name, 'line'] as const),
+      [HTTP_IMEI_STREAM, 'imei'] as const,
+    ];
+    for (const [name, kind] of streams) {
+      const stored = await loadStream(this.db, name);
+      if (!stored) continue;
+      const repair = engine.importStream(name, stored.data, kind, { now: now.getTime() });
+      if (!repair) continue;
+      logClockRepair(this.log, repair);
+      repaired.push(name);
     }
+    if (repaired.length > 0)
+      await writeBatch(this.db, takeBatch(engine, new Map(), new Map(), repaired), now);
+    return engine;
+  }
+
+  /**
+   * Whose line `msisdn` is when no active registration says: its first feeder's, the operator
+   * whose HTTP stream holds its records.
+   */
+  private feederOf(engine: ScoringEngine, own: string, operatorId: string, msisdn: string) {
+    if (engine.lineOperator(own, msisdn) !== null) return operatorId;
+    for (const name of engine.streamNames()) {
+      if (name === own || !name.startsWith(HTTP_STREAM_PREFIX)) continue;
+      const feeder = engine.lineOperator(name, msisdn);
+      if (feeder !== null) return feeder;
+    }
+    return null;
+  }
+
+  private async apply(operatorId: string, records: readonly Cdr[], now: Date) {
+    if (this.engine === undefined) this.engine = await this.load(now);
     if (now.getTime() - this.loadedAt >= this.opts.reloadMs) {
       const reference = await loadScorerReference(this.db);
       this.engine.setSettings(reference.settings);
@@ -133,7 +241,9 @@ export class HttpScorer {
       this.loadedAt = now.getTime();
     }
     const engine = this.engine;
-    const counts: IngestCounts = { accepted: 0, duplicates: 0, late: 0 };
+    engine.setNow(now.getTime());
+    const stream = httpStream(operatorId);
+    const counts: IngestCounts = { accepted: 0, duplicates: 0, late: 0, future: 0 };
     const refused: RefusedRecord[] = [];
     const msisdns = records.map((r) => r.msisdn);
     let newest: Awaited<ReturnType<typeof findNewestRegistrations>>;
@@ -145,8 +255,8 @@ export class HttpScorer {
       throw err;
     }
     engine.provideRegistrations(
-      HTTP_STREAM,
-      engine.missingRegistrations(HTTP_STREAM, msisdns),
+      stream,
+      engine.missingRegistrations(stream, msisdns),
       new Map([...newest].map(([msisdn, n]) => [msisdn, n.registration])),
     );
     for (let i = 0; i < records.length; i++) {
@@ -157,12 +267,13 @@ export class HttpScorer {
         continue;
       }
       const owner =
-        newest.get(r.msisdn)?.activeOperatorId ?? engine.lineOperator(HTTP_STREAM, r.msisdn);
+        newest.get(r.msisdn)?.activeOperatorId ??
+        this.feederOf(engine, stream, operatorId, r.msisdn);
       if (owner !== null && owner !== operatorId) {
         refused.push({ index: i, error: "msisdn: the line is another operator's" });
         continue;
       }
-      const outcome = engine.ingest(HTTP_STREAM, r, operatorId);
+      const outcome = engine.ingest(stream, r, operatorId);
       if (outcome === 'accepted') {
         counts.accepted++;
         engine.ingestImei(HTTP_IMEI_STREAM, {
@@ -173,10 +284,19 @@ export class HttpScorer {
           startedAt: r.startedAt,
         });
       } else if (outcome === 'duplicate') counts.duplicates++;
-      else counts.late++;
+      else if (outcome === 'late') counts.late++;
+      else {
+        counts.future++;
+        refused.push({ index: i, error: futureRecordError(r.startedAt, engine.maxFutureSkewMs) });
+      }
     }
     try {
-      const alerts = await settleBatch(this.db, engine, new Map(), now);
+      const touched = [stream, HTTP_IMEI_STREAM].filter((name) => engine.hasStream(name));
+      const alerts = await writeBatch(
+        this.db,
+        takeBatch(engine, new Map(), new Map(), touched),
+        now,
+      );
       return { counts, refused, alerts };
     } catch (err) {
       this.log.warn({ err }, 'scoring batch failed; reloading the stream state');

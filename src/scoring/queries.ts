@@ -101,12 +101,13 @@ export async function findRegistrations(
   return new Map([...newest].map(([msisdn, n]) => [msisdn, n.registration]));
 }
 
-export async function loadStream(db: DbOrTx, stream: string) {
-  const head = await db
+/** A stream's stored state; with `lock`, its head row stays locked for the caller's transaction. */
+export async function loadStream(db: DbOrTx, stream: string, opts: { lock?: boolean } = {}) {
+  const q = db
     .selectFrom('scoring_streams')
     .select(['clock', 'next_offset'])
-    .where('stream', '=', stream)
-    .executeTakeFirst();
+    .where('stream', '=', stream);
+  const head = await (opts.lock ? q.forUpdate() : q).executeTakeFirst();
   if (!head) return undefined;
   const lines = await db
     .selectFrom('scoring_line_state')
@@ -127,6 +128,25 @@ export async function loadStream(db: DbOrTx, stream: string) {
   /** bigint arrives as a string from postgres.js. */
   const nextOffset = head.next_offset === null ? null : Number(head.next_offset);
   return { data, nextOffset };
+}
+
+/** The names of the stored streams that start with `prefix`. */
+export async function listStreams(db: DbOrTx, prefix: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('scoring_streams')
+    .select('stream')
+    .where(sql<boolean>`starts_with(stream, ${prefix})`)
+    .orderBy('stream')
+    .execute();
+  return rows.map((r) => r.stream);
+}
+
+/** Deletes a stream: its head, line, hour and IMEI rows. */
+export async function deleteStream(tx: Tx, stream: string): Promise<void> {
+  await tx.deleteFrom('scoring_line_hours').where('stream', '=', stream).execute();
+  await tx.deleteFrom('scoring_line_state').where('stream', '=', stream).execute();
+  await tx.deleteFrom('scoring_imei_state').where('stream', '=', stream).execute();
+  await tx.deleteFrom('scoring_streams').where('stream', '=', stream).execute();
 }
 
 /**
@@ -220,6 +240,8 @@ export interface StreamCommit {
   imeis: StateChunk[];
   removedLines: string | null;
   removedImeis: string | null;
+  /** Hour buckets of remaining lines to delete, as lines and hours; null when none. */
+  removedHours: { keys: string[]; hours: number[] } | null;
   /** The next offset to consume, or null for streams without offsets (HTTP). */
   nextOffset: number | null;
   /** The owner's generation (Kafka partitions): the write is refused if another took over. */
@@ -269,6 +291,7 @@ export function serialiseChanges(
     imeis: stateChunks(changes.imeis),
     removedLines: some(changes.removedLines, (x) => x),
     removedImeis: some(changes.removedImeis, (x) => x),
+    removedHours: changes.removedHours.keys.length === 0 ? null : changes.removedHours,
     nextOffset,
     generation,
   };
@@ -405,6 +428,12 @@ export async function commitBatch(
       await sql`delete from scoring_line_hours where stream = ${s.stream} and msisdn in (
         select jsonb_array_elements_text(${s.removedLines}::text::jsonb))`.execute(tx);
     }
+    if (s.removedHours !== null)
+      await sql`
+        delete from scoring_line_hours lh
+        using unnest(${lineKeys(s.removedHours.keys)}, ${ints(s.removedHours.hours)}) as x(m, h)
+        where lh.stream = ${s.stream} and lh.msisdn = x.m and lh.slot = x.h % ${HOUR_SLOTS}
+          and lh.hour = x.h`.execute(tx);
     if (s.removedImeis !== null)
       await sql`delete from scoring_imei_state where stream = ${s.stream} and imei in (
         select jsonb_array_elements_text(${s.removedImeis}::text::jsonb))`.execute(tx);

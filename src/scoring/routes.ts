@@ -63,7 +63,7 @@ export function mountScoringRoutes(app: Router, scorer: HttpScorer): void {
       operationId: 'ingestCdrs',
       tags: ['scoring'],
       summary: 'Feed call detail records (NDJSON) to the scorer as the calling operator',
-      description: `One CDR JSON object per line, at most ${MAX_CDRS_PER_REQUEST} lines. Valid records are scored; invalid ones are counted and the first few reported by line number. Records belong to the calling operator: a record of a line actively registered with another operator, of an unregistered line another operator fed first, or written by another operator's network (the record's operator) is refused and reported the same way. Alerts appear in GET /v1/alerts within seconds.`,
+      description: `One CDR JSON object per line, at most ${MAX_CDRS_PER_REQUEST} lines. Valid records are scored; invalid ones are counted and the first few reported by line number. Records belong to the calling operator: a record of a line actively registered with another operator, of an unregistered line another operator fed first, or written by another operator's network (the record's operator) is refused and reported the same way. A record without operator is the calling operator's when it has one network; with several it must name one. A record whose startedAt is more than SCORING_MAX_FUTURE_SKEW_MS (default 15 minutes) ahead of the server's clock is refused, counted in future and reported the same way. Each operator's records are scored in a stream of their own (their own event-time clock and lateness), so nothing another operator sends changes how they are scored. Alerts appear in GET /v1/alerts within seconds.`,
       security,
       middleware: [requireOperator('cdrs:write')] as const,
       request: {

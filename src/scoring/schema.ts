@@ -72,8 +72,9 @@ export const scoringAlerts = pgTable(
 );
 
 /**
- * One row per input stream (Kafka topic-partition, or `http`): its event-time clock and the next
- * offset to read, written in the same transaction as the state that offset produced.
+ * One row per input stream (Kafka topic-partition, `http:<operator>`, `http.imei`): its
+ * event-time clock and the next offset to read, written in the same transaction as the state
+ * that offset produced.
  */
 export const scoringStreams = pgTable('scoring_streams', {
   stream: text('stream').primaryKey(),

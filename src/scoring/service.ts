@@ -23,7 +23,10 @@ export interface ScoringCtx {
 
 const MAX_REPORTED_ERRORS = 20;
 
-/** Decodes an NDJSON body of CDRs and feeds the valid ones to the engine as the operator's. */
+/**
+ * Decodes an NDJSON body of CDRs and feeds the valid ones to the engine as the operator's. A
+ * record without `operator` is the operator's sole network's; with several, it must say which.
+ */
 export async function ingestCdrs({
   ctx,
   input,
@@ -37,6 +40,12 @@ export async function ingestCdrs({
   const lineOf: number[] = [];
   const errors: CdrIngestResult['errors'] = [];
   let rejected = 0;
+  const networks = await ctx.scorer.networksOf(ctx.operatorId);
+  const sole = networks.length === 1 ? networks[0] : undefined;
+  const missingOperator =
+    networks.length > 1
+      ? `operator: missing; required as your operator has several networks (${networks.join(', ')})`
+      : undefined;
   for (let i = 0; i < lines.length; i++) {
     const text = (lines[i] as string).trim();
     if (text === '') continue;
@@ -46,13 +55,14 @@ export async function ingestCdrs({
         `at most ${MAX_CDRS_PER_REQUEST} records per request`,
         { limit: MAX_CDRS_PER_REQUEST },
       );
-    const r = decodeCdr(text);
+    const r = decodeCdr(text, sole);
     if (r.ok) {
       records.push(r.cdr);
       lineOf.push(i + 1);
     } else {
       rejected++;
-      errors.push({ line: i + 1, error: r.error });
+      const error = r.error === 'operator: missing' && missingOperator ? missingOperator : r.error;
+      errors.push({ line: i + 1, error });
     }
   }
   const { counts, refused } = await ctx.scorer.ingest(ctx.operatorId, records, ctx.now);
@@ -63,6 +73,7 @@ export async function ingestCdrs({
     rejected: rejected + refused.length,
     duplicates: counts.duplicates,
     late: counts.late,
+    future: counts.future,
     errors: errors.slice(0, MAX_REPORTED_ERRORS),
   };
 }
@@ -183,6 +194,7 @@ export async function lineRisk({ ctx, input }: { ctx: ScoringCtx; input: { msisd
     rules: shown?.rules ?? [],
     windowEnd: shown ? new Date(shown.windowEnd).toISOString() : null,
     features: shown ? (shown.features as unknown as Record<string, number | null>) : null,
+    lowerBounds: shown?.lowerBounds ?? [],
     enhancedMonitoring: openAlerts.length > 0,
     openAlerts: openAlerts.map(alertView),
     highRiskZones: shown ? await highRiskZonesOf(ctx.db, shown.cells) : [],

@@ -7,9 +7,9 @@ import {
   partitionKey,
 } from '../platform/kafka/messages.js';
 import type { Logger } from '../platform/log.js';
-import { type DecodeResult, decodeCdr, MAX_CDR_BYTES } from './cdr.js';
+import { type DecodeResult, decodeCdr, futureRecordError, MAX_CDR_BYTES } from './cdr.js';
 import { type ImeiSighting, ScoringEngine } from './engine.js';
-import { prepareRegistrations, takeBatch, writeBatch } from './pipeline.js';
+import { logClockRepair, prepareRegistrations, takeBatch, writeBatch } from './pipeline.js';
 import { claimStream, loadStream, type StoredAlert } from './queries.js';
 
 export type StageKind = 'line' | 'imei';
@@ -88,7 +88,7 @@ export class Stage {
     private readonly io: StageIo,
   ) {
     const c = io.config;
-    this.engine = new ScoringEngine(undefined, c.SCORING_LATENESS_MS);
+    this.engine = new ScoringEngine(undefined, c.SCORING_LATENESS_MS, c.SCORING_MAX_FUTURE_SKEW_MS);
     this.topic = kind === 'line' ? c.KAFKA_CDR_TOPIC : c.KAFKA_IMEI_TOPIC;
   }
 
@@ -99,8 +99,10 @@ export class Stage {
       const key = partitionKey(p.topic, p.partition);
       this.generations.set(key, await claimStream(this.io.db, key, new Date()));
       const stored = await loadStream(this.io.db, key);
-      if (stored) this.engine.importStream(key, stored.data, this.kind);
-      else this.engine.dropStream(key);
+      if (stored) {
+        const repair = this.engine.importStream(key, stored.data, this.kind, { now: Date.now() });
+        if (repair) logClockRepair(this.io.log, repair);
+      } else this.engine.dropStream(key);
       next.set(key, stored?.nextOffset ?? null);
       this.offsets.set(key, stored?.nextOffset ?? null);
       this.stored.set(key, { partition: p.partition, next: stored?.nextOffset ?? null });
@@ -170,6 +172,7 @@ export class Stage {
     const { engine, io } = this;
     const c = io.config;
     const counts = { accepted: 0, duplicate: 0, late: 0, dead_lettered: 0, replayed: 0 };
+    engine.setNow(Date.now());
     if (this.kind === 'line') {
       const networks = io.networks();
       const decoded = await this.decodeRecords(messages);
@@ -183,6 +186,11 @@ export class Stage {
         const cdr = r.cdr;
         const operatorId = networks.get(cdr.operator) ?? null;
         const outcome = engine.ingest(key, cdr, operatorId);
+        if (outcome === 'future') {
+          this.deadLetter(m, futureRecordError(cdr.startedAt, engine.maxFutureSkewMs));
+          counts.dead_lettered++;
+          return;
+        }
         counts[outcome]++;
         if (outcome !== 'accepted' || !engine.newSighting(key, cdr)) return;
         const sighting: ImeiSighting = {
@@ -202,7 +210,11 @@ export class Stage {
           counts.dead_lettered++;
           return;
         }
-        counts[engine.ingestImei(key, s)]++;
+        const outcome = engine.ingestImei(key, s);
+        if (outcome === 'future') {
+          this.deadLetter(m, futureRecordError(s.startedAt, engine.maxFutureSkewMs));
+          counts.dead_lettered++;
+        } else counts[outcome]++;
       });
     }
     io.counted(counts);

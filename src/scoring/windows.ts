@@ -259,6 +259,13 @@ export class EventTimeClock {
     this.firstOpenHour = boundary / HOUR_MS + 1 - WINDOW_HOURS;
   }
 
+  /** Back to a clock that has seen nothing: the next observation starts it. */
+  reset(): void {
+    this.maxSeen = Number.NEGATIVE_INFINITY;
+    this.evaluatedUntil = Number.NEGATIVE_INFINITY;
+    this.firstOpenHour = Number.NEGATIVE_INFINITY;
+  }
+
   export(): ClockState {
     return {
       v: 1,
@@ -274,9 +281,7 @@ export class EventTimeClock {
     const maxSeen = s.maxSeen;
     const evaluatedUntil = s.evaluatedUntil;
     if (maxSeen === null && evaluatedUntil === null) {
-      this.maxSeen = Number.NEGATIVE_INFINITY;
-      this.evaluatedUntil = Number.NEGATIVE_INFINITY;
-      this.firstOpenHour = Number.NEGATIVE_INFINITY;
+      this.reset();
       return;
     }
     if (

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/operators/service.js';
+import { buildApp } from '../../src/app.js';
+import { createApiKey, createOperator } from '../../src/operators/service.js';
 import { ScoringEngine } from '../../src/scoring/engine.js';
 import { takeBatch, writeBatch } from '../../src/scoring/pipeline.js';
 import { claimStream, FencedError } from '../../src/scoring/queries.js';
@@ -49,10 +50,11 @@ async function get(key: string, path: string) {
 describe('POST /v1/cdrs and GET /v1/alerts', () => {
   it('raises one high_volume_calling alert with evidence, visible to its operator only', async () => {
     const line = msisdn();
-    const { res, json } = await post(opA.apiKey, ndjson(calls(line, 101, T)));
+    // Within 15 minutes of the server's clock (10:05): later records would be refused as future.
+    const { res, json } = await post(opA.apiKey, ndjson(calls(line, 101, T, 5000)));
     expect(res.status).toBe(202);
     expect(json).toMatchObject({ accepted: 101, rejected: 0, duplicates: 0, errors: [] });
-    await post(opA.apiKey, ndjson(calls(line, 20, T + 40 * 60_000)));
+    await post(opA.apiKey, ndjson(calls(line, 20, T + 10 * 60_000)));
     const mine = await get(opA.apiKey, `/v1/alerts?msisdn=${encodeURIComponent(line)}`);
     expect(mine.res.status).toBe(200);
     expect(mine.json.items).toHaveLength(1);
@@ -186,7 +188,7 @@ describe('POST /v1/cdrs and GET /v1/alerts', () => {
       expect(res.status).toBe(201);
       lines.push(body.msisdn);
     }
-    const records = lines.flatMap((l) => calls(l, 45, T + 10 * 60_000, 30_000));
+    const records = lines.flatMap((l) => calls(l, 45, T + 10 * 60_000, 10_000));
     await post(opA.apiKey, ndjson(records));
     const flagged = await w.deps.db
       .selectFrom('registrations as r')
@@ -299,5 +301,224 @@ describe('POST /v1/cdrs and GET /v1/alerts', () => {
       .where('stream', '=', stream)
       .executeTakeFirstOrThrow();
     expect([Number(head.next_offset), Number(head.generation)]).toEqual([2, current]);
+  });
+});
+
+describe('one record never blinds the scorer', () => {
+  const DAY = 24 * 3_600_000;
+  const iso = (t: number) => new Date(t).toISOString();
+  const alertRules = async (key: string, line: string) =>
+    (await get(key, `/v1/alerts?msisdn=${encodeURIComponent(line)}`)).json.items.map((a) => a.rule);
+  /** Thirty one-second unanswered calls to distinct foreign numbers from `from` on. */
+  const wangiri = (line: string, from: number) =>
+    Array.from({ length: 30 }, (_, i) =>
+      cdr({
+        msisdn: line,
+        startedAt: from + i * 2000,
+        answered: false,
+        durationSec: 1,
+        otherParty: `+23276${String(i).padStart(6, '0')}`,
+      }),
+    );
+  /** The same records to a second app over the same database: a restarted server. */
+  const restarted = () => {
+    const app = buildApp(w.deps);
+    return async (key: string, records: readonly unknown[]) => {
+      const res = await app.request('/v1/cdrs', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' },
+        body: ndjson(records),
+      });
+      return (await res.json()) as Record<string, unknown>;
+    };
+  };
+
+  it("refuses a record dated ahead of the clock as future; another operator's current traffic still alerts", async () => {
+    const attacker = await w.operator('TH');
+    const victim = await w.operator('TH');
+    const ahead = w.now().getTime() + 2 * DAY;
+    const poison = await post(
+      attacker.apiKey,
+      ndjson([cdr({ msisdn: msisdn(), startedAt: ahead })]),
+    );
+    expect(poison.res.status).toBe(202);
+    expect(poison.json).toEqual({
+      accepted: 0,
+      rejected: 1,
+      duplicates: 0,
+      late: 0,
+      future: 1,
+      errors: [
+        {
+          line: 1,
+          error: `startedAt: ${iso(ahead)} is more than 15 minutes ahead of the server's clock`,
+        },
+      ],
+    });
+    // Within the skew is fine: 14 minutes ahead is accepted.
+    const near = await post(
+      attacker.apiKey,
+      ndjson([cdr({ msisdn: msisdn(), startedAt: w.now().getTime() + 14 * 60_000 })]),
+    );
+    expect(near.json).toMatchObject({ accepted: 1, future: 0 });
+
+    const line = msisdn();
+    const fed = await post(victim.apiKey, ndjson(wangiri(line, T)));
+    expect(fed.json).toMatchObject({ accepted: 30, late: 0, future: 0 });
+    // The window 10:00-11:00 closes once the victim's own records pass 11:10.
+    w.setNow(new Date(T + 75 * 60_000));
+    await post(victim.apiKey, ndjson([cdr({ msisdn: line, startedAt: T + 71 * 60_000 })]));
+    expect(await alertRules(victim.apiKey, line)).toContain('wangiri');
+
+    const burst = msisdn();
+    await post(attacker.apiKey, ndjson(calls(burst, 101, T + 60 * 60_000, 5000)));
+    expect(await alertRules(attacker.apiKey, burst)).toEqual(['high_volume_calling']);
+  });
+
+  it("scores each operator's records on its own clock: another's newer records make none late", async () => {
+    const current = await w.operator('TH');
+    const backlog = await w.operator('TH');
+    await post(current.apiKey, ndjson(calls(msisdn(), 5, w.now().getTime() - 60_000)));
+    // A day and a half behind the other operator's records: late on one shared clock.
+    const from = w.now().getTime() - 36 * 3_600_000;
+    const line = msisdn();
+    const fed = await post(backlog.apiKey, ndjson(calls(line, 101, from, 5000)));
+    expect(fed.json).toMatchObject({ accepted: 101, late: 0, rejected: 0 });
+    expect(await alertRules(backlog.apiKey, line)).toEqual(['high_volume_calling']);
+    const streams = await w.deps.db
+      .selectFrom('scoring_streams')
+      .select('stream')
+      .where('stream', 'in', [`http:${current.operatorId}`, `http:${backlog.operatorId}`])
+      .execute();
+    expect(streams).toHaveLength(2);
+  });
+
+  it('repairs at start a shared stream a future record poisoned, split by operator', async () => {
+    const a = await w.operator('TH');
+    const b = await w.operator('TH');
+    const now = w.now().getTime();
+    // The stored state of the one `http` stream of before: a's line, then b's record two days
+    // ahead that moved the shared watermark.
+    const aLine = msisdn();
+    const before = new ScoringEngine();
+    for (const r of calls(aLine, 3, now - 30 * 60_000)) before.ingest('http', r, a.operatorId);
+    await writeBatch(w.deps.db, takeBatch(before, new Map()), w.now());
+    const poisoned = new ScoringEngine();
+    poisoned.ingest('http', cdr({ msisdn: msisdn(), startedAt: now + 2 * DAY }), b.operatorId);
+    await writeBatch(w.deps.db, takeBatch(poisoned, new Map()), w.now());
+
+    const post2 = restarted();
+    const line = msisdn();
+    const fed = await post2(b.apiKey, calls(line, 101, now - 20 * 60_000, 5000));
+    expect(fed).toMatchObject({ accepted: 101, late: 0, future: 0 });
+    expect(await alertRules(b.apiKey, line)).toEqual(['high_volume_calling']);
+
+    const streams = await w.deps.db
+      .selectFrom('scoring_streams')
+      .select(['stream', 'clock'])
+      .where('stream', 'in', ['http', `http:${a.operatorId}`, `http:${b.operatorId}`])
+      .orderBy('stream')
+      .execute();
+    expect(streams.map((s) => s.stream).sort()).toEqual(
+      [`http:${a.operatorId}`, `http:${b.operatorId}`].sort(),
+    );
+    for (const s of streams)
+      expect((s.clock as { maxSeen: number }).maxSeen).toBeLessThanOrEqual(now);
+    // a's line moved to a's stream whole, and is still a's.
+    const risk = await get(a.apiKey, `/v1/lines/${encodeURIComponent(aLine)}/risk`);
+    expect(risk.json.features.outgoing_calls_24h).toBe(3);
+    expect(await post2(b.apiKey, calls(aLine, 1, now))).toMatchObject({
+      accepted: 0,
+      errors: [{ line: 1, error: "msisdn: the line is another operator's" }],
+    });
+    // Restarted again, the per-operator streams load as they were stored.
+    const post3 = restarted();
+    expect(await post3(a.apiKey, calls(aLine, 1, now))).toMatchObject({ accepted: 1, late: 0 });
+    const after = await get(a.apiKey, `/v1/lines/${encodeURIComponent(aLine)}/risk`);
+    expect(after.json.features.outgoing_calls_24h).toBe(4);
+  });
+
+  it("repairs at start an operator's stream, deleting the hours dated ahead of the clock", async () => {
+    const op = await w.operator('TH');
+    const now = w.now().getTime();
+    const line = msisdn();
+    const poisoned = new ScoringEngine();
+    poisoned.ingest(
+      `http:${op.operatorId}`,
+      cdr({ msisdn: line, startedAt: now - 60_000 }),
+      op.operatorId,
+    );
+    poisoned.ingest(
+      `http:${op.operatorId}`,
+      cdr({ msisdn: line, startedAt: now + 3 * 3_600_000 }),
+      op.operatorId,
+    );
+    await writeBatch(w.deps.db, takeBatch(poisoned, new Map()), w.now());
+    const hours = () =>
+      w.deps.db
+        .selectFrom('scoring_line_hours')
+        .select('hour')
+        .where('msisdn', '=', line)
+        .orderBy('hour')
+        .execute();
+    expect(await hours()).toHaveLength(2);
+    const fed = await restarted()(op.apiKey, calls(line, 2, now - 120_000, 1000));
+    expect(fed).toMatchObject({ accepted: 2, late: 0 });
+    expect((await hours()).map((h) => h.hour)).toEqual([Math.floor(now / 3_600_000)]);
+    const risk = await get(op.apiKey, `/v1/lines/${encodeURIComponent(line)}/risk`);
+    expect(risk.json.features.outgoing_calls_24h).toBe(3);
+  });
+});
+
+describe('line risk and records without operator', () => {
+  it('marks a distinct count that reached its cap as a lower bound', async () => {
+    const op = await w.operator('TH');
+    const busy = msisdn();
+    const quiet = msisdn();
+    const start = w.now().getTime() - 20 * 60_000;
+    await post(op.apiKey, ndjson([...calls(busy, 110, start, 5000), ...calls(quiet, 30, start)]));
+    const many = await get(op.apiKey, `/v1/lines/${encodeURIComponent(busy)}/risk`);
+    expect(many.json.features.distinct_callees_24h).toBe(51);
+    expect((many.json as unknown as { lowerBounds: string[] }).lowerBounds).toEqual([
+      'distinct_callees_24h',
+    ]);
+    const few = await get(op.apiKey, `/v1/lines/${encodeURIComponent(quiet)}/risk`);
+    expect(few.json.features.distinct_callees_24h).toBe(30);
+    expect((few.json as unknown as { lowerBounds: string[] }).lowerBounds).toEqual([]);
+    const spec = (await (await w.request('GET', '/openapi.json')).json()) as {
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    expect(spec.components.schemas.LineRisk?.properties.lowerBounds).toMatchObject({
+      type: 'array',
+      items: { enum: expect.arrayContaining(['distinct_callees_24h']) },
+    });
+  });
+
+  it("takes a record without operator as the operator's when it has one network, else names the field", async () => {
+    const ctx = { db: w.deps.db, actor: 'test', now: w.now() };
+    const one = await createOperator({
+      ctx,
+      input: { name: 'One Net', country: 'TH', mccMnc: ['520-41'] },
+    });
+    const two = await createOperator({
+      ctx,
+      input: { name: 'Two Nets', country: 'TH', mccMnc: ['520-42', '520-43'] },
+    });
+    const { operator: _, ...bare } = cdr({ msisdn: msisdn(), startedAt: w.now().getTime() });
+    expect((await post(one.apiKey, ndjson([bare]))).json).toMatchObject({
+      accepted: 1,
+      rejected: 0,
+    });
+    expect((await post(two.apiKey, ndjson([{ ...bare, msisdn: msisdn() }]))).json).toMatchObject({
+      accepted: 0,
+      rejected: 1,
+      errors: [
+        {
+          line: 1,
+          error:
+            'operator: missing; required as your operator has several networks (520-42, 520-43)',
+        },
+      ],
+    });
   });
 });

@@ -2,12 +2,14 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createOperator } from '../../src/operators/service.js';
+import { partitionKey } from '../../src/platform/kafka/messages.js';
 import { createLogger } from '../../src/platform/log.js';
 import { createMetrics } from '../../src/platform/metrics.js';
 import { encodeCdr } from '../../src/scoring/cdr.js';
-import { hourStateTotals } from '../../src/scoring/engine.js';
+import { hourStateTotals, ScoringEngine } from '../../src/scoring/engine.js';
 import { evaluateAlerts, generateTraffic, PLANTED_RULES } from '../../src/scoring/generator.js';
 import { KafkaScorer } from '../../src/scoring/kafka-scorer.js';
+import { takeBatch, writeBatch } from '../../src/scoring/pipeline.js';
 import { calls, cdr } from '../support/cdrs.js';
 import {
   consumedOffsets,
@@ -134,6 +136,57 @@ describe('scorer on Kafka', () => {
     },
     120_000,
   );
+
+  it('dead-letters a record dated ahead of the clock, and repairs a watermark one moved before', async () => {
+    const t = topics();
+    await createTopics(t);
+    const ahead = Date.now() + 2 * 24 * 3_600_000;
+    // Every partition's stored state as a scorer without the check left it: one record two days
+    // ahead moved its watermark, so every current record of the partition would be late.
+    const old = new ScoringEngine();
+    const keys = [0, 1, 2, 3].map((p) => partitionKey(t.cdr, p));
+    for (const key of keys) old.ingest(key, cdr({ msisdn: msisdn(), startedAt: ahead }), null);
+    await writeBatch(w.deps.db, takeBatch(old, new Map()), w.now());
+    const line = msisdn();
+    const future = cdr({ msisdn: line, startedAt: ahead });
+    await produce(t.cdr, [
+      { key: line, value: encodeCdr(future) },
+      ...asMessages(calls(line, 101, T)),
+    ]);
+    const scorer = spawnScorer(w, t);
+    try {
+      await waitFor('all records consumed', async () => (await consumedOffsets(w, t.cdr)) === 102);
+      const dlq = await readTopic(t.dlq, 1);
+      expect(dlq.map((m) => String(m.value))).toEqual([encodeCdr(future)]);
+      const headers = Object.assign({}, ...(dlq[0]?.headers ?? []));
+      expect(String(headers['x-error'])).toBe(
+        `startedAt: ${new Date(ahead).toISOString()} is more than 15 minutes ahead of the server's clock`,
+      );
+      await waitFor('the alert of the current records', async () => {
+        const alerts = await w.deps.db
+          .selectFrom('scoring_alerts')
+          .select('rule')
+          .where('msisdn', '=', line)
+          .execute();
+        return alerts.some((a) => a.rule === 'high_volume_calling');
+      });
+      const repairs = logsOf(scorer).filter((l) => String(l.msg).includes('pulled back'));
+      expect(repairs.map((l) => l.stream).sort()).toEqual([...keys].sort());
+      for (const r of repairs) {
+        expect(r.watermarkBefore).toBe(new Date(ahead - 600_000).toISOString());
+        expect(r.watermarkAfter).toBeNull();
+      }
+    } finally {
+      await stopped(scorer, 'SIGTERM');
+    }
+    const clocks = await w.deps.db
+      .selectFrom('scoring_streams')
+      .select('clock')
+      .where('stream', 'in', keys)
+      .execute();
+    for (const { clock } of clocks)
+      expect((clock as { maxSeen: number | null }).maxSeen ?? 0).toBeLessThan(Date.now());
+  }, 120_000);
 
   it.each(LINE_STAGE_MODES)(
     'exports records, lag, DLQ, alerts and commit time as Prometheus metrics (line stage %s)',

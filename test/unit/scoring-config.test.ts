@@ -10,6 +10,11 @@ describe('scorer configuration', () => {
     expect(withKafka.KAFKA_DLQ_TOPIC).toBe('cdr.dlq');
     expect(withKafka.KAFKA_ALERTS_TOPIC).toBe('line.alerts');
     expect(withKafka.SCORING_LATENESS_MS).toBe(600_000);
+    expect(withKafka.SCORING_MAX_FUTURE_SKEW_MS).toBe(900_000);
+    expect(loadConfig({ SCORING_MAX_FUTURE_SKEW_MS: '60000' }).SCORING_MAX_FUTURE_SKEW_MS).toBe(
+      60_000,
+    );
+    expect(() => loadConfig({ SCORING_MAX_FUTURE_SKEW_MS: '-1' })).toThrow(ConfigError);
     expect(loadConfig({ SIMLINE_ROLE: 'api', KAFKA_BROKERS: 'k:9092' }).SIMLINE_ROLE).toEqual([
       'api',
     ]);

@@ -7,6 +7,7 @@ import {
   type StateRows,
   type StreamExport,
   type StreamImport,
+  splitStreamByOperator,
 } from '../../src/scoring/engine.js';
 import { DEFAULT_THRESHOLDS, validateThresholds } from '../../src/scoring/rules.js';
 import { StateWriter, splitStates } from '../../src/scoring/state-codec.js';
@@ -369,5 +370,83 @@ describe('ScoringEngine', () => {
     got.push(...batched.advance().alerts.map(key));
     expect(all.length).toBeGreaterThan(0);
     expect(got.sort()).toEqual(all);
+  });
+
+  describe('records dated ahead of the clock', () => {
+    const SKEW = 15 * 60_000;
+    const now = T0 + 10 * HOUR_MS;
+
+    it('refuses them without moving the watermark, from the skew on', () => {
+      const e = new ScoringEngine(undefined, 600_000, SKEW);
+      e.setNow(now);
+      expect(e.ingest('s', cdr({ startedAt: now }), 'op')).toBe('accepted');
+      expect(e.ingest('s', cdr({ startedAt: now + SKEW }), 'op')).toBe('accepted');
+      expect(e.ingest('s', cdr({ startedAt: now + SKEW + 1 }), 'op')).toBe('future');
+      expect(e.ingest('s', cdr({ startedAt: now + 2 * 24 * HOUR_MS }), 'op')).toBe('future');
+      expect(e.exportChanges('s').clock.maxSeen).toBe(now + SKEW);
+      expect(e.ingest('s', cdr({ startedAt: now - HOUR_MS }), 'op')).toBe('accepted');
+      expect(e.stats).toMatchObject({ accepted: 3, future: 2, late: 0 });
+    });
+
+    it('at import, drops hours past the skew and pulls the clock back to the newest hour left', () => {
+      // As stored by engines without the check: a line with a current hour and one two hours
+      // ahead, and another line's record two days ahead, whose clock was written last.
+      const first = new ScoringEngine();
+      first.ingest('s', cdr({ msisdn: '+66811111111', startedAt: now - 30 * 60_000 }), 'a');
+      first.ingest('s', cdr({ msisdn: '+66811111111', startedAt: now + 2 * HOUR_MS }), 'a');
+      const second = new ScoringEngine();
+      second.ingest('s', cdr({ msisdn: '+66822222222', startedAt: now + 2 * 24 * HOUR_MS }), 'b');
+      const [x, y] = [asStored(first.exportChanges('s')), asStored(second.exportChanges('s'))];
+      const stored = {
+        clock: y.clock,
+        lines: [...x.lines, ...y.lines],
+        hours: [...x.hours, ...y.hours],
+        imeis: [],
+      };
+      const e = new ScoringEngine(undefined, 600_000, SKEW);
+      const repair = e.importStream('s', stored, 'line', { now });
+      expect(repair).toEqual({
+        stream: 's',
+        from: now + 2 * 24 * HOUR_MS - 600_000,
+        to: now - HOUR_MS - 600_000,
+        droppedHours: 2,
+      });
+      const changes = e.exportChanges('s');
+      expect(changes.clock.maxSeen).toBe(now - HOUR_MS);
+      expect(changes.removedLines).toEqual(['+66822222222']);
+      expect(changes.removedHours).toEqual({
+        keys: ['+66811111111'],
+        hours: [(now + 2 * HOUR_MS) / HOUR_MS],
+      });
+      e.setNow(now);
+      expect(e.ingest('s', cdr({ startedAt: now - 5 * 60_000 }), 'a')).toBe('accepted');
+      // Nothing to repair the second time.
+      expect(
+        new ScoringEngine(undefined, 600_000, SKEW).importStream('s', asStored(changes), 'line', {
+          now,
+        }),
+      ).toBeUndefined();
+    });
+
+    it('restarts a clock whose stored state holds nothing plausible', () => {
+      const old = new ScoringEngine();
+      old.ingest('s', cdr({ startedAt: Date.parse('2099-01-01T00:00:00Z') }), 'a');
+      const e = new ScoringEngine(undefined, 600_000, SKEW);
+      const repair = e.importStream('s', asStored(old.exportChanges('s')), 'line', { now });
+      expect(repair?.to).toBeNull();
+      expect(e.exportChanges('s').clock).toEqual({ v: 1, maxSeen: null, evaluatedUntil: null });
+    });
+  });
+
+  it("splits a stored stream by each line's operator", () => {
+    const e = new ScoringEngine();
+    e.ingest('http', cdr({ msisdn: '+66811111111' }), 'a');
+    e.ingest('http', cdr({ msisdn: '+66822222222' }), 'b');
+    e.ingest('http', cdr({ msisdn: '+66833333333' }), 'a');
+    const parts = splitStreamByOperator(asStored(e.exportChanges('http')));
+    expect([...parts.keys()].sort()).toEqual(['a', 'b']);
+    expect(parts.get('a')?.lines.map((l) => l.msisdn)).toEqual(['+66811111111', '+66833333333']);
+    expect(parts.get('a')?.hours.map((h) => h.msisdn)).toEqual(['+66811111111', '+66833333333']);
+    expect(parts.get('b')?.lines.map((l) => l.msisdn)).toEqual(['+66822222222']);
   });
 });
