@@ -315,3 +315,21 @@ export async function findOverCapPersons(db: DbOrTx): Promise<OverCapPerson[]> {
   }
   return [...persons.values()];
 }
+
+/**
+ * Before persons merge: a human named as an account's representative under several old keys
+ * keeps one row per account (the surviving key's, else the first old key's, which then moves).
+ */
+export async function dropRepeatedRepresentatives(
+  db: DbOrTx,
+  { key, moved }: { key: string; moved: string[] },
+): Promise<void> {
+  await sql`
+    delete from exempt_account_representatives r
+    where r.person_key in (${sql.join(moved)})
+      and exists (
+        select 1 from exempt_account_representatives s
+        where s.account_id = r.account_id
+          and s.person_key in (${sql.join([key, ...moved])})
+          and (s.person_key = ${key} or s.person_key < r.person_key))`.execute(db);
+}

@@ -4,7 +4,12 @@ import { type Keyring, open, seal } from '../platform/crypto.js';
 import type { Db, Tx } from '../platform/db/client.js';
 import type { DocumentType } from './documents.js';
 import { canonicalNationalId, personKey, personSubject } from './identity.js';
-import { findOverCapPersons, type OverCapPerson, tablesWithPersonKey } from './queries.js';
+import {
+  dropRepeatedRepresentatives,
+  findOverCapPersons,
+  type OverCapPerson,
+  tablesWithPersonKey,
+} from './queries.js';
 
 export interface RekeyCtx {
   db: Db;
@@ -137,6 +142,7 @@ async function moveGroup(
       })
       .execute();
   }
+  await dropRepeatedRepresentatives(tx, { key, moved });
   for (const table of tables) {
     await sql`update ${sql.table(table)} set person_key = ${key} where person_key in (${sql.join(moved)})`.execute(
       tx,

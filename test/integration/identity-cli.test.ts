@@ -131,6 +131,31 @@ describe('identities rekey', () => {
       })
       .execute();
 
+    /** Both old keys name one account's representative: the merged person stays named once. */
+    const account = newId('acct');
+    await w.deps.db
+      .insertInto('cap_exempt_accounts')
+      .values({
+        id: account,
+        operator_id: op.operatorId,
+        account_ref: 'ACME',
+        kind: 'corporate',
+        sim_limit: 10,
+        approved_by: 'test',
+      })
+      .execute();
+    await w.deps.db
+      .insertInto('exempt_account_representatives')
+      .values(
+        [asId, asCard].map((k) => ({
+          account_id: account,
+          person_key: k,
+          added_by: 'test',
+          added_at: w.now(),
+        })),
+      )
+      .execute();
+
     const run = cli('identities', 'rekey');
     expect(run.status, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout);
@@ -181,6 +206,12 @@ describe('identities rekey', () => {
     expect(keys).toEqual([{ person_key: merged }]);
     const alert = await w.deps.db.selectFrom('scoring_alerts').select('person_key').execute();
     expect(alert).toEqual([{ person_key: merged }]);
+    const representatives = await w.deps.db
+      .selectFrom('exempt_account_representatives')
+      .select('person_key')
+      .where('account_id', '=', account)
+      .execute();
+    expect(representatives).toEqual([{ person_key: merged }]);
     const audit = await w.deps.db
       .selectFrom('audit_log')
       .select(['action', 'subject_id', 'data'])
