@@ -111,7 +111,12 @@ export function mountRegistrationRoutes(app: Router): void {
       input: {
         request,
         idempotencyKey: key,
-        fingerprint: requestFingerprint('POST', '/v1/registrations', request),
+        fingerprint: requestFingerprint(
+          deps.secrets.fingerprintKeys,
+          'POST',
+          '/v1/registrations',
+          request,
+        ),
       },
     });
     deps.metrics.registrations.inc({ outcome: res.outcome });

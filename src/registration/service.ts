@@ -1,12 +1,16 @@
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuthenticatedOperator } from '../operators/queries.js';
-import { appendAudit, auditShard, canonicalJson } from '../platform/audit.js';
+import { appendAudit, auditShard } from '../platform/audit.js';
 import { identityKey, type Keyring, newId, seal } from '../platform/crypto.js';
 import type { Db, Tx } from '../platform/db/client.js';
 import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { problemBody } from '../platform/http/problem.js';
-import { type StoredResponse, withIdempotencyKey } from '../platform/idempotency.js';
+import {
+  fingerprintRequest,
+  type RequestFingerprint,
+  type StoredResponse,
+  withIdempotencyKey,
+} from '../platform/idempotency.js';
 import type {
   RegistrationCreated,
   RegistrationRequest,
@@ -58,10 +62,14 @@ const UNIQUE_VIOLATIONS: Record<string, ErrorCode> = {
   registrations_active_iccid_key: 'iccid_already_registered',
 };
 
-export function requestFingerprint(method: string, path: string, body: unknown): string {
-  return createHash('sha256')
-    .update(`${method} ${path}\n${canonicalJson(body)}`)
-    .digest('hex');
+/** An HMAC under the server's fingerprint keys: the body holds a document number and a name. */
+export function requestFingerprint(
+  keys: readonly { id: string; key: Buffer }[],
+  method: string,
+  path: string,
+  body: unknown,
+): RequestFingerprint {
+  return fingerprintRequest(keys, method, path, body);
 }
 
 interface IdentifiedPerson {
@@ -266,7 +274,7 @@ export async function registerSim({
   input,
 }: {
   ctx: RegistrationCtx;
-  input: { request: RegistrationRequest; idempotencyKey: string; fingerprint: string };
+  input: { request: RegistrationRequest; idempotencyKey: string; fingerprint: RequestFingerprint };
 }): Promise<StoredResponse & { replayed: boolean; outcome: string }> {
   const req = input.request;
   const lineIssues = checkLineIdentifiers(req, ctx.operator);
