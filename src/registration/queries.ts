@@ -152,3 +152,12 @@ export async function listOwnActiveMsisdns(
     .execute();
   return rows.map((r) => r.msisdn);
 }
+
+/** The sealed identity fields of a person, to check a caller's claim against. */
+export async function findSealedPerson(db: DbOrTx, { personKey }: { personKey: string }) {
+  return db
+    .selectFrom('persons')
+    .select(['person_key', 'full_name_sealed', 'date_of_birth_sealed'])
+    .where('person_key', '=', personKey)
+    .executeTakeFirst();
+}

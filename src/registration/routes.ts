@@ -19,8 +19,8 @@ import {
   type RegistrationCtx,
   registerSim,
   requestFingerprint,
-  simSummary,
 } from './service.js';
+import { simSummary } from './sim-summary.js';
 
 const security = [{ operatorKey: [] }];
 const authErrors = ['unauthorized', 'forbidden', 'rate_limited'] as const;
@@ -198,6 +198,8 @@ export function mountRegistrationRoutes(app: Router): void {
       operationId: 'simSummary',
       tags: ['registration'],
       summary: "SIM counts and caps for one identity (the calling operator's lines only)",
+      description:
+        'Needs the same fresh verification evidence as a registration. Answers only when name and date of birth match the identity on record; otherwise, and for an unknown document, the answer is zero counts. Limited per operator (SIM_SUMMARY_RATE_PER_MINUTE, shared by all replicas; 429 with Retry-After beyond it). Every call is audited.',
       security,
       middleware: [requireOperator('registrations:read')] as const,
       request: {
@@ -211,15 +213,30 @@ export function mountRegistrationRoutes(app: Router): void {
           description: 'Counts and caps',
           content: { 'application/json': { schema: SimSummarySchema } },
         },
-        ...errorResponses('validation_failed', ...authErrors, 'invalid_document', 'unprocessable'),
+        ...errorResponses(
+          'validation_failed',
+          ...authErrors,
+          'invalid_document',
+          'verification_insufficient',
+          'unprocessable',
+        ),
       },
     }),
     async (c) => {
-      const summary = await simSummary({
-        ctx: registrationCtx(c),
-        input: { subscriber: c.req.valid('json').subscriber },
-      });
-      return c.json(summary, 200);
+      try {
+        const summary = await simSummary({
+          ctx: {
+            ...registrationCtx(c),
+            perMinute: c.get('deps').config.SIM_SUMMARY_RATE_PER_MINUTE,
+          },
+          input: c.req.valid('json'),
+        });
+        return c.json(summary, 200);
+      } catch (err) {
+        if (err instanceof ServiceError && typeof err.extra.retryAfter === 'number')
+          c.header('Retry-After', String(err.extra.retryAfter));
+        throw err;
+      }
     },
   );
 }

@@ -15,7 +15,6 @@ import type {
   RegistrationCreated,
   RegistrationRequest,
   RegistrationView,
-  SimSummary,
   Subscriber,
 } from './contract.js';
 import { checkDocument } from './documents.js';
@@ -28,7 +27,6 @@ import {
   findOwnRegistration,
   findVerificationPolicy,
   iccidActive,
-  listOwnActiveMsisdns,
   lockExemptAccount,
   lockPerson,
 } from './queries.js';
@@ -418,41 +416,4 @@ export async function deregisterSim({
     });
     return toView(row);
   });
-}
-
-/** Counts and caps for one identity as this operator sees them; other operators' numbers stay hidden. */
-export async function simSummary({
-  ctx,
-  input,
-}: {
-  ctx: Pick<RegistrationCtx, 'db' | 'operator' | 'identityPepper' | 'now'>;
-  input: { subscriber: Subscriber };
-}): Promise<SimSummary> {
-  const person = identify(input.subscriber, ctx.identityPepper, ctx.now);
-  const country = ctx.operator.country;
-  const caps = await findCaps(ctx.db, { country });
-  if (!caps) throw new ServiceError('unprocessable', `no SIM caps are configured for ${country}`);
-  const counts = await countActiveSims(ctx.db, {
-    personKey: person.personKey,
-    country,
-    operatorId: ctx.operator.id,
-  });
-  const coolingOffUntil =
-    caps.cooling_off_hours > 0 && counts.lastAt
-      ? new Date(counts.lastAt.getTime() + caps.cooling_off_hours * 3_600_000)
-      : null;
-  return {
-    counts: { operator: counts.operator, national: counts.national },
-    caps: { operator: caps.per_operator, national: caps.national },
-    remaining: {
-      operator: Math.max(0, caps.per_operator - counts.operator),
-      national: caps.national === null ? null : Math.max(0, caps.national - counts.national),
-    },
-    coolingOffUntil:
-      coolingOffUntil && coolingOffUntil > ctx.now ? coolingOffUntil.toISOString() : null,
-    ownLines: await listOwnActiveMsisdns(ctx.db, {
-      operatorId: ctx.operator.id,
-      personKey: person.personKey,
-    }),
-  };
 }
