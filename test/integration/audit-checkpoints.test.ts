@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type AuditEntry,
@@ -363,5 +363,46 @@ describe('checkpoints outside the database', () => {
     expect(await verifyWithCheckpoint(w.deps.db, text, publicKeyOf(w))).toMatchObject({
       ok: true,
     });
+  });
+
+  it('the api role writes checkpoints when AUDIT_CHECKPOINT_DIR is set', async () => {
+    const { w } = await seeded();
+    const dir = join(mkdtempSync(join(tmpdir(), 'simline-srv-')), 'cp');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: {
+        ...process.env,
+        ...w.secretEnv(),
+        DATABASE_URL: w.url,
+        DATA_DIR: dirname(dir),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SIMLINE_ROLE: 'api',
+        LOG_LEVEL: 'warn',
+        AUDIT_CHECKPOINT_DIR: dir,
+        AUDIT_CHECKPOINT_INTERVAL_MS: '1000',
+      },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      await expect
+        .poll(
+          () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : []).length,
+          {
+            timeout: 30_000,
+            interval: 200,
+          },
+        )
+        .toBeGreaterThanOrEqual(2);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    const first =
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()[0] ?? '';
+    const text = readFileSync(join(dir, first), 'utf8');
+    expect(await verifyWithCheckpoint(w.deps.db, text, publicKeyOf(w))).toMatchObject({ ok: true });
   });
 });
