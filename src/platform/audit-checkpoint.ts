@@ -47,8 +47,8 @@ export interface SigningKey {
 }
 
 /** The bytes signed: the checkpoint without its signature, as canonical JSON. */
-function signedBytes(cp: Omit<AuditCheckpoint, 'signature'>): Buffer {
-  const { signature: _omit, ...rest } = cp as AuditCheckpoint;
+function signedBytes(cp: Omit<AuditCheckpoint, 'signature'> & { signature?: string }): Buffer {
+  const { signature: _unsigned, ...rest } = cp;
   return Buffer.from(canonicalJson(rest));
 }
 

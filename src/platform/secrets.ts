@@ -1,4 +1,4 @@
-import { type KeyObject, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, Secrets } from '../config.js';
@@ -27,6 +27,12 @@ function readStored(path: string): Partial<StoredSecrets> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw err;
   }
+}
+
+function storedSigningKey(path: string, stored: { id: string; key: string }) {
+  const privateKey = ed25519PrivateKey(stored.key);
+  if (!privateKey) throw new Error(`${path}: auditSigningKey is not an Ed25519 key`);
+  return { id: stored.id, privateKey };
 }
 
 /**
@@ -83,18 +89,12 @@ export function resolveSecrets(config: Config, log: Logger): ResolvedSecrets {
   }
   const ring = (keys: { id: string; key: string }[]) =>
     keys.map((k) => ({ id: k.id, key: decodeKey(k.key) ?? Buffer.alloc(0) }));
-  const storedSigningKey = ed25519PrivateKey(next.auditSigningKey.key);
-  if (!given.auditSigningKey && !storedSigningKey)
-    throw new Error(`${path}: auditSigningKey is not an Ed25519 key`);
   return {
     identityPepper: given.identityPepper ?? decodeKey(next.identityPepper) ?? Buffer.alloc(0),
     piiKeys: given.piiKeys ?? ring(next.piiKeys),
     fingerprintKeys: given.fingerprintKeys ?? ring(next.fingerprintKeys),
     auditHmacKeys: given.auditHmacKeys ?? ring(next.auditHmacKeys),
-    auditSigningKey: given.auditSigningKey ?? {
-      id: next.auditSigningKey.id,
-      privateKey: storedSigningKey as KeyObject,
-    },
+    auditSigningKey: given.auditSigningKey ?? storedSigningKey(path, next.auditSigningKey),
     embeddedPgPassword: next.embeddedPgPassword,
   };
 }
