@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { ServiceError } from '../platform/errors.js';
-import type { Router } from '../platform/http/app.js';
+import { type Router, validationHook } from '../platform/http/app.js';
 import { requireOperator } from '../platform/http/auth.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses, PROBLEM_CONTENT_TYPE } from '../platform/http/problem.js';
@@ -20,7 +20,7 @@ import {
   registerSim,
   requestFingerprint,
 } from './service.js';
-import { simSummary } from './sim-summary.js';
+import { auditSimSummary, simSummary } from './sim-summary.js';
 
 const security = [{ operatorKey: [] }];
 const authErrors = ['unauthorized', 'forbidden', 'rate_limited'] as const;
@@ -237,6 +237,23 @@ export function mountRegistrationRoutes(app: Router): void {
           c.header('Retry-After', String(err.extra.retryAfter));
         throw err;
       }
+    },
+    /** A malformed call (no evidence, say) is a call too: audited, naming only the fields. */
+    async (result, c) => {
+      if (!result.success) {
+        await auditSimSummary(
+          { db: c.get('deps').db, operator: c.get('operator'), now: c.get('deps').clock() },
+          'refused',
+          ['operator', c.get('operator').id],
+          {
+            code: 'validation_failed',
+            fields: [
+              ...new Set(result.error.issues.map((i) => i.path.map(String).join('.') || '(body)')),
+            ],
+          },
+        );
+      }
+      return validationHook(result, c) as never;
     },
   );
 }

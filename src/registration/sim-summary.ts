@@ -35,6 +35,28 @@ function claimMatches(
   );
 }
 
+/** One `identity.sim_summary` row in the caller's shard; `data` never holds identity data. */
+export function auditSimSummary(
+  ctx: Pick<SimSummaryCtx, 'db' | 'operator' | 'now'>,
+  outcome: AuditEntry['outcome'],
+  [subjectType, subjectId]: [string, string],
+  data: Record<string, unknown>,
+): Promise<void> {
+  return ctx.db.transaction().execute((tx) =>
+    appendAudit(tx, {
+      shard: auditShard(`identity:${ctx.operator.id}`, subjectId),
+      at: ctx.now,
+      actorType: 'operator',
+      actorId: ctx.operator.id,
+      action: 'identity.sim_summary',
+      subjectType,
+      subjectId,
+      outcome,
+      data,
+    }),
+  );
+}
+
 /**
  * SIM counts and caps for one identity, as the calling operator may see them: only with fresh
  * verification evidence of the person in front of it, only when name and birth date match the
@@ -53,20 +75,7 @@ export async function simSummary({
     outcome: AuditEntry['outcome'],
     subject: [string, string],
     data: Record<string, unknown>,
-  ) =>
-    ctx.db.transaction().execute((tx) =>
-      appendAudit(tx, {
-        shard: auditShard(`identity:${operator.id}`, subject[1]),
-        at: now,
-        actorType: 'operator',
-        actorId: operator.id,
-        action: 'identity.sim_summary',
-        subjectType: subject[0],
-        subjectId: subject[1],
-        outcome,
-        data,
-      }),
-    );
+  ) => auditSimSummary(ctx, outcome, subject, data);
   const refuse = async (err: ServiceError, subject: [string, string]): Promise<never> => {
     await audit('refused', subject, {
       code: err.code,

@@ -148,6 +148,10 @@ describe('sim-summary', () => {
     expect(await auditRows(other.operatorId)).toEqual([
       expect.objectContaining({
         outcome: 'refused',
+        data: { code: 'validation_failed', fields: ['verification'] },
+      }),
+      expect.objectContaining({
+        outcome: 'refused',
         data: { code: 'verification_insufficient', check: 'verification_too_old' },
       }),
       expect.objectContaining({
