@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createUser } from '../src/console/users.js';
+import { withAuditKeys } from '../src/platform/audit.js';
 import { connect } from '../src/platform/db/client.js';
 import {
   drive,
@@ -53,7 +54,7 @@ async function api<T>(
 async function session(username: string, role: string) {
   const handle = connect(stack.databaseUrl, { max: 1 });
   const user = await createUser({
-    ctx: { db: handle.db, now: new Date(), actor: 'load' },
+    ctx: { db: withAuditKeys(handle.db, stack.auditKeys), now: new Date(), actor: 'load' },
     input: { username, role },
   });
   await handle.close();

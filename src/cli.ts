@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
@@ -6,6 +7,11 @@ import { ConfigError, loadConfig } from './config.js';
 import { createUser } from './console/users.js';
 import { createApiKey, createOperator, revokeApiKey } from './operators/service.js';
 import { verifyAudit } from './platform/audit.js';
+import {
+  createCheckpoint,
+  verifyWithCheckpoint,
+  writeCheckpointFile,
+} from './platform/audit-checkpoint.js';
 import { ServiceError } from './platform/errors.js';
 import { KafkaProducer } from './platform/kafka/client.js';
 import { createLogger } from './platform/log.js';
@@ -42,7 +48,11 @@ const USAGE = `usage: npm run cli -- <command> [options]
     (recomputes every person key, merges persons that are one human, lists persons over a cap)
   representatives add|remove --operator ID --account REF --subscriber JSON
     (JSON: the representative's document as a registration's subscriber takes it)
-  audit verify
+  audit verify [--checkpoint FILE [--public-key PEM_FILE]]
+    (exit 3 when a chain, or the database against a signed checkpoint, is wrong)
+  audit checkpoint --out FILE
+  audit public-key
+    (prints the PEM public key that verifies checkpoints)
   thresholds list
   thresholds set --rule RULE --params '{"field":value,...}'
   allowlist add --msisdn +66... --reason TEXT [--operator ID]
@@ -84,6 +94,8 @@ const STRING_OPTIONS = [
   'labels',
   'username',
   'role',
+  'checkpoint',
+  'public-key',
 ] as const;
 
 type Opts = Record<string, string | undefined>;
@@ -140,7 +152,23 @@ const list = (v: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-type Command = (rt: Runtime, opts: Opts) => Promise<{ result: unknown; exitCode?: number }>;
+/** `text` is printed as is instead of `result` as JSON. */
+type Command = (
+  rt: Runtime,
+  opts: Opts,
+) => Promise<{ result: unknown; exitCode?: number; text?: string }>;
+
+/** A PEM public key from a file, or the public half of this instance's signing key. */
+function checkpointPublicKey(rt: Runtime, file: string | undefined): KeyObject {
+  if (file === undefined) return createPublicKey(rt.deps.secrets.auditSigningKey.privateKey);
+  try {
+    return createPublicKey(readFileSync(fromCaller(file), 'utf8'));
+  } catch (err) {
+    throw new UsageError(
+      `--public-key: cannot read a PEM public key from ${file} (${(err as Error).message})`,
+    );
+  }
+}
 
 const COMMANDS: Record<string, Command> = {
   'operators create': async (rt, o) => ({
@@ -272,10 +300,46 @@ const COMMANDS: Record<string, Command> = {
     });
     return { result: { ...user, mustChangePassword: true } };
   },
-  'audit verify': async (rt) => {
-    const result = await verifyAudit(rt.deps.db);
+  'audit verify': async (rt, o) => {
+    if (o.checkpoint === undefined && o['public-key'] !== undefined)
+      throw new UsageError('--public-key needs --checkpoint');
+    let text: string | undefined;
+    if (o.checkpoint !== undefined) {
+      try {
+        text = readFileSync(fromCaller(o.checkpoint), 'utf8');
+      } catch (err) {
+        throw new UsageError(
+          `--checkpoint: cannot read ${o.checkpoint} (${(err as Error).message})`,
+        );
+      }
+    }
+    const result =
+      text === undefined
+        ? await verifyAudit(rt.deps.db)
+        : await verifyWithCheckpoint(rt.deps.db, text, checkpointPublicKey(rt, o['public-key']));
     return { result, exitCode: result.ok ? 0 : 3 };
   },
+  'audit checkpoint': async (rt, o) => {
+    const out = fromCaller(need(o, 'out'));
+    const cp = await createCheckpoint(rt.deps.db, rt.deps.secrets.auditSigningKey, rt.deps.clock());
+    writeCheckpointFile(out, cp);
+    return {
+      result: {
+        file: out,
+        createdAt: cp.createdAt,
+        shards: cp.shards.length,
+        rows: cp.rows,
+        signingKeyId: cp.signingKeyId,
+        publicKeyFingerprint: cp.publicKeyFingerprint,
+      },
+    };
+  },
+  'audit public-key': async (rt) => ({
+    result: null,
+    text: createPublicKey(rt.deps.secrets.auditSigningKey.privateKey)
+      .export({ format: 'pem', type: 'spki' })
+      .toString(),
+  }),
 };
 
 function adminCtx(rt: Runtime) {
@@ -381,8 +445,8 @@ async function main(): Promise<number> {
   });
   const rt = await openRuntime(config, log);
   try {
-    const { result, exitCode = 0 } = await command(rt, opts);
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    const { result, exitCode = 0, text } = await command(rt, opts);
+    process.stdout.write(text ?? `${JSON.stringify(result, null, 2)}\n`);
     return exitCode;
   } catch (err) {
     if (err instanceof UsageError) {

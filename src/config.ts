@@ -1,5 +1,7 @@
+import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { ed25519PrivateKey } from './platform/crypto.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalText = z
@@ -25,6 +27,11 @@ const keyring = optionalText.refine(
   { message: 'must be a comma-separated list of id:key with 32-byte keys (hex or base64)' },
 );
 
+/** An Ed25519 private key: PKCS8 PEM, or its raw 32-byte seed in base64 or hex. */
+const signingKey = optionalText.refine((v) => v === undefined || !!ed25519PrivateKey(v), {
+  message: 'must be an Ed25519 private key: PKCS8 PEM, or 32 bytes as base64 or hex',
+});
+
 export const ROLES = ['api', 'scorer'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -49,6 +56,21 @@ const envSchema = z.object({
   ),
   IDENTITY_PEPPER: key32,
   PII_KEYS: keyring,
+  /** Keys of the idempotency fingerprints (HMAC); the first makes new ones, the rest still match. */
+  FINGERPRINT_KEYS: keyring,
+  /** Keys of the audit hash chain (HMAC); the first links new rows, every one verifies. */
+  AUDIT_HMAC_KEY: keyring,
+  /** Signs audit checkpoints (Ed25519). */
+  AUDIT_SIGNING_KEY: signingKey,
+  AUDIT_SIGNING_KEY_ID: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/i, 'must be 1-32 letters, digits, _ or -')
+    .default('s1'),
+  /** When set, the api role writes a signed audit checkpoint file here every interval. */
+  AUDIT_CHECKPOINT_DIR: optionalText,
+  AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(300_000),
+  /** sim-summary calls per operator per minute, counted in PostgreSQL across replicas. */
+  SIM_SUMMARY_RATE_PER_MINUTE: positiveInt(30),
   RATE_LIMIT_RPS: positiveInt(500),
   RATE_LIMIT_BURST: positiveInt(1000),
   QUARANTINE_DAYS: z.coerce.number().int().min(0).default(90),
@@ -147,9 +169,20 @@ export type Env = z.infer<typeof envSchema>;
 export interface Secrets {
   identityPepper: Buffer;
   piiKeys: { id: string; key: Buffer }[];
+  fingerprintKeys: { id: string; key: Buffer }[];
+  auditHmacKeys: { id: string; key: Buffer }[];
+  auditSigningKey: { id: string; privateKey: KeyObject };
 }
 
-export interface Config extends Omit<Env, 'IDENTITY_PEPPER' | 'PII_KEYS' | 'SIMLINE_ROLE'> {
+/** Environment fields holding secrets: they reach the code only through `givenSecrets`. */
+type SecretFields =
+  | 'IDENTITY_PEPPER'
+  | 'PII_KEYS'
+  | 'FINGERPRINT_KEYS'
+  | 'AUDIT_HMAC_KEY'
+  | 'AUDIT_SIGNING_KEY';
+
+export interface Config extends Omit<Env, SecretFields | 'SIMLINE_ROLE'> {
   SIMLINE_ROLE: Role[];
   /** Secrets given in the environment; the embedded default fills the gaps (see secrets.ts). */
   givenSecrets: Partial<Secrets>;
@@ -189,6 +222,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ['DATABASE_URL', 'required in production (the embedded database is for development)'],
       ['IDENTITY_PEPPER', 'required in production'],
       ['PII_KEYS', 'required in production'],
+      ['FINGERPRINT_KEYS', 'required in production'],
+      ['AUDIT_HMAC_KEY', 'required in production'],
+      ['AUDIT_SIGNING_KEY', 'required in production'],
     ];
     for (const [field, message] of required) {
       if (!env[field]?.trim() && !issues.some((i) => i.field === field))
@@ -205,10 +241,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!parsed.success || issues.length > 0) {
     throw new ConfigError(issues.sort((a, b) => a.field.localeCompare(b.field)));
   }
-  const { IDENTITY_PEPPER, PII_KEYS, SIMLINE_ROLE, ...rest } = parsed.data;
+  const {
+    IDENTITY_PEPPER,
+    PII_KEYS,
+    FINGERPRINT_KEYS,
+    AUDIT_HMAC_KEY,
+    AUDIT_SIGNING_KEY,
+    SIMLINE_ROLE,
+    ...rest
+  } = parsed.data;
   const roles: Role[] = SIMLINE_ROLE ?? (rest.KAFKA_BROKERS ? ['api', 'scorer'] : ['api']);
   const givenSecrets: Partial<Secrets> = {};
   if (IDENTITY_PEPPER) givenSecrets.identityPepper = decodeKey(IDENTITY_PEPPER);
   if (PII_KEYS) givenSecrets.piiKeys = parseKeyring(PII_KEYS);
+  if (FINGERPRINT_KEYS) givenSecrets.fingerprintKeys = parseKeyring(FINGERPRINT_KEYS);
+  if (AUDIT_HMAC_KEY) givenSecrets.auditHmacKeys = parseKeyring(AUDIT_HMAC_KEY);
+  const privateKey = AUDIT_SIGNING_KEY ? ed25519PrivateKey(AUDIT_SIGNING_KEY) : undefined;
+  if (privateKey) givenSecrets.auditSigningKey = { id: rest.AUDIT_SIGNING_KEY_ID, privateKey };
   return { ...rest, SIMLINE_ROLE: roles, givenSecrets };
 }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { buildApp, buildProbeApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { startCheckpointWriter } from './platform/audit-checkpoint.js';
 import { purgeExpiredIdempotencyKeys } from './platform/idempotency.js';
 import { createLogger } from './platform/log.js';
 import { openRuntime } from './runtime.js';
@@ -43,6 +44,18 @@ async function main(): Promise<void> {
     );
   }, 10 * 60_000);
   purge.unref();
+  /** Signed audit checkpoints, for shipping off the host (see `audit verify --checkpoint`). */
+  const checkpoints =
+    roles.includes('api') && config.AUDIT_CHECKPOINT_DIR
+      ? startCheckpointWriter({
+          db: deps.db,
+          key: deps.secrets.auditSigningKey,
+          dir: config.AUDIT_CHECKPOINT_DIR,
+          intervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+          clock: deps.clock,
+          log,
+        })
+      : undefined;
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -56,6 +69,7 @@ async function main(): Promise<void> {
     }, config.SHUTDOWN_GRACE_MS);
     force.unref();
     const finish = async () => {
+      await checkpoints?.stop();
       await scorer?.stop();
       await runtime.close();
       log.info('stopped');

@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { withAuditKeys } from './platform/audit.js';
 import { connect, type DbHandle } from './platform/db/client.js';
 import { startEmbeddedPostgres } from './platform/db/embedded.js';
 import { expectedMigrationCount, runMigrations } from './platform/db/migrate.js';
@@ -42,7 +43,8 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const deps: AppDeps = {
     config,
     secrets,
-    db: handle.db,
+    /** Transactions begun from it link audit rows under the audit HMAC key. */
+    db: withAuditKeys(handle.db, secrets.auditHmacKeys),
     sql: handle.sql,
     log,
     metrics: createMetrics(),

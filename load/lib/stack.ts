@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { createOperator } from '../../src/operators/service.js';
+import { type AuditKey, withAuditKeys } from '../../src/platform/audit.js';
 import { connect } from '../../src/platform/db/client.js';
 import { startEmbeddedPostgres } from '../../src/platform/db/embedded.js';
 import { runMigrations } from '../../src/platform/db/migrate.js';
@@ -25,6 +26,8 @@ export interface LoadStack {
   databaseUrl: string;
   operatorId: string;
   apiKey: string;
+  /** The API's audit key: a load tool writing to the database directly links rows with it. */
+  auditKeys: AuditKey[];
   /**
    * Crashes the embedded PostgreSQL (SIGQUIT: immediate shutdown, crash recovery at the next
    * start) and starts it again on the same port. Undefined when DATABASE_URL was given.
@@ -75,9 +78,10 @@ export async function startLoadStack(): Promise<LoadStack> {
     };
   }
   await runMigrations(databaseUrl);
+  const auditKeys = [{ id: 'load', key: randomBytes(32) }];
   const handle = connect(databaseUrl, { max: 1 });
   const { operatorId, apiKey } = await createOperator({
-    ctx: { db: handle.db, actor: 'load', now: new Date() },
+    ctx: { db: withAuditKeys(handle.db, auditKeys), actor: 'load', now: new Date() },
     input: { name: `Load ${randomBytes(3).toString('hex')}`, country: 'TH', mccMnc: ['520-03'] },
   });
   await handle.close();
@@ -101,6 +105,7 @@ export async function startLoadStack(): Promise<LoadStack> {
         DATA_DIR: dataDir,
         IDENTITY_PEPPER: randomBytes(32).toString('hex'),
         PII_KEYS: `k1:${randomBytes(32).toString('hex')}`,
+        AUDIT_HMAC_KEY: auditKeys.map((k) => `${k.id}:${k.key.toString('hex')}`).join(','),
         RATE_LIMIT_RPS: '1000000',
         RATE_LIMIT_BURST: '1000000',
       },
@@ -123,6 +128,7 @@ export async function startLoadStack(): Promise<LoadStack> {
     databaseUrl,
     operatorId,
     apiKey,
+    auditKeys,
     crashDatabase,
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));

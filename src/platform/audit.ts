@@ -1,5 +1,13 @@
-import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { createHash, createHmac } from 'node:crypto';
+import {
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  sql,
+  type UnknownRow,
+} from 'kysely';
 import type { DbOrTx, Tx } from './db/client.js';
 
 export interface AuditEntry {
@@ -10,7 +18,8 @@ export interface AuditEntry {
   action: string;
   subjectType: string;
   subjectId: string;
-  outcome: 'success' | 'refused';
+  /** `matched` and `unknown` answer a look-up (whether the identity given was known). */
+  outcome: 'success' | 'refused' | 'matched' | 'unknown';
   /** Plain JSON (strings, integers, booleans, nested objects); never identity data. */
   data: Record<string, unknown>;
 }
@@ -28,7 +37,18 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
-export function entryHash(prevHash: string, seq: number, e: AuditEntry): string {
+/** An audit HMAC key; the id is stored on each row it links, so keys can rotate. */
+export interface AuditKey {
+  id: string;
+  key: Buffer;
+}
+
+/**
+ * The hash of one row, linked to the previous one. Keyed rows are an HMAC-SHA256 under an audit
+ * key that is not in the database, with the key id inside the MAC, so whoever can write the
+ * tables cannot recompute a chain. Rows written before keys existed (no key) are a plain SHA-256.
+ */
+export function entryHash(prevHash: string, seq: number, e: AuditEntry, key?: AuditKey): string {
   const body = canonicalJson({
     shard: e.shard,
     seq,
@@ -40,8 +60,37 @@ export function entryHash(prevHash: string, seq: number, e: AuditEntry): string 
     subjectId: e.subjectId,
     outcome: e.outcome,
     data: e.data,
+    ...(key ? { keyId: key.id } : {}),
   });
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+  const mac = key ? createHmac('sha256', key.key) : createHash('sha256');
+  return mac.update(prevHash).update('\n').update(body).digest('hex');
+}
+
+/**
+ * Carries the audit key ring on a Kysely instance, so every transaction begun from it (which
+ * inherits its plugins) can link audit rows without each verb passing the key along. Changes
+ * no query.
+ */
+class AuditKeysPlugin implements KyselyPlugin {
+  constructor(readonly keys: readonly AuditKey[]) {}
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
+/** The same database, whose transactions append audit rows under `keys` (the first links). */
+export function withAuditKeys<T extends DbOrTx>(db: T, keys: readonly AuditKey[]): T {
+  if (keys.length === 0) throw new Error('the audit key ring is empty');
+  return db.withPlugin(new AuditKeysPlugin(keys)) as T;
+}
+
+/** The audit key ring carried by `db` (the latest given); empty when it was opened without one. */
+export function auditKeysOf(db: DbOrTx): readonly AuditKey[] {
+  const plugin = [...db.getExecutor().plugins].reverse().find((p) => p instanceof AuditKeysPlugin);
+  return plugin instanceof AuditKeysPlugin ? plugin.keys : [];
 }
 
 /** Shard by a prefix and a 64-way bucket of the subject: unrelated writes use different heads. */
@@ -55,6 +104,9 @@ export function auditShard(prefix: string, subject: string): string {
  * appends to that shard, and the row commits or rolls back with the change it records.
  */
 export async function appendAudit(tx: Tx, e: AuditEntry): Promise<void> {
+  /** Fails closed: an unkeyed row could be rewritten by anyone with write access. */
+  const key = auditKeysOf(tx)[0];
+  if (!key) throw new Error('no audit key: open the database with withAuditKeys');
   const head = await tx
     .insertInto('audit_heads')
     .values({ shard: e.shard, seq: 0, hash: GENESIS })
@@ -62,7 +114,7 @@ export async function appendAudit(tx: Tx, e: AuditEntry): Promise<void> {
     .returning(['seq', 'hash'])
     .executeTakeFirstOrThrow();
   const seq = Number(head.seq) + 1;
-  const hash = entryHash(head.hash, seq, e);
+  const hash = entryHash(head.hash, seq, e, key);
   /** Both statements go out together on the transaction's connection (one round trip). */
   const append = tx
     .insertInto('audit_log')
@@ -79,6 +131,7 @@ export async function appendAudit(tx: Tx, e: AuditEntry): Promise<void> {
       data: sql`${JSON.stringify(e.data)}::text::jsonb`,
       prev_hash: head.hash,
       hash,
+      key_id: key.id,
     })
     .execute();
   const advance = tx
@@ -89,18 +142,115 @@ export async function appendAudit(tx: Tx, e: AuditEntry): Promise<void> {
   await Promise.all([append, advance]);
 }
 
+/** One shard's head as a signed checkpoint saw it. */
+export interface CheckpointShard {
+  shard: string;
+  seq: number;
+  hash: string;
+  /** The last row linked without a key (written before keys existed); 0 when none. */
+  legacyUpTo: number;
+}
+
 export type AuditVerification =
   | { ok: true; shards: number; rows: number }
-  | { ok: false; shards: number; rows: number; badRowId: number; shard: string; reason: string };
+  | {
+      ok: false;
+      shards: number;
+      rows: number;
+      /** The first wrong row; 0 when the fault is a missing row or shard. */
+      badRowId: number;
+      shard: string;
+      /** Stable name of the failed check, e.g. `hash_mismatch`, `checkpoint_truncated`. */
+      check: string;
+      reason: string;
+    };
 
-/** Walks every shard from its first link; names the first row whose link or hash is wrong. */
-export async function verifyAudit(db: DbOrTx): Promise<AuditVerification> {
+type Failure = Extract<AuditVerification, { ok: false }>;
+
+/**
+ * Compares the database with a signed checkpoint (whose signature the caller has checked): every
+ * shard it names must still exist, reach its sequence number, and hold its hash there.
+ */
+async function checkAgainstCheckpoint(
+  db: DbOrTx,
+  checkpoint: readonly CheckpointShard[],
+  shards: number,
+): Promise<Failure | undefined> {
+  for (const cp of checkpoint) {
+    const fail = (check: string, reason: string, badRowId = 0): Failure => ({
+      ok: false,
+      shards,
+      rows: 0,
+      badRowId,
+      shard: cp.shard,
+      check,
+      reason,
+    });
+    const [head, last, row] = await Promise.all([
+      db.selectFrom('audit_heads').select('seq').where('shard', '=', cp.shard).executeTakeFirst(),
+      db
+        .selectFrom('audit_log')
+        .select(sql<string | null>`max(seq)`.as('seq'))
+        .where('shard', '=', cp.shard)
+        .executeTakeFirst(),
+      db
+        .selectFrom('audit_log')
+        .select(['id', 'hash'])
+        .where('shard', '=', cp.shard)
+        .where('seq', '=', cp.seq)
+        .executeTakeFirst(),
+    ]);
+    const lastSeq = Number(last?.seq ?? 0);
+    if (!head) {
+      return fail(
+        'checkpoint_shard_missing',
+        lastSeq === 0
+          ? `the checkpoint has this shard at seq ${cp.seq}; the database has neither its rows nor its head`
+          : `the checkpoint has this shard at seq ${cp.seq}; the database has lost its head`,
+      );
+    }
+    if (lastSeq < cp.seq || Number(head.seq) < cp.seq) {
+      return fail(
+        'checkpoint_truncated',
+        `the chain ends at seq ${Math.min(lastSeq, Number(head.seq))}, below the checkpoint's seq ${cp.seq}`,
+      );
+    }
+    if (!row)
+      return fail('checkpoint_truncated', `the row at the checkpoint's seq ${cp.seq} is gone`);
+    if (row.hash !== cp.hash) {
+      return fail(
+        'checkpoint_hash_mismatch',
+        `the row at seq ${cp.seq} has another hash than the checkpoint's (the chain was rewritten)`,
+        Number(row.id),
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Walks every shard from its first link and names the first row whose link or hash is wrong.
+ * Keyed rows verify under the ring (`keys`, default the ring `db` carries); rows without a key
+ * are accepted only before a shard's first keyed row and, given a checkpoint, no later than the
+ * checkpoint saw them, so a chain recomputed without the key cannot pass as old rows.
+ */
+export async function verifyAudit(
+  db: DbOrTx,
+  opts: { keys?: readonly AuditKey[]; checkpoint?: readonly CheckpointShard[] } = {},
+): Promise<AuditVerification> {
+  const keys = opts.keys ?? auditKeysOf(db);
   const heads = await db.selectFrom('audit_heads').selectAll().orderBy('shard').execute();
+  if (opts.checkpoint) {
+    const failed = await checkAgainstCheckpoint(db, opts.checkpoint, heads.length);
+    if (failed) return failed;
+  }
+  const legacyLimit = new Map(opts.checkpoint?.map((c) => [c.shard, c.legacyUpTo]));
   let rows = 0;
   for (const head of heads) {
     let prev = GENESIS;
     let expectedSeq = 1;
     let lastId = 0;
+    let keyed = false;
     const stream = db
       .selectFrom('audit_log')
       .selectAll()
@@ -110,28 +260,51 @@ export async function verifyAudit(db: DbOrTx): Promise<AuditVerification> {
     for await (const r of stream) {
       rows++;
       lastId = Number(r.id);
-      const fail = (reason: string): AuditVerification => ({
+      const fail = (check: string, reason: string): Failure => ({
         ok: false,
         shards: heads.length,
         rows,
         badRowId: Number(r.id),
         shard: head.shard,
+        check,
         reason,
       });
-      if (Number(r.seq) !== expectedSeq) return fail(`expected seq ${expectedSeq}, found ${r.seq}`);
-      if (r.prev_hash !== prev) return fail('prev_hash does not match the previous row');
-      const recomputed = entryHash(prev, expectedSeq, {
-        shard: r.shard,
-        at: r.at,
-        actorType: r.actor_type as AuditEntry['actorType'],
-        actorId: r.actor_id,
-        action: r.action,
-        subjectType: r.subject_type,
-        subjectId: r.subject_id,
-        outcome: r.outcome as AuditEntry['outcome'],
-        data: r.data as Record<string, unknown>,
-      });
-      if (recomputed !== r.hash) return fail('hash does not match the row content');
+      if (Number(r.seq) !== expectedSeq)
+        return fail('seq_gap', `expected seq ${expectedSeq}, found ${r.seq}`);
+      if (r.prev_hash !== prev)
+        return fail('prev_hash_mismatch', 'prev_hash does not match the previous row');
+      let key: AuditKey | undefined;
+      if (r.key_id === null) {
+        if (keyed) return fail('unkeyed_row', 'a row without a key follows a keyed row');
+        const limit = opts.checkpoint
+          ? (legacyLimit.get(head.shard) ?? 0)
+          : Number.POSITIVE_INFINITY;
+        if (expectedSeq > limit)
+          return fail('unkeyed_row', 'a row without a key that the checkpoint did not see as one');
+      } else {
+        key = keys.find((k) => k.id === r.key_id);
+        if (!key)
+          return fail('unknown_key', `the row names audit key ${r.key_id}, not in the ring`);
+        keyed = true;
+      }
+      const recomputed = entryHash(
+        prev,
+        expectedSeq,
+        {
+          shard: r.shard,
+          at: r.at,
+          actorType: r.actor_type as AuditEntry['actorType'],
+          actorId: r.actor_id,
+          action: r.action,
+          subjectType: r.subject_type,
+          subjectId: r.subject_id,
+          outcome: r.outcome as AuditEntry['outcome'],
+          data: r.data as Record<string, unknown>,
+        },
+        key,
+      );
+      if (recomputed !== r.hash)
+        return fail('hash_mismatch', 'hash does not match the row content');
       prev = r.hash;
       expectedSeq++;
     }
@@ -142,28 +315,25 @@ export async function verifyAudit(db: DbOrTx): Promise<AuditVerification> {
         rows,
         badRowId: lastId,
         shard: head.shard,
+        check: 'head_mismatch',
         reason: `chain ends at seq ${expectedSeq - 1} but the head says ${head.seq}`,
       };
     }
   }
-  const orphans = await db
+  const orphan = await db
     .selectFrom('audit_log')
-    .select(sql<number>`count(*)::int`.as('n'))
+    .select(['id', 'shard'])
     .where('shard', 'not in', heads.length > 0 ? heads.map((h) => h.shard) : [''])
+    .orderBy('id')
     .executeTakeFirst();
-  if ((orphans?.n ?? 0) > 0) {
-    const row = await db
-      .selectFrom('audit_log')
-      .select(['id', 'shard'])
-      .where('shard', 'not in', heads.length > 0 ? heads.map((h) => h.shard) : [''])
-      .orderBy('id')
-      .executeTakeFirstOrThrow();
+  if (orphan) {
     return {
       ok: false,
       shards: heads.length,
       rows,
-      badRowId: Number(row.id),
-      shard: row.shard,
+      badRowId: Number(orphan.id),
+      shard: orphan.shard,
+      check: 'orphan_row',
       reason: 'row belongs to a shard with no head',
     };
   }

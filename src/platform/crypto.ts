@@ -1,4 +1,13 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 
 /** Identity key: HMAC-SHA256 of the normalised document under a secret pepper (hex). */
 export function identityKey(pepper: Buffer, normalisedDocument: string): string {
@@ -57,4 +66,36 @@ export function newApiKey(): { keyId: string; apiKey: string; hash: string } {
 
 export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('base64url')}`;
+}
+
+/** DER prefix of a PKCS8 Ed25519 private key (RFC 8410): the 32-byte seed follows it. */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * An Ed25519 private key from PKCS8 PEM (literal `\n` escapes allowed, as env files write them)
+ * or from its raw 32-byte seed in hex or base64; undefined when it is neither.
+ */
+export function ed25519PrivateKey(text: string): KeyObject | undefined {
+  const t = text.trim().replace(/\\n/g, '\n');
+  try {
+    if (t.startsWith('-----BEGIN')) {
+      const key = createPrivateKey({ key: t, format: 'pem' });
+      return key.asymmetricKeyType === 'ed25519' ? key : undefined;
+    }
+    const seed = /^[0-9a-f]{64}$/i.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
+    if (seed.length !== 32) return undefined;
+    return createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** `sha256:` and the hex SHA-256 of the public key's SPKI DER: names a key in print. */
+export function publicKeyFingerprint(key: KeyObject): string {
+  const pub = key.type === 'private' ? createPublicKey(key) : key;
+  return `sha256:${sha256Hex(pub.export({ format: 'der', type: 'spki' }))}`;
 }

@@ -1,4 +1,6 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
+import { canonicalJson } from './audit.js';
 import type { Db, DbOrTx, Tx } from './db/client.js';
 import { ServiceError } from './errors.js';
 
@@ -7,11 +9,51 @@ export interface StoredResponse {
   body: string;
 }
 
+/**
+ * Names one request (method, path, canonical body): the same key with another request is
+ * refused. The body holds identity data, so what is stored is an HMAC under a server key, not a
+ * plain hash anyone with a database copy could test guesses against.
+ */
+export interface RequestFingerprint {
+  /** Stored for a new key: `keyId:hex`. */
+  value: string;
+  /** Whether a stored fingerprint names this request: under any key of the ring, or legacy. */
+  matches(stored: string): boolean;
+}
+
+function sameHex(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+export function fingerprintRequest(
+  keys: readonly { id: string; key: Buffer }[],
+  method: string,
+  path: string,
+  body: unknown,
+): RequestFingerprint {
+  const active = keys[0];
+  if (!active) throw new Error('the fingerprint key ring is empty');
+  const text = `${method} ${path}\n${canonicalJson(body)}`;
+  const mac = (key: Buffer) => createHmac('sha256', key).update(text).digest('hex');
+  return {
+    value: `${active.id}:${mac(active.key)}`,
+    matches(stored) {
+      const colon = stored.indexOf(':');
+      /**
+       * Stored before fingerprints were keyed: a plain SHA-256. Still honoured so a retry within
+       * the key's TTL replays; such rows expire with their TTL and are purged.
+       */
+      if (colon < 0) return sameHex(stored, createHash('sha256').update(text).digest('hex'));
+      const key = keys.find((k) => k.id === stored.slice(0, colon));
+      return key !== undefined && sameHex(stored.slice(colon + 1), mac(key.key));
+    },
+  };
+}
+
 export interface IdempotencyScope {
   operatorId: string;
   key: string;
-  /** Hash of the method, path and canonical body: same key with another request is refused. */
-  fingerprint: string;
+  fingerprint: RequestFingerprint;
   now: Date;
   ttlMs: number;
 }
@@ -49,7 +91,7 @@ export async function withIdempotencyKey(
       );
     }
     if (existing) {
-      if (existing.fingerprint !== scope.fingerprint) {
+      if (!scope.fingerprint.matches(existing.fingerprint)) {
         throw new ServiceError(
           'idempotency_key_reused',
           'this Idempotency-Key was used with a different request; use a new key',
@@ -64,7 +106,7 @@ export async function withIdempotencyKey(
       .values({
         operator_id: scope.operatorId,
         key: scope.key,
-        fingerprint: scope.fingerprint,
+        fingerprint: scope.fingerprint.value,
         status: res.status,
         body: res.body,
         created_at: scope.now,
@@ -72,7 +114,7 @@ export async function withIdempotencyKey(
       })
       .onConflict((oc) =>
         oc.columns(['operator_id', 'key']).doUpdateSet({
-          fingerprint: scope.fingerprint,
+          fingerprint: scope.fingerprint.value,
           status: res.status,
           body: res.body,
           created_at: scope.now,

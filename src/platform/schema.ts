@@ -29,10 +29,14 @@ export const auditLog = pgTable(
     data: jsonb('data').notNull(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    /** The audit HMAC key that linked this row; null for rows linked before keys existed. */
+    keyId: text('key_id'),
   },
   (t) => [
     uniqueIndex('audit_log_shard_seq_key').on(t.shard, t.seq),
     index('audit_log_subject_idx').on(t.subjectType, t.subjectId),
+    /** Checkpoints record each shard's last unkeyed row; only old rows are unkeyed. */
+    index('audit_log_unkeyed_idx').on(t.shard, t.seq).where(sql`key_id is null`),
   ],
 );
 
@@ -60,4 +64,20 @@ export const idempotencyKeys = pgTable(
     primaryKey({ columns: [t.operatorId, t.key] }),
     index('idempotency_keys_expires_idx').on(t.expiresAt),
   ],
+);
+
+/**
+ * Fixed-window request counters shared by every API replica: one row per (limit, subject),
+ * reset when a new window begins. Used where a per-process bucket would let N replicas allow N
+ * times the limit.
+ */
+export const rateWindows = pgTable(
+  'rate_windows',
+  {
+    scope: text('scope').notNull(),
+    subject: text('subject').notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true, mode: 'date' }).notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.subject] })],
 );

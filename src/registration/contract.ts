@@ -132,9 +132,16 @@ export const DeregisterRequestSchema = z
   .openapi('DeregisterRequest');
 
 export const SimSummaryRequestSchema = z
-  .object({ subscriber: SubscriberSchema })
+  .object({
+    subscriber: SubscriberSchema,
+    verification: VerificationSchema.openapi({
+      description:
+        'Fresh evidence that the person is present, as for a registration (checked against the country policy)',
+    }),
+  })
   .strict()
   .openapi('SimSummaryRequest');
+export type SimSummaryRequest = z.infer<typeof SimSummaryRequestSchema>;
 
 export const SimSummarySchema = z
   .object({

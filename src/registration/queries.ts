@@ -333,3 +333,12 @@ export async function dropRepeatedRepresentatives(
           and s.person_key in (${sql.join([key, ...moved])})
           and (s.person_key = ${key} or s.person_key < r.person_key))`.execute(db);
 }
+
+/** The sealed identity fields of a person, to check a caller's claim against. */
+export async function findSealedPerson(db: DbOrTx, { personKey }: { personKey: string }) {
+  return db
+    .selectFrom('persons')
+    .select(['person_key', 'full_name_sealed', 'date_of_birth_sealed'])
+    .where('person_key', '=', personKey)
+    .executeTakeFirst();
+}

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { ServiceError } from '../platform/errors.js';
-import type { Router } from '../platform/http/app.js';
+import { type Router, validationHook } from '../platform/http/app.js';
 import { requireOperator } from '../platform/http/auth.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses, PROBLEM_CONTENT_TYPE } from '../platform/http/problem.js';
@@ -19,8 +19,8 @@ import {
   type RegistrationCtx,
   registerSim,
   requestFingerprint,
-  simSummary,
 } from './service.js';
+import { auditSimSummary, simSummary } from './sim-summary.js';
 
 const security = [{ operatorKey: [] }];
 const authErrors = ['unauthorized', 'forbidden', 'rate_limited'] as const;
@@ -115,7 +115,12 @@ export function mountRegistrationRoutes(app: Router): void {
       input: {
         request,
         idempotencyKey: key,
-        fingerprint: requestFingerprint('POST', '/v1/registrations', request),
+        fingerprint: requestFingerprint(
+          deps.secrets.fingerprintKeys,
+          'POST',
+          '/v1/registrations',
+          request,
+        ),
       },
     });
     deps.metrics.registrations.inc({ outcome: res.outcome });
@@ -197,6 +202,8 @@ export function mountRegistrationRoutes(app: Router): void {
       operationId: 'simSummary',
       tags: ['registration'],
       summary: "SIM counts and caps for one identity (the calling operator's lines only)",
+      description:
+        'Needs the same fresh verification evidence as a registration. Answers only when name and date of birth match the identity on record; otherwise, and for an unknown document, the answer is zero counts. Limited per operator (SIM_SUMMARY_RATE_PER_MINUTE, shared by all replicas; 429 with Retry-After beyond it). Every call is audited.',
       security,
       middleware: [requireOperator('registrations:read')] as const,
       request: {
@@ -210,15 +217,47 @@ export function mountRegistrationRoutes(app: Router): void {
           description: 'Counts and caps',
           content: { 'application/json': { schema: SimSummarySchema } },
         },
-        ...errorResponses('validation_failed', ...authErrors, 'invalid_document', 'unprocessable'),
+        ...errorResponses(
+          'validation_failed',
+          ...authErrors,
+          'invalid_document',
+          'verification_insufficient',
+          'unprocessable',
+        ),
       },
     }),
     async (c) => {
-      const summary = await simSummary({
-        ctx: registrationCtx(c),
-        input: { subscriber: c.req.valid('json').subscriber },
-      });
-      return c.json(summary, 200);
+      try {
+        const summary = await simSummary({
+          ctx: {
+            ...registrationCtx(c),
+            perMinute: c.get('deps').config.SIM_SUMMARY_RATE_PER_MINUTE,
+          },
+          input: c.req.valid('json'),
+        });
+        return c.json(summary, 200);
+      } catch (err) {
+        if (err instanceof ServiceError && typeof err.extra.retryAfter === 'number')
+          c.header('Retry-After', String(err.extra.retryAfter));
+        throw err;
+      }
+    },
+    /** A malformed call (no evidence, say) is a call too: audited, naming only the fields. */
+    async (result, c) => {
+      if (!result.success) {
+        await auditSimSummary(
+          { db: c.get('deps').db, operator: c.get('operator'), now: c.get('deps').clock() },
+          'refused',
+          ['operator', c.get('operator').id],
+          {
+            code: 'validation_failed',
+            fields: [
+              ...new Set(result.error.issues.map((i) => i.path.map(String).join('.') || '(body)')),
+            ],
+          },
+        );
+      }
+      return validationHook(result, c) as never;
     },
   );
 }

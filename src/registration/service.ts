@@ -1,19 +1,17 @@
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuthenticatedOperator } from '../operators/queries.js';
-import { appendAudit, auditShard, canonicalJson } from '../platform/audit.js';
+import { appendAudit, auditShard } from '../platform/audit.js';
 import { type Keyring, newId } from '../platform/crypto.js';
 import type { Db, Tx } from '../platform/db/client.js';
 import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { problemBody } from '../platform/http/problem.js';
-import { type StoredResponse, withIdempotencyKey } from '../platform/idempotency.js';
-import type {
-  RegistrationCreated,
-  RegistrationRequest,
-  RegistrationView,
-  SimSummary,
-  Subscriber,
-} from './contract.js';
+import {
+  fingerprintRequest,
+  type RequestFingerprint,
+  type StoredResponse,
+  withIdempotencyKey,
+} from '../platform/idempotency.js';
+import type { RegistrationCreated, RegistrationRequest, RegistrationView } from './contract.js';
 import { acceptDocument } from './document-policy.js';
 import { type IdentifiedPerson, identify, personRow } from './identity.js';
 import { checkLineIdentifiers } from './numbering.js';
@@ -30,7 +28,6 @@ import {
   findVerificationPolicy,
   iccidUsed,
   isAccountRepresentative,
-  listOwnActiveMsisdns,
   lockExemptAccount,
   lockPerson,
 } from './queries.js';
@@ -71,10 +68,14 @@ const UNIQUE_VIOLATIONS: Record<string, ErrorCode> = {
 const ICCID_USED =
   'this ICCID was registered before; a SIM card registers once, so a new card is needed';
 
-export function requestFingerprint(method: string, path: string, body: unknown): string {
-  return createHash('sha256')
-    .update(`${method} ${path}\n${canonicalJson(body)}`)
-    .digest('hex');
+/** An HMAC under the server's fingerprint keys: the body holds a document number and a name. */
+export function requestFingerprint(
+  keys: readonly { id: string; key: Buffer }[],
+  method: string,
+  path: string,
+  body: unknown,
+): RequestFingerprint {
+  return fingerprintRequest(keys, method, path, body);
 }
 
 async function attemptRegistration(
@@ -296,7 +297,7 @@ export async function registerSim({
   input,
 }: {
   ctx: RegistrationCtx;
-  input: { request: RegistrationRequest; idempotencyKey: string; fingerprint: string };
+  input: { request: RegistrationRequest; idempotencyKey: string; fingerprint: RequestFingerprint };
 }): Promise<StoredResponse & { replayed: boolean; outcome: string }> {
   const req = input.request;
   const lineIssues = checkLineIdentifiers(req, ctx.operator);
@@ -441,41 +442,4 @@ export async function deregisterSim({
     });
     return toView(row);
   });
-}
-
-/** Counts and caps for one identity as this operator sees them; other operators' numbers stay hidden. */
-export async function simSummary({
-  ctx,
-  input,
-}: {
-  ctx: Pick<RegistrationCtx, 'db' | 'operator' | 'identityPepper' | 'now'>;
-  input: { subscriber: Subscriber };
-}): Promise<SimSummary> {
-  const person = identify(input.subscriber, ctx.identityPepper, ctx.now);
-  const country = ctx.operator.country;
-  const caps = await findCaps(ctx.db, { country });
-  if (!caps) throw new ServiceError('unprocessable', `no SIM caps are configured for ${country}`);
-  const counts = await countActiveSims(ctx.db, {
-    personKey: person.personKey,
-    country,
-    operatorId: ctx.operator.id,
-  });
-  const coolingOffUntil =
-    caps.cooling_off_hours > 0 && counts.lastAt
-      ? new Date(counts.lastAt.getTime() + caps.cooling_off_hours * 3_600_000)
-      : null;
-  return {
-    counts: { operator: counts.operator, national: counts.national },
-    caps: { operator: caps.per_operator, national: caps.national },
-    remaining: {
-      operator: Math.max(0, caps.per_operator - counts.operator),
-      national: caps.national === null ? null : Math.max(0, caps.national - counts.national),
-    },
-    coolingOffUntil:
-      coolingOffUntil && coolingOffUntil > ctx.now ? coolingOffUntil.toISOString() : null,
-    ownLines: await listOwnActiveMsisdns(ctx.db, {
-      operatorId: ctx.operator.id,
-      personKey: person.personKey,
-    }),
-  };
 }

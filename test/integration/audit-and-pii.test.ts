@@ -98,7 +98,7 @@ describe('hash-chained audit log', () => {
     expect(result).toMatchObject({ ok: false, badRowId: Number(target.id), shard: target.shard });
 
     const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'audit', 'verify'], {
-      env: { ...process.env, DATABASE_URL: w.url, LOG_LEVEL: 'silent' },
+      env: { ...process.env, ...w.secretEnv(), DATABASE_URL: w.url, LOG_LEVEL: 'silent' },
       encoding: 'utf8',
       timeout: 60_000,
     });

@@ -418,7 +418,7 @@ describe('reads, deregistration and quarantine', () => {
     await register(opB.apiKey, theirs);
     const res = await w.request('POST', '/v1/identity/sim-summary', {
       key: opA.apiKey,
-      body: { subscriber },
+      body: { subscriber, verification: mine.verification },
     });
     expect(res.status).toBe(200);
     const json = (await res.json()) as Record<string, unknown>;

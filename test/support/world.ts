@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createOperator } from '../../src/operators/service.js';
+import { withAuditKeys } from '../../src/platform/audit.js';
 import { connect } from '../../src/platform/db/client.js';
 import { expectedMigrationCount } from '../../src/platform/db/migrate.js';
 import type { AppDeps } from '../../src/platform/http/context.js';
@@ -22,6 +23,8 @@ export interface World {
   app: ReturnType<typeof buildApp>;
   dbName: string;
   url: string;
+  /** The world's secrets as environment variables, for a CLI run against its database. */
+  secretEnv(): Record<string, string>;
   /** Moves the world's clock; requests see it as `now`. */
   setNow(d: Date): void;
   now(): Date;
@@ -54,14 +57,19 @@ export async function createWorld(overrides: Partial<Record<string, string>> = {
   });
   const handle = connect(url, { max: 20 });
   let now = new Date('2026-11-25T10:05:00Z');
+  const secrets = {
+    identityPepper: randomBytes(32),
+    piiKeys: [{ id: 'k1', key: randomBytes(32) }],
+    fingerprintKeys: [{ id: 'f1', key: randomBytes(32) }],
+    auditHmacKeys: [{ id: 'a1', key: randomBytes(32) }],
+    auditSigningKey: { id: 's1', privateKey: generateKeyPairSync('ed25519').privateKey },
+    embeddedPgPassword: '',
+  };
+  const db = withAuditKeys(handle.db, secrets.auditHmacKeys);
   const deps: AppDeps = {
     config,
-    secrets: {
-      identityPepper: randomBytes(32),
-      piiKeys: [{ id: 'k1', key: randomBytes(32) }],
-      embeddedPgPassword: '',
-    },
-    db: handle.db,
+    secrets,
+    db,
     sql: handle.sql,
     log: createLogger({ level: 'silent' }),
     metrics: createMetrics(),
@@ -75,6 +83,20 @@ export async function createWorld(overrides: Partial<Record<string, string>> = {
     app,
     dbName,
     url,
+    secretEnv: () => ({
+      IDENTITY_PEPPER: secrets.identityPepper.toString('hex'),
+      PII_KEYS: secrets.piiKeys.map((k) => `${k.id}:${k.key.toString('hex')}`).join(','),
+      FINGERPRINT_KEYS: secrets.fingerprintKeys
+        .map((k) => `${k.id}:${k.key.toString('hex')}`)
+        .join(','),
+      AUDIT_HMAC_KEY: secrets.auditHmacKeys
+        .map((k) => `${k.id}:${k.key.toString('hex')}`)
+        .join(','),
+      AUDIT_SIGNING_KEY: secrets.auditSigningKey.privateKey
+        .export({ format: 'pem', type: 'pkcs8' })
+        .toString(),
+      AUDIT_SIGNING_KEY_ID: secrets.auditSigningKey.id,
+    }),
     setNow: (d) => {
       now = d;
     },
@@ -86,7 +108,7 @@ export async function createWorld(overrides: Partial<Record<string, string>> = {
       await a.end();
     },
     operator: async (country = 'TH', name = `Operator ${randomBytes(3).toString('hex')}`) =>
-      createOperator({ ctx: { db: handle.db, actor: 'test', now }, input: { name, country } }),
+      createOperator({ ctx: { db, actor: 'test', now }, input: { name, country } }),
     request: async (method, path, opts = {}) => {
       const headers: Record<string, string> = { ...opts.headers };
       if (opts.key) headers.authorization = `Bearer ${opts.key}`;

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -46,7 +47,10 @@ describe('config', () => {
 
   it('refuses to start in production without secrets or a database', () => {
     expect(issues({ NODE_ENV: 'production' })).toEqual([
+      'AUDIT_HMAC_KEY',
+      'AUDIT_SIGNING_KEY',
       'DATABASE_URL',
+      'FINGERPRINT_KEYS',
       'IDENTITY_PEPPER',
       'PII_KEYS',
     ]);
@@ -56,8 +60,28 @@ describe('config', () => {
         DATABASE_URL: 'postgres://u:p@db/simline',
         IDENTITY_PEPPER: KEY,
         PII_KEYS: `k2:${KEY},k1:${Buffer.alloc(32, 1).toString('base64')}`,
+        FINGERPRINT_KEYS: `f1:${KEY}`,
+        AUDIT_HMAC_KEY: `a1:${KEY}`,
+        AUDIT_SIGNING_KEY: Buffer.alloc(32, 3).toString('base64'),
       }),
     ).toEqual([]);
+  });
+
+  it('reads the audit signing key as PKCS8 PEM (also with \\n escapes) or a raw seed', () => {
+    const pem = generateKeyPairSync('ed25519')
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
+    for (const text of [pem, pem.replace(/\n/g, '\\n'), Buffer.alloc(32, 3).toString('base64')]) {
+      const c = loadConfig({ AUDIT_SIGNING_KEY: text, AUDIT_SIGNING_KEY_ID: 's2' });
+      expect(c.givenSecrets.auditSigningKey?.id).toBe('s2');
+      expect(c.givenSecrets.auditSigningKey?.privateKey.asymmetricKeyType).toBe('ed25519');
+    }
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
+    expect(issues({ AUDIT_SIGNING_KEY: rsa })).toEqual(['AUDIT_SIGNING_KEY']);
+    expect(issues({ AUDIT_SIGNING_KEY: 'short' })).toEqual(['AUDIT_SIGNING_KEY']);
+    expect(issues({ AUDIT_HMAC_KEY: 'a1:short' })).toEqual(['AUDIT_HMAC_KEY']);
   });
 
   it('parses a key ring whose first key seals', () => {

@@ -22,7 +22,7 @@ export function problemResponse(
 }
 
 /** zod failures of any route, through the same envelope, naming each failing field. */
-function validationHook(
+export function validationHook(
   result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } },
   c: Context<AppEnv>,
 ): Response | undefined {
