@@ -1,4 +1,6 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../support/server.js';
 import { createWorld, type World } from '../support/world.js';
 
 let w: World;
@@ -178,6 +180,71 @@ describe('platform endpoints', () => {
     for (const { path, method, spec } of operations())
       if (spec.requestBody !== undefined)
         expect(Object.keys(spec.responses), `${method} ${path}`).toContain('413');
+  });
+
+  it('closes the connection after a 413, so a pooling client gets the whole problem and no socket error', async () => {
+    const server = await startServer(w);
+    const path = '/v1/registrations/%2B66811111111/deregister';
+    const big = JSON.stringify({ reason: 'x'.repeat(2 * 1024 * 1024) });
+    /** One request on a keep-alive pool of one socket: what a node client with an Agent sees. */
+    const send = (agent: http.Agent, body: string, chunked: boolean) =>
+      new Promise<{ status?: number; connection?: string; body: string }>((resolve, reject) => {
+        const headers: Record<string, string> = {
+          authorization: `Bearer ${op.apiKey}`,
+          'content-type': 'application/json',
+          ...(chunked ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+        };
+        const req = http.request(
+          `${server.url}${path}`,
+          { method: 'POST', agent, headers },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => {
+              text += d;
+            });
+            res.on('end', () =>
+              resolve({ status: res.statusCode, connection: res.headers.connection, body: text }),
+            );
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      for (const chunked of [false, true]) {
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          const refused = await send(agent, big, chunked);
+          expect(refused.status).toBe(413);
+          expect(refused.connection).toBe('close');
+          expect(JSON.parse(refused.body)).toMatchObject({ code: 'payload_too_large' });
+          // The pool's next request goes out on a fresh socket and is answered.
+          const next = await send(agent, '{"reason":"lost"}', false);
+          expect(next.status).toBe(404);
+        } finally {
+          agent.destroy();
+        }
+      }
+      // fetch (undici) pools connections too.
+      const refused = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${op.apiKey}`, 'content-type': 'application/json' },
+        body: big,
+      });
+      expect(refused.status).toBe(413);
+      expect(refused.headers.get('connection')).toBe('close');
+      expect(((await refused.json()) as { code: string }).code).toBe('payload_too_large');
+      const next = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${op.apiKey}`, 'content-type': 'application/json' },
+        body: '{"reason":"lost"}',
+      });
+      expect(next.status).toBe(404);
+    } finally {
+      await server.close();
+    }
   });
 
   it('reports not ready when migrations are missing', async () => {

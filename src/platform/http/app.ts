@@ -164,13 +164,17 @@ export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []):
 
   // Every body is read through a limit, counted as it streams in (chunked uploads included), so
   // no request can make the process hold more than its route needs before a handler sees it.
+  // The rest of a refused body is never read, so the connection cannot carry another request:
+  // `Connection: close` tells a pooling client so, instead of it reusing a socket that is dropped.
   const limit = (bytes: number) =>
     bodyLimit({
       maxSize: bytes,
-      onError: (c) =>
-        problemResponse(c, 'payload_too_large', `the body must be at most ${bytes} bytes`, {
+      onError: (c) => {
+        c.header('Connection', 'close');
+        return problemResponse(c, 'payload_too_large', `the body must be at most ${bytes} bytes`, {
           limit: bytes,
-        }),
+        });
+      },
     });
   const limiters = bodyLimits.map((l) => ({ path: l.path, check: limit(l.bytes) }));
   const defaultLimit = limit(DEFAULT_BODY_LIMIT);
@@ -196,7 +200,10 @@ export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []):
     if (isBadTextError(err))
       return problemResponse(c, 'bad_request', 'text fields must not contain NUL characters');
     if (err instanceof HTTPException) {
-      if (err.status === 413) return problemResponse(c, 'payload_too_large', err.message);
+      if (err.status === 413) {
+        c.header('Connection', 'close');
+        return problemResponse(c, 'payload_too_large', err.message);
+      }
       if (err.status === 415)
         return problemResponse(
           c,
