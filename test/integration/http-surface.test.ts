@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cdr } from '../support/cdrs.js';
 import { startServer } from '../support/server.js';
 import { createWorld, type World } from '../support/world.js';
 
@@ -154,6 +155,75 @@ describe('platform endpoints', () => {
       body: '{"reason":"lost \\ud83d\\udcf1 and \\\\ud800 as text"}',
     });
     expect(pair.status).toBe(404);
+  });
+
+  it('refuses a text body that is not UTF-8, naming where, instead of storing U+FFFD', async () => {
+    const post = (path: string, type: string, body: Uint8Array) =>
+      w.app.request(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${op.apiKey}`, 'content-type': type },
+        body,
+      });
+    const bytes = (...parts: (string | number[])[]) =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    const json = await post(
+      '/v1/registrations/%2B66811111111/deregister',
+      'application/json',
+      bytes('{"reason":"lost ', [0xc3, 0x28], '"}'),
+    );
+    expect(json.status).toBe(400);
+    expect(json.headers.get('content-type')).toContain('application/problem+json');
+    expect(await json.json()).toMatchObject({
+      code: 'invalid_utf8',
+      detail: expect.stringContaining('byte 0xc3 at offset 16 (line 1)'),
+    });
+    // A CDR batch: the line is named, and no record of it is scored.
+    const line = JSON.stringify(cdr({ msisdn: '+66811110001', cellId: 'CELL-X' }));
+    const [head, tail] = line.split('CELL-X') as [string, string];
+    const ndjsonBody = bytes(
+      `${JSON.stringify(cdr({ msisdn: '+66811110001' }))}\n`,
+      head,
+      'CELL-',
+      [0xe0, 0x80, 0x80],
+      tail,
+      '\n',
+    );
+    const cdrs = await post('/v1/cdrs', 'application/x-ndjson', ndjsonBody);
+    expect(cdrs.status).toBe(400);
+    expect(((await cdrs.json()) as { detail: string; code: string }).detail).toContain('(line 2)');
+    // Well-formed UTF-8, including U+FFFD itself and a declared charset=UTF-8, passes through.
+    const fine = await post(
+      '/v1/registrations/%2B66811111111/deregister',
+      'application/json; charset="UTF-8"',
+      bytes('{"reason":"lost \u{fffd} ☎"}'),
+    );
+    expect(fine.status).toBe(404);
+  });
+
+  it('refuses a text body in a charset other than UTF-8 with 415 naming it', async () => {
+    const cases = [
+      ['/v1/registrations/%2B66811111111/deregister', 'application/json; charset=utf-16'],
+      ['/v1/registrations/%2B66811111111/deregister', 'application/json;charset="ISO-8859-1"'],
+      ['/v1/cdrs', 'application/x-ndjson; charset=UTF-16LE'],
+    ] as const;
+    for (const [path, type] of cases) {
+      const charset = /charset="?([^";]+)/.exec(type)?.[1]?.toLowerCase() ?? '';
+      const res = await w.app.request(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${op.apiKey}`, 'content-type': type },
+        body: Buffer.from('{"reason":"lost"}', charset === 'utf-16' ? 'utf16le' : 'latin1'),
+      });
+      expect(res.status, type).toBe(415);
+      expect(await res.json()).toMatchObject({
+        code: 'unsupported_media_type',
+        detail: expect.stringContaining(`charset=${charset}`),
+      });
+    }
+    for (const { path, method, spec } of operations())
+      if (spec.requestBody !== undefined)
+        expect(Object.keys(spec.responses), `${method} ${path}`).toEqual(
+          expect.arrayContaining(['400', '413', '415']),
+        );
   });
 
   it('limits every request body before its route, also when it streams in without a length', async () => {

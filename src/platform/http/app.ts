@@ -6,6 +6,14 @@ import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { appendAudit, auditShard } from '../audit.js';
 import { type ErrorCode, ServiceError } from '../errors.js';
+import {
+  decodeUtf8,
+  holdsLoneSurrogate,
+  isJsonDocument,
+  isTextBody,
+  parseMediaType,
+  refusedCharset,
+} from './body-text.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
 
@@ -67,34 +75,6 @@ export interface BodyLimit {
 
 /** What any other request may send: forms and JSON commands are far smaller. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
-
-/**
- * A JSON document's media type (`application/json`, `application/problem+json`, ...); not
- * NDJSON, whose records are checked one by one where they are decoded.
- */
-const JSON_DOCUMENT = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
-
-/** A JSON `\u` escape of a UTF-16 surrogate: only these can make a string's surrogate lone. */
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
-
-/**
- * Whether JSON text holds a key or string with a lone UTF-16 surrogate (`"\ud800"`), which is
- * no Unicode text: PostgreSQL refuses it in JSON and UTF-8 would turn it into U+FFFD silently,
- * so it is the client's error in every domain. False for text that is not JSON at all.
- */
-function holdsLoneSurrogate(text: string): boolean {
-  if (!SURROGATE_ESCAPE.test(text)) return false;
-  let lone = false;
-  try {
-    JSON.parse(text, (key, value) => {
-      if (!key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed())) lone = true;
-      return value;
-    });
-  } catch {
-    return false;
-  }
-  return lone;
-}
 
 /**
  * Records a console user's refused request (a role that may not do it) in the audit log: who
@@ -182,8 +162,16 @@ export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []):
     (limiters.find((l) => l.path.test(c.req.path))?.check ?? defaultLimit)(c, next),
   );
   app.use('*', async (c, next) => {
-    const json = JSON_DOCUMENT.test(c.req.header('content-type') ?? '');
-    if (json && c.req.raw.body !== null && holdsLoneSurrogate(await c.req.text()))
+    const type = parseMediaType(c.req.header('content-type') ?? '');
+    if (c.req.raw.body === null || !isTextBody(type)) return next();
+    const refused = refusedCharset(type);
+    if (refused) return problemResponse(c, 'unsupported_media_type', refused);
+    const body = decodeUtf8(new Uint8Array(await c.req.arrayBuffer()));
+    if (!body.ok) return problemResponse(c, 'invalid_utf8', body.detail);
+    // Routes and validators read the body through hono's cache (which holds promises, whatever
+    // its type says): the text is decoded once, as checked.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(body.text);
+    if (isJsonDocument(type) && holdsLoneSurrogate(body.text))
       return problemResponse(
         c,
         'bad_request',

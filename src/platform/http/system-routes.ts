@@ -90,14 +90,24 @@ export function mountSystemRoutes(app: Router): void {
           'SIM registration against verified identities, CDR scam scoring and signal-suspension orders. Errors are RFC 9457 problem+json with a stable `code`.',
       },
     });
-    // Body limits apply to every request before its route (createApp), so every operation that
-    // takes a body may answer 413.
-    const tooLarge = errorResponses('payload_too_large');
+    // Body limits and the UTF-8 check apply to every request before its route (createApp), so
+    // every operation that takes a body may answer with them.
+    const bodyChecks = errorResponses(
+      'invalid_utf8',
+      'payload_too_large',
+      'unsupported_media_type',
+    );
     for (const item of Object.values(doc.paths ?? {}))
       for (const op of Object.values(item ?? {})) {
         if (typeof op !== 'object' || op === null || !('requestBody' in op)) continue;
-        const responses = (op as { responses: Record<string, unknown> }).responses;
-        responses['413'] ??= tooLarge[413];
+        const responses = (op as { responses: Record<string, { description: string }> }).responses;
+        for (const [status, response] of Object.entries(bodyChecks)) {
+          const codes = response.description.replace(/^Problem: /, '');
+          const known = responses[status];
+          if (!known) responses[status] = response;
+          else if (!known.description.includes(codes))
+            responses[status] = { ...known, description: `${known.description}, ${codes}` };
+        }
       }
     return c.json(doc);
   });
