@@ -7,7 +7,15 @@ import type { Router } from '../platform/http/app.js';
 import { requireOperator } from '../platform/http/auth.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
-import { type CellInput, CSV_HEADER, listCells, parseCellsCsv, replaceCells } from './cells.js';
+import {
+  type CellInput,
+  CSV_HEADER,
+  listCells,
+  MAX_CELLS_PER_UPLOAD,
+  OPENCELLID_HEADER,
+  parseCellsCsv,
+  replaceCells,
+} from './cells.js';
 import {
   AcknowledgementSchema,
   CellSchema,
@@ -72,11 +80,6 @@ function operatorCtx(c: Context<AppEnv>) {
 }
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
-
-/** The CSV upload's header line, after any blank lines (`parseCellsCsv` reads the rest). */
-const CSV_HEAD = new RegExp(
-  `^(\\s*\\n)*[ \\t]*${CSV_HEADER.join('[ \\t]*,[ \\t]*')}[ \\t]*(\\r?\\n|$)`,
-);
 
 export function parseStatusFilter(text: string | undefined): OrderStatus[] | undefined {
   if (!text) return undefined;
@@ -382,7 +385,7 @@ export function mountSuspensionRoutes(app: Router): void {
       operationId: 'replaceCells',
       tags: ['operator'],
       summary: "Replace the calling operator's cell sites (JSON or CSV), atomically",
-      description: 'CSV: header `cellId,radio,lat,lon,rangeM`, one cell per line.',
+      description: `JSON, or CSV (RFC 4180) in one of two layouts told apart by the header line: \`${CSV_HEADER.join(',')}\`, or OpenCellID's \`${OPENCELLID_HEADER.join(',')}\` (a cell's id is then \`mcc-net-area-cell\` with the MNC in at least two digits, e.g. \`520-01-1234-5678\`; \`range\` is its rangeM; the other columns are not kept). Radio values in any case (\`LTE\`, \`lte\`). At most ${MAX_CELLS_PER_UPLOAD} cells; errors name the CSV line.`,
       security: operatorSecurity,
       middleware: [requireOperator('suspensions:write')] as const,
       request: {
@@ -391,10 +394,10 @@ export function mountSuspensionRoutes(app: Router): void {
           content: {
             'application/json': { schema: CellsUploadSchema },
             'text/csv': {
-              schema: z
-                .string()
-                .regex(CSV_HEAD, `the first line must be ${CSV_HEADER.join(',')}`)
-                .openapi({ example: `${CSV_HEADER.join(',')}\n520-01-1-1,lte,13.75,100.5,1500` }),
+              schema: z.string().openapi({
+                description: `Header \`${CSV_HEADER.join(',')}\` or \`${OPENCELLID_HEADER.join(',')}\`, then one cell per line`,
+                example: `${CSV_HEADER.join(',')}\n520-01-1-1,LTE,13.75,100.5,1500`,
+              }),
             },
           },
         },
@@ -408,7 +411,7 @@ export function mountSuspensionRoutes(app: Router): void {
       const type = c.req.header('content-type') ?? '';
       if (!type)
         throw new ServiceError('unsupported_media_type', 'send application/json or text/csv');
-      const body = type.startsWith('text/csv')
+      const body = type.toLowerCase().startsWith('text/csv')
         ? { cells: parseCellsCsv(await c.req.text()) }
         : (c.req.valid('json') as { cells: CellInput[] });
       const cells = body.cells;

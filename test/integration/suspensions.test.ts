@@ -162,6 +162,95 @@ describe('zones and cells', () => {
   });
 });
 
+describe('cell uploads', () => {
+  const put = (key: string, body: unknown, type?: string) =>
+    world.request('PUT', '/v1/operator/cells', {
+      key,
+      body,
+      headers: type ? { 'content-type': type } : undefined,
+    });
+  const readBack = async (key: string) =>
+    (
+      (await (await world.request('GET', '/v1/operator/cells', { key })).json()) as {
+        cells: { cellId: string; radio: string; lat: number; lon: number; rangeM: number }[];
+      }
+    ).cells;
+
+  it('take radio values in any case, in JSON and CSV, and keep them in lower case', async () => {
+    const op = await world.operator('TH');
+    const json = await put(op.apiKey, {
+      cells: [
+        { cellId: 'C-1', radio: 'LTE', lat: 1, lon: 2, rangeM: 10 },
+        { cellId: 'C-2', radio: 'Nr', lat: 1, lon: 2, rangeM: 10 },
+      ],
+    });
+    expect(json.status).toBe(200);
+    expect((await readBack(op.apiKey)).map((c) => c.radio)).toEqual(['lte', 'nr']);
+    const csv = 'cellId,radio,lat,lon,rangeM\r\n"C-3",GSM,1,2,10\r\nC-4,"Umts",1,2,10\r\n';
+    expect((await put(op.apiKey, csv, 'text/csv')).status).toBe(200);
+    expect((await readBack(op.apiKey)).map((c) => [c.cellId, c.radio])).toEqual([
+      ['C-3', 'gsm'],
+      ['C-4', 'umts'],
+    ]);
+  });
+
+  it("take OpenCellID's CSV layout, told apart by its header", async () => {
+    const op = await world.operator('TH');
+    const csv = [
+      'radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal',
+      'LTE,520,1,12345,67890123,0,100.5012,13.7563,1500,12,1,1459692064,1525697280,0',
+      'GSM,520,4,512,30011,0,100.6,13.8,3000,3,1,1459692064,1525697280,-71',
+      'NR,520,18,7,1,,"100.7","13.9",500,1,1,1459692064,1525697280,0',
+    ].join('\n');
+    const res = await put(op.apiKey, csv, 'text/csv; charset=utf-8');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ count: 3 });
+    expect(await readBack(op.apiKey)).toEqual([
+      { cellId: '520-01-12345-67890123', radio: 'lte', lat: 13.7563, lon: 100.5012, rangeM: 1500 },
+      { cellId: '520-04-512-30011', radio: 'gsm', lat: 13.8, lon: 100.6, rangeM: 3000 },
+      { cellId: '520-18-7-1', radio: 'nr', lat: 13.9, lon: 100.7, rangeM: 500 },
+    ]);
+  });
+
+  it('name the CSV line of every error, and keep the cells they had', async () => {
+    const op = await world.operator('TH');
+    expect(
+      (await put(op.apiKey, 'cellId,radio,lat,lon,rangeM\nK-1,lte,1,2,3\n', 'text/csv')).status,
+    ).toBe(200);
+    const cases: [string, { path: string; message: RegExp }][] = [
+      ['cellId,radio,lat\nK-2,lte,1\n', { path: 'line 1', message: /OpenCellID/ }],
+      ['cellId,radio,lat,lon,rangeM\n\nK-2,lte,1,2\n', { path: 'line 3', message: /5 fields/ }],
+      [
+        'cellId,radio,lat,lon,rangeM\nK-2,lte,1,2,3\nK-3,lte,95,2,3\n',
+        { path: 'line 3: lat', message: /latitude/ },
+      ],
+      [
+        'cellId,radio,lat,lon,rangeM\nK-2,lte,1,2,3\n"K-3,lte,1,2,3\n',
+        { path: 'line 3', message: /[Qq]uote/ },
+      ],
+      [
+        'radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal\nLTE,520,x1,1,1,0,100,13,10,1,1,0,0,0\n',
+        { path: 'line 2', message: /net must be digits/ },
+      ],
+      ['cellId,radio,lat,lon,rangeM\nK-2,cdma,1,2,3\n', { path: 'line 2: radio', message: /gsm/ }],
+    ];
+    for (const [csv, error] of cases) {
+      const res = await put(op.apiKey, csv, 'text/csv');
+      expect(res.status, csv).toBe(400);
+      const problem = (await res.json()) as {
+        code: string;
+        errors: { path: string; message: string }[];
+      };
+      expect(problem.code, csv).toBe('validation_failed');
+      expect(problem.errors[0], csv).toEqual({
+        path: error.path,
+        message: expect.stringMatching(error.message),
+      });
+    }
+    expect((await readBack(op.apiKey)).map((c) => c.cellId)).toEqual(['K-1']);
+  });
+});
+
 describe('order lifecycle', () => {
   it('goes draft → pending → scheduled → active → expired, by time, with four eyes', async () => {
     const drafted = await officer.request('POST', '/v1/suspension-orders', draftBody());
