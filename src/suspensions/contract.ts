@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { RADIOS } from './cells.js';
+import { GEOMETRY_LIMITS } from './geometry.js';
 import { ORDER_ACTIONS, ORDER_STATUSES, SERVICES } from './lifecycle.js';
 import { MEASURES } from './order-queries.js';
 import { COVERAGE_MODES, RISK_LEVELS } from './zones.js';
@@ -18,9 +19,28 @@ const Id = (name: string, example: string) =>
 export const ZoneIdParam = Id('ZoneIdParam', 'zone_4kq9Zx1mT0bQ2w8e');
 export const OrderIdParam = Id('OrderIdParam', 'ord_4kq9Zx1mT0bQ2w8e');
 
+/** A GeoJSON position as zones keep it: [longitude, latitude] in WGS84 degrees. */
+const Position = z
+  .tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)])
+  .openapi({ description: '[longitude, latitude] in WGS84 degrees' });
+const Ring = z.array(Position).min(4).max(GEOMETRY_LIMITS.maxRingVertices);
+
+/** A stored zone's geometry, as every response gives it: a GeoJSON object, never a string. */
+export const ZoneGeometrySchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('Polygon'), coordinates: z.array(Ring).min(1) }),
+    z.object({
+      type: z.literal('MultiPolygon'),
+      coordinates: z.array(z.array(Ring).min(1)).min(1),
+    }),
+  ])
+  .openapi('ZoneGeometry', {
+    description:
+      'GeoJSON (RFC 7946) Polygon or MultiPolygon: an object, [longitude, latitude] positions, each ring closed (its last position repeats its first).',
+  });
+
 const Geometry = z.record(z.string(), z.unknown()).openapi({
-  description:
-    'GeoJSON Polygon or MultiPolygon, [lon, lat] in WGS84; rings closed, no self-intersections.',
+  description: `GeoJSON Polygon or MultiPolygon (a bare geometry object), [longitude, latitude] in WGS84; rings closed, at least 4 and at most ${GEOMETRY_LIMITS.maxRingVertices} positions each, at most ${GEOMETRY_LIMITS.maxTotalVertices} in all; no self-intersections; not across the antimeridian.`,
   example: {
     type: 'Polygon',
     coordinates: [
@@ -53,7 +73,7 @@ export const ZoneSchema = z
     version: z.number().int(),
     name: z.string(),
     riskLevel: z.string(),
-    geometry: z.unknown(),
+    geometry: ZoneGeometrySchema,
     areaKm2: z.number(),
     createdBy: z.string(),
     createdAt: z.string(),
@@ -232,7 +252,7 @@ export const OperatorOrdersSchema = z
           id: z.string(),
           version: z.number().int(),
           name: z.string(),
-          geometry: z.unknown(),
+          geometry: ZoneGeometrySchema,
         }),
         measure: z.string(),
         services: z.array(z.string()),
@@ -293,7 +313,7 @@ export const PublicOrdersSchema = z
         reference: z.string(),
         version: z.number().int(),
         status: z.enum(ORDER_STATUSES),
-        zone: z.object({ name: z.string(), geometry: z.unknown() }),
+        zone: z.object({ name: z.string(), geometry: ZoneGeometrySchema }),
         measure: z.string(),
         services: z.array(z.string()),
         startsAt: z.string(),

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/platform/audit.js';
 import { consoleSession, type Session, squareZone } from '../support/console.js';
@@ -747,5 +748,46 @@ describe('transparency and audit', () => {
     const set = new Set(actions.map((a) => a.action));
     for (const a of ['order.drafted', 'order.submitted', 'order.approved', 'order.acknowledged'])
       expect(set).toContain(a);
+  });
+
+  it('gives each zone geometry as a GeoJSON object, in the export and to operators', async () => {
+    const zone = squareZone(LON, LAT, 4);
+    const exported = (await (
+      await world.request('GET', '/v1/public/suspension-orders')
+    ).json()) as {
+      orders: { zone: { name: string; geometry: unknown } }[];
+    };
+    const border = exported.orders.filter((o) => o.zone.name === 'Border compound zone');
+    expect(border.length).toBeGreaterThan(0);
+    for (const o of border) expect(o.zone.geometry).toEqual(zone);
+    const own = (await (
+      await world.request('GET', '/v1/operator/suspension-orders', { key: opA.apiKey })
+    ).json()) as { orders: { zone: { geometry: unknown } }[] };
+    expect(own.orders.length).toBeGreaterThan(0);
+    for (const o of own.orders) expect(o.zone.geometry).toMatchObject({ type: 'Polygon' });
+    const doc = (await (await world.request('GET', '/openapi.json')).json()) as {
+      components: { schemas: Record<string, unknown> };
+    };
+    const exportSchema = JSON.stringify(doc.components.schemas.PublicSuspensionOrders);
+    expect(exportSchema).toContain('#/components/schemas/ZoneGeometry');
+  });
+
+  it('turns geometries stored as JSON strings into objects (migration 0006)', async () => {
+    const { sql } = world.deps;
+    const [row] = await sql<{ zone_id: string; version: number }[]>`
+      select zone_id, version from zone_versions where zone_id = ${zoneId} order by version limit 1`;
+    if (!row) throw new Error('no zone version');
+    // What zones drawn before the fix hold: the GeoJSON text as a JSON string.
+    await sql`update zone_versions set geometry = to_jsonb(geometry::text)
+      where zone_id = ${row.zone_id} and version = ${row.version}`;
+    const migration = readFileSync(
+      new URL('../../migrations/0006_zone_geometry_as_object.sql', import.meta.url),
+      'utf8',
+    );
+    await sql.unsafe(migration);
+    const [after] = await sql<{ kind: string; geometry: unknown }[]>`
+      select jsonb_typeof(geometry) as kind, geometry from zone_versions
+      where zone_id = ${row.zone_id} and version = ${row.version}`;
+    expect(after).toEqual({ kind: 'object', geometry: squareZone(LON, LAT, 4) });
   });
 });
