@@ -67,13 +67,44 @@ describe('OpenAPI document and docs page', () => {
     );
   });
 
-  it('serves a docs page whose assets come from this server', async () => {
-    const html = await (await w.request('GET', '/docs')).text();
+  it('serves a docs page whose assets come from this server, under a strict CSP', async () => {
+    const page = await w.request('GET', '/docs');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    for (const directive of [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "frame-ancestors 'none'",
+    ])
+      expect(csp).toContain(directive);
+    expect(csp).not.toContain('unsafe');
+    const html = await page.text();
     expect(html).toContain('/docs/assets/swagger-ui-bundle.js');
     expect(html).not.toMatch(/https?:\/\//);
     const js = await w.request('GET', '/docs/assets/swagger-ui-bundle.js');
     expect(js.status).toBe(200);
     expect((await js.text()).length).toBeGreaterThan(100_000);
+  });
+});
+
+describe('headers on every response', () => {
+  it('says X-Content-Type-Options: nosniff on pages, assets, errors and 404s', async () => {
+    const responses = [
+      await w.request('GET', '/healthz'),
+      await w.request('GET', '/openapi.json'),
+      await w.request('GET', '/docs'),
+      await w.request('GET', '/docs/assets/swagger-ui.css'),
+      await w.request('GET', '/docs/assets/nope.js'),
+      await w.request('GET', '/console/login'),
+      await w.request('GET', '/console/assets/console.css'),
+      await w.request('GET', '/nope'),
+      await w.request('GET', '/v1/alerts'),
+      await w.request('DELETE', '/healthz'),
+      await w.request('POST', '/v1/auth/login', { body: '{' }),
+      await w.request('GET', '/metrics'),
+    ];
+    for (const res of responses)
+      expect(res.headers.get('x-content-type-options'), `${res.status} ${res.url}`).toBe('nosniff');
   });
 });
 

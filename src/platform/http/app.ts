@@ -124,6 +124,8 @@ export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []):
     c.set('requestId', requestId);
     c.header('X-Request-Id', requestId);
     await next();
+    // Every response, errors and assets included: a browser never guesses a type we did not send.
+    c.header('X-Content-Type-Options', 'nosniff');
     const route = routePath(c) || 'unmatched';
     const status = String(c.res.status);
     const seconds = (performance.now() - started) / 1000;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { migrationsApplied } from '../db/migrate.js';
 import { ServiceError } from '../errors.js';
 import { problemResponse, type Router } from './app.js';
@@ -29,6 +30,28 @@ const DOCS_HTML = `<!doctype html>
 <body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/docs/assets/init.js"></script></body></html>`;
 const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true });`;
+
+/**
+ * The docs page runs only this server's scripts and styles (swagger-ui's bundle and init.js),
+ * fetches only /openapi.json, and may not be framed: an injected script or style does not run.
+ * swagger-ui's stylesheet draws its icons from data: URLs.
+ */
+export const DOCS_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const docsPolicy: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.header('Content-Security-Policy', DOCS_CSP);
+};
 
 export function mountSystemRoutes(app: Router): void {
   app.openapi(
@@ -113,6 +136,8 @@ export function mountSystemRoutes(app: Router): void {
   });
 
   let assets: ReturnType<typeof swaggerAssets> | undefined;
+  app.use('/docs', docsPolicy);
+  app.use('/docs/*', docsPolicy);
   app.get('/docs', (c) => c.html(DOCS_HTML));
   app.get('/docs/assets/:file', (c) => {
     if (c.req.param('file') === 'init.js')
