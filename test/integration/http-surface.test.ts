@@ -67,6 +67,39 @@ describe('OpenAPI document and docs page', () => {
     );
   });
 
+  it('names the session cookie under both its names, and every body limit', async () => {
+    const full = (await (await w.request('GET', '/openapi.json')).json()) as OpenApi & {
+      components: { securitySchemes: Record<string, { in?: string; name?: string }> };
+    };
+    const schemes = full.components.securitySchemes;
+    expect(schemes.consoleSession).toMatchObject({ in: 'cookie', name: '__Host-simline_session' });
+    expect(schemes.consoleSessionPlainHttp).toMatchObject({
+      in: 'cookie',
+      name: 'simline_session',
+    });
+    for (const { path, method, spec } of operations()) {
+      const names = (spec.security ?? []).flatMap((s) => Object.keys(s as object));
+      if (names.includes('consoleSession'))
+        expect(names, `${method} ${path}`).toContain('consoleSessionPlainHttp');
+    }
+    const limitOf = (path: string, method: string) =>
+      (
+        full.paths[path]?.[method]?.requestBody as {
+          'x-max-body-bytes'?: number;
+          description?: string;
+        }
+      )?.['x-max-body-bytes'];
+    expect(limitOf('/v1/registrations', 'post')).toBe(1024 * 1024);
+    expect(limitOf('/v1/cdrs', 'post')).toBeGreaterThan(1024 * 1024);
+    expect(limitOf('/v1/operator/cells', 'put')).toBe(16 * 1024 * 1024);
+    for (const { path, method, spec } of operations())
+      if (spec.requestBody !== undefined)
+        expect(
+          (spec.requestBody as { description?: string }).description,
+          `${method} ${path}`,
+        ).toMatch(/At most \d+ bytes/);
+  });
+
   it('serves a docs page whose assets come from this server, under a strict CSP', async () => {
     const page = await w.request('GET', '/docs');
     const csp = page.headers.get('content-security-policy') ?? '';

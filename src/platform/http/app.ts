@@ -109,12 +109,20 @@ export function createRouter() {
 
 export type Router = ReturnType<typeof createRouter>;
 
+const limitsOf = new WeakMap<Router, readonly BodyLimit[]>();
+
+/** The most bytes a request body to `path` may hold on this app. */
+export function bodyLimitOf(app: Router, path: string): number {
+  return limitsOf.get(app)?.find((l) => l.path.test(path))?.bytes ?? DEFAULT_BODY_LIMIT;
+}
+
 /**
  * The hono app: request ids, access log, metrics, body limits, one error envelope. Domains mount
  * on it.
  */
 export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []): Router {
   const app = createRouter();
+  limitsOf.set(app, bodyLimits);
 
   app.use('*', async (c, next) => {
     const started = performance.now();

@@ -5,7 +5,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { migrationsApplied } from '../db/migrate.js';
 import { ServiceError } from '../errors.js';
-import { problemResponse, type Router } from './app.js';
+import { bodyLimitOf, problemResponse, type Router } from './app.js';
 import { errorResponses } from './problem.js';
 
 const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
@@ -52,6 +52,58 @@ const docsPolicy: MiddlewareHandler = async (c, next) => {
   await next();
   c.header('Content-Security-Policy', DOCS_CSP);
 };
+
+type Operation = {
+  security?: Record<string, string[]>[];
+  requestBody?: { description?: string; [k: string]: unknown };
+  responses: Record<string, { description: string }>;
+};
+type Document = ReturnType<Router['getOpenAPI31Document']>;
+
+/** Over plain http the console session cookie has no `__Host-` prefix (console/auth.ts). */
+const PLAIN_HTTP_SESSION = {
+  type: 'apiKey' as const,
+  in: 'cookie' as const,
+  name: 'simline_session',
+  description:
+    'The console session cookie where it cannot be Secure (plain http, CONSOLE_COOKIE_SECURE=auto or never): the same session as consoleSession, named without the __Host- prefix. Writes also need the X-CSRF-Token header.',
+};
+
+/**
+ * What createApp checks before every route, written into each operation: the body's byte
+ * limit, UTF-8 and charset checks with their answers; and the plain-http name of the console
+ * session cookie beside the `__Host-` one wherever a console session is accepted.
+ */
+function completeDocument(doc: Document, limitFor: (path: string) => number): void {
+  const bodyChecks = errorResponses('invalid_utf8', 'payload_too_large', 'unsupported_media_type');
+  const schemes = doc.components?.securitySchemes;
+  const hasConsole = schemes?.consoleSession !== undefined;
+  if (schemes && hasConsole) schemes.consoleSessionPlainHttp = PLAIN_HTTP_SESSION;
+  for (const [path, item] of Object.entries(doc.paths ?? {}))
+    for (const value of Object.values(item ?? {})) {
+      if (typeof value !== 'object' || value === null || !('responses' in value)) continue;
+      // Routes share security lists and body objects: each operation gets its own copies.
+      const op = value as Operation;
+      if (hasConsole && op.security?.some((s) => 'consoleSession' in s))
+        op.security = [...op.security, { consoleSessionPlainHttp: [] }];
+      if (!op.requestBody) continue;
+      const bytes = limitFor(path.replace(/\{[^}]+\}/g, 'x'));
+      const limit = `At most ${bytes} bytes (413 payload_too_large beyond); text is UTF-8.`;
+      op.requestBody = {
+        ...op.requestBody,
+        description: [op.requestBody.description, limit].filter(Boolean).join(' '),
+        'x-max-body-bytes': bytes,
+      };
+      op.responses = { ...op.responses };
+      for (const [status, response] of Object.entries(bodyChecks)) {
+        const codes = response.description.replace(/^Problem: /, '');
+        const known = op.responses[status];
+        if (!known) op.responses[status] = response;
+        else if (!known.description.includes(codes))
+          op.responses[status] = { ...known, description: `${known.description}, ${codes}` };
+      }
+    }
+}
 
 export function mountSystemRoutes(app: Router): void {
   app.openapi(
@@ -113,25 +165,7 @@ export function mountSystemRoutes(app: Router): void {
           'SIM registration against verified identities, CDR scam scoring and signal-suspension orders. Errors are RFC 9457 problem+json with a stable `code`.',
       },
     });
-    // Body limits and the UTF-8 check apply to every request before its route (createApp), so
-    // every operation that takes a body may answer with them.
-    const bodyChecks = errorResponses(
-      'invalid_utf8',
-      'payload_too_large',
-      'unsupported_media_type',
-    );
-    for (const item of Object.values(doc.paths ?? {}))
-      for (const op of Object.values(item ?? {})) {
-        if (typeof op !== 'object' || op === null || !('requestBody' in op)) continue;
-        const responses = (op as { responses: Record<string, { description: string }> }).responses;
-        for (const [status, response] of Object.entries(bodyChecks)) {
-          const codes = response.description.replace(/^Problem: /, '');
-          const known = responses[status];
-          if (!known) responses[status] = response;
-          else if (!known.description.includes(codes))
-            responses[status] = { ...known, description: `${known.description}, ${codes}` };
-        }
-      }
+    completeDocument(doc, (path) => bodyLimitOf(app, path));
     return c.json(doc);
   });
 
