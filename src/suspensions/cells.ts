@@ -8,8 +8,8 @@ export const RADIOS = ['gsm', 'umts', 'lte', 'nr'] as const;
 export const MAX_CELLS_PER_UPLOAD = 100_000;
 /** A full upload of cells (about 100 bytes each in JSON) or compliance lists, with room. */
 export const MAX_OPERATOR_UPLOAD_BYTES = 16 * 1024 * 1024;
-const CELL_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-const MAX_RANGE_M = 100_000;
+export const CELL_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+export const MAX_RANGE_M = 100_000;
 
 export interface CellInput {
   cellId: string;

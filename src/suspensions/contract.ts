@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { RADIOS } from './cells.js';
+import { CELL_ID, MAX_CELLS_PER_UPLOAD, MAX_RANGE_M, RADIOS } from './cells.js';
 import { GEOMETRY_LIMITS } from './geometry.js';
-import { ORDER_ACTIONS, ORDER_STATUSES, SERVICES } from './lifecycle.js';
+import { MIN_REASONS_LENGTH, ORDER_ACTIONS, ORDER_STATUSES, SERVICES } from './lifecycle.js';
 import { MEASURES } from './order-queries.js';
 import { COVERAGE_MODES, RISK_LEVELS } from './zones.js';
 
@@ -112,12 +112,18 @@ export const OrderDraftSchema = z
   .object({
     zoneId: z.string().min(1),
     measure: z.enum(MEASURES),
-    services: z.array(z.enum(SERVICES)).min(1),
+    services: z.array(z.enum(SERVICES)).min(1).openapi({ uniqueItems: true }),
     operatorIds: z.array(z.string().min(1)).min(1),
     startsAt: Datetime,
     endsAt: Datetime,
-    legalBasis: z.string().max(2000),
-    reasons: z.string().max(10_000),
+    legalBasis: z.string().max(2000).openapi({ pattern: '\\S', description: 'Not blank' }),
+    reasons: z
+      .string()
+      .max(10_000)
+      .openapi({
+        minLength: MIN_REASONS_LENGTH,
+        description: `At least ${MIN_REASONS_LENGTH} characters, not counting surrounding spaces`,
+      }),
     exemptCells: z.array(z.string().max(64)).max(10_000).default([]),
     coverage: z.enum(COVERAGE_MODES).default('inside'),
   })
@@ -231,8 +237,30 @@ export const OrderStatusQuery = z.object({
     }),
 });
 
+/** What replaceCells checks (cells.ts), written into the schema; the verb names each failure. */
+const CellUpload = z.object({
+  cellId: z.string().openapi({ pattern: CELL_ID.source, example: '520-01-1234-5678' }),
+  radio: z.string().openapi({
+    pattern: `^(${RADIOS.map((r) => [...r].map((ch) => `[${ch.toUpperCase()}${ch}]`).join('')).join('|')})$`,
+    description: `${RADIOS.join(', ')}, in any case`,
+  }),
+  lat: z.number().openapi({ minimum: -90, maximum: 90 }),
+  lon: z.number().openapi({ minimum: -180, maximum: 180 }),
+  rangeM: z.number().openapi({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_RANGE_M,
+    description: 'Coverage radius in metres',
+  }),
+});
+
 export const CellsUploadSchema = z
-  .object({ cells: z.array(CellSchema.extend({ radio: z.string(), rangeM: z.number() })) })
+  .object({
+    cells: z.array(CellUpload).openapi({
+      maxItems: MAX_CELLS_PER_UPLOAD,
+      description: 'Cell ids unique within the upload',
+    }),
+  })
   .openapi('CellsUpload');
 
 export const CellsReplacedSchema = z
@@ -289,7 +317,16 @@ export const ComplianceSchema = z
   .object({
     suspended: z.array(z.string().min(1).max(64)).max(100_000).default([]),
     failed: z
-      .array(z.object({ cellId: z.string().min(1).max(64), cause: z.string().min(1).max(500) }))
+      .array(
+        z.object({
+          cellId: z.string().min(1).max(64),
+          cause: z
+            .string()
+            .min(1)
+            .max(500)
+            .openapi({ pattern: '\\S', description: 'Why the cell could not be suspended' }),
+        }),
+      )
       .max(100_000)
       .default([]),
     restored: z.array(z.string().min(1).max(64)).max(100_000).default([]),

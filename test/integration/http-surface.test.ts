@@ -100,6 +100,34 @@ describe('OpenAPI document and docs page', () => {
         ).toMatch(/At most \d+ bytes/);
   });
 
+  it('documents the constraints the verbs check beyond the route schemas', async () => {
+    const full = (await (await w.request('GET', '/openapi.json')).json()) as {
+      components: {
+        schemas: Record<string, { properties: Record<string, Record<string, unknown>> }>;
+      };
+    };
+    const schemas = full.components.schemas;
+    const cells = schemas.CellsUpload?.properties.cells as
+      | { items: { properties: Record<string, unknown> } }
+      | undefined;
+    const cell = cells?.items.properties ?? {};
+    expect(cell.cellId).toMatchObject({ pattern: '^[A-Za-z0-9._:-]{1,64}$' });
+    expect(cell.lat).toMatchObject({ minimum: -90, maximum: 90 });
+    expect(cell.lon).toMatchObject({ minimum: -180, maximum: 180 });
+    expect(cell.rangeM).toMatchObject({ type: 'integer', minimum: 0, maximum: 100_000 });
+    const radio = new RegExp((cell.radio as { pattern: string }).pattern);
+    for (const ok of ['LTE', 'lte', 'Nr', 'gsm']) expect(radio.test(ok), ok).toBe(true);
+    expect(radio.test('cdma')).toBe(false);
+    expect(schemas.CellsUpload?.properties.cells).toMatchObject({ maxItems: 100_000 });
+    expect(schemas.OrderDraft?.properties.reasons).toMatchObject({ minLength: 20 });
+    expect(schemas.OrderDraft?.properties.legalBasis).toMatchObject({ pattern: '\\S' });
+    expect(schemas.OrderDraft?.properties.services).toMatchObject({ uniqueItems: true });
+    expect(schemas.PasswordChange?.properties.newPassword).toMatchObject({
+      minLength: 12,
+      maxLength: 256,
+    });
+  });
+
   it('serves a docs page whose assets come from this server, under a strict CSP', async () => {
     const page = await w.request('GET', '/docs');
     const csp = page.headers.get('content-security-policy') ?? '';
