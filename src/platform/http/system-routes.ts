@@ -162,7 +162,7 @@ export function mountSystemRoutes(app: Router): void {
         title: 'simline',
         version: '0.1.0',
         description:
-          'SIM registration against verified identities, CDR scam scoring and signal-suspension orders. Errors are RFC 9457 problem+json with a stable `code`.',
+          'SIM registration against verified identities, CDR scam scoring and signal-suspension orders. Errors are RFC 9457 problem+json with a stable `code`. Text bodies (JSON, NDJSON, CSV) are UTF-8 (another declared charset is 415 `unsupported_media_type`, bytes that are not UTF-8 are 400 `invalid_utf8`); no string may hold a NUL character or a lone UTF-16 surrogate (400 `bad_request`).',
       },
     });
     completeDocument(doc, (path) => bodyLimitOf(app, path));
