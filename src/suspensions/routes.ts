@@ -2,9 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { requireUser } from '../console/auth.js';
 import { sessionSecurity } from '../console/auth-routes.js';
-import { ServiceError } from '../platform/errors.js';
+import { InvalidError, ServiceError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
 import { requireOperator } from '../platform/http/auth.js';
+import { parseMediaType } from '../platform/http/body-text.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
 import {
@@ -81,6 +82,23 @@ function operatorCtx(c: Context<AppEnv>) {
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
+/** A JSON cell upload, checked against its schema with every failing field named. */
+function parseCellsJson(text: string): CellInput[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ServiceError('bad_request', 'the body is not JSON');
+  }
+  const parsed = CellsUploadSchema.safeParse(body);
+  if (parsed.success) return parsed.data.cells;
+  const errors = parsed.error.issues.map((i) => ({
+    path: i.path.map(String).join('.') || '(body)',
+    message: i.message,
+  }));
+  throw new InvalidError(`${errors.length} field(s) failed validation`, errors);
+}
+
 export function parseStatusFilter(text: string | undefined): OrderStatus[] | undefined {
   if (!text) return undefined;
   const wanted = text.split(',').map((s) => s.trim());
@@ -101,6 +119,7 @@ const ACTIONS = [
 ] as const;
 
 export function mountSuspensionRoutes(app: Router): void {
+  app.openAPIRegistry.register('CellsUpload', CellsUploadSchema);
   app.openapi(
     createRoute({
       method: 'post',
@@ -390,9 +409,10 @@ export function mountSuspensionRoutes(app: Router): void {
       middleware: [requireOperator('suspensions:write')] as const,
       request: {
         body: {
-          required: false,
+          required: true,
           content: {
-            'application/json': { schema: CellsUploadSchema },
+            // A reference, not the zod schema: hono would validate every body as JSON, CSV too.
+            'application/json': { schema: { $ref: '#/components/schemas/CellsUpload' } },
             'text/csv': {
               schema: z.string().openapi({
                 description: `Header \`${CSV_HEADER.join(',')}\` or \`${OPENCELLID_HEADER.join(',')}\`, then one cell per line`,
@@ -408,13 +428,11 @@ export function mountSuspensionRoutes(app: Router): void {
       },
     }),
     async (c) => {
-      const type = c.req.header('content-type') ?? '';
-      if (!type)
-        throw new ServiceError('unsupported_media_type', 'send application/json or text/csv');
-      const body = type.toLowerCase().startsWith('text/csv')
-        ? { cells: parseCellsCsv(await c.req.text()) }
-        : (c.req.valid('json') as { cells: CellInput[] });
-      const cells = body.cells;
+      const type = parseMediaType(c.req.header('content-type') ?? '').essence;
+      let cells: CellInput[];
+      if (type === 'text/csv') cells = parseCellsCsv(await c.req.text());
+      else if (type === 'application/json') cells = parseCellsJson(await c.req.text());
+      else throw new ServiceError('unsupported_media_type', 'send application/json or text/csv');
       return c.json(await replaceCells({ ctx: operatorCtx(c), input: { cells } }), 200);
     },
   );

@@ -213,6 +213,23 @@ describe('cell uploads', () => {
     ]);
   });
 
+  it('need a body, declared required, in JSON or CSV', async () => {
+    const op = await world.operator('TH');
+    const none = await world.request('PUT', '/v1/operator/cells', { key: op.apiKey });
+    expect(none.status).toBe(415);
+    const notJson = await put(op.apiKey, '{"cells": [', 'application/json');
+    expect(((await notJson.json()) as { code: string }).code).toBe('bad_request');
+    const wrong = await put(op.apiKey, { cells: [{ cellId: 'x', radio: 'lte', lat: 1 }] });
+    expect(wrong.status).toBe(400);
+    const problem = (await wrong.json()) as { code: string; errors: { path: string }[] };
+    expect(problem.code).toBe('validation_failed');
+    expect(problem.errors.map((e) => e.path)).toEqual(['cells.0.lon', 'cells.0.rangeM']);
+    const doc = (await (await world.request('GET', '/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { requestBody: { required?: boolean } }>>;
+    };
+    expect(doc.paths['/v1/operator/cells']?.put?.requestBody.required).toBe(true);
+  });
+
   it('name the CSV line of every error, and keep the cells they had', async () => {
     const op = await world.operator('TH');
     expect(
