@@ -237,11 +237,18 @@ export const OrderStatusQuery = z.object({
     }),
 });
 
+/** A pattern matching `word` in any case (JSON Schema patterns have no case-insensitive flag). */
+export function anyCase(word: string): string {
+  return [...word]
+    .map((ch) => (/[a-z]/i.test(ch) ? `[${ch.toUpperCase()}${ch.toLowerCase()}]` : ch))
+    .join('');
+}
+
 /** What replaceCells checks (cells.ts), written into the schema; the verb names each failure. */
 const CellUpload = z.object({
   cellId: z.string().openapi({ pattern: CELL_ID.source, example: '520-01-1234-5678' }),
   radio: z.string().openapi({
-    pattern: `^(${RADIOS.map((r) => [...r].map((ch) => `[${ch.toUpperCase()}${ch}]`).join('')).join('|')})$`,
+    pattern: `^(${RADIOS.map(anyCase).join('|')})$`,
     description: `${RADIOS.join(', ')}, in any case`,
   }),
   lat: z.number().openapi({ minimum: -90, maximum: 90 }),

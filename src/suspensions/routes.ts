@@ -19,6 +19,7 @@ import {
 } from './cells.js';
 import {
   AcknowledgementSchema,
+  anyCase,
   CellSchema,
   CellsReplacedSchema,
   CellsUploadSchema,
@@ -415,6 +416,7 @@ export function mountSuspensionRoutes(app: Router): void {
             'application/json': { schema: { $ref: '#/components/schemas/CellsUpload' } },
             'text/csv': {
               schema: z.string().openapi({
+                pattern: `^\\s*(${[CSV_HEADER, OPENCELLID_HEADER].map((h) => h.map(anyCase).join(' *, *')).join('|')}) *\\r?(\\n|$)`,
                 description: `Header \`${CSV_HEADER.join(',')}\` or \`${OPENCELLID_HEADER.join(',')}\`, then one cell per line`,
                 example: `${CSV_HEADER.join(',')}\n520-01-1-1,LTE,13.75,100.5,1500`,
               }),

@@ -225,9 +225,29 @@ describe('cell uploads', () => {
     expect(problem.code).toBe('validation_failed');
     expect(problem.errors.map((e) => e.path)).toEqual(['cells.0.lon', 'cells.0.rangeM']);
     const doc = (await (await world.request('GET', '/openapi.json')).json()) as {
-      paths: Record<string, Record<string, { requestBody: { required?: boolean } }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody: {
+              required?: boolean;
+              content: Record<string, { schema: { pattern?: string } }>;
+            };
+          }
+        >
+      >;
     };
-    expect(doc.paths['/v1/operator/cells']?.put?.requestBody.required).toBe(true);
+    const body = doc.paths['/v1/operator/cells']?.put?.requestBody;
+    expect(body?.required).toBe(true);
+    const header = new RegExp(body?.content['text/csv']?.schema.pattern ?? '^$');
+    expect(header.test('cellId,radio,lat,lon,rangeM\nC-1,lte,1,2,3')).toBe(true);
+    expect(
+      header.test(
+        'RADIO,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal\r\n',
+      ),
+    ).toBe(true);
+    expect(header.test('id,lat,lon\n')).toBe(false);
   });
 
   it('name the CSV line of every error, and keep the cells they had', async () => {
