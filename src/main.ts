@@ -84,6 +84,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`simline: failed to start: ${err instanceof Error ? err.message : err}\n`);
+  const reason = err instanceof Error ? err.message : `an error without a message (${String(err)})`;
+  process.stderr.write(`simline: failed to start: ${reason}\n`);
   process.exit(1);
 });

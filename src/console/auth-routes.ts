@@ -11,7 +11,13 @@ import {
   sessionPolicy,
   writeSessionCookie,
 } from './auth.js';
-import { changePassword, login, logout } from './users.js';
+import {
+  changePassword,
+  login,
+  logout,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+} from './users.js';
 
 const LoginSchema = z
   .object({ username: z.string().min(1).max(200), password: z.string().min(1).max(1000) })
@@ -26,7 +32,14 @@ const SessionSchema = z
   })
   .openapi('ConsoleSession');
 const PasswordSchema = z
-  .object({ currentPassword: z.string().max(1000), newPassword: z.string().max(1000) })
+  .object({
+    currentPassword: z.string().max(1000),
+    newPassword: z.string().max(1000).openapi({
+      minLength: MIN_PASSWORD_LENGTH,
+      maxLength: MAX_PASSWORD_LENGTH,
+      description: 'Differs from the current password',
+    }),
+  })
   .openapi('PasswordChange');
 
 export const sessionSecurity = [{ consoleSession: [] }];

@@ -17,7 +17,13 @@ const UserSchema = z
   })
   .openapi('ConsoleUser');
 const NewUserSchema = z
-  .object({ username: z.string().min(1).max(64), role: z.enum(ROLES) })
+  .object({
+    username: z.string().min(1).max(64).openapi({
+      description:
+        '3-64 of a-z, 0-9, ".", "_", "-", starting with a letter or digit; kept in lower case',
+    }),
+    role: z.enum(ROLES),
+  })
   .openapi('ConsoleUserCreate');
 const CreatedSchema = z
   .object({

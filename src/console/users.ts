@@ -13,6 +13,7 @@ import { ROLES, type Role } from '../suspensions/lifecycle.js';
  */
 const ARGON2_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_LENGTH = 256;
 const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 
 export interface ConsoleUser {
@@ -375,10 +376,13 @@ export async function changePassword({
   if (!(await verify(row.password_hash, input.currentPassword)))
     throw new ServiceError('invalid_credentials', 'the current password is wrong');
   const issues: { path: string; message: string }[] = [];
-  if (input.newPassword.length < MIN_PASSWORD_LENGTH || input.newPassword.length > 256)
+  if (
+    input.newPassword.length < MIN_PASSWORD_LENGTH ||
+    input.newPassword.length > MAX_PASSWORD_LENGTH
+  )
     issues.push({
       path: 'newPassword',
-      message: `must be ${MIN_PASSWORD_LENGTH} to 256 characters`,
+      message: `must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`,
     });
   if (input.newPassword === input.currentPassword)
     issues.push({ path: 'newPassword', message: 'must differ from the current password' });

@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   validation_failed: { status: 400, title: 'Request validation failed' },
   idempotency_key_missing: { status: 400, title: 'Idempotency-Key header missing' },
   bad_request: { status: 400, title: 'Bad request' },
+  invalid_utf8: { status: 400, title: 'The body is not UTF-8' },
   invalid_cursor: { status: 400, title: 'Pagination cursor is invalid' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   invalid_credentials: { status: 401, title: 'Username or password is wrong' },

@@ -1,3 +1,4 @@
+import { CsvError, parse } from 'csv-parse/sync';
 import type { AuthenticatedOperator } from '../operators/queries.js';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
@@ -7,8 +8,8 @@ export const RADIOS = ['gsm', 'umts', 'lte', 'nr'] as const;
 export const MAX_CELLS_PER_UPLOAD = 100_000;
 /** A full upload of cells (about 100 bytes each in JSON) or compliance lists, with room. */
 export const MAX_OPERATOR_UPLOAD_BYTES = 16 * 1024 * 1024;
-const CELL_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-const MAX_RANGE_M = 100_000;
+export const CELL_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+export const MAX_RANGE_M = 100_000;
 
 export interface CellInput {
   cellId: string;
@@ -25,29 +26,130 @@ export interface CellRow extends CellInput {
 type Issue = { path: string; message: string };
 
 export const CSV_HEADER = ['cellId', 'radio', 'lat', 'lon', 'rangeM'] as const;
+/**
+ * The cell export of OpenCellID (opencellid.org, "cell_towers.csv"), which operators' planning
+ * tools and the OpenCellID downloads already write: `net` is the MNC, `area` the LAC or TAC,
+ * `cell` the cell identity, `range` the coverage radius in metres.
+ */
+export const OPENCELLID_HEADER = [
+  'radio',
+  'mcc',
+  'net',
+  'area',
+  'cell',
+  'unit',
+  'lon',
+  'lat',
+  'range',
+  'samples',
+  'changeable',
+  'created',
+  'updated',
+  'averageSignal',
+] as const;
+const DIGITS = /^\d{1,10}$/;
 
-/** CSV with the header `cellId,radio,lat,lon,rangeM`; plain fields, no quoting needed. */
+/** A cell as the registry keeps it: radio in lower case, whatever case the client sent. */
+export function normaliseCell(cell: CellInput): CellInput {
+  return { ...cell, radio: cell.radio.toLowerCase() };
+}
+
+const num = (v: string) => (v === '' ? Number.NaN : Number(v));
+
+/**
+ * One OpenCellID row as a cell: its id is `mcc-mnc-area-cell` (the MNC in at least two digits,
+ * `520-01-1234-5678`), the form CDRs name cells in.
+ */
+function openCellIdCell(f: string[]): CellInput | string {
+  const [radio = '', mcc = '', net = '', area = '', cell = '', , lon = '', lat = '', range = ''] =
+    f;
+  for (const [name, v] of [
+    ['mcc', mcc],
+    ['net', net],
+    ['area', area],
+    ['cell', cell],
+  ] as const)
+    if (!DIGITS.test(v)) return `${name} must be digits`;
+  return {
+    cellId: `${mcc}-${net.padStart(2, '0')}-${area}-${cell}`,
+    radio,
+    lat: num(lat),
+    lon: num(lon),
+    rangeM: num(range),
+  };
+}
+
+type Layout = { header: readonly string[]; cell: (f: string[]) => CellInput | string };
+const LAYOUTS: Layout[] = [
+  {
+    header: CSV_HEADER,
+    cell: ([cellId = '', radio = '', lat = '', lon = '', rangeM = '']) => ({
+      cellId,
+      radio,
+      lat: num(lat),
+      lon: num(lon),
+      rangeM: num(rangeM),
+    }),
+  },
+  { header: OPENCELLID_HEADER, cell: openCellIdCell },
+];
+
+/**
+ * CSV (RFC 4180: quoted fields, CRLF or LF) in one of two layouts, told apart by the header line:
+ * `cellId,radio,lat,lon,rangeM`, or OpenCellID's. Every error names its line.
+ */
 export function parseCellsCsv(text: string): CellInput[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = (lines[0] ?? '').split(',').map((h) => h.trim());
-  if (header.join(',') !== CSV_HEADER.join(',')) {
-    throw new InvalidError('bad CSV header', [
-      { path: 'header', message: `the first line must be ${CSV_HEADER.join(',')}` },
-    ]);
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    // With `info`, each record comes with the line it ends on (csv-parse's types omit this).
+    records = parse(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as unknown as typeof records;
+  } catch (err) {
+    if (!(err instanceof CsvError)) throw err;
+    throw new InvalidError('bad CSV', [{ path: `line ${err.lines}`, message: err.message }]);
   }
+  const [head, ...rows] = records;
+  const names = (head?.record ?? []).map((h) => h.toLowerCase()).join(',');
+  const layout = LAYOUTS.find((l) => l.header.join(',').toLowerCase() === names);
+  if (!layout)
+    throw new InvalidError('bad CSV header', [
+      {
+        path: `line ${head?.info.lines ?? 1}`,
+        message: `the header must be ${CSV_HEADER.join(',')} or OpenCellID's ${OPENCELLID_HEADER.join(',')}`,
+      },
+    ]);
   const issues: Issue[] = [];
   const cells: CellInput[] = [];
-  lines.slice(1).forEach((line, i) => {
-    const f = line.split(',').map((v) => v.trim());
-    if (f.length !== CSV_HEADER.length) {
-      issues.push({ path: `line ${i + 2}`, message: `expected ${CSV_HEADER.length} fields` });
-      return;
+  const lines: number[] = [];
+  for (const { record, info } of rows) {
+    const at = `line ${info.lines}`;
+    if (record.length !== layout.header.length) {
+      issues.push({
+        path: at,
+        message: `expected ${layout.header.length} fields, found ${record.length}`,
+      });
+      continue;
     }
-    const [cellId = '', radio = '', lat = '', lon = '', rangeM = ''] = f;
-    const num = (v: string) => (v === '' ? Number.NaN : Number(v));
-    cells.push({ cellId, radio, lat: num(lat), lon: num(lon), rangeM: num(rangeM) });
-  });
+    const cell = layout.cell(record);
+    if (typeof cell === 'string') issues.push({ path: at, message: cell });
+    else {
+      cells.push(normaliseCell(cell));
+      lines.push(info.lines);
+    }
+  }
   if (issues.length > 0) throw new InvalidError('bad CSV', issues.slice(0, 100));
+  // Field errors name the CSV line (and the field), not the index of the cell in the upload.
+  const invalid = validateCells(cells).map(({ path, message }) => {
+    const m = /^cells\.(\d+)\.(\w+)$/.exec(path);
+    return m ? { path: `line ${lines[Number(m[1])]}: ${m[2]}`, message } : { path, message };
+  });
+  if (invalid.length > 0)
+    throw new InvalidError(`${invalid.length} cell field(s) invalid`, invalid);
   return cells;
 }
 
@@ -83,16 +185,17 @@ export async function replaceCells({
   ctx: { db: Db; now: Date; operator: AuthenticatedOperator };
   input: { cells: CellInput[] };
 }) {
-  const issues = validateCells(input.cells);
+  const cells = input.cells.map(normaliseCell);
+  const issues = validateCells(cells);
   if (issues.length > 0) throw new InvalidError(`${issues.length} cell field(s) invalid`, issues);
   const { operator, now } = ctx;
   await ctx.db.transaction().execute(async (tx) => {
     await tx.deleteFrom('cell_sites').where('operator_id', '=', operator.id).execute();
-    for (let i = 0; i < input.cells.length; i += 2000) {
+    for (let i = 0; i < cells.length; i += 2000) {
       await tx
         .insertInto('cell_sites')
         .values(
-          input.cells.slice(i, i + 2000).map((c) => ({
+          cells.slice(i, i + 2000).map((c) => ({
             operator_id: operator.id,
             cell_id: c.cellId,
             radio: c.radio,
@@ -113,10 +216,10 @@ export async function replaceCells({
       subjectType: 'operator',
       subjectId: operator.id,
       outcome: 'success',
-      data: { count: input.cells.length, keyId: operator.keyId },
+      data: { count: cells.length, keyId: operator.keyId },
     });
   });
-  return { operatorId: operator.id, count: input.cells.length, uploadedAt: now.toISOString() };
+  return { operatorId: operator.id, count: cells.length, uploadedAt: now.toISOString() };
 }
 
 export async function listCells(

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { RADIOS } from './cells.js';
-import { ORDER_ACTIONS, ORDER_STATUSES, SERVICES } from './lifecycle.js';
+import { CELL_ID, MAX_CELLS_PER_UPLOAD, MAX_RANGE_M, RADIOS } from './cells.js';
+import { GEOMETRY_LIMITS } from './geometry.js';
+import { MIN_REASONS_LENGTH, ORDER_ACTIONS, ORDER_STATUSES, SERVICES } from './lifecycle.js';
 import { MEASURES } from './order-queries.js';
 import { COVERAGE_MODES, RISK_LEVELS } from './zones.js';
 
@@ -18,9 +19,28 @@ const Id = (name: string, example: string) =>
 export const ZoneIdParam = Id('ZoneIdParam', 'zone_4kq9Zx1mT0bQ2w8e');
 export const OrderIdParam = Id('OrderIdParam', 'ord_4kq9Zx1mT0bQ2w8e');
 
+/** A GeoJSON position as zones keep it: [longitude, latitude] in WGS84 degrees. */
+const Position = z
+  .tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)])
+  .openapi({ description: '[longitude, latitude] in WGS84 degrees' });
+const Ring = z.array(Position).min(4).max(GEOMETRY_LIMITS.maxRingVertices);
+
+/** A stored zone's geometry, as every response gives it: a GeoJSON object, never a string. */
+export const ZoneGeometrySchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('Polygon'), coordinates: z.array(Ring).min(1) }),
+    z.object({
+      type: z.literal('MultiPolygon'),
+      coordinates: z.array(z.array(Ring).min(1)).min(1),
+    }),
+  ])
+  .openapi('ZoneGeometry', {
+    description:
+      'GeoJSON (RFC 7946) Polygon or MultiPolygon: an object, [longitude, latitude] positions, each ring closed (its last position repeats its first).',
+  });
+
 const Geometry = z.record(z.string(), z.unknown()).openapi({
-  description:
-    'GeoJSON Polygon or MultiPolygon, [lon, lat] in WGS84; rings closed, no self-intersections.',
+  description: `GeoJSON Polygon or MultiPolygon (a bare geometry object), [longitude, latitude] in WGS84; rings closed, at least 4 and at most ${GEOMETRY_LIMITS.maxRingVertices} positions each, at most ${GEOMETRY_LIMITS.maxTotalVertices} in all; no self-intersections; not across the antimeridian.`,
   example: {
     type: 'Polygon',
     coordinates: [
@@ -53,7 +73,7 @@ export const ZoneSchema = z
     version: z.number().int(),
     name: z.string(),
     riskLevel: z.string(),
-    geometry: z.unknown(),
+    geometry: ZoneGeometrySchema,
     areaKm2: z.number(),
     createdBy: z.string(),
     createdAt: z.string(),
@@ -92,12 +112,18 @@ export const OrderDraftSchema = z
   .object({
     zoneId: z.string().min(1),
     measure: z.enum(MEASURES),
-    services: z.array(z.enum(SERVICES)).min(1),
+    services: z.array(z.enum(SERVICES)).min(1).openapi({ uniqueItems: true }),
     operatorIds: z.array(z.string().min(1)).min(1),
     startsAt: Datetime,
     endsAt: Datetime,
-    legalBasis: z.string().max(2000),
-    reasons: z.string().max(10_000),
+    legalBasis: z.string().max(2000).openapi({ pattern: '\\S', description: 'Not blank' }),
+    reasons: z
+      .string()
+      .max(10_000)
+      .openapi({
+        minLength: MIN_REASONS_LENGTH,
+        description: `At least ${MIN_REASONS_LENGTH} characters, not counting surrounding spaces`,
+      }),
     exemptCells: z.array(z.string().max(64)).max(10_000).default([]),
     coverage: z.enum(COVERAGE_MODES).default('inside'),
   })
@@ -211,8 +237,37 @@ export const OrderStatusQuery = z.object({
     }),
 });
 
+/** A pattern matching `word` in any case (JSON Schema patterns have no case-insensitive flag). */
+export function anyCase(word: string): string {
+  return [...word]
+    .map((ch) => (/[a-z]/i.test(ch) ? `[${ch.toUpperCase()}${ch.toLowerCase()}]` : ch))
+    .join('');
+}
+
+/** What replaceCells checks (cells.ts), written into the schema; the verb names each failure. */
+const CellUpload = z.object({
+  cellId: z.string().openapi({ pattern: CELL_ID.source, example: '520-01-1234-5678' }),
+  radio: z.string().openapi({
+    pattern: `^(${RADIOS.map(anyCase).join('|')})$`,
+    description: `${RADIOS.join(', ')}, in any case`,
+  }),
+  lat: z.number().openapi({ minimum: -90, maximum: 90 }),
+  lon: z.number().openapi({ minimum: -180, maximum: 180 }),
+  rangeM: z.number().openapi({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_RANGE_M,
+    description: 'Coverage radius in metres',
+  }),
+});
+
 export const CellsUploadSchema = z
-  .object({ cells: z.array(CellSchema.extend({ radio: z.string(), rangeM: z.number() })) })
+  .object({
+    cells: z.array(CellUpload).openapi({
+      maxItems: MAX_CELLS_PER_UPLOAD,
+      description: 'Cell ids unique within the upload',
+    }),
+  })
   .openapi('CellsUpload');
 
 export const CellsReplacedSchema = z
@@ -232,7 +287,7 @@ export const OperatorOrdersSchema = z
           id: z.string(),
           version: z.number().int(),
           name: z.string(),
-          geometry: z.unknown(),
+          geometry: ZoneGeometrySchema,
         }),
         measure: z.string(),
         services: z.array(z.string()),
@@ -269,7 +324,16 @@ export const ComplianceSchema = z
   .object({
     suspended: z.array(z.string().min(1).max(64)).max(100_000).default([]),
     failed: z
-      .array(z.object({ cellId: z.string().min(1).max(64), cause: z.string().min(1).max(500) }))
+      .array(
+        z.object({
+          cellId: z.string().min(1).max(64),
+          cause: z
+            .string()
+            .min(1)
+            .max(500)
+            .openapi({ pattern: '\\S', description: 'Why the cell could not be suspended' }),
+        }),
+      )
       .max(100_000)
       .default([]),
     restored: z.array(z.string().min(1).max(64)).max(100_000).default([]),
@@ -293,7 +357,7 @@ export const PublicOrdersSchema = z
         reference: z.string(),
         version: z.number().int(),
         status: z.enum(ORDER_STATUSES),
-        zone: z.object({ name: z.string(), geometry: z.unknown() }),
+        zone: z.object({ name: z.string(), geometry: ZoneGeometrySchema }),
         measure: z.string(),
         services: z.array(z.string()),
         startsAt: z.string(),

@@ -4,6 +4,7 @@ import type { Db, DbOrTx, Tx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { acknowledgementOverdue, effectiveStatus } from './lifecycle.js';
 import { facts, ISSUED_STATES } from './order-queries.js';
+import { storedGeometry } from './zones.js';
 
 export interface OperatorCtx {
   db: Db;
@@ -66,7 +67,12 @@ export async function listOperatorOrders({ ctx }: { ctx: OperatorCtx }) {
       version: r.version,
       amendsId: r.amends_id,
       status: effectiveStatus(facts(r), now),
-      zone: { id: r.zone_id, version: r.zone_version, name: r.zone_name, geometry: r.geometry },
+      zone: {
+        id: r.zone_id,
+        version: r.zone_version,
+        name: r.zone_name,
+        geometry: storedGeometry(r.geometry),
+      },
       measure: r.measure,
       services: r.services,
       startsAt: r.starts_at.toISOString(),
@@ -271,7 +277,7 @@ export async function publicOrders(db: DbOrTx, { now }: { now: Date }) {
       reference: r.reference,
       version: r.version,
       status: effectiveStatus(facts(r), now),
-      zone: { name: r.zone_name, geometry: r.geometry },
+      zone: { name: r.zone_name, geometry: storedGeometry(r.geometry) },
       measure: r.measure,
       services: r.services,
       startsAt: r.starts_at.toISOString(),

@@ -2,14 +2,24 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { requireUser } from '../console/auth.js';
 import { sessionSecurity } from '../console/auth-routes.js';
-import { ServiceError } from '../platform/errors.js';
+import { InvalidError, ServiceError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
 import { requireOperator } from '../platform/http/auth.js';
+import { parseMediaType } from '../platform/http/body-text.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
-import { type CellInput, CSV_HEADER, listCells, parseCellsCsv, replaceCells } from './cells.js';
+import {
+  type CellInput,
+  CSV_HEADER,
+  listCells,
+  MAX_CELLS_PER_UPLOAD,
+  OPENCELLID_HEADER,
+  parseCellsCsv,
+  replaceCells,
+} from './cells.js';
 import {
   AcknowledgementSchema,
+  anyCase,
   CellSchema,
   CellsReplacedSchema,
   CellsUploadSchema,
@@ -73,10 +83,22 @@ function operatorCtx(c: Context<AppEnv>) {
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
-/** The CSV upload's header line, after any blank lines (`parseCellsCsv` reads the rest). */
-const CSV_HEAD = new RegExp(
-  `^(\\s*\\n)*[ \\t]*${CSV_HEADER.join('[ \\t]*,[ \\t]*')}[ \\t]*(\\r?\\n|$)`,
-);
+/** A JSON cell upload, checked against its schema with every failing field named. */
+function parseCellsJson(text: string): CellInput[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ServiceError('bad_request', 'the body is not JSON');
+  }
+  const parsed = CellsUploadSchema.safeParse(body);
+  if (parsed.success) return parsed.data.cells;
+  const errors = parsed.error.issues.map((i) => ({
+    path: i.path.map(String).join('.') || '(body)',
+    message: i.message,
+  }));
+  throw new InvalidError(`${errors.length} field(s) failed validation`, errors);
+}
 
 export function parseStatusFilter(text: string | undefined): OrderStatus[] | undefined {
   if (!text) return undefined;
@@ -98,6 +120,7 @@ const ACTIONS = [
 ] as const;
 
 export function mountSuspensionRoutes(app: Router): void {
+  app.openAPIRegistry.register('CellsUpload', CellsUploadSchema);
   app.openapi(
     createRoute({
       method: 'post',
@@ -382,19 +405,21 @@ export function mountSuspensionRoutes(app: Router): void {
       operationId: 'replaceCells',
       tags: ['operator'],
       summary: "Replace the calling operator's cell sites (JSON or CSV), atomically",
-      description: 'CSV: header `cellId,radio,lat,lon,rangeM`, one cell per line.',
+      description: `JSON, or CSV (RFC 4180) in one of two layouts told apart by the header line: \`${CSV_HEADER.join(',')}\`, or OpenCellID's \`${OPENCELLID_HEADER.join(',')}\` (a cell's id is then \`mcc-net-area-cell\` with the MNC in at least two digits, e.g. \`520-01-1234-5678\`; \`range\` is its rangeM; the other columns are not kept). Radio values in any case (\`LTE\`, \`lte\`). At most ${MAX_CELLS_PER_UPLOAD} cells; errors name the CSV line.`,
       security: operatorSecurity,
       middleware: [requireOperator('suspensions:write')] as const,
       request: {
         body: {
-          required: false,
+          required: true,
           content: {
-            'application/json': { schema: CellsUploadSchema },
+            // A reference, not the zod schema: hono would validate every body as JSON, CSV too.
+            'application/json': { schema: { $ref: '#/components/schemas/CellsUpload' } },
             'text/csv': {
-              schema: z
-                .string()
-                .regex(CSV_HEAD, `the first line must be ${CSV_HEADER.join(',')}`)
-                .openapi({ example: `${CSV_HEADER.join(',')}\n520-01-1-1,lte,13.75,100.5,1500` }),
+              schema: z.string().openapi({
+                pattern: `^\\s*(${[CSV_HEADER, OPENCELLID_HEADER].map((h) => h.map(anyCase).join(' *, *')).join('|')}) *\\r?(\\n|$)`,
+                description: `Header \`${CSV_HEADER.join(',')}\` or \`${OPENCELLID_HEADER.join(',')}\`, then one cell per line`,
+                example: `${CSV_HEADER.join(',')}\n520-01-1-1,LTE,13.75,100.5,1500`,
+              }),
             },
           },
         },
@@ -405,13 +430,11 @@ export function mountSuspensionRoutes(app: Router): void {
       },
     }),
     async (c) => {
-      const type = c.req.header('content-type') ?? '';
-      if (!type)
-        throw new ServiceError('unsupported_media_type', 'send application/json or text/csv');
-      const body = type.startsWith('text/csv')
-        ? { cells: parseCellsCsv(await c.req.text()) }
-        : (c.req.valid('json') as { cells: CellInput[] });
-      const cells = body.cells;
+      const type = parseMediaType(c.req.header('content-type') ?? '').essence;
+      let cells: CellInput[];
+      if (type === 'text/csv') cells = parseCellsCsv(await c.req.text());
+      else if (type === 'application/json') cells = parseCellsJson(await c.req.text());
+      else throw new ServiceError('unsupported_media_type', 'send application/json or text/csv');
       return c.json(await replaceCells({ ctx: operatorCtx(c), input: { cells } }), 200);
     },
   );

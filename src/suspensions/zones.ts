@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
@@ -85,7 +86,9 @@ export async function saveZone({
         version,
         name,
         risk_level: input.riskLevel,
-        geometry: JSON.stringify(geometry),
+        // As JSON text cast in SQL: a string bound to a jsonb parameter is stored as a JSON
+        // string, and readers (the transparency export) would hand out the geometry as one.
+        geometry: sql<unknown>`${JSON.stringify(geometry)}::text::jsonb`,
         created_by: ctx.actor.userId,
         created_at: ctx.now,
       })
@@ -115,10 +118,13 @@ type ZoneRow = {
   created_at: Date;
 };
 
+/** A stored zone geometry: a GeoJSON object, checked by parseZoneGeometry when it was drawn. */
+export function storedGeometry(stored: unknown): ZoneGeometry {
+  return stored as ZoneGeometry;
+}
+
 function toView(r: ZoneRow): ZoneView {
-  const geometry = (
-    typeof r.geometry === 'string' ? JSON.parse(r.geometry) : r.geometry
-  ) as ZoneGeometry;
+  const geometry = storedGeometry(r.geometry);
   return {
     id: r.zone_id,
     version: r.version,

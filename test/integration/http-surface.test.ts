@@ -1,4 +1,7 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cdr } from '../support/cdrs.js';
+import { startServer } from '../support/server.js';
 import { createWorld, type World } from '../support/world.js';
 
 let w: World;
@@ -64,13 +67,105 @@ describe('OpenAPI document and docs page', () => {
     );
   });
 
-  it('serves a docs page whose assets come from this server', async () => {
-    const html = await (await w.request('GET', '/docs')).text();
+  it('names the session cookie under both its names, and every body limit', async () => {
+    const full = (await (await w.request('GET', '/openapi.json')).json()) as OpenApi & {
+      components: { securitySchemes: Record<string, { in?: string; name?: string }> };
+    };
+    const schemes = full.components.securitySchemes;
+    expect(schemes.consoleSession).toMatchObject({ in: 'cookie', name: '__Host-simline_session' });
+    expect(schemes.consoleSessionPlainHttp).toMatchObject({
+      in: 'cookie',
+      name: 'simline_session',
+    });
+    for (const { path, method, spec } of operations()) {
+      const names = (spec.security ?? []).flatMap((s) => Object.keys(s as object));
+      if (names.includes('consoleSession'))
+        expect(names, `${method} ${path}`).toContain('consoleSessionPlainHttp');
+    }
+    const limitOf = (path: string, method: string) =>
+      (
+        full.paths[path]?.[method]?.requestBody as {
+          'x-max-body-bytes'?: number;
+          description?: string;
+        }
+      )?.['x-max-body-bytes'];
+    expect(limitOf('/v1/registrations', 'post')).toBe(1024 * 1024);
+    expect(limitOf('/v1/cdrs', 'post')).toBeGreaterThan(1024 * 1024);
+    expect(limitOf('/v1/operator/cells', 'put')).toBe(16 * 1024 * 1024);
+    for (const { path, method, spec } of operations())
+      if (spec.requestBody !== undefined)
+        expect(
+          (spec.requestBody as { description?: string }).description,
+          `${method} ${path}`,
+        ).toMatch(/At most \d+ bytes/);
+  });
+
+  it('documents the constraints the verbs check beyond the route schemas', async () => {
+    const full = (await (await w.request('GET', '/openapi.json')).json()) as {
+      components: {
+        schemas: Record<string, { properties: Record<string, Record<string, unknown>> }>;
+      };
+    };
+    const schemas = full.components.schemas;
+    const cells = schemas.CellsUpload?.properties.cells as
+      | { items: { properties: Record<string, unknown> } }
+      | undefined;
+    const cell = cells?.items.properties ?? {};
+    expect(cell.cellId).toMatchObject({ pattern: '^[A-Za-z0-9._:-]{1,64}$' });
+    expect(cell.lat).toMatchObject({ minimum: -90, maximum: 90 });
+    expect(cell.lon).toMatchObject({ minimum: -180, maximum: 180 });
+    expect(cell.rangeM).toMatchObject({ type: 'integer', minimum: 0, maximum: 100_000 });
+    const radio = new RegExp((cell.radio as { pattern: string }).pattern);
+    for (const ok of ['LTE', 'lte', 'Nr', 'gsm']) expect(radio.test(ok), ok).toBe(true);
+    expect(radio.test('cdma')).toBe(false);
+    expect(schemas.CellsUpload?.properties.cells).toMatchObject({ maxItems: 100_000 });
+    expect(schemas.OrderDraft?.properties.reasons).toMatchObject({ minLength: 20 });
+    expect(schemas.OrderDraft?.properties.legalBasis).toMatchObject({ pattern: '\\S' });
+    expect(schemas.OrderDraft?.properties.services).toMatchObject({ uniqueItems: true });
+    expect(schemas.PasswordChange?.properties.newPassword).toMatchObject({
+      minLength: 12,
+      maxLength: 256,
+    });
+  });
+
+  it('serves a docs page whose assets come from this server, under a strict CSP', async () => {
+    const page = await w.request('GET', '/docs');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    for (const directive of [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "frame-ancestors 'none'",
+    ])
+      expect(csp).toContain(directive);
+    expect(csp).not.toContain('unsafe');
+    const html = await page.text();
     expect(html).toContain('/docs/assets/swagger-ui-bundle.js');
     expect(html).not.toMatch(/https?:\/\//);
     const js = await w.request('GET', '/docs/assets/swagger-ui-bundle.js');
     expect(js.status).toBe(200);
     expect((await js.text()).length).toBeGreaterThan(100_000);
+  });
+});
+
+describe('headers on every response', () => {
+  it('says X-Content-Type-Options: nosniff on pages, assets, errors and 404s', async () => {
+    const responses = [
+      await w.request('GET', '/healthz'),
+      await w.request('GET', '/openapi.json'),
+      await w.request('GET', '/docs'),
+      await w.request('GET', '/docs/assets/swagger-ui.css'),
+      await w.request('GET', '/docs/assets/nope.js'),
+      await w.request('GET', '/console/login'),
+      await w.request('GET', '/console/assets/console.css'),
+      await w.request('GET', '/nope'),
+      await w.request('GET', '/v1/alerts'),
+      await w.request('DELETE', '/healthz'),
+      await w.request('POST', '/v1/auth/login', { body: '{' }),
+      await w.request('GET', '/metrics'),
+    ];
+    for (const res of responses)
+      expect(res.headers.get('x-content-type-options'), `${res.status} ${res.url}`).toBe('nosniff');
   });
 });
 
@@ -154,6 +249,75 @@ describe('platform endpoints', () => {
     expect(pair.status).toBe(404);
   });
 
+  it('refuses a text body that is not UTF-8, naming where, instead of storing U+FFFD', async () => {
+    const post = (path: string, type: string, body: Uint8Array) =>
+      w.app.request(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${op.apiKey}`, 'content-type': type },
+        body,
+      });
+    const bytes = (...parts: (string | number[])[]) =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    const json = await post(
+      '/v1/registrations/%2B66811111111/deregister',
+      'application/json',
+      bytes('{"reason":"lost ', [0xc3, 0x28], '"}'),
+    );
+    expect(json.status).toBe(400);
+    expect(json.headers.get('content-type')).toContain('application/problem+json');
+    expect(await json.json()).toMatchObject({
+      code: 'invalid_utf8',
+      detail: expect.stringContaining('byte 0xc3 at offset 16 (line 1)'),
+    });
+    // A CDR batch: the line is named, and no record of it is scored.
+    const line = JSON.stringify(cdr({ msisdn: '+66811110001', cellId: 'CELL-X' }));
+    const [head, tail] = line.split('CELL-X') as [string, string];
+    const ndjsonBody = bytes(
+      `${JSON.stringify(cdr({ msisdn: '+66811110001' }))}\n`,
+      head,
+      'CELL-',
+      [0xe0, 0x80, 0x80],
+      tail,
+      '\n',
+    );
+    const cdrs = await post('/v1/cdrs', 'application/x-ndjson', ndjsonBody);
+    expect(cdrs.status).toBe(400);
+    expect(((await cdrs.json()) as { detail: string; code: string }).detail).toContain('(line 2)');
+    // Well-formed UTF-8, including U+FFFD itself and a declared charset=UTF-8, passes through.
+    const fine = await post(
+      '/v1/registrations/%2B66811111111/deregister',
+      'application/json; charset="UTF-8"',
+      bytes('{"reason":"lost \u{fffd} ☎"}'),
+    );
+    expect(fine.status).toBe(404);
+  });
+
+  it('refuses a text body in a charset other than UTF-8 with 415 naming it', async () => {
+    const cases = [
+      ['/v1/registrations/%2B66811111111/deregister', 'application/json; charset=utf-16'],
+      ['/v1/registrations/%2B66811111111/deregister', 'application/json;charset="ISO-8859-1"'],
+      ['/v1/cdrs', 'application/x-ndjson; charset=UTF-16LE'],
+    ] as const;
+    for (const [path, type] of cases) {
+      const charset = /charset="?([^";]+)/.exec(type)?.[1]?.toLowerCase() ?? '';
+      const res = await w.app.request(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${op.apiKey}`, 'content-type': type },
+        body: Buffer.from('{"reason":"lost"}', charset === 'utf-16' ? 'utf16le' : 'latin1'),
+      });
+      expect(res.status, type).toBe(415);
+      expect(await res.json()).toMatchObject({
+        code: 'unsupported_media_type',
+        detail: expect.stringContaining(`charset=${charset}`),
+      });
+    }
+    for (const { path, method, spec } of operations())
+      if (spec.requestBody !== undefined)
+        expect(Object.keys(spec.responses), `${method} ${path}`).toEqual(
+          expect.arrayContaining(['400', '413', '415']),
+        );
+  });
+
   it('limits every request body before its route, also when it streams in without a length', async () => {
     const big = JSON.stringify({ reason: 'x'.repeat(1024 * 1024) });
     const declared = await w.request('POST', '/v1/registrations/%2B66811111111/deregister', {
@@ -178,6 +342,71 @@ describe('platform endpoints', () => {
     for (const { path, method, spec } of operations())
       if (spec.requestBody !== undefined)
         expect(Object.keys(spec.responses), `${method} ${path}`).toContain('413');
+  });
+
+  it('closes the connection after a 413, so a pooling client gets the whole problem and no socket error', async () => {
+    const server = await startServer(w);
+    const path = '/v1/registrations/%2B66811111111/deregister';
+    const big = JSON.stringify({ reason: 'x'.repeat(2 * 1024 * 1024) });
+    /** One request on a keep-alive pool of one socket: what a node client with an Agent sees. */
+    const send = (agent: http.Agent, body: string, chunked: boolean) =>
+      new Promise<{ status?: number; connection?: string; body: string }>((resolve, reject) => {
+        const headers: Record<string, string> = {
+          authorization: `Bearer ${op.apiKey}`,
+          'content-type': 'application/json',
+          ...(chunked ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+        };
+        const req = http.request(
+          `${server.url}${path}`,
+          { method: 'POST', agent, headers },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => {
+              text += d;
+            });
+            res.on('end', () =>
+              resolve({ status: res.statusCode, connection: res.headers.connection, body: text }),
+            );
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      for (const chunked of [false, true]) {
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          const refused = await send(agent, big, chunked);
+          expect(refused.status).toBe(413);
+          expect(refused.connection).toBe('close');
+          expect(JSON.parse(refused.body)).toMatchObject({ code: 'payload_too_large' });
+          // The pool's next request goes out on a fresh socket and is answered.
+          const next = await send(agent, '{"reason":"lost"}', false);
+          expect(next.status).toBe(404);
+        } finally {
+          agent.destroy();
+        }
+      }
+      // fetch (undici) pools connections too.
+      const refused = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${op.apiKey}`, 'content-type': 'application/json' },
+        body: big,
+      });
+      expect(refused.status).toBe(413);
+      expect(refused.headers.get('connection')).toBe('close');
+      expect(((await refused.json()) as { code: string }).code).toBe('payload_too_large');
+      const next = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${op.apiKey}`, 'content-type': 'application/json' },
+        body: '{"reason":"lost"}',
+      });
+      expect(next.status).toBe(404);
+    } finally {
+      await server.close();
+    }
   });
 
   it('reports not ready when migrations are missing', async () => {

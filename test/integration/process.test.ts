@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -157,6 +157,42 @@ describe('server process', () => {
 });
 
 describe('embedded PostgreSQL', () => {
+  it('names a taken EMBEDDED_PG_PORT and what to do, and exits non-zero', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simline-port-'));
+    // Another program listens on the port: it accepts connections and speaks no PostgreSQL.
+    const holder = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    const { DATABASE_URL: _, ...withoutDatabase } = env;
+    try {
+      const run = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+          env: {
+            ...withoutDatabase,
+            DATA_DIR: dir,
+            EMBEDDED_PG_PORT: String(port),
+            PORT: '0',
+            LOG_LEVEL: 'error',
+          },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr?.on('data', (d) => {
+          stderr += d;
+        });
+        child.on('exit', (status) => resolve({ status, stderr }));
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`127.0.0.1:${port}`);
+      expect(run.stderr).toContain('EMBEDDED_PG_PORT');
+      expect(run.stderr).toContain('DATABASE_URL');
+      expect(run.stderr).not.toContain('undefined');
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it("leaves the process's exit code alone (a failing test run must not exit 0)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'simline-exit-'));
     const port = await freePort();

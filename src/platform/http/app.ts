@@ -6,6 +6,14 @@ import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { appendAudit, auditShard } from '../audit.js';
 import { type ErrorCode, ServiceError } from '../errors.js';
+import {
+  decodeUtf8,
+  holdsLoneSurrogate,
+  isJsonDocument,
+  isTextBody,
+  parseMediaType,
+  refusedCharset,
+} from './body-text.js';
 import type { AppDeps, AppEnv } from './context.js';
 import { PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
 
@@ -69,34 +77,6 @@ export interface BodyLimit {
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /**
- * A JSON document's media type (`application/json`, `application/problem+json`, ...); not
- * NDJSON, whose records are checked one by one where they are decoded.
- */
-const JSON_DOCUMENT = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
-
-/** A JSON `\u` escape of a UTF-16 surrogate: only these can make a string's surrogate lone. */
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
-
-/**
- * Whether JSON text holds a key or string with a lone UTF-16 surrogate (`"\ud800"`), which is
- * no Unicode text: PostgreSQL refuses it in JSON and UTF-8 would turn it into U+FFFD silently,
- * so it is the client's error in every domain. False for text that is not JSON at all.
- */
-function holdsLoneSurrogate(text: string): boolean {
-  if (!SURROGATE_ESCAPE.test(text)) return false;
-  let lone = false;
-  try {
-    JSON.parse(text, (key, value) => {
-      if (!key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed())) lone = true;
-      return value;
-    });
-  } catch {
-    return false;
-  }
-  return lone;
-}
-
-/**
  * Records a console user's refused request (a role that may not do it) in the audit log: who
  * tried which route, and why not. Operators' and order refusals are recorded where they happen.
  */
@@ -129,12 +109,20 @@ export function createRouter() {
 
 export type Router = ReturnType<typeof createRouter>;
 
+const limitsOf = new WeakMap<Router, readonly BodyLimit[]>();
+
+/** The most bytes a request body to `path` may hold on this app. */
+export function bodyLimitOf(app: Router, path: string): number {
+  return limitsOf.get(app)?.find((l) => l.path.test(path))?.bytes ?? DEFAULT_BODY_LIMIT;
+}
+
 /**
  * The hono app: request ids, access log, metrics, body limits, one error envelope. Domains mount
  * on it.
  */
 export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []): Router {
   const app = createRouter();
+  limitsOf.set(app, bodyLimits);
 
   app.use('*', async (c, next) => {
     const started = performance.now();
@@ -144,6 +132,8 @@ export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []):
     c.set('requestId', requestId);
     c.header('X-Request-Id', requestId);
     await next();
+    // Every response, errors and assets included: a browser never guesses a type we did not send.
+    c.header('X-Content-Type-Options', 'nosniff');
     const route = routePath(c) || 'unmatched';
     const status = String(c.res.status);
     const seconds = (performance.now() - started) / 1000;
@@ -164,13 +154,17 @@ export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []):
 
   // Every body is read through a limit, counted as it streams in (chunked uploads included), so
   // no request can make the process hold more than its route needs before a handler sees it.
+  // The rest of a refused body is never read, so the connection cannot carry another request:
+  // `Connection: close` tells a pooling client so, instead of it reusing a socket that is dropped.
   const limit = (bytes: number) =>
     bodyLimit({
       maxSize: bytes,
-      onError: (c) =>
-        problemResponse(c, 'payload_too_large', `the body must be at most ${bytes} bytes`, {
+      onError: (c) => {
+        c.header('Connection', 'close');
+        return problemResponse(c, 'payload_too_large', `the body must be at most ${bytes} bytes`, {
           limit: bytes,
-        }),
+        });
+      },
     });
   const limiters = bodyLimits.map((l) => ({ path: l.path, check: limit(l.bytes) }));
   const defaultLimit = limit(DEFAULT_BODY_LIMIT);
@@ -178,8 +172,16 @@ export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []):
     (limiters.find((l) => l.path.test(c.req.path))?.check ?? defaultLimit)(c, next),
   );
   app.use('*', async (c, next) => {
-    const json = JSON_DOCUMENT.test(c.req.header('content-type') ?? '');
-    if (json && c.req.raw.body !== null && holdsLoneSurrogate(await c.req.text()))
+    const type = parseMediaType(c.req.header('content-type') ?? '');
+    if (c.req.raw.body === null || !isTextBody(type)) return next();
+    const refused = refusedCharset(type);
+    if (refused) return problemResponse(c, 'unsupported_media_type', refused);
+    const body = decodeUtf8(new Uint8Array(await c.req.arrayBuffer()));
+    if (!body.ok) return problemResponse(c, 'invalid_utf8', body.detail);
+    // Routes and validators read the body through hono's cache (which holds promises, whatever
+    // its type says): the text is decoded once, as checked.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(body.text);
+    if (isJsonDocument(type) && holdsLoneSurrogate(body.text))
       return problemResponse(
         c,
         'bad_request',
@@ -196,7 +198,10 @@ export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []):
     if (isBadTextError(err))
       return problemResponse(c, 'bad_request', 'text fields must not contain NUL characters');
     if (err instanceof HTTPException) {
-      if (err.status === 413) return problemResponse(c, 'payload_too_large', err.message);
+      if (err.status === 413) {
+        c.header('Connection', 'close');
+        return problemResponse(c, 'payload_too_large', err.message);
+      }
       if (err.status === 415)
         return problemResponse(
           c,

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { migrationsApplied } from '../db/migrate.js';
 import { ServiceError } from '../errors.js';
-import { problemResponse, type Router } from './app.js';
+import { bodyLimitOf, problemResponse, type Router } from './app.js';
 import { errorResponses } from './problem.js';
 
 const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
@@ -29,6 +30,80 @@ const DOCS_HTML = `<!doctype html>
 <body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/docs/assets/init.js"></script></body></html>`;
 const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true });`;
+
+/**
+ * The docs page runs only this server's scripts and styles (swagger-ui's bundle and init.js),
+ * fetches only /openapi.json, and may not be framed: an injected script or style does not run.
+ * swagger-ui's stylesheet draws its icons from data: URLs.
+ */
+export const DOCS_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const docsPolicy: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.header('Content-Security-Policy', DOCS_CSP);
+};
+
+type Operation = {
+  security?: Record<string, string[]>[];
+  requestBody?: { description?: string; [k: string]: unknown };
+  responses: Record<string, { description: string }>;
+};
+type Document = ReturnType<Router['getOpenAPI31Document']>;
+
+/** Over plain http the console session cookie has no `__Host-` prefix (console/auth.ts). */
+const PLAIN_HTTP_SESSION = {
+  type: 'apiKey' as const,
+  in: 'cookie' as const,
+  name: 'simline_session',
+  description:
+    'The console session cookie where it cannot be Secure (plain http, CONSOLE_COOKIE_SECURE=auto or never): the same session as consoleSession, named without the __Host- prefix. Writes also need the X-CSRF-Token header.',
+};
+
+/**
+ * What createApp checks before every route, written into each operation: the body's byte
+ * limit, UTF-8 and charset checks with their answers; and the plain-http name of the console
+ * session cookie beside the `__Host-` one wherever a console session is accepted.
+ */
+function completeDocument(doc: Document, limitFor: (path: string) => number): void {
+  const bodyChecks = errorResponses('invalid_utf8', 'payload_too_large', 'unsupported_media_type');
+  const schemes = doc.components?.securitySchemes;
+  const hasConsole = schemes?.consoleSession !== undefined;
+  if (schemes && hasConsole) schemes.consoleSessionPlainHttp = PLAIN_HTTP_SESSION;
+  for (const [path, item] of Object.entries(doc.paths ?? {}))
+    for (const value of Object.values(item ?? {})) {
+      if (typeof value !== 'object' || value === null || !('responses' in value)) continue;
+      // Routes share security lists and body objects: each operation gets its own copies.
+      const op = value as Operation;
+      if (hasConsole && op.security?.some((s) => 'consoleSession' in s))
+        op.security = [...op.security, { consoleSessionPlainHttp: [] }];
+      if (!op.requestBody) continue;
+      const bytes = limitFor(path.replace(/\{[^}]+\}/g, 'x'));
+      const limit = `At most ${bytes} bytes (413 payload_too_large beyond); text is UTF-8.`;
+      op.requestBody = {
+        ...op.requestBody,
+        description: [op.requestBody.description, limit].filter(Boolean).join(' '),
+        'x-max-body-bytes': bytes,
+      };
+      op.responses = { ...op.responses };
+      for (const [status, response] of Object.entries(bodyChecks)) {
+        const codes = response.description.replace(/^Problem: /, '');
+        const known = op.responses[status];
+        if (!known) op.responses[status] = response;
+        else if (!known.description.includes(codes))
+          op.responses[status] = { ...known, description: `${known.description}, ${codes}` };
+      }
+    }
+}
 
 export function mountSystemRoutes(app: Router): void {
   app.openapi(
@@ -87,22 +162,16 @@ export function mountSystemRoutes(app: Router): void {
         title: 'simline',
         version: '0.1.0',
         description:
-          'SIM registration against verified identities, CDR scam scoring and signal-suspension orders. Errors are RFC 9457 problem+json with a stable `code`.',
+          'SIM registration against verified identities, CDR scam scoring and signal-suspension orders. Errors are RFC 9457 problem+json with a stable `code`. Text bodies (JSON, NDJSON, CSV) are UTF-8 (another declared charset is 415 `unsupported_media_type`, bytes that are not UTF-8 are 400 `invalid_utf8`); no string may hold a NUL character or a lone UTF-16 surrogate (400 `bad_request`).',
       },
     });
-    // Body limits apply to every request before its route (createApp), so every operation that
-    // takes a body may answer 413.
-    const tooLarge = errorResponses('payload_too_large');
-    for (const item of Object.values(doc.paths ?? {}))
-      for (const op of Object.values(item ?? {})) {
-        if (typeof op !== 'object' || op === null || !('requestBody' in op)) continue;
-        const responses = (op as { responses: Record<string, unknown> }).responses;
-        responses['413'] ??= tooLarge[413];
-      }
+    completeDocument(doc, (path) => bodyLimitOf(app, path));
     return c.json(doc);
   });
 
   let assets: ReturnType<typeof swaggerAssets> | undefined;
+  app.use('/docs', docsPolicy);
+  app.use('/docs/*', docsPolicy);
   app.get('/docs', (c) => c.html(DOCS_HTML));
   app.get('/docs/assets/:file', (c) => {
     if (c.req.param('file') === 'init.js')
