@@ -141,6 +141,8 @@ describe('OpenAPI document and docs page', () => {
     expect(csp).not.toContain('unsafe');
     const html = await page.text();
     expect(html).toContain('/docs/assets/swagger-ui-bundle.js');
+    /** An inline tab icon: the page asks for no /favicon.ico, which does not exist. */
+    expect(html).toContain('<link rel="icon" href="data:,">');
     expect(html).not.toMatch(/https?:\/\//);
     const js = await w.request('GET', '/docs/assets/swagger-ui-bundle.js');
     expect(js.status).toBe(200);

@@ -25,7 +25,7 @@ function swaggerAssets(): Map<string, { type: string; body: Buffer }> {
 }
 
 const DOCS_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>simline API</title>
+<html lang="en"><head><meta charset="utf-8"><title>simline API</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
 <body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/docs/assets/init.js"></script></body></html>`;
