@@ -48,7 +48,13 @@ export type RuleHit = Hit<RuleCode>;
 const LINE_RULES: readonly LineRule<LineRuleCode, unknown>[] = RULES.filter(
   (r) => r.subject === 'line',
 );
-const IMEI_RULE: ImeiRule<'imei_multi_sim', Thresholds['imei_multi_sim']> = imeiMultiSim;
+type ImeiRuleCode = Extract<AnyRule, { subject: 'imei' }>['code'];
+const IMEI_RULES: readonly ImeiRule<ImeiRuleCode, unknown>[] = RULES.filter(
+  (r) => r.subject === 'imei',
+);
+/** An IMEI is raised once a day (`raisedUntil`), so the engine holds exactly one IMEI rule. */
+if (IMEI_RULES.length !== 1) throw new Error('the rule list must hold exactly one IMEI rule');
+const IMEI_RULE = IMEI_RULES[0] as ImeiRule<ImeiRuleCode, unknown>;
 
 export const RULE_WINDOW: Readonly<Record<RuleCode, RuleWindow>> = Object.freeze(
   Object.fromEntries(RULES.map((r) => [r.code, r.window])) as Record<RuleCode, RuleWindow>,
@@ -200,14 +206,14 @@ export function evaluateLineRules(f: WindowFeatures, t: Thresholds, out: RuleHit
   }
 }
 
-/** The imei_multi_sim gate, over the per-hour distinct IMSI counts summed (an upper bound). */
+/** The IMEI rule's gate, over the per-hour distinct IMSI counts summed (an upper bound). */
 export function imeiMayRaise(imsisBound: number, t: Thresholds): boolean {
-  return IMEI_RULE.gate(imsisBound, t.imei_multi_sim);
+  return IMEI_RULE.gate(imsisBound, t[IMEI_RULE.code]);
 }
 
-/** The imei_multi_sim rule, over one IMEI's distinct IMSIs in its UTC day. */
+/** The IMEI rule, over one IMEI's distinct IMSIs in its UTC day. */
 export function evaluateImeiRule(distinctImsis: number, t: Thresholds): RuleHit | undefined {
-  return IMEI_RULE.evaluate(distinctImsis, t.imei_multi_sim);
+  return IMEI_RULE.evaluate(distinctImsis, t[IMEI_RULE.code]);
 }
 
 /** Removes the volume rules from `hits` in place (for allowlisted lines). */
