@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { KafkaProducer } from '../src/platform/kafka/client.js';
 import { startLocalBroker } from '../src/platform/kafka/local-broker.js';
-import { hourStateTotals } from '../src/scoring/engine.js';
+import { hourStateTotals } from '../src/scoring/stored-state.js';
 import { cdr } from '../test/support/cdrs.js';
 import { registrationSource } from './lib/registrations.js';
 import { spawnScorer } from './lib/scorer.js';

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { E164 } from '../registration/numbering.js';
-import { CAPPED_FEATURES } from './engine.js';
-import { RULE_CODES } from './rules.js';
+import { CAPPED_FEATURES } from './features.js';
+import { RULE_CODES } from './rules/index.js';
 
 export const MAX_CDRS_PER_REQUEST = 10_000;
 /** 10,000 records of about 400 bytes, with room to spare. */

@@ -13,59 +13,70 @@
 import { callingCode, isInternational } from './calling-codes.js';
 import type { Cdr } from './cdr.js';
 import {
+  CAPPED_FEATURES,
+  type CappedFeature,
+  capOf,
+  type DistinctCaps,
+  distinctCaps,
+  gateCounts,
+  lineFeatures,
+} from './features.js';
+import {
+  activeIn,
+  ImeiBucket,
+  ImeiState,
+  LineBucket,
+  type LineState,
+  lineBucketsFrom,
+  lineOf,
+  metaChanged,
+  type RaisedAlert,
+  type Registration,
+  StreamState,
+  windowOpen,
+} from './line-state.js';
+import {
   combineScores,
   DEFAULT_THRESHOLDS,
-  distinctCaps,
   dropVolumeRules,
-  type Evidence,
-  emptyFeatures,
+  EARLY_RULES,
   evaluateImeiRule,
   evaluateLineRules,
-  RULE_CODES,
+  type GateCounts,
+  HOURLY_RULES,
+  imeiMayRaise,
+  mayRaiseAny,
   RULE_WINDOW,
   type RuleCode,
   type RuleHit,
   type Thresholds,
   type WindowFeatures,
-} from './rules.js';
-import { StateReader, StateWriter } from './state-codec.js';
+} from './rules/index.js';
+import { StateWriter } from './state-codec.js';
+import {
+  importImei,
+  readBucket,
+  readLineMeta,
+  type StreamExport,
+  type StreamImport,
+  writeBucket,
+  writeImei,
+  writeLineMeta,
+} from './stored-state.js';
 import {
   addDistinct,
   bucketAt,
-  type ClockState,
   DEFAULT_ALLOWED_LATENESS_MS,
-  DistinctCounter,
   EventTimeClock,
   evictBefore,
   HOUR_MS,
   hash53,
   hourOf,
-  noValues,
-  RecordIds,
   WINDOW_HOURS,
 } from './windows.js';
 
-/**
- * Rules whose every condition can only become true as records are added within a window. They
- * are evaluated as each record of the line is taken in, on the window ending after that record's
- * hour: a partition's order is fixed, so this gives the same alerts however records are batched.
- */
-const EARLY_RULES: readonly RuleCode[] = [
-  'high_volume_calling',
-  'sms_blast_urls',
-  'new_line_burst',
-];
-const EARLY_RULE_SET: ReadonlySet<RuleCode> = new Set(EARLY_RULES);
-/** Rules over one hour: the ones a late record's own hour window can raise (`reviewLate`). */
-const HOURLY_RULE_SET: ReadonlySet<RuleCode> = new Set(
-  RULE_CODES.filter((r) => RULE_WINDOW[r] === '1h'),
-);
-const RULE_CODE_SET: ReadonlySet<string> = new Set(RULE_CODES);
-
 /** Cell ids kept shared; past this the table starts over (a country has fewer cells). */
 const MAX_SHARED_CELLS = 1_000_000;
-
-type DistinctCaps = ReturnType<typeof distinctCaps>;
 
 /** IMEI streams merge many upstream partitions, so they wait for stragglers this long. */
 export const IMEI_LATENESS_MS = 24 * HOUR_MS;
@@ -74,24 +85,6 @@ export interface RuleSettings {
   thresholds: Thresholds;
   /** Operator-approved bulk callers: never flagged by the volume rules. */
   allowlist: ReadonlySet<string>;
-}
-
-export interface Registration {
-  /** Epoch ms of the registration, null when the line has none. */
-  registeredAt: number | null;
-  personKey: string | null;
-}
-
-export interface RaisedAlert {
-  stream: string;
-  msisdn: string;
-  operatorId: string | null;
-  rule: RuleCode;
-  score: number;
-  windowStart: number;
-  windowEnd: number;
-  evidence: { checks: Evidence[]; lineScore: number; imei?: string; imsis?: string[] };
-  personKey: string | null;
 }
 
 export interface LineRisk {
@@ -105,29 +98,6 @@ export interface LineRisk {
   cells: string[];
   /** Features whose value is a lower bound: the distinct counts that reached their cap. */
   lowerBounds: CappedFeature[];
-}
-
-/** Distinct counts kept only up to a cap (one past the thresholds that read them). */
-export const CAPPED_FEATURES = [
-  'distinct_callees_24h',
-  'distinct_cells_24h',
-  'wangiri_distinct_numbers_1h',
-  'url_sms_recipients_1h',
-] as const;
-export type CappedFeature = (typeof CAPPED_FEATURES)[number];
-
-/** The cap each capped feature is counted to. */
-function capOf(feature: CappedFeature, caps: DistinctCaps): number {
-  switch (feature) {
-    case 'distinct_callees_24h':
-      return caps.callees;
-    case 'distinct_cells_24h':
-      return caps.cells;
-    case 'wangiri_distinct_numbers_1h':
-      return caps.wangiriCallees;
-    case 'url_sms_recipients_1h':
-      return caps.urlRecipients;
-  }
 }
 
 /** `future`: dated more than the allowed skew ahead of the clock the runner set (`setNow`). */
@@ -158,114 +128,6 @@ export interface ImeiSighting {
   startedAt: number;
 }
 
-/** One hour of a line: the hashes of its record ids (deduplication, inherited) and its counts. */
-class LineBucket extends RecordIds {
-  outgoingCalls = 0;
-  answeredCalls = 0;
-  shortOrUnanswered = 0;
-  incomingCalls = 0;
-  smsSent = 0;
-  urlSms = 0;
-  wangiriCalls = 0;
-  wangiriInternational = 0;
-  /** Distinct parties as `hash53` values: only their count is read, never the numbers. */
-  callees = noValues<number>();
-  cells = noValues<string>();
-  wangiriNumbers = noValues<number>();
-  urlRecipients = noValues<number>();
-  /** Changed since the last export (listed in its stream's `dirtyBuckets`). */
-  dirty = false;
-  constructor(readonly hour: number) {
-    super();
-  }
-}
-
-class ImeiBucket {
-  imsis = noValues<string>();
-  constructor(readonly hour: number) {}
-}
-
-class LineState {
-  buckets: LineBucket[] = [];
-  operatorId: string | null = null;
-  /** undefined until looked up. */
-  registration: Registration | undefined = undefined;
-  /** Per rule, the end of the last window it was raised for. */
-  raised: Partial<Record<RuleCode, number>> = {};
-  /** The IMEI/IMSI pair and UTC day last forwarded to the IMEI stage. */
-  sightingImei: string | null = null;
-  sightingImsi: string | null = null;
-  sightingDay = -1;
-  /** The shared copy of the cell of the line's last record (not stored). */
-  lastCell: string | null = null;
-  /**
-   * Whether the fields above changed since the last export (listed in the stream's `dirtyLines`;
-   * buckets track their own).
-   */
-  metaDirty = false;
-  constructor(readonly msisdn: string) {}
-}
-
-class ImeiState {
-  buckets: ImeiBucket[] = [];
-  msisdn = '';
-  operatorId: string | null = null;
-  raisedUntil = Number.NEGATIVE_INFINITY;
-  constructor(readonly imei: string) {}
-}
-
-class StreamState {
-  alerts: RaisedAlert[] = [];
-  lines = new Map<string, LineState>();
-  imeis = new Map<string, ImeiState>();
-  /** Lines whose own fields changed since the last export (each listed once). */
-  dirtyLines: LineState[] = [];
-  /** Buckets changed since the last export, each listed once, and the line of each. */
-  dirtyBuckets: LineBucket[] = [];
-  dirtyBucketLines: string[] = [];
-  dirtyImeis = new Set<string>();
-  removedLines = new Set<string>();
-  removedImeis = new Set<string>();
-  /** Lines that took records in hours already evaluated, with those hours (`reviewLate`). */
-  lateLines = new Map<LineState, number[]>();
-  /** Hour buckets dropped from lines that remain (a clock repair at import), to delete. */
-  removedHourKeys: string[] = [];
-  removedHours: number[] = [];
-  constructor(readonly clock: EventTimeClock) {}
-}
-
-/**
- * Rows of binary state of one kind: the states back to back in `bytes`, row i's ending at
- * `ends[i]`, keyed by `keys[i]` (a line, or an IMEI) and, for hour buckets, `hours[i]`.
- */
-export interface StateRows {
-  keys: string[];
-  hours: number[];
-  bytes: Buffer;
-  ends: number[];
-}
-
-export interface StreamExport {
-  clock: ClockState;
-  /** Lines whose own fields changed. */
-  lines: StateRows;
-  /** Hour buckets that changed. */
-  hours: StateRows;
-  /** Changed IMEI states. */
-  imeis: StateRows;
-  removedLines: string[];
-  removedImeis: string[];
-  /** Hour buckets of lines that remain, to delete: line `keys[i]`, hour `hours[i]`. */
-  removedHours: { keys: string[]; hours: number[] };
-}
-
-export interface StreamImport {
-  clock: unknown;
-  lines: { msisdn: string; state: Uint8Array }[];
-  hours: { msisdn: string; hour: number; state: Uint8Array }[];
-  imeis: { imei: string; state: Uint8Array }[];
-}
-
 export interface EngineStats {
   accepted: number;
   duplicates: number;
@@ -277,6 +139,13 @@ export class ScoringEngine {
   private readonly streams = new Map<string, StreamState>();
   private settings: RuleSettings;
   private caps: DistinctCaps;
+  /** The gates' counts, filled again for each line evaluated. */
+  private readonly gate: GateCounts = {
+    outgoingCalls24h: 0,
+    outgoing1h: 0,
+    wangiriCalls1h: 0,
+    urlSms1h: 0,
+  };
   private readonly lineWriter = new StateWriter();
   private readonly hourWriter = new StateWriter();
   private readonly imeiWriter = new StateWriter();
@@ -457,7 +326,7 @@ export class ScoringEngine {
       else if (!hours.includes(hour)) hours.push(hour);
     }
     if (cdr.direction === 'mo' && this.earlyCandidate(line, cdr, b, hour))
-      this.evaluateLine(streamName, s, line, (hour + 1) * HOUR_MS, EARLY_RULE_SET);
+      this.evaluateLine(streamName, s, line, (hour + 1) * HOUR_MS, EARLY_RULES);
     return 'accepted';
   }
 
@@ -579,7 +448,7 @@ export class ScoringEngine {
     for (const [line, hours] of s.lateLines) {
       for (const h of hours)
         if ((h + 1) * HOUR_MS < last)
-          this.evaluateLine(name, s, line, (h + 1) * HOUR_MS, HOURLY_RULE_SET);
+          this.evaluateLine(name, s, line, (h + 1) * HOUR_MS, HOURLY_RULES);
       this.evaluateLine(name, s, line, last, null);
     }
     s.lateLines.clear();
@@ -632,16 +501,18 @@ export class ScoringEngine {
     windowEnd: number,
     only: ReadonlySet<RuleCode> | null,
   ): void {
-    if (!mayRaiseAny(line, windowEnd, this.settings.thresholds)) return;
+    const t = this.settings.thresholds;
+    if (!mayRaiseAny(gateCounts(line, windowEnd, this.gate), t)) return;
     const f = lineFeatures(line, windowEnd, this.caps);
     if (f === undefined) return;
     const hits: RuleHit[] = [];
-    evaluateLineRules(f, this.settings.thresholds, hits);
+    evaluateLineRules(f, t, hits);
     if (this.settings.allowlist.has(line.msisdn)) dropVolumeRules(hits);
     const lineScore = combineScores(hits);
     for (const hit of hits) {
       if (only !== null && !only.has(hit.rule)) continue;
-      const windowStart = windowEnd - (RULE_WINDOW[hit.rule] === '1h' ? HOUR_MS : 24 * HOUR_MS);
+      const windowStart =
+        windowEnd - (RULE_WINDOW[hit.rule] === '1h' ? HOUR_MS : WINDOW_HOURS * HOUR_MS);
       const last = line.raised[hit.rule];
       if (last !== undefined && last > windowStart) continue;
       line.raised[hit.rule] = windowEnd;
@@ -668,11 +539,10 @@ export class ScoringEngine {
     const dayStartHour = Math.floor(hour / WINDOW_HOURS) * WINDOW_HOURS;
     const windowEnd = (dayStartHour + WINDOW_HOURS) * HOUR_MS;
     if (st.raisedUntil >= windowEnd) return;
-    const threshold = this.settings.thresholds.imei_multi_sim.distinctImsisAtLeast;
     let seen = 0;
     for (const b of st.buckets)
       if (b.hour >= dayStartHour && b.hour < dayStartHour + WINDOW_HOURS) seen += b.imsis.length;
-    if (seen < threshold) return;
+    if (!imeiMayRaise(seen, this.settings.thresholds)) return;
     const imsis = new Set<string>();
     for (const b of st.buckets)
       if (b.hour >= dayStartHour && b.hour < dayStartHour + WINDOW_HOURS)
@@ -814,28 +684,6 @@ export class ScoringEngine {
 }
 
 /**
- * A stored stream's rows split by the operator each line belongs to (its own row says which);
- * rows of a line without one are left out. IMEI rows are not split.
- */
-export function splitStreamByOperator(data: StreamImport): Map<string, StreamImport> {
-  const out = new Map<string, StreamImport>();
-  const owner = new Map<string, StreamImport>();
-  for (const row of data.lines) {
-    const operatorId = readLineMeta(row.msisdn, row.state).operatorId;
-    if (operatorId === null) continue;
-    let part = out.get(operatorId);
-    if (part === undefined) {
-      part = { clock: data.clock, lines: [], hours: [], imeis: [] };
-      out.set(operatorId, part);
-    }
-    part.lines.push(row);
-    owner.set(row.msisdn, part);
-  }
-  for (const row of data.hours) owner.get(row.msisdn)?.hours.push(row);
-  return out;
-}
-
-/**
  * Drops the hour buckets of an imported stream that begin after `now` plus the allowed skew (no
  * record in them can be genuine), and pulls a clock that is ahead of that limit back to the
  * start of the newest hour left, at most `now`, or restarts it when no bucket is left (the next
@@ -893,288 +741,6 @@ function repairClock(
     to: clock.maxSeen - clock.allowedLatenessMs,
     droppedHours: dropped,
   };
-}
-
-/**
- * The first hour of line buckets kept: the open windows' hours and one more, so the last
- * evaluated 24-hour window can be evaluated again whole when records come late for it.
- */
-function lineBucketsFrom(clock: EventTimeClock): number {
-  return clock.firstOpenHour - 1;
-}
-
-/** The stream's state of `msisdn`, created when missing. */
-function lineOf(s: StreamState, msisdn: string): LineState {
-  let line = s.lines.get(msisdn);
-  if (line === undefined) {
-    line = new LineState(msisdn);
-    s.lines.set(msisdn, line);
-    s.removedLines.delete(msisdn);
-    metaChanged(s, line);
-  }
-  return line;
-}
-
-/** Marks the line's own fields for the next export. */
-function metaChanged(s: StreamState, line: LineState): void {
-  if (line.metaDirty) return;
-  line.metaDirty = true;
-  s.dirtyLines.push(line);
-}
-
-/** Whether `rule` may still be raised for the line on the window ending at `windowEnd`. */
-function windowOpen(line: LineState, rule: RuleCode, windowEnd: number): boolean {
-  const last = line.raised[rule];
-  const length = RULE_WINDOW[rule] === '1h' ? HOUR_MS : WINDOW_HOURS * HOUR_MS;
-  return last === undefined || last <= windowEnd - length;
-}
-
-function activeIn(line: LineState, hour: number): boolean {
-  for (let i = line.buckets.length - 1; i >= 0; i--) {
-    const h = (line.buckets[i] as LineBucket).hour;
-    if (h === hour) return true;
-    if (h < hour) return false;
-  }
-  return false;
-}
-
-/**
- * Every line rule needs one of a few counts to reach its threshold (calls in 24 hours, wangiri
- * calls, URL SMS or outgoing records in the last hour); a line below all of them (most lines)
- * cannot raise anything, and is skipped before its distinct sets are counted.
- */
-function mayRaiseAny(line: LineState, windowEnd: number, t: Thresholds): boolean {
-  const endHour = windowEnd / HOUR_MS;
-  let out24 = 0;
-  let out1 = 0;
-  let wangiri1 = 0;
-  let url1 = 0;
-  for (const b of line.buckets) {
-    if (b.hour >= endHour) break;
-    if (b.hour < endHour - WINDOW_HOURS) continue;
-    out24 += b.outgoingCalls;
-    if (b.hour === endHour - 1) {
-      out1 = b.outgoingCalls + b.smsSent;
-      wangiri1 = b.wangiriCalls;
-      url1 = b.urlSms;
-    }
-  }
-  return (
-    out24 > t.high_volume_calling.outgoingCallsAbove ||
-    out24 >= t.short_call_burst.outgoingCallsAtLeast ||
-    out24 >= t.simbox.outgoingCallsAtLeast ||
-    wangiri1 >= t.wangiri.callsAtLeast ||
-    url1 >= t.sms_blast_urls.urlSmsAtLeast ||
-    out1 >= t.new_line_burst.outgoingAtLeast
-  );
-}
-
-/** Adds `values` to `list` until it holds `cap` entries (cells: a few at most). */
-function addUpTo<T>(list: T[], values: readonly T[], cap: number): void {
-  for (let i = 0; i < values.length && list.length < cap; i++) {
-    const v = values[i] as T;
-    if (!list.includes(v)) list.push(v);
-  }
-}
-
-const calleeCount = new DistinctCounter();
-
-/**
- * Features of the 24-hour and 1-hour windows ending at `windowEnd`; undefined if both are empty.
- * Distinct callees and cells are counted up to the caps each bucket keeps its lists to (one past
- * the thresholds that read them), so a busy line's count stops at its first full bucket.
- */
-function lineFeatures(
-  line: LineState,
-  windowEnd: number,
-  caps: DistinctCaps,
-): WindowFeatures | undefined {
-  const endHour = windowEnd / HOUR_MS;
-  const f = emptyFeatures();
-  const callees = calleeCount;
-  callees.start(caps.callees);
-  const cells: string[] = [];
-  let any = false;
-  for (const b of line.buckets) {
-    if (b.hour >= endHour) break;
-    if (b.hour < endHour - WINDOW_HOURS) continue;
-    any = true;
-    f.outgoing_calls_24h += b.outgoingCalls;
-    f.answered_calls_24h += b.answeredCalls;
-    f.short_or_unanswered_calls_24h += b.shortOrUnanswered;
-    f.incoming_calls_24h += b.incomingCalls;
-    f.sms_sent_24h += b.smsSent;
-    f.url_sms_sent_24h += b.urlSms;
-    callees.addAll(b.callees);
-    addUpTo(cells, b.cells, caps.cells);
-    if (b.hour === endHour - 1) {
-      f.outgoing_calls_1h = b.outgoingCalls;
-      f.sms_sent_1h = b.smsSent;
-      f.outgoing_1h = b.outgoingCalls + b.smsSent;
-      f.wangiri_calls_1h = b.wangiriCalls;
-      f.wangiri_international_calls_1h = b.wangiriInternational;
-      f.wangiri_international_share_1h =
-        b.wangiriCalls > 0 ? b.wangiriInternational / b.wangiriCalls : 0;
-      f.wangiri_distinct_numbers_1h = b.wangiriNumbers.length;
-      f.url_sms_sent_1h = b.urlSms;
-      f.url_sms_recipients_1h = b.urlRecipients.length;
-    }
-  }
-  if (!any) return undefined;
-  f.distinct_callees_24h = callees.size;
-  f.distinct_cells_24h = cells.length;
-  f.short_or_unanswered_share_24h =
-    f.outgoing_calls_24h > 0 ? f.short_or_unanswered_calls_24h / f.outgoing_calls_24h : 0;
-  f.outgoing_incoming_ratio_24h = f.outgoing_calls_24h / Math.max(1, f.incoming_calls_24h);
-  const reg = line.registration?.registeredAt;
-  f.line_age_hours =
-    reg === undefined || reg === null
-      ? null
-      : Math.max(0, Math.floor((windowEnd - HOUR_MS - reg) / HOUR_MS));
-  return f;
-}
-
-/** Version tag of the binary line and IMEI states, and of hour buckets with string lists. */
-const STATE_V2 = 2;
-/** Version tag of hour buckets whose party lists hold `hash53` values. */
-const BUCKET_V3 = 3;
-
-/**
- * A line's own fields in the binary form of `state-codec.ts`: version, operator, registration,
- * the window end each rule was last raised for, and the last forwarded sighting. Each hour
- * bucket is stored on its own (`writeBucket`), so a commit writes only the hours that changed.
- */
-function writeLineMeta(w: StateWriter, line: LineState): void {
-  w.u8(STATE_V2);
-  w.str(line.operatorId);
-  const reg = line.registration;
-  w.u8(reg === undefined ? 0 : 1);
-  if (reg !== undefined) {
-    w.f64(reg.registeredAt ?? Number.NaN);
-    w.str(reg.personKey);
-  }
-  const raised = Object.entries(line.raised) as [RuleCode, number][];
-  w.u8(raised.length);
-  for (const [rule, end] of raised) {
-    w.str(rule);
-    w.f64(end);
-  }
-  w.str(line.sightingImei);
-  w.str(line.sightingImsi);
-  w.f64(line.sightingDay);
-}
-
-function readLineMeta(msisdn: string, state: Uint8Array): LineState {
-  const r = new StateReader(state);
-  if (r.u8() !== STATE_V2) throw new Error(`line state ${msisdn}: unsupported version`);
-  const line = new LineState(msisdn);
-  line.metaDirty = false;
-  line.operatorId = r.str();
-  if (r.u8() === 1) {
-    const registeredAt = r.f64();
-    line.registration = {
-      registeredAt: Number.isNaN(registeredAt) ? null : registeredAt,
-      personKey: r.str(),
-    };
-  }
-  for (let n = r.u8(); n > 0; n--) {
-    const rule = r.str();
-    const end = r.f64();
-    if (rule === null || !RULE_CODE_SET.has(rule)) throw new Error(`line state ${msisdn}: rule`);
-    line.raised[rule as RuleCode] = end;
-  }
-  line.sightingImei = r.str();
-  line.sightingImsi = r.str();
-  line.sightingDay = r.f64();
-  if (!r.done) throw new Error(`line state ${msisdn}: trailing bytes`);
-  return line;
-}
-
-/**
- * One hour bucket (its hour is the row's key): eight counters, record-id hashes, the party
- * hashes of three distinct lists and the cells.
- */
-function writeBucket(w: StateWriter, b: LineBucket): void {
-  w.u8(BUCKET_V3);
-  w.u32(b.outgoingCalls);
-  w.u32(b.answeredCalls);
-  w.u32(b.shortOrUnanswered);
-  w.u32(b.incomingCalls);
-  w.u32(b.smsSent);
-  w.u32(b.urlSms);
-  w.u32(b.wangiriCalls);
-  w.u32(b.wangiriInternational);
-  w.u32(b.size);
-  b.forEach((id) => {
-    w.f64(id);
-  });
-  w.f64s(b.callees);
-  w.strings(b.cells);
-  w.f64s(b.wangiriNumbers);
-  w.f64s(b.urlRecipients);
-}
-
-/** Reads a bucket; one stored with party numbers as strings (version 2) gets their hashes. */
-function readBucket(hour: number, state: Uint8Array): LineBucket {
-  const r = new StateReader(state);
-  const version = r.u8();
-  if (version !== BUCKET_V3 && version !== STATE_V2)
-    throw new Error(`hour state ${hour}: unsupported version`);
-  const parties = version === BUCKET_V3 ? () => r.f64s() : () => r.strings().map(hash53);
-  const b = new LineBucket(hour);
-  b.dirty = false;
-  b.outgoingCalls = r.u32();
-  b.answeredCalls = r.u32();
-  b.shortOrUnanswered = r.u32();
-  b.incomingCalls = r.u32();
-  b.smsSent = r.u32();
-  b.urlSms = r.u32();
-  b.wangiriCalls = r.u32();
-  b.wangiriInternational = r.u32();
-  for (let i = r.u32(); i > 0; i--) b.add(r.f64());
-  b.callees = nonEmpty(parties());
-  b.cells = nonEmpty(r.strings());
-  b.wangiriNumbers = nonEmpty(parties());
-  b.urlRecipients = nonEmpty(parties());
-  if (!r.done) throw new Error(`hour state ${hour}: trailing bytes`);
-  return b;
-}
-
-const nonEmpty = <T>(xs: T[]): T[] => (xs.length === 0 ? noValues<T>() : xs);
-
-/** Records and outgoing calls held in a stored hour bucket (for checks and the fault run). */
-export function hourStateTotals(state: Uint8Array): { records: number; outgoingCalls: number } {
-  const b = readBucket(0, state);
-  return { records: b.size, outgoingCalls: b.outgoingCalls };
-}
-
-/** An IMEI's state in binary: version, last line and operator, raised-until, hour buckets. */
-function writeImei(w: StateWriter, st: ImeiState): void {
-  w.u8(STATE_V2);
-  w.str(st.msisdn);
-  w.str(st.operatorId);
-  w.f64(st.raisedUntil);
-  w.u8(st.buckets.length);
-  for (const b of st.buckets) {
-    w.u32(b.hour);
-    w.strings(b.imsis);
-  }
-}
-
-function importImei(imei: string, state: Uint8Array): ImeiState {
-  const r = new StateReader(state);
-  if (r.u8() !== STATE_V2) throw new Error(`imei state ${imei}: unsupported version`);
-  const st = new ImeiState(imei);
-  st.msisdn = r.str() ?? '';
-  st.operatorId = r.str();
-  st.raisedUntil = r.f64();
-  for (let n = r.u8(); n > 0; n--) {
-    const b = new ImeiBucket(r.u32());
-    b.imsis = nonEmpty(r.strings());
-    st.buckets.push(b);
-  }
-  if (!r.done) throw new Error(`imei state ${imei}: trailing bytes`);
-  return st;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { mulberry32 } from '../platform/seeded-random.js';
 import type { Cdr } from './cdr.js';
-import type { RuleCode } from './rules.js';
+import type { RuleCode } from './rules/index.js';
 import { HOUR_MS } from './windows.js';
 
 /** Rules the generator plants (new_line_burst needs registrations, which it does not write). */

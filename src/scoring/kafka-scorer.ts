@@ -16,7 +16,7 @@ import { startTsWorker } from '../platform/threads.js';
 import type { RuleSettings } from './engine.js';
 import { loadScorerReference } from './pipeline.js';
 import { lockUnpublishedAlerts, markAlertsPublished, type StoredAlert } from './queries.js';
-import { RULE_CODES } from './rules.js';
+import { RULE_CODES } from './rules/index.js';
 import { OUTCOMES, Stage, type StageIo, type StageKind } from './stage.js';
 import {
   type FromWorker,

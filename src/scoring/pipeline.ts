@@ -2,7 +2,7 @@ import { findOperator } from '../operators/queries.js';
 import type { Db } from '../platform/db/client.js';
 import type { Logger } from '../platform/log.js';
 import { type Cdr, futureRecordError } from './cdr.js';
-import { type ClockRepair, ScoringEngine, splitStreamByOperator } from './engine.js';
+import { type ClockRepair, ScoringEngine } from './engine.js';
 import {
   commitBatch,
   deleteStream,
@@ -15,6 +15,7 @@ import {
   type StoredAlert,
   serialiseChanges,
 } from './queries.js';
+import { splitStreamByOperator } from './stored-state.js';
 
 /**
  * Tells the engine the registrations of the lines in a batch it has not seen yet, with one

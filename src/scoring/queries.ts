@@ -1,14 +1,9 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../platform/db/client.js';
-import type {
-  RaisedAlert,
-  Registration,
-  RuleSettings,
-  StateRows,
-  StreamExport,
-  StreamImport,
-} from './engine.js';
-import { DEFAULT_THRESHOLDS, type Thresholds, validateThresholds } from './rules.js';
+import type { RuleSettings } from './engine.js';
+import type { RaisedAlert, Registration } from './line-state.js';
+import { DEFAULT_THRESHOLDS, type Thresholds, validateThresholds } from './rules/index.js';
+import type { StateRows, StreamExport, StreamImport } from './stored-state.js';
 
 const jsonb = (v: unknown) => sql<unknown>`${JSON.stringify(v)}::text::jsonb`;
 

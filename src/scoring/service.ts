@@ -10,7 +10,7 @@ import { type AlertView, type CdrIngestResult, MAX_CDRS_PER_REQUEST } from './co
 import { riskFromState } from './engine.js';
 import type { HttpScorer } from './pipeline.js';
 import { loadLineState, loadRuleSettingsFor } from './queries.js';
-import { RULE_CODES, type RuleCode, validateThresholds } from './rules.js';
+import { RULE_CODES, type RuleCode, validateThresholds } from './rules/index.js';
 
 /** Who is looking: an operator sees only its own lines, a regulator sees all. */
 export type Viewer = { kind: 'operator'; operatorId: string } | { kind: 'regulator' };

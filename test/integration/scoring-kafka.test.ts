@@ -6,10 +6,11 @@ import { partitionKey } from '../../src/platform/kafka/messages.js';
 import { createLogger } from '../../src/platform/log.js';
 import { createMetrics } from '../../src/platform/metrics.js';
 import { encodeCdr } from '../../src/scoring/cdr.js';
-import { hourStateTotals, ScoringEngine } from '../../src/scoring/engine.js';
+import { ScoringEngine } from '../../src/scoring/engine.js';
 import { evaluateAlerts, generateTraffic, PLANTED_RULES } from '../../src/scoring/generator.js';
 import { KafkaScorer } from '../../src/scoring/kafka-scorer.js';
 import { takeBatch, writeBatch } from '../../src/scoring/pipeline.js';
+import { hourStateTotals } from '../../src/scoring/stored-state.js';
 import { calls, cdr } from '../support/cdrs.js';
 import {
   consumedOffsets,

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Cdr } from '../../src/scoring/cdr.js';
+import { riskFromState, ScoringEngine } from '../../src/scoring/engine.js';
+import { DEFAULT_THRESHOLDS, validateThresholds } from '../../src/scoring/rules/index.js';
+import { StateWriter, splitStates } from '../../src/scoring/state-codec.js';
 import {
   hourStateTotals,
-  riskFromState,
-  ScoringEngine,
   type StateRows,
   type StreamExport,
   type StreamImport,
   splitStreamByOperator,
-} from '../../src/scoring/engine.js';
-import { DEFAULT_THRESHOLDS, validateThresholds } from '../../src/scoring/rules.js';
-import { StateWriter, splitStates } from '../../src/scoring/state-codec.js';
+} from '../../src/scoring/stored-state.js';
 import { HOUR_MS, hash53 } from '../../src/scoring/windows.js';
 
 const T0 = Date.parse('2026-11-25T00:00:00Z');

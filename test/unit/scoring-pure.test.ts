@@ -6,7 +6,7 @@ import {
   DEFAULT_THRESHOLDS,
   evaluateImeiRule,
   validateThresholds,
-} from '../../src/scoring/rules.js';
+} from '../../src/scoring/rules/index.js';
 import { StateReader, StateWriter, splitStates } from '../../src/scoring/state-codec.js';
 import {
   DistinctCounter,
