@@ -6,6 +6,7 @@ import { Badge, Layout, when } from './layout.js';
 import type { PageCtx } from './pages.js';
 import { layoutUser } from './pages.js';
 import { registrationCounts } from './queries.js';
+import { OrderTable } from './tables.js';
 
 export async function dashboardPage(c: PageCtx, ctx: OrdersCtx, panels: DashboardPanel[]) {
   const deps = c.get('deps');
@@ -24,39 +25,6 @@ export async function dashboardPage(c: PageCtx, ctx: OrdersCtx, panels: Dashboar
   );
   const active = current.filter((o) => o.status === 'active');
   const upcoming = current.filter((o) => o.status === 'scheduled');
-  const OrderTable = ({ orders, empty }: { orders: typeof current; empty: string }) =>
-    orders.length === 0 ? (
-      <p class="muted">{empty}</p>
-    ) : (
-      <table>
-        <thead>
-          <tr>
-            <th>Order</th>
-            <th>Zone</th>
-            <th>Period</th>
-            <th>Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {orders.map((o) => (
-            <tr>
-              <td class="nowrap">
-                <a href={`/console/orders/${o.id}`}>{o.reference}</a>
-                {o.version > 1 && <span class="muted small"> v{o.version}</span>}
-              </td>
-              <td>{o.zoneName}</td>
-              <td class="small">
-                <span class="nowrap">{when(o.startsAt)}</span> →{' '}
-                <span class="nowrap">{when(o.endsAt)}</span>
-              </td>
-              <td>
-                <Badge value={o.status} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    );
   return (
     <Layout title="Dashboard" user={layoutUser(c)} active="/console">
       <h1>Dashboard</h1>
@@ -64,15 +32,15 @@ export async function dashboardPage(c: PageCtx, ctx: OrdersCtx, panels: Dashboar
       <div class="grid">
         <section class="card" id="active-orders">
           <h2>Active orders ({active.length})</h2>
-          <OrderTable orders={active} empty="No order is in force." />
+          <OrderTable orders={active} empty="No order is in force." compact />
         </section>
         <section class="card" id="upcoming-orders">
           <h2>Upcoming orders ({upcoming.length})</h2>
-          <OrderTable orders={upcoming} empty="No order is scheduled." />
+          <OrderTable orders={upcoming} empty="No order is scheduled." compact />
         </section>
         <section class="card" id="pending-orders">
           <h2>Awaiting approval ({pending.length})</h2>
-          <OrderTable orders={pending} empty="Nothing awaits approval." />
+          <OrderTable orders={pending} empty="Nothing awaits approval." compact />
         </section>
         <section class="card" id="overdue-operators">
           <h2>Overdue acknowledgements ({overdue.length})</h2>

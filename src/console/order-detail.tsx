@@ -1,16 +1,23 @@
 import {
+  isSimpleOrderAction,
+  needsNote,
+  ORDER_ACTION_TABLE,
+  type OrderVerb,
+} from '../suspensions/order-actions.js';
+import {
   affectedCells,
   frozenCells,
   getOrder,
   type OrderView,
   orderTimeline,
 } from '../suspensions/order-queries.js';
-import { ordersCtx } from '../suspensions/routes.js';
+import { ordersCtx } from '../suspensions/request-context.js';
 import { getZone } from '../suspensions/zones.js';
 import { Badge, CsrfField, Errors, Layout, Notice, when } from './layout.js';
 import { colours } from './order-form.js';
 import { type errorView, layoutUser, type PageCtx } from './pages.js';
 import { usernames } from './queries.js';
+import { CellTable } from './tables.js';
 import { Legend, type MapPoint, ZoneMap } from './views.js';
 
 const STATUS_COLOURS: Record<string, string> = {
@@ -20,16 +27,10 @@ const STATUS_COLOURS: Record<string, string> = {
   restored: '#6b7785',
 };
 
-const ACTION_LABELS: Record<
-  string,
-  { label: string; note: 'required' | 'optional' | 'none'; kind: string }
-> = {
-  submit: { label: 'Submit for approval', note: 'none', kind: '' },
-  approve: { label: 'Approve and issue', note: 'optional', kind: '' },
-  reject: { label: 'Reject', note: 'required', kind: 'danger' },
-  withdraw: { label: 'Withdraw', note: 'none', kind: 'secondary' },
-  lift: { label: 'Lift now', note: 'required', kind: 'danger' },
-};
+/** Where an action's form returns to: the order, with the notice "Done: <what>." */
+export function doneUrl(orderId: string, verb: OrderVerb): string {
+  return `/console/orders/${orderId}?${new URLSearchParams({ done: ORDER_ACTION_TABLE[verb].done })}`;
+}
 
 /** Moments no one recorded because they follow from the stored window: in force, expired. */
 function derivedEvents(o: OrderView) {
@@ -83,14 +84,15 @@ export async function detailPage(
         label: `${name.get(x.operatorId)} ${x.cellId}`,
       }));
   const who = (id: string | null) => (id ? (names.get(id) ?? name.get(id) ?? id) : '—');
-  const actions = o.allowedActions.filter((a) => a !== 'amend');
+  const actions = o.allowedActions.filter(isSimpleOrderAction);
   const me = c.get('user');
+  const review = ORDER_ACTION_TABLE.review;
   /** Reviewable: issued and not ended, not yet reviewed, and not by the approver themself. */
   const canReview =
-    (o.status === 'scheduled' || o.status === 'active') &&
+    o.status in review.from &&
     o.review !== null &&
     o.review.reviewedAt === null &&
-    (me.role === 'approver' || me.role === 'admin') &&
+    (review.roles as readonly string[]).includes(me.role) &&
     me.id !== o.decidedBy;
   const done = c.req.query('done');
   const events = [
@@ -149,33 +151,34 @@ export async function detailPage(
           <h2>Actions</h2>
           <div class="actions">
             {actions.map((a) => {
-              const base = ACTION_LABELS[a] ?? { label: a, note: 'none', kind: '' };
-              // Withdrawing an issued order cancels it: like lifting, it is explained.
-              const meta =
-                a === 'withdraw' && o.status === 'scheduled'
-                  ? { ...base, note: 'required' as const }
-                  : base;
+              const spec = ORDER_ACTION_TABLE[a];
+              const note = needsNote(a, o.status)
+                ? 'required'
+                : spec.note === 'optional'
+                  ? 'optional'
+                  : 'none';
               return (
                 <form method="post" action={`/console/orders/${o.id}/${a}`}>
                   <CsrfField token={c.get('user').csrfToken} />
-                  {meta.note !== 'none' && (
+                  {note !== 'none' && (
                     <textarea
                       name="note"
                       aria-label={`Note for ${a}`}
-                      placeholder={
-                        meta.note === 'required' ? 'Reason (required)' : 'Note (optional)'
-                      }
-                      required={meta.note === 'required'}
+                      placeholder={note === 'required' ? 'Reason (required)' : 'Note (optional)'}
+                      required={note === 'required'}
                     />
                   )}
-                  <button class={meta.kind} type="submit">
-                    {meta.label}
+                  <button class={spec.kind} type="submit">
+                    {spec.label}
                   </button>
                 </form>
               );
             })}
             {canReview && (
-              <form method="post" action={`/console/orders/${o.id}/review`}>
+              <form
+                method="post"
+                action={`/console/orders/${o.id}/${'review' satisfies OrderVerb}`}
+              >
                 <CsrfField token={me.csrfToken} />
                 <textarea
                   name="note"
@@ -183,12 +186,15 @@ export async function detailPage(
                   placeholder="Review findings (required)"
                   required
                 />
-                <button type="submit">Record review</button>
+                <button type="submit">{review.label}</button>
               </form>
             )}
             {o.allowedActions.includes('amend') && (
-              <a class="button secondary" href={`/console/orders/${o.id}/amend`}>
-                Amend (new version)
+              <a
+                class={`button ${ORDER_ACTION_TABLE.amend.kind}`}
+                href={`/console/orders/${o.id}/${'amend' satisfies OrderVerb}`}
+              >
+                {ORDER_ACTION_TABLE.amend.label}
               </a>
             )}
           </div>
@@ -299,34 +305,15 @@ export async function detailPage(
             </tbody>
           </table>
           <h2>Per cell</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>Operator</th>
-                <th>Cell</th>
-                <th>Radio</th>
-                <th>Status</th>
-                <th>Cause</th>
-                <th>Reported</th>
-              </tr>
-            </thead>
-            <tbody>
-              {cells.map((x) => (
-                <tr>
-                  <td>{name.get(x.operatorId) ?? x.operatorId}</td>
-                  <td>
-                    <code>{x.cellId}</code>
-                  </td>
-                  <td>{x.radio}</td>
-                  <td>
-                    <Badge value={x.status} />
-                  </td>
-                  <td>{x.cause ?? ''}</td>
-                  <td class="small">{when(x.reportedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <CellTable
+            cells={cells}
+            operatorName={(id) => name.get(id)}
+            columns={[
+              { header: 'Status', render: (x) => <Badge value={x.status} /> },
+              { header: 'Cause', render: (x) => x.cause ?? '' },
+              { header: 'Reported', render: (x) => when(x.reportedAt), class: 'small' },
+            ]}
+          />
         </section>
       )}
       <section class="card">

@@ -4,7 +4,7 @@ import { ServiceError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
 import type { AppEnv } from '../platform/http/context.js';
 import type { Role } from '../suspensions/lifecycle.js';
-import { ordersCtx } from '../suspensions/routes.js';
+import { ordersCtx } from '../suspensions/request-context.js';
 import {
   authenticate,
   clearSessionCookie,

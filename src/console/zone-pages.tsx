@@ -4,6 +4,7 @@ import { cellsForZone, getZone, listZones, RISK_LEVELS, saveZone } from '../susp
 import { Badge, CsrfField, Errors, Layout, Notice, PALETTE, when } from './layout.js';
 import { errorView, layoutUser, type PageCtx, page } from './pages.js';
 import { operatorDirectory } from './queries.js';
+import { CellTable } from './tables.js';
 import { Legend, type MapPoint, ZoneMap } from './views.js';
 
 const MAX_GEOJSON_BYTES = 2_000_000;
@@ -270,34 +271,22 @@ async function zoneDetail(
       )}
       <section class="card">
         <h2>Cells ({reach.length})</h2>
-        <table>
-          <thead>
-            <tr>
-              <th>Operator</th>
-              <th>Cell</th>
-              <th>Radio</th>
-              <th>Position</th>
-              <th>Range</th>
-              <th>Where</th>
-            </tr>
-          </thead>
-          <tbody>
-            {reach.map((x) => (
-              <tr>
-                <td>{name.get(x.operatorId) ?? x.operatorId}</td>
-                <td>
-                  <code>{x.cellId}</code>
-                </td>
-                <td>{x.radio}</td>
-                <td class="small">
-                  {x.lat.toFixed(5)}, {x.lon.toFixed(5)}
-                </td>
-                <td>{x.rangeM} m</td>
-                <td>{insideIds.has(`${x.operatorId}/${x.cellId}`) ? 'inside' : 'reaches'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <CellTable
+          cells={reach}
+          operatorName={(id) => name.get(id)}
+          columns={[
+            {
+              header: 'Position',
+              render: (x) => `${x.lat.toFixed(5)}, ${x.lon.toFixed(5)}`,
+              class: 'small',
+            },
+            { header: 'Range', render: (x) => `${x.rangeM} m` },
+            {
+              header: 'Where',
+              render: (x) => (insideIds.has(`${x.operatorId}/${x.cellId}`) ? 'inside' : 'reaches'),
+            },
+          ]}
+        />
       </section>
     </Layout>,
     error ? 400 : 200,

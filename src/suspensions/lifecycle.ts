@@ -3,8 +3,10 @@
  *
  * Only decisions are stored. `scheduled`, `active` and `expired` are derived from an approved
  * order's window and the caller's `now`, so the status is right at any moment and after any
- * restart without a cron job flipping rows.
+ * restart without a cron job flipping rows. The actions, their roles, notes and transitions are
+ * the table in `order-actions.ts`.
  */
+import { needsNote, ORDER_ACTION_TABLE, ORDER_ACTIONS, type OrderAction } from './order-actions.js';
 
 export const ORDER_STATUSES = [
   'draft',
@@ -30,8 +32,7 @@ export const STORED_ORDER_STATES = [
 ] as const;
 export type StoredOrderState = (typeof STORED_ORDER_STATES)[number];
 
-export const ORDER_ACTIONS = ['submit', 'approve', 'reject', 'withdraw', 'lift', 'amend'] as const;
-export type OrderAction = (typeof ORDER_ACTIONS)[number];
+export { ORDER_ACTIONS, type OrderAction } from './order-actions.js';
 
 export const ROLES = ['officer', 'approver', 'admin', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -103,35 +104,22 @@ export interface ValidationIssue {
   message: string;
 }
 
-const TRANSITIONS: Record<OrderStatus, Partial<Record<OrderAction, StoredOrderState>>> = {
-  draft: { submit: 'pending_approval', withdraw: 'withdrawn' },
-  pending_approval: { approve: 'approved', reject: 'rejected', withdraw: 'withdrawn' },
-  scheduled: { withdraw: 'withdrawn', lift: 'lifted', amend: 'superseded' },
-  active: { lift: 'lifted', amend: 'superseded' },
-  expired: {},
-  lifted: {},
-  rejected: {},
-  withdrawn: {},
-  superseded: {},
-};
+const TRANSITIONS = Object.fromEntries(
+  ORDER_STATUSES.map((status) => [
+    status,
+    Object.fromEntries(
+      ORDER_ACTIONS.flatMap((action) => {
+        const next = ORDER_ACTION_TABLE[action].from[status as never] as
+          | StoredOrderState
+          | undefined;
+        return next === undefined ? [] : [[action, next]];
+      }),
+    ),
+  ]),
+) as Record<OrderStatus, Partial<Record<OrderAction, StoredOrderState>>>;
 
-const EVENTS: Record<OrderAction, string> = {
-  submit: 'order.submitted',
-  approve: 'order.approved',
-  reject: 'order.rejected',
-  withdraw: 'order.withdrawn',
-  lift: 'order.lifted',
-  amend: 'order.superseded',
-};
-
-const NOTE_REQUIRED: ReadonlySet<OrderAction> = new Set<OrderAction>(['reject', 'lift']);
-
-/** Rejecting, lifting, and withdrawing an issued order (a cancellation) are explained. */
-function needsNote(action: OrderAction, status: OrderStatus): boolean {
-  return NOTE_REQUIRED.has(action) || (action === 'withdraw' && status === 'scheduled');
-}
-const DRAFTING_ROLES: readonly Role[] = ['officer', 'admin'];
-const DECIDING_ROLES: readonly Role[] = ['approver', 'admin'];
+const mayTake = (action: OrderAction, actor: Actor) =>
+  (ORDER_ACTION_TABLE[action].roles as readonly Role[]).includes(actor.role);
 
 export function effectiveStatus(o: OrderFacts, now: Date): OrderStatus {
   if (o.state !== 'approved') return o.state;
@@ -182,7 +170,7 @@ function authorize(o: OrderFacts, action: OrderAction, actor: Actor, now: Date):
       `cannot approve: the order window ended at ${o.endsAt.toISOString()}`,
     );
   }
-  return { ok: true, nextState, event: EVENTS[action] };
+  return { ok: true, nextState, event: ORDER_ACTION_TABLE[action].event };
 }
 
 function checkActor(
@@ -193,12 +181,12 @@ function checkActor(
 ): Decision | null {
   switch (action) {
     case 'submit':
-      return DRAFTING_ROLES.includes(actor.role)
+      return mayTake(action, actor)
         ? null
         : deny('forbidden_role', `${actor.role} cannot submit orders`);
     case 'approve':
     case 'reject':
-      if (!DECIDING_ROLES.includes(actor.role)) {
+      if (!mayTake(action, actor)) {
         return deny('forbidden_role', `${actor.role} cannot ${action} orders`);
       }
       if (actor.userId === o.draftedBy) {
@@ -210,7 +198,7 @@ function checkActor(
       return null;
     case 'withdraw':
       if (status === 'scheduled') {
-        return DECIDING_ROLES.includes(actor.role)
+        return mayTake(action, actor)
           ? null
           : deny('forbidden_role', 'only an approver or admin can withdraw a scheduled order');
       }
@@ -221,7 +209,7 @@ function checkActor(
         : deny('not_drafter', `only the drafter can withdraw an order that is ${status}`);
     case 'lift':
     case 'amend':
-      return DECIDING_ROLES.includes(actor.role)
+      return mayTake(action, actor)
         ? null
         : deny('forbidden_role', `${actor.role} cannot ${action} orders`);
   }

@@ -10,9 +10,11 @@ import {
   effectiveStatus,
   type OrderAction,
   type OrderPolicy,
+  type Role,
   type StoredOrderState,
   validateDraft,
 } from './lifecycle.js';
+import { ORDER_ACTION_TABLE, type SimpleOrderAction } from './order-actions.js';
 import {
   affectedCells,
   facts,
@@ -326,7 +328,7 @@ export async function actOnOrder({
   input,
 }: {
   ctx: OrdersCtx;
-  input: { orderId: string; action: Exclude<OrderAction, 'amend'>; note?: string };
+  input: { orderId: string; action: SimpleOrderAction; note?: string };
 }) {
   const note = input.note?.trim() || undefined;
   await auditingRefusals(ctx, () =>
@@ -426,20 +428,10 @@ export async function actOnOrder({
           break;
         }
       }
-      await auditOrder(tx, ctx, o, `order.${actionPast(input.action)}`, data);
+      await auditOrder(tx, ctx, o, ORDER_ACTION_TABLE[input.action].audit, data);
     }),
   );
   return getOrder(ctx.db, { ...ctx, orderId: input.orderId });
-}
-
-function actionPast(a: Exclude<OrderAction, 'amend'>): string {
-  return {
-    submit: 'submitted',
-    approve: 'approved',
-    reject: 'rejected',
-    withdraw: 'withdrawn',
-    lift: 'lifted',
-  }[a];
 }
 
 /**
@@ -457,10 +449,11 @@ export async function reviewOrder({
   await ctx.db.transaction().execute(async (tx) => {
     const o = await lockOrder(tx, input.orderId);
     const { actor, now } = ctx;
-    if (actor.role !== 'approver' && actor.role !== 'admin')
+    const review = ORDER_ACTION_TABLE.review;
+    if (!(review.roles as readonly Role[]).includes(actor.role))
       throw new ServiceError('forbidden', `${actor.role} cannot review orders`);
     const status = effectiveStatus(facts(o), now);
-    if (status !== 'scheduled' && status !== 'active')
+    if (!(status in review.from))
       throw new ServiceError('invalid_transition', `cannot review an order that is ${status}`);
     if (o.reviewed_at) throw new ServiceError('conflict', 'this order version is already reviewed');
     if (o.decided_by === actor.userId)
@@ -475,7 +468,7 @@ export async function reviewOrder({
       .set({ reviewed_by: actor.userId, reviewed_at: now, review_note: note })
       .where('id', '=', o.id)
       .execute();
-    await auditOrder(tx, ctx, o, 'order.reviewed', { note });
+    await auditOrder(tx, ctx, o, review.audit, { note });
   });
   return getOrder(ctx.db, { ...ctx, orderId: input.orderId });
 }
@@ -542,7 +535,7 @@ export async function amendOrder({
         tx,
         ctx,
         { id, reference: o.reference, version },
-        'order.amendment_drafted',
+        ORDER_ACTION_TABLE.amend.audit,
         {
           amends: o.id,
           changed: Object.keys(c).sort(),
