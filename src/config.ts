@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ed25519PrivateKey } from './platform/crypto.js';
+import { DAY_MS, MINUTE_MS, SECOND_MS } from './platform/time.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalText = z
@@ -108,8 +109,8 @@ const envSchema = z.object({
     .number()
     .int()
     .min(0)
-    .max(24 * 3_600_000)
-    .default(600_000),
+    .max(DAY_MS)
+    .default(10 * MINUTE_MS),
   /**
    * How far ahead of the server's clock a CDR's startedAt may be: a record dated later is refused
    * (`future` over HTTP, dead-lettered from Kafka) and never moves a watermark; a stored
@@ -119,10 +120,14 @@ const envSchema = z.object({
     .number()
     .int()
     .min(0)
-    .max(24 * 3_600_000)
-    .default(900_000),
+    .max(DAY_MS)
+    .default(15 * MINUTE_MS),
   /** How often scorers re-read thresholds and the allowlist. */
-  SCORING_RELOAD_MS: z.coerce.number().int().min(0).default(30_000),
+  SCORING_RELOAD_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30 * SECOND_MS),
   KAFKA_BROKERS: optionalText,
   KAFKA_GROUP_ID: z.string().min(1).default('simline-scorer'),
   KAFKA_CDR_TOPIC: z.string().min(1).default('cdr.records'),

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from './db/client.js';
+import { SECOND_MS } from './time.js';
 
 export interface WindowCount {
   /** Calls in the current window, this one included. */
@@ -36,5 +37,8 @@ export async function countCall(
     .returning(['count', 'window_start'])
     .executeTakeFirstOrThrow();
   const end = row.window_start.getTime() + windowMs;
-  return { count: row.count, retryAfter: Math.max(1, Math.ceil((end - now.getTime()) / 1000)) };
+  return {
+    count: row.count,
+    retryAfter: Math.max(1, Math.ceil((end - now.getTime()) / SECOND_MS)),
+  };
 }

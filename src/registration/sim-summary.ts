@@ -2,6 +2,7 @@ import { type AuditEntry, appendAudit, auditShard } from '../platform/audit.js';
 import { open } from '../platform/crypto.js';
 import { ServiceError } from '../platform/errors.js';
 import { countCall } from '../platform/rate-window.js';
+import { HOUR_MS, MINUTE_MS } from '../platform/time.js';
 import type { SimSummary, SimSummaryRequest } from './contract.js';
 import { identify } from './identity.js';
 import { sameName } from './names.js';
@@ -90,7 +91,7 @@ export async function simSummary({
   const window = await countCall(ctx.db, {
     scope: 'sim_summary',
     subject: operator.id,
-    windowMs: 60_000,
+    windowMs: MINUTE_MS,
     now,
   });
   if (window.count > ctx.perMinute) {
@@ -151,7 +152,7 @@ export async function simSummary({
     : [{ operator: 0, national: 0, lastAt: null }, []];
   const coolingOffUntil =
     caps.cooling_off_hours > 0 && counts.lastAt
-      ? new Date(counts.lastAt.getTime() + caps.cooling_off_hours * 3_600_000)
+      ? new Date(counts.lastAt.getTime() + caps.cooling_off_hours * HOUR_MS)
       : null;
   return {
     counts: { operator: counts.operator, national: counts.national },

@@ -6,6 +6,8 @@
  * restart without a cron job flipping rows.
  */
 
+import { DAY_MS } from '../platform/time.js';
+
 export const ORDER_STATUSES = [
   'draft',
   'pending_approval',
@@ -39,7 +41,8 @@ export type Role = (typeof ROLES)[number];
 export const SERVICES = ['voice', 'sms', 'data'] as const;
 export type Service = (typeof SERVICES)[number];
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+/** Re-exported for the orders' modules, which take it from here. */
+export { DAY_MS };
 
 /** Fixed rather than a policy knob: written reasons are a legal requirement, not a preference. */
 export const MIN_REASONS_LENGTH = 20;

@@ -8,6 +8,7 @@ import { requireOperator } from '../platform/http/auth.js';
 import { parseMediaType } from '../platform/http/body-text.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
+import { HOUR_MS } from '../platform/time.js';
 import {
   type CellInput,
   CSV_HEADER,
@@ -66,7 +67,7 @@ export function ordersCtx(c: Context<AppEnv>): OrdersCtx {
     now: deps.clock(),
     actor: { userId: user.id, role: user.role },
     policy: { ...DEFAULT_ORDER_POLICY, maxDurationMs: deps.config.ORDER_MAX_DAYS * DAY_MS },
-    ackDeadlineMs: deps.config.ORDER_ACK_DEADLINE_HOURS * 3_600_000,
+    ackDeadlineMs: deps.config.ORDER_ACK_DEADLINE_HOURS * HOUR_MS,
     reviewWithinMs: deps.config.ORDER_REVIEW_DAYS * DAY_MS,
   };
 }
@@ -77,7 +78,7 @@ function operatorCtx(c: Context<AppEnv>) {
     db: deps.db,
     now: deps.clock(),
     operator: c.get('operator'),
-    ackDeadlineMs: deps.config.ORDER_ACK_DEADLINE_HOURS * 3_600_000,
+    ackDeadlineMs: deps.config.ORDER_ACK_DEADLINE_HOURS * HOUR_MS,
   };
 }
 
