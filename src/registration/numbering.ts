@@ -1,12 +1,4 @@
-/** E.164 country calling codes and ITU E.212 mobile country codes of the served countries. */
-export const NUMBERING: Record<string, { callingCode: string; mcc: string }> = {
-  TH: { callingCode: '66', mcc: '520' },
-  KH: { callingCode: '855', mcc: '456' },
-  LA: { callingCode: '856', mcc: '457' },
-  MM: { callingCode: '95', mcc: '414' },
-  VN: { callingCode: '84', mcc: '452' },
-  CN: { callingCode: '86', mcc: '460' },
-};
+import { servedCountry } from './served-countries.js';
 
 export const E164 = /^\+[1-9]\d{7,14}$/;
 
@@ -35,7 +27,7 @@ export function checkLineIdentifiers(
   operator: { country: string; mccMnc: string[] },
 ): NumberingIssue[] {
   const issues: NumberingIssue[] = [];
-  const plan = NUMBERING[operator.country];
+  const plan = servedCountry(operator.country);
   if (plan && !line.msisdn.startsWith(`+${plan.callingCode}`)) {
     issues.push({
       path: 'msisdn',
@@ -48,8 +40,11 @@ export function checkLineIdentifiers(
       message: 'must be 19-20 digits starting 89 with a valid Luhn check digit',
     });
   }
-  if (plan && !line.imsi.startsWith(plan.mcc)) {
-    issues.push({ path: 'imsi', message: `must start with the country's MCC ${plan.mcc}` });
+  if (plan && !plan.mccs.some((mcc) => line.imsi.startsWith(mcc))) {
+    issues.push({
+      path: 'imsi',
+      message: `must start with the country's MCC ${plan.mccs.join(' or ')}`,
+    });
   } else if (operator.mccMnc.length > 0) {
     const ok = operator.mccMnc.some((code) => line.imsi.startsWith(code.replace('-', '')));
     if (!ok)

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { RegistrationRequest } from '../../src/registration/contract.js';
-import { luhnValid, NUMBERING } from '../../src/registration/numbering.js';
+import { luhnValid } from '../../src/registration/numbering.js';
+import { servedCountry } from '../../src/registration/served-countries.js';
 
 const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
 
@@ -13,7 +14,7 @@ export function thaiId(): string {
 }
 
 export function msisdn(country = 'TH'): string {
-  const plan = NUMBERING[country];
+  const plan = servedCountry(country);
   return `+${plan?.callingCode ?? '66'}8${digits(8)}`;
 }
 
@@ -25,7 +26,7 @@ export function iccid(): string {
 }
 
 export function imsi(country = 'TH'): string {
-  return `${NUMBERING[country]?.mcc ?? '520'}${digits(12)}`;
+  return `${servedCountry(country)?.mccs[0] ?? '520'}${digits(12)}`;
 }
 
 export function thaiSubscriber(documentNumber = thaiId()): RegistrationRequest['subscriber'] {
