@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
 import { servedCountry } from './served-countries.js';
 
 export const E164 = /^\+[1-9]\d{7,14}$/;
@@ -28,11 +29,20 @@ export function checkLineIdentifiers(
 ): NumberingIssue[] {
   const issues: NumberingIssue[] = [];
   const plan = servedCountry(operator.country);
-  if (plan && !line.msisdn.startsWith(`+${plan.callingCode}`)) {
-    issues.push({
-      path: 'msisdn',
-      message: `must be a +${plan.callingCode} number of the operator's country`,
-    });
+  if (plan) {
+    /** Google's libphonenumber metadata, mobile ranges only: a landline or too short is refused. */
+    const number = parsePhoneNumberFromString(line.msisdn);
+    if (number?.countryCallingCode !== plan.callingCode) {
+      issues.push({
+        path: 'msisdn',
+        message: `must be a +${plan.callingCode} number of the operator's country`,
+      });
+    } else if (number.country !== operator.country || !number.isValid()) {
+      issues.push({
+        path: 'msisdn',
+        message: `must be a mobile number of the operator's country (${operator.country})`,
+      });
+    }
   }
   if (!/^89\d{17,18}$/.test(line.iccid) || !luhnValid(line.iccid)) {
     issues.push({

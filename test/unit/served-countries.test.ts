@@ -40,3 +40,35 @@ describe('served countries', () => {
     ]);
   });
 });
+
+describe("a line's MSISDN", () => {
+  const line = { iccid: '8985500000000000009', imsi: '520011234567890' };
+  const th = { country: 'TH', mccMnc: [] };
+  const msisdnIssues = (msisdn: string, operator = th) =>
+    checkLineIdentifiers({ ...line, msisdn }, operator).filter((i) => i.path === 'msisdn');
+
+  it('is a valid mobile number of the operator country', () => {
+    expect(msisdnIssues('+66812345678')).toEqual([]);
+    expect(msisdnIssues('+959791234567', { country: 'MM', mccMnc: [] })).toEqual([]);
+  });
+
+  it('is refused when a landline or of the wrong length, though it has the right code', () => {
+    const refused = [
+      { path: 'msisdn', message: "must be a mobile number of the operator's country (TH)" },
+    ];
+    /** A Bangkok landline, and Thai mobile numbers one digit short and one too long. */
+    expect(msisdnIssues('+6621234567')).toEqual(refused);
+    expect(msisdnIssues('+6681234567')).toEqual(refused);
+    expect(msisdnIssues('+668123456789')).toEqual(refused);
+    /** A Myanmar fixed line (Yangon). */
+    expect(msisdnIssues('+95812345678', { country: 'MM', mccMnc: [] })).toEqual([
+      { path: 'msisdn', message: "must be a mobile number of the operator's country (MM)" },
+    ]);
+  });
+
+  it("names the country's calling code when the number is another country's", () => {
+    expect(msisdnIssues('+85512345678')).toEqual([
+      { path: 'msisdn', message: "must be a +66 number of the operator's country" },
+    ]);
+  });
+});
