@@ -72,6 +72,7 @@ const envSchema = z.object({
   AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(300_000),
   /** sim-summary calls per operator per minute, counted in PostgreSQL across replicas. */
   SIM_SUMMARY_RATE_PER_MINUTE: positiveInt(30),
+  /** API requests per operator per second and burst, shared by all replicas (PostgreSQL). */
   RATE_LIMIT_RPS: positiveInt(500),
   RATE_LIMIT_BURST: positiveInt(1000),
   QUARANTINE_DAYS: z.coerce.number().int().min(0).default(90),
