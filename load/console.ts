@@ -7,10 +7,12 @@
  *
  * Exits non-zero when a scenario misses its thresholds (declared below).
  */
+
 import { parseArgs } from 'node:util';
 import { createUser } from '../src/console/users.js';
 import { withAuditKeys } from '../src/platform/audit.js';
 import { connect } from '../src/platform/db/client.js';
+import { DAY_MS, HOUR_MS } from '../src/platform/time.js';
 import {
   drive,
   type Figures,
@@ -125,7 +127,7 @@ for (let z = 0; z < 10; z++) {
     },
     officer,
   );
-  const startsAt = new Date(Date.now() + 3_600_000);
+  const startsAt = new Date(Date.now() + HOUR_MS);
   const draft = await api<{ id: string }>(
     'POST',
     '/v1/suspension-orders',
@@ -135,7 +137,7 @@ for (let z = 0; z < 10; z++) {
       services: ['voice', 'sms', 'data'],
       operatorIds: [stack.operatorId],
       startsAt: startsAt.toISOString(),
-      endsAt: new Date(startsAt.getTime() + 3 * 86_400_000).toISOString(),
+      endsAt: new Date(startsAt.getTime() + 3 * DAY_MS).toISOString(),
       legalBasis: 'Telecommunications Business Act, section 0 (load test)',
       reasons: `Scam compound operating in this zone; load test order number ${z}`,
       exemptCells: [],

@@ -14,6 +14,7 @@
  *    offsets and alerts out) and its resident memory; then the alert latency: a burst produced
  *    live, until its alert is in Postgres.
  */
+
 import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ import { startLocalBroker } from '../src/platform/kafka/local-broker.js';
 import type { ConsumedMessage } from '../src/platform/kafka/messages.js';
 import { createLogger } from '../src/platform/log.js';
 import { startTsWorker } from '../src/platform/threads.js';
+import { HOUR_MS } from '../src/platform/time.js';
 import { decodeCdr, encodeCdr } from '../src/scoring/cdr.js';
 import { ScoringEngine } from '../src/scoring/engine.js';
 import { generateTraffic } from '../src/scoring/generator.js';
@@ -279,7 +281,7 @@ async function kafkaBench(): Promise<void> {
 
   // A line of its own per run: an earlier run's alert on the same database must not count.
   const line = `+66899${String(Number.parseInt(id, 16) % 1_000_000).padStart(6, '0')}`;
-  const start = Date.parse(labels.start) + hours * 3_600_000;
+  const start = Date.parse(labels.start) + hours * HOUR_MS;
   const sent = performance.now();
   for (let i = 0; i < 101; i++)
     producer.produce(

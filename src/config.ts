@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ed25519PrivateKey } from './platform/crypto.js';
+import { DAY_MS, MINUTE_MS, SECOND_MS } from './platform/time.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalText = z
@@ -71,6 +72,7 @@ const envSchema = z.object({
   AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(300_000),
   /** sim-summary calls per operator per minute, counted in PostgreSQL across replicas. */
   SIM_SUMMARY_RATE_PER_MINUTE: positiveInt(30),
+  /** API requests per operator per second and burst, shared by all replicas (PostgreSQL). */
   RATE_LIMIT_RPS: positiveInt(500),
   RATE_LIMIT_BURST: positiveInt(1000),
   QUARANTINE_DAYS: z.coerce.number().int().min(0).default(90),
@@ -108,8 +110,8 @@ const envSchema = z.object({
     .number()
     .int()
     .min(0)
-    .max(24 * 3_600_000)
-    .default(600_000),
+    .max(DAY_MS)
+    .default(10 * MINUTE_MS),
   /**
    * How far ahead of the server's clock a CDR's startedAt may be: a record dated later is refused
    * (`future` over HTTP, dead-lettered from Kafka) and never moves a watermark; a stored
@@ -119,10 +121,14 @@ const envSchema = z.object({
     .number()
     .int()
     .min(0)
-    .max(24 * 3_600_000)
-    .default(900_000),
+    .max(DAY_MS)
+    .default(15 * MINUTE_MS),
   /** How often scorers re-read thresholds and the allowlist. */
-  SCORING_RELOAD_MS: z.coerce.number().int().min(0).default(30_000),
+  SCORING_RELOAD_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30 * SECOND_MS),
   KAFKA_BROKERS: optionalText,
   KAFKA_GROUP_ID: z.string().min(1).default('simline-scorer'),
   KAFKA_CDR_TOPIC: z.string().min(1).default('cdr.records'),

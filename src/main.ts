@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { startCheckpointWriter } from './platform/audit-checkpoint.js';
 import { purgeExpiredIdempotencyKeys } from './platform/idempotency.js';
 import { createLogger } from './platform/log.js';
+import { MINUTE_MS } from './platform/time.js';
 import { openRuntime } from './runtime.js';
 import { KafkaScorer } from './scoring/kafka-scorer.js';
 
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     purgeExpiredIdempotencyKeys(deps.db, deps.clock()).catch((err) =>
       log.warn({ err }, 'idempotency purge failed'),
     );
-  }, 10 * 60_000);
+  }, 10 * MINUTE_MS);
   purge.unref();
   /** Signed audit checkpoints, for shipping off the host (see `audit verify --checkpoint`). */
   const checkpoints =

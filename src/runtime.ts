@@ -4,9 +4,9 @@ import { connect, type DbHandle } from './platform/db/client.js';
 import { startEmbeddedPostgres } from './platform/db/embedded.js';
 import { expectedMigrationCount, runMigrations } from './platform/db/migrate.js';
 import type { AppDeps } from './platform/http/context.js';
-import { RateLimiter } from './platform/http/rate-limit.js';
 import type { Logger } from './platform/log.js';
 import { createMetrics } from './platform/metrics.js';
+import { RateLimiter } from './platform/rate-limit.js';
 import { type ResolvedSecrets, resolveSecrets } from './platform/secrets.js';
 
 export interface Runtime {
@@ -48,7 +48,11 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     sql: handle.sql,
     log,
     metrics: createMetrics(),
-    rateLimiter: new RateLimiter(config.RATE_LIMIT_RPS, config.RATE_LIMIT_BURST),
+    rateLimiter: new RateLimiter(handle.db, 'api', {
+      kind: 'bucket',
+      ratePerSec: config.RATE_LIMIT_RPS,
+      burst: config.RATE_LIMIT_BURST,
+    }),
     clock: () => new Date(),
     expectedMigrations: expectedMigrationCount(),
   };

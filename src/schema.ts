@@ -5,7 +5,7 @@
 import type { Kyselify } from 'drizzle-orm/kysely';
 import type { consoleSessions, consoleUsers, loginThrottle } from './console/schema.js';
 import type { apiKeys, operators } from './operators/schema.js';
-import type { auditHeads, auditLog, idempotencyKeys, rateWindows } from './platform/schema.js';
+import type { auditHeads, auditLog, idempotencyKeys, rateBuckets } from './platform/schema.js';
 import type {
   capExemptAccounts,
   documentPolicies,
@@ -46,7 +46,7 @@ export interface Database {
   audit_log: Kyselify<typeof auditLog>;
   audit_heads: Kyselify<typeof auditHeads>;
   idempotency_keys: Kyselify<typeof idempotencyKeys>;
-  rate_windows: Kyselify<typeof rateWindows>;
+  rate_buckets: Kyselify<typeof rateBuckets>;
   operators: Kyselify<typeof operators>;
   api_keys: Kyselify<typeof apiKeys>;
   sim_caps: Kyselify<typeof simCaps>;

@@ -5,6 +5,7 @@ import { createMiddleware } from 'hono/factory';
 import { type ErrorCode, ServiceError } from '../platform/errors.js';
 import { requireOperator } from '../platform/http/auth.js';
 import type { AppEnv } from '../platform/http/context.js';
+import { HOUR_MS, MINUTE_MS } from '../platform/time.js';
 import type { Role } from '../suspensions/lifecycle.js';
 import { csrfMatches, resolveSession, type SessionPolicy } from './users.js';
 
@@ -15,11 +16,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function sessionPolicy(c: Context<AppEnv>): SessionPolicy {
   const { config } = c.get('deps');
   return {
-    idleMs: config.CONSOLE_SESSION_IDLE_MINUTES * 60_000,
-    absoluteMs: config.CONSOLE_SESSION_ABSOLUTE_HOURS * 3_600_000,
+    idleMs: config.CONSOLE_SESSION_IDLE_MINUTES * MINUTE_MS,
+    absoluteMs: config.CONSOLE_SESSION_ABSOLUTE_HOURS * HOUR_MS,
     maxFailures: config.LOGIN_MAX_FAILURES,
     maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
-    lockMs: config.LOGIN_LOCK_MINUTES * 60_000,
+    lockMs: config.LOGIN_LOCK_MINUTES * MINUTE_MS,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Router } from '../platform/http/app.js';
+import { DAY_MS, HOUR_MS } from '../platform/time.js';
 import { ORDER_ACTION_TABLE } from '../suspensions/order-actions.js';
 import { getOrder } from '../suspensions/order-queries.js';
 import { amendOrder, type DraftOrderInput, draftOrder } from '../suspensions/orders.js';
@@ -20,14 +21,14 @@ export function mountOrderFormPages(app: Router): void {
 
   app.get('/console/orders/new', drafting, async (c) => {
     const now = c.get('deps').clock();
-    const start = new Date(Math.ceil(now.getTime() / 3_600_000) * 3_600_000 + 3_600_000);
+    const start = new Date(Math.ceil(now.getTime() / HOUR_MS) * HOUR_MS + HOUR_MS);
     const v: FormValues = {
       zoneId: c.req.query('zoneId') ?? '',
       measure: 'full_suspension',
       services: ['voice', 'sms', 'data'],
       operatorIds: [],
       startsAt: localUtc(start.toISOString()),
-      endsAt: localUtc(new Date(start.getTime() + 7 * 86_400_000).toISOString()),
+      endsAt: localUtc(new Date(start.getTime() + 7 * DAY_MS).toISOString()),
       legalBasis: '',
       reasons: '',
       exemptCells: '',

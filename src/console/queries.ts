@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../platform/db/client.js';
+import { DAY_MS } from '../platform/time.js';
 
 /** Active registrations and those made in the last 24 h, per operator, for the dashboard. */
 export async function registrationCounts(db: DbOrTx, { now }: { now: Date }) {
-  const since = new Date(now.getTime() - 24 * 3_600_000);
+  const since = new Date(now.getTime() - DAY_MS);
   return db
     .selectFrom('operators as o')
     .leftJoin('registrations as r', 'r.operator_id', 'o.id')

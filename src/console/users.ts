@@ -5,6 +5,7 @@ import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId, sha256Hex } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { SECOND_MS } from '../platform/time.js';
 import { ROLES, type Role } from '../suspensions/lifecycle.js';
 
 /**
@@ -129,7 +130,7 @@ async function reserveAttempt(
 }
 
 function throttled(lockedUntil: Date, now: Date): ServiceError {
-  const retryAfter = Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000));
+  const retryAfter = Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / SECOND_MS));
   return new ServiceError('login_throttled', `too many failed logins; retry in ${retryAfter} s`, {
     retryAfter,
   });

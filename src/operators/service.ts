@@ -3,6 +3,7 @@ import { appendAudit } from '../platform/audit.js';
 import { newApiKey, newId } from '../platform/crypto.js';
 import type { Db } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { isServedCountry, SERVED_COUNTRY_CODES } from '../registration/served-countries.js';
 import { findOperator } from './queries.js';
 
 export const API_KEY_SCOPES = [
@@ -15,9 +16,6 @@ export const API_KEY_SCOPES = [
   'suspensions:write',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
-
-/** The countries simline serves; operators and caps are per one of these. */
-export const COUNTRIES = ['TH', 'KH', 'LA', 'MM', 'VN', 'CN'] as const;
 
 export interface AdminCtx {
   db: Db;
@@ -57,8 +55,11 @@ export async function createOperator({
   const country = input.country.toUpperCase();
   const issues: { path: string; message: string }[] = [];
   if (!input.name.trim()) issues.push({ path: 'name', message: 'must not be empty' });
-  if (!(COUNTRIES as readonly string[]).includes(country))
-    issues.push({ path: 'country', message: `must be one of ${COUNTRIES.join(', ')}` });
+  if (!isServedCountry(country))
+    issues.push({
+      path: 'country',
+      message: `must be one of ${SERVED_COUNTRY_CODES.join(', ')}`,
+    });
   for (const code of input.mccMnc ?? [])
     if (!/^\d{3}-\d{2,3}$/.test(code))
       issues.push({ path: 'mccMnc', message: `${code} is not an MCC-MNC like 520-01` });

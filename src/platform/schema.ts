@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -67,17 +68,18 @@ export const idempotencyKeys = pgTable(
 );
 
 /**
- * Fixed-window request counters shared by every API replica: one row per (limit, subject),
- * reset when a new window begins. Used where a per-process bucket would let N replicas allow N
- * times the limit.
+ * Rate limits shared by every API replica (platform/rate-limit.ts): one row per (limit, subject)
+ * holding the tokens left at `refilled_at` and how many the last take granted. A per-process
+ * bucket would let N replicas allow N times the limit.
  */
-export const rateWindows = pgTable(
-  'rate_windows',
+export const rateBuckets = pgTable(
+  'rate_buckets',
   {
     scope: text('scope').notNull(),
     subject: text('subject').notNull(),
-    windowStart: timestamp('window_start', { withTimezone: true, mode: 'date' }).notNull(),
-    count: integer('count').notNull(),
+    tokens: doublePrecision('tokens').notNull(),
+    refilledAt: timestamp('refilled_at', { withTimezone: true, mode: 'date' }).notNull(),
+    granted: integer('granted').notNull(),
   },
   (t) => [primaryKey({ columns: [t.scope, t.subject] })],
 );

@@ -7,6 +7,7 @@ import {
 } from './countries.js';
 import { type MrzCheckCode, parseMrz } from './mrz.js';
 import { checkMyanmarNrc } from './myanmar-nrc.js';
+import { SERVED_COUNTRIES, SERVED_COUNTRY_CODES, type ServedCountry } from './served-countries.js';
 
 export type DocumentType = 'national_id' | 'passport' | 'id_card';
 
@@ -128,7 +129,9 @@ const VN_PROVINCE_CODES: ReadonlySet<string> = new Set([
 
 const VIET_NAM_NUMERIC = '704';
 
-const ID_CARD_COUNTRIES: ReadonlySet<string> = new Set(['KH']);
+const ID_CARD_COUNTRIES: ReadonlySet<string> = new Set(
+  SERVED_COUNTRY_CODES.filter((code) => SERVED_COUNTRIES[code].idCard),
+);
 
 function fail(check: DocumentCheckCode, detail: string): DocumentCheck {
   return { ok: false, check, detail };
@@ -318,7 +321,8 @@ function checkLaoId(number: string): DocumentCheck {
   return ok(significant);
 }
 
-const NATIONAL_IDS: ReadonlyMap<string, NationalIdRule> = new Map([
+/** One rule per served country (a unit test checks none is missing). */
+const NATIONAL_IDS: ReadonlyMap<string, NationalIdRule> = new Map<ServedCountry, NationalIdRule>([
   [
     'TH',
     {

@@ -1,12 +1,5 @@
-/** E.164 country calling codes and ITU E.212 mobile country codes of the served countries. */
-export const NUMBERING: Record<string, { callingCode: string; mcc: string }> = {
-  TH: { callingCode: '66', mcc: '520' },
-  KH: { callingCode: '855', mcc: '456' },
-  LA: { callingCode: '856', mcc: '457' },
-  MM: { callingCode: '95', mcc: '414' },
-  VN: { callingCode: '84', mcc: '452' },
-  CN: { callingCode: '86', mcc: '460' },
-};
+import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
+import { servedCountry } from './served-countries.js';
 
 export const E164 = /^\+[1-9]\d{7,14}$/;
 
@@ -35,12 +28,21 @@ export function checkLineIdentifiers(
   operator: { country: string; mccMnc: string[] },
 ): NumberingIssue[] {
   const issues: NumberingIssue[] = [];
-  const plan = NUMBERING[operator.country];
-  if (plan && !line.msisdn.startsWith(`+${plan.callingCode}`)) {
-    issues.push({
-      path: 'msisdn',
-      message: `must be a +${plan.callingCode} number of the operator's country`,
-    });
+  const plan = servedCountry(operator.country);
+  if (plan) {
+    /** Google's libphonenumber metadata, mobile ranges only: a landline or too short is refused. */
+    const number = parsePhoneNumberFromString(line.msisdn);
+    if (number?.countryCallingCode !== plan.callingCode) {
+      issues.push({
+        path: 'msisdn',
+        message: `must be a +${plan.callingCode} number of the operator's country`,
+      });
+    } else if (number.country !== operator.country || !number.isValid()) {
+      issues.push({
+        path: 'msisdn',
+        message: `must be a mobile number of the operator's country (${operator.country})`,
+      });
+    }
   }
   if (!/^89\d{17,18}$/.test(line.iccid) || !luhnValid(line.iccid)) {
     issues.push({
@@ -48,8 +50,11 @@ export function checkLineIdentifiers(
       message: 'must be 19-20 digits starting 89 with a valid Luhn check digit',
     });
   }
-  if (plan && !line.imsi.startsWith(plan.mcc)) {
-    issues.push({ path: 'imsi', message: `must start with the country's MCC ${plan.mcc}` });
+  if (plan && !plan.mccs.some((mcc) => line.imsi.startsWith(mcc))) {
+    issues.push({
+      path: 'imsi',
+      message: `must start with the country's MCC ${plan.mccs.join(' or ')}`,
+    });
   } else if (operator.mccMnc.length > 0) {
     const ok = operator.mccMnc.some((code) => line.imsi.startsWith(code.replace('-', '')));
     if (!ok)

@@ -5,6 +5,7 @@ import { type Router, validationHook } from '../platform/http/app.js';
 import { requireOperator } from '../platform/http/auth.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses, PROBLEM_CONTENT_TYPE } from '../platform/http/problem.js';
+import { HOUR_MS } from '../platform/time.js';
 import {
   DeregisterRequestSchema,
   RegistrationCreatedSchema,
@@ -41,7 +42,7 @@ function registrationCtx(c: Context<AppEnv>): RegistrationCtx {
     now: deps.clock(),
     requestId: c.get('requestId'),
     quarantineDays: deps.config.QUARANTINE_DAYS,
-    idempotencyTtlMs: deps.config.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    idempotencyTtlMs: deps.config.IDEMPOTENCY_TTL_HOURS * HOUR_MS,
   };
 }
 

@@ -11,6 +11,7 @@ import {
   type StoredResponse,
   withIdempotencyKey,
 } from '../platform/idempotency.js';
+import { DAY_MS, HOUR_MS, SECOND_MS } from '../platform/time.js';
 import type { RegistrationCreated, RegistrationRequest, RegistrationView } from './contract.js';
 import { acceptDocument } from './document-policy.js';
 import { type IdentifiedPerson, identify, personRow } from './identity.js';
@@ -107,7 +108,7 @@ async function attemptRegistration(
   await lockPerson(tx, personRow(ctx.keyring, req.subscriber, person));
 
   /** Read under the person lock, so the counts cannot change before this transaction ends. */
-  const windowStart = new Date(now.getTime() - acquisition.window_days * 86_400_000);
+  const windowStart = new Date(now.getTime() - acquisition.window_days * DAY_MS);
   const [block, iccidTaken, counts, acquired, verifiedPerson] = await Promise.all([
     findMsisdnBlock(tx, { msisdn: req.msisdn, now }),
     iccidUsed(tx, { iccid: req.iccid }),
@@ -199,7 +200,7 @@ async function attemptRegistration(
     }
     if (acquired.count >= acquisition.max_new_sims) {
       const freesAt = acquired.freesAt
-        ? acquired.freesAt.getTime() + acquisition.window_days * 86_400_000
+        ? acquired.freesAt.getTime() + acquisition.window_days * DAY_MS
         : null;
       throw new ServiceError(
         'acquisition_limit_exceeded',
@@ -210,18 +211,18 @@ async function attemptRegistration(
           windowDays: acquisition.window_days,
           ...(freesAt === null
             ? {}
-            : { retryAfter: Math.max(1, Math.ceil((freesAt - now.getTime()) / 1000)) }),
+            : { retryAfter: Math.max(1, Math.ceil((freesAt - now.getTime()) / SECOND_MS)) }),
         },
       );
     }
     if (caps.cooling_off_hours > 0 && counts.lastAt) {
-      const until = counts.lastAt.getTime() + caps.cooling_off_hours * 3_600_000;
+      const until = counts.lastAt.getTime() + caps.cooling_off_hours * HOUR_MS;
       if (until > now.getTime()) {
         throw new ServiceError(
           'cooling_off_active',
           `a new SIM for this person is possible from ${new Date(until).toISOString()}`,
           {
-            retryAfter: Math.ceil((until - now.getTime()) / 1000),
+            retryAfter: Math.ceil((until - now.getTime()) / SECOND_MS),
           },
         );
       }
@@ -409,7 +410,7 @@ export async function deregisterSim({
   input: { msisdn: string; reason: string };
 }): Promise<RegistrationView> {
   return ctx.db.transaction().execute(async (tx) => {
-    const quarantineUntil = new Date(ctx.now.getTime() + ctx.quarantineDays * 86_400_000);
+    const quarantineUntil = new Date(ctx.now.getTime() + ctx.quarantineDays * DAY_MS);
     const row = await tx
       .updateTable('registrations')
       .set({

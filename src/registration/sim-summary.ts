@@ -1,7 +1,8 @@
 import { type AuditEntry, appendAudit, auditShard } from '../platform/audit.js';
 import { open } from '../platform/crypto.js';
 import { ServiceError } from '../platform/errors.js';
-import { countCall } from '../platform/rate-window.js';
+import { takeTokens } from '../platform/rate-limit.js';
+import { HOUR_MS, MINUTE_MS } from '../platform/time.js';
 import type { SimSummary, SimSummaryRequest } from './contract.js';
 import { identify } from './identity.js';
 import { sameName } from './names.js';
@@ -87,18 +88,19 @@ export async function simSummary({
   };
 
   const callerSubject: [string, string] = ['operator', operator.id];
-  const window = await countCall(ctx.db, {
+  const { retryAfter } = await takeTokens(ctx.db, {
     scope: 'sim_summary',
     subject: operator.id,
-    windowMs: 60_000,
+    limit: { kind: 'window', limit: ctx.perMinute, windowMs: MINUTE_MS },
+    want: 1,
     now,
   });
-  if (window.count > ctx.perMinute) {
+  if (retryAfter > 0) {
     return refuse(
       new ServiceError(
         'rate_limited',
-        `at most ${ctx.perMinute} SIM summaries a minute; retry in ${window.retryAfter} s`,
-        { retryAfter: window.retryAfter },
+        `at most ${ctx.perMinute} SIM summaries a minute; retry in ${retryAfter} s`,
+        { retryAfter },
       ),
       callerSubject,
     );
@@ -151,7 +153,7 @@ export async function simSummary({
     : [{ operator: 0, national: 0, lastAt: null }, []];
   const coolingOffUntil =
     caps.cooling_off_hours > 0 && counts.lastAt
-      ? new Date(counts.lastAt.getTime() + caps.cooling_off_hours * 3_600_000)
+      ? new Date(counts.lastAt.getTime() + caps.cooling_off_hours * HOUR_MS)
       : null;
   return {
     counts: { operator: counts.operator, national: counts.national },

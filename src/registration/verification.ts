@@ -1,3 +1,4 @@
+import { MINUTE_MS, SECOND_MS } from '../platform/time.js';
 export const VERIFICATION_METHODS = ['biometric_fingerprint', 'face_liveness', 'nfc_chip'] as const;
 export type VerificationMethod = (typeof VERIFICATION_METHODS)[number];
 
@@ -16,7 +17,7 @@ export interface VerificationEvidence {
 }
 
 /** Clock skew tolerated between the point-of-sale device and us. */
-const MAX_FUTURE_SKEW_MS = 60_000;
+const MAX_FUTURE_SKEW_MS = MINUTE_MS;
 
 /** Policy is data per country; there is deliberately no bypass. Returns why it fails, or null. */
 export function checkEvidence(
@@ -43,7 +44,7 @@ export function checkEvidence(
   if (age < -MAX_FUTURE_SKEW_MS) {
     return { check: 'verified_in_future', detail: 'verifiedAt lies in the future' };
   }
-  if (age > policy.maxAgeSeconds * 1000) {
+  if (age > policy.maxAgeSeconds * SECOND_MS) {
     return {
       check: 'verification_too_old',
       detail: `verification is older than the ${policy.maxAgeSeconds} s allowed in ${policy.country}`,

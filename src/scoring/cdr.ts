@@ -4,6 +4,8 @@
  * beyond the record itself.
  */
 
+import { MINUTE_MS, SECOND_MS } from '../platform/time.js';
+
 export interface Cdr {
   recordId: string;
   type: 'voice' | 'sms';
@@ -151,7 +153,9 @@ export function parseTimestamp(s: string): number {
   }
   if (i !== n) return Number.NaN;
   const days = daysFromCivil(year, month, day);
-  return ((days * 24 + hour) * 60 + minute - offsetMinutes) * 60_000 + second * 1000 + millis;
+  return (
+    ((days * 24 + hour) * 60 + minute - offsetMinutes) * MINUTE_MS + second * SECOND_MS + millis
+  );
 }
 
 function isValidStartedAt(t: number): boolean {
@@ -305,7 +309,7 @@ export function decodeCdr(value: string | Uint8Array, defaultOperator?: string):
 
 /** Why a record dated more than `maxFutureSkewMs` ahead of the server's clock is refused. */
 export function futureRecordError(startedAt: number, maxFutureSkewMs: number): string {
-  return `startedAt: ${new Date(startedAt).toISOString()} is more than ${maxFutureSkewMs / 60_000} minutes ahead of the server's clock`;
+  return `startedAt: ${new Date(startedAt).toISOString()} is more than ${maxFutureSkewMs / MINUTE_MS} minutes ahead of the server's clock`;
 }
 
 /** The wire form `decodeCdr` reads, with `startedAt` as epoch milliseconds. */

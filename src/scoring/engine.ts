@@ -10,6 +10,7 @@
  * settings and the server's time (`setNow`, against records dated ahead), and persists what
  * `export*` hands back.
  */
+import { MINUTE_MS } from '../platform/time.js';
 import { callingCode, isInternational } from './calling-codes.js';
 import type { Cdr } from './cdr.js';
 import {
@@ -104,7 +105,7 @@ export interface LineRisk {
 export type IngestOutcome = 'accepted' | 'duplicate' | 'late' | 'future';
 
 /** How far ahead of the server's clock a record's startedAt may be (SCORING_MAX_FUTURE_SKEW_MS). */
-export const DEFAULT_MAX_FUTURE_SKEW_MS = 15 * 60_000;
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 15 * MINUTE_MS;
 
 /** A stored clock found ahead of the server's clock at import, and where it was pulled back to. */
 export interface ClockRepair {

@@ -3,7 +3,9 @@
  * diurnal rhythm, personal contacts and home/work cells, with each scam pattern planted in a
  * small share of lines, and hard negatives (busy but legitimate lines) beside them.
  */
+
 import { mulberry32 } from '../platform/seeded-random.js';
+import { MINUTE_MS } from '../platform/time.js';
 import type { Cdr } from './cdr.js';
 import type { RuleCode } from './rules/index.js';
 import { HOUR_MS } from './windows.js';
@@ -294,7 +296,7 @@ export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels
     }
   }
   /** Arrival order: by event time, with jitter within a few minutes (out of order). */
-  const jittered = records.map((r) => ({ r, k: r.startedAt + Math.floor(rand() * 4 * 60_000) }));
+  const jittered = records.map((r) => ({ r, k: r.startedAt + Math.floor(rand() * 4 * MINUTE_MS) }));
   jittered.sort((a, b) => a.k - b.k);
   /** 1% of records delivered twice, the copy a few dozen records after the original. */
   const out: Cdr[] = [];

@@ -6,9 +6,13 @@
  * stream gives exactly the results it gave live.
  */
 
-export const HOUR_MS = 3_600_000;
+import { HOUR_MS, MINUTE_MS } from '../platform/time.js';
+
+/** Re-exported for the scorer's modules, which take it from here. */
+export { HOUR_MS };
+
 export const WINDOW_HOURS = 24;
-export const DEFAULT_ALLOWED_LATENESS_MS = 10 * 60_000;
+export const DEFAULT_ALLOWED_LATENESS_MS = 10 * MINUTE_MS;
 
 /** The UTC hour of an epoch-ms instant, as hours since the epoch. */
 export function hourOf(epochMs: number): number {

@@ -6,6 +6,8 @@
  * restart without a cron job flipping rows. The actions, their roles, notes and transitions are
  * the table in `order-actions.ts`.
  */
+
+import { DAY_MS } from '../platform/time.js';
 import { needsNote, ORDER_ACTION_TABLE, ORDER_ACTIONS, type OrderAction } from './order-actions.js';
 
 export const ORDER_STATUSES = [
@@ -40,7 +42,8 @@ export type Role = (typeof ROLES)[number];
 export const SERVICES = ['voice', 'sms', 'data'] as const;
 export type Service = (typeof SERVICES)[number];
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+/** Re-exported for the orders' modules, which take it from here. */
+export { DAY_MS };
 
 /** Fixed rather than a policy knob: written reasons are a legal requirement, not a preference. */
 export const MIN_REASONS_LENGTH = 20;

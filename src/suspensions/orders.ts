@@ -3,6 +3,7 @@ import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db, DbOrTx, Tx } from '../platform/db/client.js';
 import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { MINUTE_MS } from '../platform/time.js';
 import {
   type Actor,
   type DecisionCode,
@@ -99,7 +100,7 @@ interface CheckedDraft {
 }
 
 /** Clock skew allowed between the drafter's "now" and ours before a start counts as backdated. */
-const BACKDATE_TOLERANCE_MS = 5 * 60_000;
+const BACKDATE_TOLERANCE_MS = 5 * MINUTE_MS;
 
 async function checkDraft(
   db: DbOrTx,

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { ServiceError } from '../platform/errors.js';
 import type { AppEnv } from '../platform/http/context.js';
+import { HOUR_MS } from '../platform/time.js';
 import { DAY_MS, DEFAULT_ORDER_POLICY, ORDER_STATUSES, type OrderStatus } from './lifecycle.js';
 import type { OrdersCtx } from './orders.js';
 
@@ -13,7 +14,7 @@ export function ordersCtx(c: Context<AppEnv>): OrdersCtx {
     now: deps.clock(),
     actor: { userId: user.id, role: user.role },
     policy: { ...DEFAULT_ORDER_POLICY, maxDurationMs: deps.config.ORDER_MAX_DAYS * DAY_MS },
-    ackDeadlineMs: deps.config.ORDER_ACK_DEADLINE_HOURS * 3_600_000,
+    ackDeadlineMs: deps.config.ORDER_ACK_DEADLINE_HOURS * HOUR_MS,
     reviewWithinMs: deps.config.ORDER_REVIEW_DAYS * DAY_MS,
   };
 }
@@ -25,7 +26,7 @@ export function operatorCtx(c: Context<AppEnv>) {
     db: deps.db,
     now: deps.clock(),
     operator: c.get('operator'),
-    ackDeadlineMs: deps.config.ORDER_ACK_DEADLINE_HOURS * 3_600_000,
+    ackDeadlineMs: deps.config.ORDER_ACK_DEADLINE_HOURS * HOUR_MS,
   };
 }
 

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { canonicalJson } from '../../src/platform/audit.js';
-import { RateLimiter } from '../../src/platform/http/rate-limit.js';
 import { fingerprintRequest } from '../../src/platform/idempotency.js';
+import { RateLimiter } from '../../src/platform/rate-limit.js';
 import { idemKey, registrationBody, thaiSubscriber } from '../support/subjects.js';
 import { createWorld, type World } from '../support/world.js';
 
@@ -229,8 +229,15 @@ describe('sim-summary', () => {
       limited.setNow(new Date('2026-11-25T10:05:10Z'));
       const a = await limited.operator('TH');
       const b = await limited.operator('TH');
-      /** A second API replica: its own process-local rate limiter, the same database. */
-      const replica = buildApp({ ...limited.deps, rateLimiter: new RateLimiter(100_000, 100_000) });
+      /** A second API replica: its own rate limiter instance, the same database. */
+      const replica = buildApp({
+        ...limited.deps,
+        rateLimiter: new RateLimiter(limited.deps.db, 'api', {
+          kind: 'bucket',
+          ratePerSec: 100_000,
+          burst: 100_000,
+        }),
+      });
       const call = (app: typeof replica, apiKey: string) =>
         app.request('/v1/identity/sim-summary', {
           method: 'POST',

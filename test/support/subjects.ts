@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { RegistrationRequest } from '../../src/registration/contract.js';
-import { luhnValid, NUMBERING } from '../../src/registration/numbering.js';
+import { luhnValid } from '../../src/registration/numbering.js';
+import { servedCountry } from '../../src/registration/served-countries.js';
 
 const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
 
@@ -12,9 +13,20 @@ export function thaiId(): string {
   return `${body}${(11 - (sum % 11)) % 10}`;
 }
 
+/** Leading digits and length of a valid mobile number per served country (libphonenumber). */
+const MOBILE_RANGES: Record<string, [string, number]> = {
+  TH: ['8', 8],
+  KH: ['12', 6],
+  LA: ['205', 7],
+  MM: ['979', 7],
+  VN: ['91', 7],
+  CN: ['138', 8],
+};
+
+/** A valid mobile number of a served country (TH when unknown). */
 export function msisdn(country = 'TH'): string {
-  const plan = NUMBERING[country];
-  return `+${plan?.callingCode ?? '66'}8${digits(8)}`;
+  const [lead, n] = MOBILE_RANGES[country] ?? MOBILE_RANGES.TH ?? ['8', 8];
+  return `+${servedCountry(country)?.callingCode ?? '66'}${lead}${digits(n)}`;
 }
 
 /** 19-digit ICCID starting 89 with a valid Luhn check digit. */
@@ -25,7 +37,7 @@ export function iccid(): string {
 }
 
 export function imsi(country = 'TH'): string {
-  return `${NUMBERING[country]?.mcc ?? '520'}${digits(12)}`;
+  return `${servedCountry(country)?.mccs[0] ?? '520'}${digits(12)}`;
 }
 
 export function thaiSubscriber(documentNumber = thaiId()): RegistrationRequest['subscriber'] {

@@ -8,9 +8,9 @@ import { withAuditKeys } from '../../src/platform/audit.js';
 import { connect } from '../../src/platform/db/client.js';
 import { expectedMigrationCount } from '../../src/platform/db/migrate.js';
 import type { AppDeps } from '../../src/platform/http/context.js';
-import { RateLimiter } from '../../src/platform/http/rate-limit.js';
 import { createLogger } from '../../src/platform/log.js';
 import { createMetrics } from '../../src/platform/metrics.js';
+import { RateLimiter } from '../../src/platform/rate-limit.js';
 
 export function databaseUrl(db: string): string {
   const u = new URL(inject('adminUrl'));
@@ -73,7 +73,11 @@ export async function createWorld(overrides: Partial<Record<string, string>> = {
     sql: handle.sql,
     log: createLogger({ level: 'silent' }),
     metrics: createMetrics(),
-    rateLimiter: new RateLimiter(config.RATE_LIMIT_RPS, config.RATE_LIMIT_BURST),
+    rateLimiter: new RateLimiter(db, 'api', {
+      kind: 'bucket',
+      ratePerSec: config.RATE_LIMIT_RPS,
+      burst: config.RATE_LIMIT_BURST,
+    }),
     clock: () => now,
     expectedMigrations: expectedMigrationCount(),
   };

@@ -22,7 +22,7 @@ export function requireOperator(scope: string) {
     if (!operator.scopes.includes(scope)) {
       throw new ServiceError('forbidden', `the API key lacks the scope ${scope}`);
     }
-    const wait = deps.rateLimiter.take(operator.id, Date.now());
+    const wait = await deps.rateLimiter.take(operator.id, Date.now());
     if (wait > 0) {
       c.header('Retry-After', String(wait));
       throw new ServiceError('rate_limited', `rate limit exceeded; retry in ${wait} s`, {

@@ -5,8 +5,8 @@ import type { AuthenticatedOperator } from '../../operators/queries.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { RateLimiter } from '../rate-limit.js';
 import type { ResolvedSecrets } from '../secrets.js';
-import type { RateLimiter } from './rate-limit.js';
 
 /** Everything a request handler may use; built once per process by main.ts or a test. */
 export interface AppDeps {
