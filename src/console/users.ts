@@ -1,10 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from '@hono/zod-openapi';
 import { hash, verify } from '@node-rs/argon2';
 import { sql } from 'kysely';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId, sha256Hex } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { parseInput } from '../platform/parse.js';
 import { ROLES, type Role } from '../suspensions/lifecycle.js';
 
 /**
@@ -40,7 +42,24 @@ export interface UsersCtx {
   actor: string;
 }
 
-const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
+const USERNAME_RULE = '3-64 of a-z, 0-9, ".", "_", "-"';
+
+/** A new console user, as the API, the console's form and the CLI send it. */
+export const NewUserSchema = z
+  .object({
+    username: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((u) => USERNAME.test(u), USERNAME_RULE)
+      .openapi({
+        minLength: 1,
+        maxLength: 64,
+        description: `${USERNAME_RULE}, starting with a letter or digit; kept in lower case`,
+      }),
+    role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
+  })
+  .openapi('ConsoleUserCreate');
 
 /** A one-time password of 120 random bits, printed once by the CLI and never stored in clear. */
 function oneTimePassword(): string {
@@ -54,13 +73,7 @@ export async function createUser({
   ctx: UsersCtx;
   input: { username: string; role: string };
 }) {
-  const username = input.username.trim().toLowerCase();
-  const issues: { path: string; message: string }[] = [];
-  if (!USERNAME.test(username))
-    issues.push({ path: 'username', message: '3-64 of a-z, 0-9, ".", "_", "-"' });
-  if (!isRole(input.role))
-    issues.push({ path: 'role', message: `must be one of ${ROLES.join(', ')}` });
-  if (issues.length > 0) throw new InvalidError('invalid user', issues);
+  const { username, role } = parseInput(NewUserSchema, input);
   const password = oneTimePassword();
   const passwordHash = await hash(password, ARGON2_OPTIONS);
   const userId = newId('usr');
@@ -70,7 +83,7 @@ export async function createUser({
       .values({
         id: userId,
         username,
-        role: input.role,
+        role,
         password_hash: passwordHash,
         must_change_password: true,
         created_at: ctx.now,
@@ -88,10 +101,10 @@ export async function createUser({
       subjectType: 'console_user',
       subjectId: userId,
       outcome: 'success',
-      data: { username, role: input.role },
+      data: { username, role },
     });
   });
-  return { userId, username, role: input.role, oneTimePassword: password };
+  return { userId, username, role, oneTimePassword: password };
 }
 
 /** Verified against when the username is unknown, so timing does not reveal which users exist. */

@@ -1,6 +1,7 @@
 import type { DbOrTx } from '../platform/db/client.js';
 import { NotFoundError } from '../platform/errors.js';
 import type { CellRow } from './cells.js';
+import type { Coverage } from './contract.js';
 import {
   type Actor,
   acknowledgementOverdue,
@@ -12,12 +13,9 @@ import {
   type OrderStatus,
   type StoredOrderState,
 } from './lifecycle.js';
-import { type Coverage, cellsForZone, getZone } from './zones.js';
+import { cellsForZone, getZone } from './zones.js';
 
 /** Reads of suspension orders: rows, views, lists, progress and timelines. No writes. */
-
-export const MEASURES = ['full_suspension', 'power_reduction', 'cell_radius_limit'] as const;
-export type Measure = (typeof MEASURES)[number];
 
 export type OrderRow = {
   id: string;

@@ -3,6 +3,8 @@ import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db, DbOrTx, Tx } from '../platform/db/client.js';
 import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { parseInput } from '../platform/parse.js';
+import { type Coverage, type Measure, type OrderDraft, OrderDraftSchema } from './contract.js';
 import {
   type Actor,
   type DecisionCode,
@@ -13,15 +15,7 @@ import {
   type StoredOrderState,
   validateDraft,
 } from './lifecycle.js';
-import {
-  affectedCells,
-  facts,
-  getOrder,
-  MEASURES,
-  type Measure,
-  type OrderRow,
-} from './order-queries.js';
-import { COVERAGE_MODES, type Coverage } from './zones.js';
+import { affectedCells, facts, getOrder, type OrderRow } from './order-queries.js';
 
 /** Writes to suspension orders: draft, the lifecycle actions, amendments. */
 
@@ -102,7 +96,7 @@ const BACKDATE_TOLERANCE_MS = 5 * 60_000;
 async function checkDraft(
   db: DbOrTx,
   ctx: { now: Date; policy: OrderPolicy },
-  input: DraftOrderInput,
+  input: OrderDraft,
   amended?: { seriesStart: Date; startsAt: Date },
 ): Promise<CheckedDraft> {
   const startsAt = new Date(input.startsAt);
@@ -120,13 +114,6 @@ async function checkDraft(
     ctx.policy,
     ctx.now,
   );
-  if (!(MEASURES as readonly string[]).includes(input.measure))
-    issues.push({ path: 'measure', message: `must be one of ${MEASURES.join(', ')}` });
-  const coverage = input.coverage ?? 'inside';
-  if (!(COVERAGE_MODES as readonly string[]).includes(coverage))
-    issues.push({ path: 'coverage', message: `must be one of ${COVERAGE_MODES.join(', ')}` });
-  if (input.legalBasis.length > 2000 || input.reasons.length > 10_000)
-    issues.push({ path: 'reasons', message: 'legal basis ≤ 2000, reasons ≤ 10000 characters' });
   /** Orders are not backdated; an amendment may keep the start it already had. */
   const keepsStart = amended && startsAt.getTime() === amended.startsAt.getTime();
   if (!keepsStart && startsAt.getTime() < ctx.now.getTime() - BACKDATE_TOLERANCE_MS)
@@ -155,7 +142,7 @@ async function checkDraft(
       if (id && !knownIds.has(id))
         issues.push({ path: 'operatorIds', message: `operator ${id} does not exist` });
   }
-  const exemptCells = [...new Set((input.exemptCells ?? []).map((c) => c.trim()).filter(Boolean))];
+  const exemptCells = [...new Set(input.exemptCells.map((c) => c.trim()).filter(Boolean))];
   if (exemptCells.length > 0 && operatorIds.length > 0) {
     // An exemption names a cell one of the order's operators registered: a typo would leave a
     // hospital's cell suspended while the order reads as if it were spared.
@@ -177,10 +164,10 @@ async function checkDraft(
   return {
     zoneId: input.zoneId,
     zoneVersion: zone.current_version,
-    measure: input.measure as Measure,
+    measure: input.measure,
     services: input.services,
     operatorIds,
-    coverage: coverage as Coverage,
+    coverage: input.coverage,
     exemptCells,
     startsAt,
     endsAt,
@@ -196,7 +183,7 @@ function reference(now: Date): string {
 
 export async function draftOrder({ ctx, input }: { ctx: OrdersCtx; input: DraftOrderInput }) {
   assertDrafter(ctx.actor);
-  const d = await checkDraft(ctx.db, ctx, input);
+  const d = await checkDraft(ctx.db, ctx, parseInput(OrderDraftSchema, input));
   const id = newId('ord');
   const ref = reference(ctx.now);
   await ctx.db.transaction().execute(async (tx) => {
@@ -517,7 +504,7 @@ export async function amendOrder({
       const d = await checkDraft(
         tx,
         ctx,
-        {
+        parseInput(OrderDraftSchema, {
           zoneId: c.zoneId ?? o.zone_id,
           measure: c.measure ?? o.measure,
           services: c.services ?? o.services,
@@ -528,7 +515,7 @@ export async function amendOrder({
           reasons: c.reasons ?? o.reasons,
           exemptCells: c.exemptCells ?? o.exempt_cells,
           coverage: c.coverage ?? o.coverage,
-        },
+        }),
         { seriesStart: first.starts_at, startsAt: o.starts_at },
       );
       const version = o.version + 1;

@@ -35,6 +35,7 @@ import {
   OrderSchema,
   OrderStatusQuery,
   PublicOrdersSchema,
+  RISK_LEVELS,
   ZoneCellsSchema,
   ZoneCreateSchema,
   ZoneIdParam,
@@ -50,7 +51,7 @@ import {
 } from './operator.js';
 import { getOrder, listOrders } from './order-queries.js';
 import { actOnOrder, amendOrder, draftOrder, type OrdersCtx, reviewOrder } from './orders.js';
-import { cellsForZone, getZone, listZones, RISK_LEVELS, saveZone } from './zones.js';
+import { cellsForZone, getZone, listZones, saveZone } from './zones.js';
 
 const sessionErrors = ['unauthorized', 'session_expired', 'password_change_required'] as const;
 const writeErrors = [...sessionErrors, 'csrf_failed', 'forbidden'] as const;

@@ -3,13 +3,12 @@ import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { parseInput } from '../platform/parse.js';
 import { type CellRow, toCellRow } from './cells.js';
+import { type Coverage, type RiskLevel, ZoneCreateSchema } from './contract.js';
 import { areaKm2, bbox, cellsInZone, parseZoneGeometry, type ZoneGeometry } from './geometry.js';
 import type { Actor } from './lifecycle.js';
 
-export const RISK_LEVELS = ['low', 'medium', 'high'] as const;
-export const COVERAGE_MODES = ['inside', 'reach'] as const;
-export type Coverage = (typeof COVERAGE_MODES)[number];
 /** The largest `rangeM` accepted for a cell, so the SQL prefilter can widen the box by it. */
 const MAX_REACH_M = 100_000;
 
@@ -30,19 +29,23 @@ export interface ZoneInput {
   geometry: unknown;
 }
 
-function checkZone(input: ZoneInput): { name: string; geometry: ZoneGeometry } {
-  const issues: { path: string; message: string }[] = [];
-  const name = input.name.trim();
-  if (name.length < 1 || name.length > 200)
-    issues.push({ path: 'name', message: 'must be 1-200 characters' });
-  if (!(RISK_LEVELS as readonly string[]).includes(input.riskLevel))
-    issues.push({ path: 'riskLevel', message: `must be one of ${RISK_LEVELS.join(', ')}` });
-  const parsed = parseZoneGeometry(input.geometry);
+/** The zone through its contract schema, then its geometry through the GeoJSON checks. */
+function checkZone(input: ZoneInput): {
+  name: string;
+  riskLevel: RiskLevel;
+  geometry: ZoneGeometry;
+} {
+  const zone = parseInput(ZoneCreateSchema, input);
+  const parsed = parseZoneGeometry(zone.geometry);
   if (!parsed.ok)
-    for (const i of parsed.issues)
-      issues.push({ path: i.path ? `geometry.${i.path}` : 'geometry', message: i.message });
-  if (issues.length > 0 || !parsed.ok) throw new InvalidError('invalid zone', issues);
-  return { name, geometry: parsed.geometry };
+    throw new InvalidError(
+      'invalid zone',
+      parsed.issues.map((i) => ({
+        path: i.path ? `geometry.${i.path}` : 'geometry',
+        message: i.message,
+      })),
+    );
+  return { name: zone.name, riskLevel: zone.riskLevel, geometry: parsed.geometry };
 }
 
 function assertCanEdit(actor: Actor) {
@@ -59,7 +62,7 @@ export async function saveZone({
   input: ZoneInput & { zoneId?: string };
 }): Promise<{ id: string; version: number }> {
   assertCanEdit(ctx.actor);
-  const { name, geometry } = checkZone(input);
+  const { name, riskLevel, geometry } = checkZone(input);
   return ctx.db.transaction().execute(async (tx) => {
     let id = input.zoneId;
     let version = 1;
@@ -85,7 +88,7 @@ export async function saveZone({
         zone_id: id,
         version,
         name,
-        risk_level: input.riskLevel,
+        risk_level: riskLevel,
         // As JSON text cast in SQL: a string bound to a jsonb parameter is stored as a JSON
         // string, and readers (the transparency export) would hand out the geometry as one.
         geometry: sql<unknown>`${JSON.stringify(geometry)}::text::jsonb`,
@@ -102,7 +105,7 @@ export async function saveZone({
       subjectType: 'zone',
       subjectId: id,
       outcome: 'success',
-      data: { version, name, riskLevel: input.riskLevel },
+      data: { version, name, riskLevel },
     });
     return { id, version };
   });
