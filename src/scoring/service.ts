@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { findOperator } from '../operators/queries.js';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import type { Db, Tx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { E164 } from '../registration/numbering.js';
+import type { Database } from '../schema.js';
 import { cellsForZone, listZones } from '../suspensions/zones.js';
 import { type Cdr, decodeCdr } from './cdr.js';
 import { type AlertView, type CdrIngestResult, MAX_CDRS_PER_REQUEST } from './contract.js';
@@ -78,18 +79,8 @@ export async function ingestCdrs({
   };
 }
 
-type AlertRow = {
-  id: number;
-  msisdn: string;
-  rule: string;
-  score: number;
-  window_start: Date;
-  window_end: Date;
-  evidence: unknown;
-  status: string;
-  created_at: Date;
-  closed_at: Date | null;
-};
+/** An alert as `scoring_alerts` stores it, in the columns the API shows. */
+type AlertRow = Pick<Selectable<Database['scoring_alerts']>, (typeof ALERT_COLUMNS)[number]>;
 
 function alertView(r: AlertRow): AlertView {
   return {

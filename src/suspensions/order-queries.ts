@@ -1,14 +1,16 @@
+import type { Selectable } from 'kysely';
+import type { z } from 'zod';
 import type { DbOrTx } from '../platform/db/client.js';
 import { NotFoundError } from '../platform/errors.js';
+import type { Database } from '../schema.js';
 import type { CellRow } from './cells.js';
-import type { Coverage } from './contract.js';
+import type { Coverage, OrderSchema } from './contract.js';
 import {
   type Actor,
   acknowledgementOverdue,
   allowedActions,
   diffCells,
   effectiveStatus,
-  type OrderAction,
   type OrderFacts,
   type OrderStatus,
   type StoredOrderState,
@@ -17,38 +19,8 @@ import { cellsForZone, getZone } from './zones.js';
 
 /** Reads of suspension orders: rows, views, lists, progress and timelines. No writes. */
 
-export type OrderRow = {
-  id: string;
-  reference: string;
-  version: number;
-  amends_id: string | null;
-  state: string;
-  zone_id: string;
-  zone_version: number;
-  measure: string;
-  services: string[];
-  operator_ids: string[];
-  coverage: string;
-  exempt_cells: string[];
-  starts_at: Date;
-  ends_at: Date;
-  legal_basis: string;
-  reasons: string;
-  drafted_by: string;
-  created_at: Date;
-  submitted_by: string | null;
-  submitted_at: Date | null;
-  decided_by: string | null;
-  decided_at: Date | null;
-  decision_note: string | null;
-  lifted_by: string | null;
-  lifted_at: Date | null;
-  lift_note: string | null;
-  superseded_at: Date | null;
-  reviewed_by: string | null;
-  reviewed_at: Date | null;
-  review_note: string | null;
-};
+/** A stored order version, as the `suspension_orders` table declares it. */
+export type OrderRow = Selectable<Database['suspension_orders']>;
 
 export function facts(
   o: Pick<
@@ -90,14 +62,7 @@ export async function affectedCells(
   return cells.filter((c) => !exempt.has(c.cellId));
 }
 
-export interface OperatorProgress {
-  operatorId: string;
-  operatorName: string;
-  issuedAt: string;
-  acknowledgedAt: string | null;
-  overdue: boolean;
-  cells: { total: number; pending: number; suspended: number; failed: number; restored: number };
-}
+export type OperatorProgress = OrderView['operators'][number];
 
 export async function operatorProgress(
   db: DbOrTx,
@@ -135,47 +100,7 @@ export async function operatorProgress(
   });
 }
 
-export interface OrderView {
-  id: string;
-  reference: string;
-  version: number;
-  amendsId: string | null;
-  status: OrderStatus;
-  zone: { id: string; version: number; name: string; riskLevel: string };
-  measure: string;
-  services: string[];
-  operatorIds: string[];
-  coverage: string;
-  exemptCells: string[];
-  startsAt: string;
-  endsAt: string;
-  legalBasis: string;
-  reasons: string;
-  draftedBy: string;
-  createdAt: string;
-  submittedBy: string | null;
-  submittedAt: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  decisionNote: string | null;
-  liftedBy: string | null;
-  liftedAt: string | null;
-  liftNote: string | null;
-  /** Issued orders in force or to come: when the review is due, and whether it is late. */
-  review: {
-    dueAt: string;
-    overdue: boolean;
-    reviewedAt: string | null;
-    reviewedBy: string | null;
-    note: string | null;
-  } | null;
-  allowedActions: OrderAction[];
-  /** Before approval: computed from today's registry; after: the frozen cells. */
-  impact: { frozen: boolean; cells: number; byOperator: Record<string, number> };
-  /** For an amendment: cells added and removed against the version it amends. */
-  cellChanges: { added: string[]; removed: string[] } | null;
-  operators: OperatorProgress[];
-}
+export type OrderView = z.infer<typeof OrderSchema>;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 

@@ -1,27 +1,20 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
+import type { z } from 'zod';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { parseInput } from '../platform/parse.js';
+import type { Database } from '../schema.js';
 import { type CellRow, toCellRow } from './cells.js';
-import { type Coverage, type RiskLevel, ZoneCreateSchema } from './contract.js';
+import { type Coverage, type RiskLevel, ZoneCreateSchema, type ZoneSchema } from './contract.js';
 import { areaKm2, bbox, cellsInZone, parseZoneGeometry, type ZoneGeometry } from './geometry.js';
 import type { Actor } from './lifecycle.js';
 
 /** The largest `rangeM` accepted for a cell, so the SQL prefilter can widen the box by it. */
 const MAX_REACH_M = 100_000;
 
-export interface ZoneView {
-  id: string;
-  version: number;
-  name: string;
-  riskLevel: string;
-  geometry: ZoneGeometry;
-  areaKm2: number;
-  createdBy: string;
-  createdAt: string;
-}
+export type ZoneView = z.infer<typeof ZoneSchema>;
 
 export interface ZoneInput {
   name: string;
@@ -111,15 +104,11 @@ export async function saveZone({
   });
 }
 
-type ZoneRow = {
-  zone_id: string;
-  version: number;
-  name: string;
-  risk_level: string;
-  geometry: unknown;
-  created_by: string;
-  created_at: Date;
-};
+/** A zone version as `zone_versions` stores it. */
+type ZoneRow = Pick<
+  Selectable<Database['zone_versions']>,
+  'zone_id' | 'version' | 'name' | 'risk_level' | 'geometry' | 'created_by' | 'created_at'
+>;
 
 /** A stored zone geometry: a GeoJSON object, checked by parseZoneGeometry when it was drawn. */
 export function storedGeometry(stored: unknown): ZoneGeometry {
