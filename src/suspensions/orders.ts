@@ -15,7 +15,21 @@ import {
   type StoredOrderState,
   validateDraft,
 } from './lifecycle.js';
-import { affectedCells, facts, getOrder, type OrderRow } from './order-queries.js';
+import {
+  affectedCells,
+  facts,
+  findKnownOperatorIds,
+  findPendingAmendment,
+  findRegisteredCellIds,
+  findSeriesStart,
+  findZoneVersion,
+  getOrder,
+  insertIssue,
+  insertOrderRow,
+  lockOrderRow,
+  type OrderRow,
+  updateOrderRow,
+} from './order-queries.js';
 
 /** Writes to suspension orders: draft, the lifecycle actions, amendments. */
 
@@ -125,19 +139,11 @@ async function checkDraft(
       path: 'endsAt',
       message: `the amended order would last more than the maximum from its first start (${seriesStart.toISOString()}); issue a new order`,
     });
-  const zone = await db
-    .selectFrom('zones')
-    .select('current_version')
-    .where('id', '=', input.zoneId)
-    .executeTakeFirst();
-  if (!zone) issues.push({ path: 'zoneId', message: `zone ${input.zoneId} does not exist` });
+  const zoneVersion = await findZoneVersion(db, { zoneId: input.zoneId });
+  if (zoneVersion === undefined)
+    issues.push({ path: 'zoneId', message: `zone ${input.zoneId} does not exist` });
   if (operatorIds.length > 0) {
-    const known = await db
-      .selectFrom('operators')
-      .select('id')
-      .where('id', 'in', operatorIds)
-      .execute();
-    const knownIds = new Set(known.map((k) => k.id));
+    const knownIds = await findKnownOperatorIds(db, { operatorIds });
     for (const id of operatorIds)
       if (id && !knownIds.has(id))
         issues.push({ path: 'operatorIds', message: `operator ${id} does not exist` });
@@ -146,13 +152,7 @@ async function checkDraft(
   if (exemptCells.length > 0 && operatorIds.length > 0) {
     // An exemption names a cell one of the order's operators registered: a typo would leave a
     // hospital's cell suspended while the order reads as if it were spared.
-    const found = await db
-      .selectFrom('cell_sites')
-      .select('cell_id')
-      .where('operator_id', 'in', operatorIds)
-      .where('cell_id', 'in', exemptCells)
-      .execute();
-    const foundIds = new Set(found.map((f) => f.cell_id));
+    const foundIds = await findRegisteredCellIds(db, { operatorIds, cellIds: exemptCells });
     for (const id of exemptCells)
       if (!foundIds.has(id))
         issues.push({
@@ -160,10 +160,11 @@ async function checkDraft(
           message: `${id} is not a registered cell of the order's operators`,
         });
   }
-  if (issues.length > 0 || !zone) throw new InvalidError('the order breaks the policy', issues);
+  if (issues.length > 0 || zoneVersion === undefined)
+    throw new InvalidError('the order breaks the policy', issues);
   return {
     zoneId: input.zoneId,
-    zoneVersion: zone.current_version,
+    zoneVersion,
     measure: input.measure,
     services: input.services,
     operatorIds,
@@ -218,40 +219,32 @@ async function insertOrder(
   d: CheckedDraft,
 ) {
   const submitted = head.state === 'pending_approval';
-  await tx
-    .insertInto('suspension_orders')
-    .values({
-      id: head.id,
-      reference: head.reference,
-      version: head.version,
-      amends_id: head.amendsId,
-      state: head.state,
-      zone_id: d.zoneId,
-      zone_version: d.zoneVersion,
-      measure: d.measure,
-      services: d.services,
-      operator_ids: d.operatorIds,
-      coverage: d.coverage,
-      exempt_cells: d.exemptCells,
-      starts_at: d.startsAt,
-      ends_at: d.endsAt,
-      legal_basis: d.legalBasis,
-      reasons: d.reasons,
-      drafted_by: ctx.actor.userId,
-      created_at: ctx.now,
-      submitted_by: submitted ? ctx.actor.userId : null,
-      submitted_at: submitted ? ctx.now : null,
-    })
-    .execute();
+  await insertOrderRow(tx, {
+    id: head.id,
+    reference: head.reference,
+    version: head.version,
+    amends_id: head.amendsId,
+    state: head.state,
+    zone_id: d.zoneId,
+    zone_version: d.zoneVersion,
+    measure: d.measure,
+    services: d.services,
+    operator_ids: d.operatorIds,
+    coverage: d.coverage,
+    exempt_cells: d.exemptCells,
+    starts_at: d.startsAt,
+    ends_at: d.endsAt,
+    legal_basis: d.legalBasis,
+    reasons: d.reasons,
+    drafted_by: ctx.actor.userId,
+    created_at: ctx.now,
+    submitted_by: submitted ? ctx.actor.userId : null,
+    submitted_at: submitted ? ctx.now : null,
+  });
 }
 
 async function lockOrder(tx: Tx, orderId: string): Promise<OrderRow> {
-  const row = await tx
-    .selectFrom('suspension_orders')
-    .selectAll()
-    .where('id', '=', orderId)
-    .forUpdate()
-    .executeTakeFirst();
+  const row = await lockOrderRow(tx, { orderId });
   if (!row) throw new NotFoundError(`order ${orderId}`);
   return row;
 }
@@ -324,36 +317,31 @@ export async function actOnOrder({
       const data: Record<string, unknown> = note ? { note } : {};
       switch (input.action) {
         case 'submit':
-          await tx
-            .updateTable('suspension_orders')
-            .set({ state: 'pending_approval', submitted_by: actor.userId, submitted_at: now })
-            .where('id', '=', o.id)
-            .execute();
+          await updateOrderRow(
+            tx,
+            { orderId: o.id },
+            { state: 'pending_approval', submitted_by: actor.userId, submitted_at: now },
+          );
           break;
         case 'reject':
         case 'withdraw':
-          await tx
-            .updateTable('suspension_orders')
-            .set({
+          await updateOrderRow(
+            tx,
+            { orderId: o.id },
+            {
               state: input.action === 'reject' ? 'rejected' : 'withdrawn',
               decided_by: actor.userId,
               decided_at: now,
               decision_note: note ?? null,
-            })
-            .where('id', '=', o.id)
-            .execute();
+            },
+          );
           break;
         case 'lift':
-          await tx
-            .updateTable('suspension_orders')
-            .set({
-              state: 'lifted',
-              lifted_by: actor.userId,
-              lifted_at: now,
-              lift_note: note ?? null,
-            })
-            .where('id', '=', o.id)
-            .execute();
+          await updateOrderRow(
+            tx,
+            { orderId: o.id },
+            { state: 'lifted', lifted_by: actor.userId, lifted_at: now, lift_note: note ?? null },
+          );
           break;
         case 'approve': {
           // Orders are not backdated: approved after its start, a first version would take
@@ -366,49 +354,25 @@ export async function actOnOrder({
           if (o.amends_id) {
             const old = await lockOrder(tx, o.amends_id);
             enforce(old, 'amend', ctx);
-            await tx
-              .updateTable('suspension_orders')
-              .set({ state: 'superseded', superseded_at: now })
-              .where('id', '=', old.id)
-              .execute();
+            await updateOrderRow(
+              tx,
+              { orderId: old.id },
+              { state: 'superseded', superseded_at: now },
+            );
             await auditOrder(tx, ctx, old, 'order.superseded', { by: o.id, byVersion: o.version });
           }
           const cells = await affectedCells(tx, o);
-          await tx
-            .updateTable('suspension_orders')
-            .set({
+          await updateOrderRow(
+            tx,
+            { orderId: o.id },
+            {
               state: 'approved',
               decided_by: actor.userId,
               decided_at: now,
               decision_note: note ?? null,
-            })
-            .where('id', '=', o.id)
-            .execute();
-          await tx
-            .insertInto('order_operators')
-            .values(
-              o.operator_ids.map((operatorId) => ({
-                order_id: o.id,
-                operator_id: operatorId,
-                issued_at: now,
-              })),
-            )
-            .execute();
-          for (let i = 0; i < cells.length; i += 2000) {
-            await tx
-              .insertInto('order_cells')
-              .values(
-                cells.slice(i, i + 2000).map((c) => ({
-                  order_id: o.id,
-                  operator_id: c.operatorId,
-                  cell_id: c.cellId,
-                  radio: c.radio,
-                  lat: c.lat,
-                  lon: c.lon,
-                })),
-              )
-              .execute();
-          }
+            },
+          );
+          await insertIssue(tx, { orderId: o.id, operatorIds: o.operator_ids, cells, at: now });
           data.cells = cells.length;
           break;
         }
@@ -457,11 +421,11 @@ export async function reviewOrder({
         'note_required',
         `a review needs a written note of at least ${ctx.policy.minNoteLength} characters`,
       );
-    await tx
-      .updateTable('suspension_orders')
-      .set({ reviewed_by: actor.userId, reviewed_at: now, review_note: note })
-      .where('id', '=', o.id)
-      .execute();
+    await updateOrderRow(
+      tx,
+      { orderId: o.id },
+      { reviewed_by: actor.userId, reviewed_at: now, review_note: note },
+    );
     await auditOrder(tx, ctx, o, 'order.reviewed', { note });
   });
   return getOrder(ctx.db, { ...ctx, orderId: input.orderId });
@@ -483,23 +447,13 @@ export async function amendOrder({
     ctx.db.transaction().execute(async (tx) => {
       const o = await lockOrder(tx, input.orderId);
       enforce(o, 'amend', ctx);
-      const pending = await tx
-        .selectFrom('suspension_orders')
-        .select('id')
-        .where('amends_id', '=', o.id)
-        .where('state', 'in', ['draft', 'pending_approval'])
-        .executeTakeFirst();
+      const pending = await findPendingAmendment(tx, { orderId: o.id });
       if (pending)
         throw new ServiceError(
           'conflict',
           `amendment ${pending.id} of this order is already pending`,
         );
-      const first = await tx
-        .selectFrom('suspension_orders')
-        .select('starts_at')
-        .where('reference', '=', o.reference)
-        .orderBy('version')
-        .executeTakeFirstOrThrow();
+      const seriesStart = await findSeriesStart(tx, { reference: o.reference });
       const c = input.changes;
       const d = await checkDraft(
         tx,
@@ -516,7 +470,7 @@ export async function amendOrder({
           exemptCells: c.exemptCells ?? o.exempt_cells,
           coverage: c.coverage ?? o.coverage,
         }),
-        { seriesStart: first.starts_at, startsAt: o.starts_at },
+        { seriesStart, startsAt: o.starts_at },
       );
       const version = o.version + 1;
       await insertOrder(
