@@ -1,7 +1,8 @@
+import { COVERAGE_MODES, MEASURES } from '../suspensions/contract.js';
 import { SERVICES } from '../suspensions/lifecycle.js';
-import { affectedCells, MEASURES, type OrderView } from '../suspensions/order-queries.js';
+import { affectedCells, type OrderView } from '../suspensions/order-queries.js';
 import type { DraftOrderInput } from '../suspensions/orders.js';
-import { COVERAGE_MODES, getZone, listZones } from '../suspensions/zones.js';
+import { getZone, listZones } from '../suspensions/zones.js';
 import { CsrfField, Errors, Layout, PALETTE } from './layout.js';
 import { type errorView, layoutUser, type PageCtx } from './pages.js';
 import { operatorDirectory } from './queries.js';

@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Router } from '../platform/http/app.js';
 import { errorResponses } from '../platform/http/problem.js';
-import { ROLES } from '../suspensions/lifecycle.js';
 import { requireUser } from './auth.js';
 import { sessionSecurity } from './auth-routes.js';
-import { createUser, disableUser, listUsers } from './users.js';
+import { createUser, disableUser, listUsers, NewUserSchema } from './users.js';
 
 const UserSchema = z
   .object({
@@ -16,15 +15,6 @@ const UserSchema = z
     createdAt: z.string(),
   })
   .openapi('ConsoleUser');
-const NewUserSchema = z
-  .object({
-    username: z.string().min(1).max(64).openapi({
-      description:
-        '3-64 of a-z, 0-9, ".", "_", "-", starting with a letter or digit; kept in lower case',
-    }),
-    role: z.enum(ROLES),
-  })
-  .openapi('ConsoleUserCreate');
 const CreatedSchema = z
   .object({
     userId: z.string(),

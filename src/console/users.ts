@@ -1,12 +1,29 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from '@hono/zod-openapi';
 import { hash, verify } from '@node-rs/argon2';
-import { sql } from 'kysely';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId, sha256Hex } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { parseInput } from '../platform/parse.js';
 import { SECOND_MS } from '../platform/time.js';
 import { ROLES, type Role } from '../suspensions/lifecycle.js';
+import {
+  clearLoginFailures,
+  consoleUserExists,
+  countLoginAttempt,
+  disableConsoleUser,
+  endSession,
+  endUserSessions,
+  findConsoleUser,
+  findPasswordHash,
+  findSession,
+  insertConsoleUser,
+  insertSession,
+  lockLoginSubject,
+  setPassword,
+  touchSession,
+} from './queries.js';
 
 /**
  * argon2id (the library's default algorithm) with OWASP's first recommended setting: 19 MiB,
@@ -41,7 +58,24 @@ export interface UsersCtx {
   actor: string;
 }
 
-const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
+const USERNAME_RULE = '3-64 of a-z, 0-9, ".", "_", "-"';
+
+/** A new console user, as the API, the console's form and the CLI send it. */
+export const NewUserSchema = z
+  .object({
+    username: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((u) => USERNAME.test(u), USERNAME_RULE)
+      .openapi({
+        minLength: 1,
+        maxLength: 64,
+        description: `${USERNAME_RULE}, starting with a letter or digit; kept in lower case`,
+      }),
+    role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
+  })
+  .openapi('ConsoleUserCreate');
 
 /** A one-time password of 120 random bits, printed once by the CLI and never stored in clear. */
 function oneTimePassword(): string {
@@ -55,30 +89,18 @@ export async function createUser({
   ctx: UsersCtx;
   input: { username: string; role: string };
 }) {
-  const username = input.username.trim().toLowerCase();
-  const issues: { path: string; message: string }[] = [];
-  if (!USERNAME.test(username))
-    issues.push({ path: 'username', message: '3-64 of a-z, 0-9, ".", "_", "-"' });
-  if (!isRole(input.role))
-    issues.push({ path: 'role', message: `must be one of ${ROLES.join(', ')}` });
-  if (issues.length > 0) throw new InvalidError('invalid user', issues);
+  const { username, role } = parseInput(NewUserSchema, input);
   const password = oneTimePassword();
   const passwordHash = await hash(password, ARGON2_OPTIONS);
   const userId = newId('usr');
   await ctx.db.transaction().execute(async (tx) => {
-    const inserted = await tx
-      .insertInto('console_users')
-      .values({
-        id: userId,
-        username,
-        role: input.role,
-        password_hash: passwordHash,
-        must_change_password: true,
-        created_at: ctx.now,
-      })
-      .onConflict((oc) => oc.column('username').doNothing())
-      .returning('id')
-      .executeTakeFirst();
+    const inserted = await insertConsoleUser(tx, {
+      id: userId,
+      username,
+      role,
+      passwordHash,
+      at: ctx.now,
+    });
     if (!inserted) throw new ServiceError('conflict', `user ${username} already exists`);
     await appendAudit(tx, {
       shard: auditShard('console:user', userId),
@@ -89,10 +111,10 @@ export async function createUser({
       subjectType: 'console_user',
       subjectId: userId,
       outcome: 'success',
-      data: { username, role: input.role },
+      data: { username, role },
     });
   });
-  return { userId, username, role: input.role, oneTimePassword: password };
+  return { userId, username, role, oneTimePassword: password };
 }
 
 /** Verified against when the username is unknown, so timing does not reveal which users exist. */
@@ -111,20 +133,7 @@ async function reserveAttempt(
   lockMs: number,
 ): Promise<{ attempt: number; lockedUntil: Date | null }> {
   const windowStart = new Date(now.getTime() - lockMs);
-  const stale = sql<boolean>`login_throttle.window_started_at < ${windowStart}
-    and (login_throttle.locked_until is null or login_throttle.locked_until <= ${now})`;
-  const row = await db
-    .insertInto('login_throttle')
-    .values({ subject, failures: 1, window_started_at: now, locked_until: null })
-    .onConflict((oc) =>
-      oc.column('subject').doUpdateSet({
-        failures: sql`case when ${stale} then 1 else login_throttle.failures + 1 end`,
-        window_started_at: sql`case when ${stale} then ${now} else login_throttle.window_started_at end`,
-        locked_until: sql`case when ${stale} then null else login_throttle.locked_until end`,
-      }),
-    )
-    .returning(['failures', 'locked_until'])
-    .executeTakeFirstOrThrow();
+  const row = await countLoginAttempt(db, { subject, now, windowStart });
   const locked = row.locked_until && row.locked_until.getTime() > now.getTime();
   return { attempt: row.failures, lockedUntil: locked ? row.locked_until : null };
 }
@@ -136,12 +145,8 @@ function throttled(lockedUntil: Date, now: Date): ServiceError {
   });
 }
 
-async function lock(db: DbOrTx, subject: string, until: Date) {
-  await db
-    .updateTable('login_throttle')
-    .set({ locked_until: until })
-    .where('subject', '=', subject)
-    .execute();
+function lock(db: DbOrTx, subject: string, until: Date) {
+  return lockLoginSubject(db, { subject, until });
 }
 
 /**
@@ -193,11 +198,7 @@ export async function login({
     }
     attempts.push({ ...t, attempt: reserved.attempt });
   }
-  const user = await db
-    .selectFrom('console_users')
-    .selectAll()
-    .where('username', '=', username)
-    .executeTakeFirst();
+  const user = await findConsoleUser(db, { username });
   decoyHash ??= hash(oneTimePassword(), ARGON2_OPTIONS);
   const ok = await verify(user?.password_hash ?? (await decoyHash), input.password);
   const shard = auditShard('console:login', username);
@@ -224,31 +225,15 @@ export async function login({
     // The username's count restarts; the address's only gives back this attempt, counted before
     // the password was checked: one good login must not reset an address's failures, and good
     // logins (many users behind one proxy) must not add up to a lock.
-    await tx.deleteFrom('login_throttle').where('subject', '=', `user:${username}`).execute();
-    if (input.clientAddress)
-      await tx
-        .updateTable('login_throttle')
-        .set({ failures: sql`greatest(failures - 1, 0)` })
-        .where('subject', '=', `addr:${input.clientAddress}`)
-        .execute();
-    if (input.previousSessionId) {
-      await tx
-        .updateTable('console_sessions')
-        .set({ ended_at: now })
-        .where('id_hash', '=', sha256Hex(input.previousSessionId))
-        .where('ended_at', 'is', null)
-        .execute();
-    }
-    await tx
-      .insertInto('console_sessions')
-      .values({
-        id_hash: sha256Hex(sessionId),
-        user_id: user.id,
-        csrf_token: csrfToken,
-        created_at: now,
-        last_seen_at: now,
-      })
-      .execute();
+    await clearLoginFailures(tx, { username, clientAddress: input.clientAddress });
+    if (input.previousSessionId)
+      await endSession(tx, { idHash: sha256Hex(input.previousSessionId), at: now });
+    await insertSession(tx, {
+      idHash: sha256Hex(sessionId),
+      userId: user.id,
+      csrfToken,
+      at: now,
+    });
     await appendAudit(tx, {
       shard,
       at: now,
@@ -284,40 +269,17 @@ export async function resolveSession(
   { sessionId, now, policy }: { sessionId: string; now: Date; policy: SessionPolicy },
 ): Promise<SessionLookup> {
   const idHash = sha256Hex(sessionId);
-  const row = await db
-    .selectFrom('console_sessions as s')
-    .innerJoin('console_users as u', 'u.id', 's.user_id')
-    .select([
-      's.created_at',
-      's.last_seen_at',
-      's.ended_at',
-      's.csrf_token',
-      'u.id',
-      'u.username',
-      'u.role',
-      'u.must_change_password',
-      'u.disabled_at',
-    ])
-    .where('s.id_hash', '=', idHash)
-    .executeTakeFirst();
+  const row = await findSession(db, { idHash });
   if (!row || row.ended_at || row.disabled_at) return { kind: 'none' };
   const t = now.getTime();
   if (
     t - row.last_seen_at.getTime() > policy.idleMs ||
     t - row.created_at.getTime() > policy.absoluteMs
   ) {
-    await db
-      .updateTable('console_sessions')
-      .set({ ended_at: now })
-      .where('id_hash', '=', idHash)
-      .execute();
+    await endSession(db, { idHash, at: now });
     return { kind: 'expired' };
   }
-  await db
-    .updateTable('console_sessions')
-    .set({ last_seen_at: now })
-    .where('id_hash', '=', idHash)
-    .execute();
+  await touchSession(db, { idHash, at: now });
   return {
     kind: 'valid',
     user: {
@@ -340,11 +302,7 @@ export function csrfMatches(expected: string, given: string | undefined): boolea
 
 export async function logout(db: Db, { user, now }: { user: ConsoleUser; now: Date }) {
   await db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable('console_sessions')
-      .set({ ended_at: now })
-      .where('id_hash', '=', user.sessionIdHash)
-      .execute();
+    await endSession(tx, { idHash: user.sessionIdHash, at: now });
     await appendAudit(tx, {
       shard: auditShard('console:login', user.username),
       at: now,
@@ -368,13 +326,9 @@ export async function changePassword({
   input: { currentPassword: string; newPassword: string };
 }) {
   const { db, now, user } = ctx;
-  const row = await db
-    .selectFrom('console_users')
-    .select('password_hash')
-    .where('id', '=', user.id)
-    .executeTakeFirst();
-  if (!row) throw new NotFoundError(`user ${user.id}`);
-  if (!(await verify(row.password_hash, input.currentPassword)))
+  const currentHash = await findPasswordHash(db, { userId: user.id });
+  if (currentHash === undefined) throw new NotFoundError(`user ${user.id}`);
+  if (!(await verify(currentHash, input.currentPassword)))
     throw new ServiceError('invalid_credentials', 'the current password is wrong');
   const issues: { path: string; message: string }[] = [];
   if (
@@ -390,18 +344,8 @@ export async function changePassword({
   if (issues.length > 0) throw new InvalidError('invalid new password', issues);
   const passwordHash = await hash(input.newPassword, ARGON2_OPTIONS);
   await db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable('console_users')
-      .set({ password_hash: passwordHash, must_change_password: false, password_changed_at: now })
-      .where('id', '=', user.id)
-      .execute();
-    await tx
-      .updateTable('console_sessions')
-      .set({ ended_at: now })
-      .where('user_id', '=', user.id)
-      .where('id_hash', '!=', user.sessionIdHash)
-      .where('ended_at', 'is', null)
-      .execute();
+    await setPassword(tx, { userId: user.id, passwordHash, at: now });
+    await endUserSessions(tx, { userId: user.id, at: now, exceptIdHash: user.sessionIdHash });
     await appendAudit(tx, {
       shard: auditShard('console:user', user.id),
       at: now,
@@ -429,28 +373,13 @@ export async function disableUser({ ctx, input }: { ctx: UsersCtx; input: { user
   if (input.userId === ctx.actor)
     throw new ServiceError('conflict', 'you cannot disable your own account');
   await ctx.db.transaction().execute(async (tx) => {
-    const row = await tx
-      .updateTable('console_users')
-      .set({ disabled_at: ctx.now })
-      .where('id', '=', input.userId)
-      .where('disabled_at', 'is', null)
-      .returning(['id', 'username'])
-      .executeTakeFirst();
+    const row = await disableConsoleUser(tx, { userId: input.userId, at: ctx.now });
     if (!row) {
-      const exists = await tx
-        .selectFrom('console_users')
-        .select('id')
-        .where('id', '=', input.userId)
-        .executeTakeFirst();
-      if (!exists) throw new NotFoundError(`user ${input.userId}`);
+      if (!(await consoleUserExists(tx, { userId: input.userId })))
+        throw new NotFoundError(`user ${input.userId}`);
       throw new ServiceError('conflict', 'the user is already disabled');
     }
-    await tx
-      .updateTable('console_sessions')
-      .set({ ended_at: ctx.now })
-      .where('user_id', '=', row.id)
-      .where('ended_at', 'is', null)
-      .execute();
+    await endUserSessions(tx, { userId: row.id, at: ctx.now });
     await appendAudit(tx, {
       shard: auditShard('console:user', row.id),
       at: ctx.now,

@@ -1,6 +1,7 @@
 import { InvalidError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
-import { cellsForZone, getZone, listZones, RISK_LEVELS, saveZone } from '../suspensions/zones.js';
+import { RISK_LEVELS } from '../suspensions/contract.js';
+import { cellsForZone, getZone, listZones, saveZone } from '../suspensions/zones.js';
 import { Badge, CsrfField, Errors, Layout, Notice, PALETTE, when } from './layout.js';
 import { errorView, layoutUser, type PageCtx, page } from './pages.js';
 import { operatorDirectory } from './queries.js';

@@ -2,7 +2,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import { canonicalJson } from './audit.js';
 import type { Db, DbOrTx, Tx } from './db/client.js';
-import { ServiceError } from './errors.js';
+import { type ErrorCode, ServiceError } from './errors.js';
+import { problemBody } from './http/problem.js';
 
 export interface StoredResponse {
   status: number;
@@ -124,6 +125,54 @@ export async function withIdempotencyKey(
       .execute();
     return { ...res, replayed: false };
   });
+}
+
+/** What an idempotent route answered: rendered once, stored, and replayed byte for byte. */
+export interface RouteAnswer extends StoredResponse {
+  replayed: boolean;
+  /** The refusal answered (not set on a replay). */
+  refusal?: ServiceError;
+}
+
+export interface IdempotentRoute {
+  requestId: string;
+  /** Runs the verb in the transaction and renders its result as the route answers it. */
+  run: (tx: Tx) => Promise<StoredResponse>;
+  /** Refusals that are answers, not faults: stored as problem+json under the key. */
+  refusals: ReadonlySet<ErrorCode>;
+  /** Writes the refusal's audit row, after the attempt is rolled back, in the same transaction. */
+  auditRefusal: (tx: Tx, refusal: ServiceError) => Promise<void>;
+}
+
+/**
+ * Wraps a route in its Idempotency-Key: the verb runs behind a savepoint in the key's
+ * transaction; a refusal in `refusals` rolls back to the savepoint, so nothing of the attempt
+ * survives but its audit row and the stored problem document. Any other error rolls back all.
+ */
+export async function idempotentRoute(
+  db: Db,
+  scope: IdempotencyScope,
+  route: IdempotentRoute,
+): Promise<RouteAnswer> {
+  let refusal: ServiceError | undefined;
+  const res = await withIdempotencyKey(db, scope, async (tx) => {
+    await sql`savepoint attempt`.execute(tx);
+    try {
+      const answer = await route.run(tx);
+      await sql`release savepoint attempt`.execute(tx);
+      return answer;
+    } catch (err) {
+      if (!(err instanceof ServiceError) || !route.refusals.has(err.code)) throw err;
+      await sql`rollback to savepoint attempt`.execute(tx);
+      refusal = err;
+      await route.auditRefusal(tx, err);
+      return {
+        status: err.status,
+        body: problemBody(err.code, err.detail, route.requestId, err.extra),
+      };
+    }
+  });
+  return res.replayed ? res : { ...res, refusal };
 }
 
 export async function purgeExpiredIdempotencyKeys(db: DbOrTx, now: Date): Promise<number> {

@@ -5,6 +5,7 @@ import { type Router, validationHook } from '../platform/http/app.js';
 import { requireOperator } from '../platform/http/auth.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses, PROBLEM_CONTENT_TYPE } from '../platform/http/problem.js';
+import { idempotentRoute } from '../platform/idempotency.js';
 import { HOUR_MS } from '../platform/time.js';
 import {
   DeregisterRequestSchema,
@@ -15,8 +16,10 @@ import {
   SimSummarySchema,
 } from './contract.js';
 import {
+  auditRegistrationRefused,
   deregisterSim,
   getRegistration,
+  REFUSALS,
   type RegistrationCtx,
   registerSim,
   requestFingerprint,
@@ -111,23 +114,37 @@ export function mountRegistrationRoutes(app: Router): void {
       );
     const request = c.req.valid('json');
     const deps = c.get('deps');
-    const res = await registerSim({
-      ctx: registrationCtx(c),
-      input: {
-        request,
-        idempotencyKey: key,
+    const ctx = registrationCtx(c);
+    const res = await idempotentRoute(
+      deps.db,
+      {
+        operatorId: ctx.operator.id,
+        key,
         fingerprint: requestFingerprint(
           deps.secrets.fingerprintKeys,
           'POST',
           '/v1/registrations',
           request,
         ),
+        now: ctx.now,
+        ttlMs: ctx.idempotencyTtlMs,
       },
-    });
-    deps.metrics.registrations.inc({ outcome: res.outcome });
-    if (res.outcome === 'sim_cap_exceeded') {
-      const cap = (JSON.parse(res.body) as { cap?: string }).cap ?? 'unknown';
-      deps.metrics.capRefusals.inc({ cap, country: c.get('operator').country });
+      {
+        requestId: ctx.requestId,
+        refusals: REFUSALS,
+        run: async (tx) => {
+          const created = await registerSim({ ctx: { ...ctx, tx }, input: request });
+          return { status: 201, body: JSON.stringify(created) };
+        },
+        auditRefusal: (tx, refusal) =>
+          auditRegistrationRefused({ ctx: { ...ctx, tx }, input: { request, refusal } }),
+      },
+    );
+    const outcome = res.replayed ? 'replayed' : (res.refusal?.code ?? 'created');
+    deps.metrics.registrations.inc({ outcome });
+    if (res.refusal?.code === 'sim_cap_exceeded') {
+      const cap = typeof res.refusal.extra.cap === 'string' ? res.refusal.extra.cap : 'unknown';
+      deps.metrics.capRefusals.inc({ cap, country: ctx.operator.country });
     }
     if (res.replayed) c.header('Idempotent-Replayed', 'true');
     const type = res.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json';

@@ -1,18 +1,17 @@
-import { sql } from 'kysely';
 import type { AuthenticatedOperator } from '../operators/queries.js';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import { type Keyring, newId } from '../platform/crypto.js';
 import type { Db, Tx } from '../platform/db/client.js';
 import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
-import { problemBody } from '../platform/http/problem.js';
-import {
-  fingerprintRequest,
-  type RequestFingerprint,
-  type StoredResponse,
-  withIdempotencyKey,
-} from '../platform/idempotency.js';
+import { fingerprintRequest, type RequestFingerprint } from '../platform/idempotency.js';
+import { parseInput } from '../platform/parse.js';
 import { DAY_MS, HOUR_MS, SECOND_MS } from '../platform/time.js';
-import type { RegistrationCreated, RegistrationRequest, RegistrationView } from './contract.js';
+import {
+  type RegistrationCreated,
+  type RegistrationRequest,
+  RegistrationRequestSchema,
+  type RegistrationView,
+} from './contract.js';
 import { acceptDocument } from './document-policy.js';
 import { type IdentifiedPerson, identify, personRow } from './identity.js';
 import { checkLineIdentifiers } from './numbering.js';
@@ -46,7 +45,7 @@ export interface RegistrationCtx {
 }
 
 /** Refusals that are answers, not faults: audited and stored under the Idempotency-Key. */
-const REFUSALS = new Set<ErrorCode>([
+export const REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'invalid_document',
   'document_not_accepted',
   'verification_insufficient',
@@ -81,7 +80,7 @@ export function requestFingerprint(
 
 async function attemptRegistration(
   tx: Tx,
-  ctx: RegistrationCtx,
+  ctx: RegistrationTxCtx,
   req: RegistrationRequest,
   person: IdentifiedPerson,
 ): Promise<RegistrationCreated> {
@@ -288,80 +287,81 @@ function uniqueViolation(err: unknown): ErrorCode | undefined {
   return UNIQUE_VIOLATIONS[e.constraint_name ?? e.constraint ?? ''];
 }
 
+/** The calling operator's view of a registration: what `registerSim` works with, inside a transaction. */
+export type RegistrationTxCtx = Pick<
+  RegistrationCtx,
+  'operator' | 'identityPepper' | 'keyring' | 'now'
+> & { tx: Tx };
+
+/** A registration request through its contract schema, then the operator's numbering plan. */
+function parseRegistration(ctx: Pick<RegistrationCtx, 'operator'>, input: unknown) {
+  const req = parseInput(RegistrationRequestSchema, input);
+  const lineIssues = checkLineIdentifiers(req, ctx.operator);
+  if (lineIssues.length > 0)
+    throw new InvalidError(`${lineIssues.length} field(s) failed validation`, lineIssues);
+  return req;
+}
+
 /**
- * Registers a SIM for the calling operator. The outcome (created, or a refusal such as a cap)
- * is stored under the Idempotency-Key with its audit row in one transaction; a refusal rolls
- * back to a savepoint first, so nothing of the attempt survives but its record.
+ * Registers a SIM for the calling operator in the caller's transaction, or throws the refusal
+ * (a cap, a reused verification, a number taken meanwhile). A refusal in `REFUSALS` is an answer:
+ * the caller rolls back the attempt, then records it with `auditRegistrationRefused`.
  */
 export async function registerSim({
   ctx,
   input,
 }: {
-  ctx: RegistrationCtx;
-  input: { request: RegistrationRequest; idempotencyKey: string; fingerprint: RequestFingerprint };
-}): Promise<StoredResponse & { replayed: boolean; outcome: string }> {
-  const req = input.request;
-  const lineIssues = checkLineIdentifiers(req, ctx.operator);
-  if (lineIssues.length > 0)
-    throw new InvalidError(`${lineIssues.length} field(s) failed validation`, lineIssues);
+  ctx: RegistrationTxCtx;
+  input: RegistrationRequest;
+}): Promise<RegistrationCreated> {
+  const req = parseRegistration(ctx, input);
+  const person = identify(req.subscriber, ctx.identityPepper, ctx.now);
+  try {
+    return await attemptRegistration(ctx.tx, ctx, req, person);
+  } catch (err) {
+    const code = uniqueViolation(err);
+    if (!code) throw err;
+    throw new ServiceError(
+      code,
+      code === 'msisdn_already_registered'
+        ? 'this MSISDN already has an active registration'
+        : ICCID_USED,
+    );
+  }
+}
 
-  let outcome = 'created';
-  const res = await withIdempotencyKey(
-    ctx.db,
-    {
-      operatorId: ctx.operator.id,
-      key: input.idempotencyKey,
-      fingerprint: input.fingerprint,
-      now: ctx.now,
-      ttlMs: ctx.idempotencyTtlMs,
+/** The audit row of a refused registration: about the person, or the number if the document failed. */
+export async function auditRegistrationRefused({
+  ctx,
+  input,
+}: {
+  ctx: RegistrationTxCtx;
+  input: { request: RegistrationRequest; refusal: ServiceError };
+}): Promise<void> {
+  const { request: req, refusal } = input;
+  let personKey: string | undefined;
+  try {
+    personKey = identify(req.subscriber, ctx.identityPepper, ctx.now).personKey;
+  } catch (err) {
+    if (!(err instanceof ServiceError)) throw err;
+  }
+  await appendAudit(ctx.tx, {
+    shard: auditShard(`reg:${ctx.operator.id}`, personKey ?? req.msisdn),
+    at: ctx.now,
+    actorType: 'operator',
+    actorId: ctx.operator.id,
+    action: 'registration.refused',
+    subjectType: personKey ? 'person' : 'msisdn',
+    subjectId: personKey ?? req.msisdn,
+    outcome: 'refused',
+    data: {
+      code: refusal.code,
+      msisdn: req.msisdn,
+      ...(typeof refusal.extra.check === 'string' ? { check: refusal.extra.check } : {}),
+      ...(typeof refusal.extra.cap === 'string' ? { cap: refusal.extra.cap } : {}),
+      ...(typeof refusal.extra.rule === 'string' ? { rule: refusal.extra.rule } : {}),
     },
-    async (tx) => {
-      let person: IdentifiedPerson | undefined;
-      await sql`savepoint attempt`.execute(tx);
-      try {
-        person = identify(req.subscriber, ctx.identityPepper, ctx.now);
-        const created = await attemptRegistration(tx, ctx, req, person);
-        await sql`release savepoint attempt`.execute(tx);
-        return { status: 201, body: JSON.stringify(created) };
-      } catch (err) {
-        const code = err instanceof ServiceError ? err.code : uniqueViolation(err);
-        if (!code || !REFUSALS.has(code)) throw err;
-        await sql`rollback to savepoint attempt`.execute(tx);
-        const refusal =
-          err instanceof ServiceError
-            ? err
-            : new ServiceError(
-                code,
-                code === 'msisdn_already_registered'
-                  ? 'this MSISDN already has an active registration'
-                  : ICCID_USED,
-              );
-        outcome = refusal.code;
-        await appendAudit(tx, {
-          shard: auditShard(`reg:${ctx.operator.id}`, person?.personKey ?? req.msisdn),
-          at: ctx.now,
-          actorType: 'operator',
-          actorId: ctx.operator.id,
-          action: 'registration.refused',
-          subjectType: person ? 'person' : 'msisdn',
-          subjectId: person?.personKey ?? req.msisdn,
-          outcome: 'refused',
-          data: {
-            code: refusal.code,
-            msisdn: req.msisdn,
-            ...(typeof refusal.extra.check === 'string' ? { check: refusal.extra.check } : {}),
-            ...(typeof refusal.extra.cap === 'string' ? { cap: refusal.extra.cap } : {}),
-            ...(typeof refusal.extra.rule === 'string' ? { rule: refusal.extra.rule } : {}),
-          },
-        });
-        return {
-          status: refusal.status,
-          body: problemBody(refusal.code, refusal.detail, ctx.requestId, refusal.extra),
-        };
-      }
-    },
-  );
-  return { ...res, outcome: res.replayed ? 'replayed' : outcome };
+  });
 }
 
 function toView(r: NonNullable<Awaited<ReturnType<typeof findOwnRegistration>>>): RegistrationView {

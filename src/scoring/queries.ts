@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { DbOrTx, Tx } from '../platform/db/client.js';
+import type { Database } from '../schema.js';
 import type { RuleSettings } from './engine.js';
 import type { RaisedAlert, Registration } from './line-state.js';
 import { DEFAULT_THRESHOLDS, type Thresholds, validateThresholds } from './rules/index.js';
@@ -488,4 +489,127 @@ async function flagIdentities(tx: Tx, personKeys: string[], now: Date): Promise<
       .where('person_key', '=', r.person_key)
       .execute();
   }
+}
+
+/** The columns of an alert the API shows. */
+const ALERT_COLUMNS = [
+  'id',
+  'msisdn',
+  'rule',
+  'score',
+  'window_start',
+  'window_end',
+  'evidence',
+  'status',
+  'created_at',
+  'closed_at',
+] as const;
+
+/** An alert as `scoring_alerts` stores it, in the columns the API shows. */
+export type AlertRow = Pick<Selectable<Database['scoring_alerts']>, (typeof ALERT_COLUMNS)[number]>;
+
+/** Alerts newest first, one more than `limit` so the caller knows whether a page follows. */
+export async function listAlertRows(
+  db: DbOrTx,
+  f: {
+    operatorId?: string;
+    rule?: string;
+    msisdn?: string;
+    status?: 'open' | 'closed';
+    since?: Date;
+    beforeId?: number;
+    limit: number;
+  },
+): Promise<AlertRow[]> {
+  let q = db.selectFrom('scoring_alerts').select(ALERT_COLUMNS);
+  if (f.operatorId !== undefined) q = q.where('operator_id', '=', f.operatorId);
+  if (f.rule) q = q.where('rule', '=', f.rule);
+  if (f.msisdn) q = q.where('msisdn', '=', f.msisdn);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.since) q = q.where('created_at', '>=', f.since);
+  if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
+  return q
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
+}
+
+/** A line's open alerts, newest first; of one operator's lines when `operatorId` is given. */
+export async function findOpenAlerts(
+  db: DbOrTx,
+  { msisdn, operatorId }: { msisdn: string; operatorId?: string },
+): Promise<AlertRow[]> {
+  let q = db
+    .selectFrom('scoring_alerts')
+    .select(ALERT_COLUMNS)
+    .where('msisdn', '=', msisdn)
+    .where('status', '=', 'open');
+  if (operatorId !== undefined) q = q.where('operator_id', '=', operatorId);
+  return q.orderBy('id', 'desc').execute();
+}
+
+/** An alert locked for update; of one operator's lines when `operatorId` is given. */
+export async function lockAlert(
+  tx: Tx,
+  { id, operatorId }: { id: number; operatorId?: string },
+): Promise<AlertRow | undefined> {
+  let q = tx.selectFrom('scoring_alerts').select(ALERT_COLUMNS).where('id', '=', id);
+  if (operatorId !== undefined) q = q.where('operator_id', '=', operatorId);
+  return q.forUpdate().executeTakeFirst();
+}
+
+export async function markAlertClosed(
+  tx: Tx,
+  { id, at, by, reason }: { id: number; at: Date; by: string; reason: string },
+): Promise<AlertRow> {
+  return tx
+    .updateTable('scoring_alerts')
+    .set({ status: 'closed', closed_at: at, closed_by: by, close_reason: reason })
+    .where('id', '=', id)
+    .returning(ALERT_COLUMNS)
+    .executeTakeFirstOrThrow();
+}
+
+/** The stored thresholds of one rule (only those set, not the defaults). */
+export async function findThresholdParams(
+  db: DbOrTx,
+  { rule }: { rule: string },
+): Promise<Record<string, unknown> | undefined> {
+  const row = await db
+    .selectFrom('scoring_thresholds')
+    .select('params')
+    .where('rule', '=', rule)
+    .executeTakeFirst();
+  return row?.params as Record<string, unknown> | undefined;
+}
+
+export async function upsertThresholds(
+  tx: Tx,
+  { rule, params, by, at }: { rule: string; params: unknown; by: string; at: Date },
+): Promise<void> {
+  const value = jsonb(params);
+  await tx
+    .insertInto('scoring_thresholds')
+    .values({ rule, params: value, updated_by: by, updated_at: at })
+    .onConflict((oc) =>
+      oc.column('rule').doUpdateSet({ params: value, updated_by: by, updated_at: at }),
+    )
+    .execute();
+}
+
+export async function upsertAllowlisted(
+  tx: Tx,
+  e: { msisdn: string; operatorId: string | null; reason: string; by: string; at: Date },
+): Promise<void> {
+  await tx
+    .insertInto('scoring_allowlist')
+    .values({
+      msisdn: e.msisdn,
+      operator_id: e.operatorId,
+      reason: e.reason,
+      added_by: e.by,
+      created_at: e.at,
+    })
+    .onConflict((oc) => oc.column('msisdn').doUpdateSet({ reason: e.reason, added_by: e.by }))
+    .execute();
 }

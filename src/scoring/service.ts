@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { findOperator } from '../operators/queries.js';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import type { Db, Tx } from '../platform/db/client.js';
@@ -9,7 +8,18 @@ import { type Cdr, decodeCdr } from './cdr.js';
 import { type AlertView, type CdrIngestResult, MAX_CDRS_PER_REQUEST } from './contract.js';
 import { riskFromState } from './engine.js';
 import type { HttpScorer } from './pipeline.js';
-import { loadLineState, loadRuleSettingsFor } from './queries.js';
+import {
+  type AlertRow,
+  findOpenAlerts,
+  findThresholdParams,
+  listAlertRows,
+  loadLineState,
+  loadRuleSettingsFor,
+  lockAlert,
+  markAlertClosed,
+  upsertAllowlisted,
+  upsertThresholds,
+} from './queries.js';
 import { RULE_CODES, type RuleCode, validateThresholds } from './rules/index.js';
 
 /** Who is looking: an operator sees only its own lines, a regulator sees all. */
@@ -78,18 +88,10 @@ export async function ingestCdrs({
   };
 }
 
-type AlertRow = {
-  id: number;
-  msisdn: string;
-  rule: string;
-  score: number;
-  window_start: Date;
-  window_end: Date;
-  evidence: unknown;
-  status: string;
-  created_at: Date;
-  closed_at: Date | null;
-};
+/** The operator whose lines a viewer sees, or undefined for a regulator (all lines). */
+function ownLines(viewer: Viewer): string | undefined {
+  return viewer.kind === 'operator' ? viewer.operatorId : undefined;
+}
 
 function alertView(r: AlertRow): AlertView {
   return {
@@ -105,19 +107,6 @@ function alertView(r: AlertRow): AlertView {
     closedAt: r.closed_at?.toISOString() ?? null,
   };
 }
-
-const ALERT_COLUMNS = [
-  'id',
-  'msisdn',
-  'rule',
-  'score',
-  'window_start',
-  'window_end',
-  'evidence',
-  'status',
-  'created_at',
-  'closed_at',
-] as const;
 
 function encodeCursor(id: number): string {
   return Buffer.from(`a:${id}`).toString('base64url');
@@ -144,17 +133,15 @@ export async function listAlerts({
     cursor?: string;
   };
 }) {
-  let q = ctx.db.selectFrom('scoring_alerts').select(ALERT_COLUMNS);
-  if (ctx.viewer.kind === 'operator') q = q.where('operator_id', '=', ctx.viewer.operatorId);
-  if (input.rule) q = q.where('rule', '=', input.rule);
-  if (input.msisdn) q = q.where('msisdn', '=', input.msisdn);
-  if (input.status) q = q.where('status', '=', input.status);
-  if (input.since) q = q.where('created_at', '>=', new Date(input.since));
-  if (input.cursor) q = q.where('id', '<', decodeCursor(input.cursor));
-  const rows = await q
-    .orderBy('id', 'desc')
-    .limit(input.limit + 1)
-    .execute();
+  const rows = await listAlertRows(ctx.db, {
+    operatorId: ownLines(ctx.viewer),
+    rule: input.rule,
+    msisdn: input.msisdn,
+    status: input.status,
+    since: input.since ? new Date(input.since) : undefined,
+    beforeId: input.cursor ? decodeCursor(input.cursor) : undefined,
+    limit: input.limit,
+  });
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   return {
@@ -175,13 +162,10 @@ export async function lineRisk({ ctx, input }: { ctx: ScoringCtx; input: { msisd
     const r = riskFromState(input.msisdn, { state: row.state, hours: own }, settings);
     if (r && (risk === undefined || r.windowEnd > risk.windowEnd)) risk = r;
   }
-  let open = ctx.db
-    .selectFrom('scoring_alerts')
-    .select(ALERT_COLUMNS)
-    .where('msisdn', '=', input.msisdn)
-    .where('status', '=', 'open');
-  if (ctx.viewer.kind === 'operator') open = open.where('operator_id', '=', ctx.viewer.operatorId);
-  const openAlerts = await open.orderBy('id', 'desc').execute();
+  const openAlerts = await findOpenAlerts(ctx.db, {
+    msisdn: input.msisdn,
+    operatorId: ownLines(ctx.viewer),
+  });
   const shown =
     risk !== undefined &&
     (ctx.viewer.kind === 'regulator' || risk.operatorId === ctx.viewer.operatorId)
@@ -228,23 +212,16 @@ export async function closeAlert({
   if (!/^\d{1,18}$/.test(input.id)) throw new NotFoundError(`alert ${input.id}`);
   const id = Number(input.id);
   return ctx.db.transaction().execute(async (tx) => {
-    let q = tx.selectFrom('scoring_alerts').select(ALERT_COLUMNS).where('id', '=', id);
-    if (ctx.viewer.kind === 'operator') q = q.where('operator_id', '=', ctx.viewer.operatorId);
-    const row = await q.forUpdate().executeTakeFirst();
+    const row = await lockAlert(tx, { id, operatorId: ownLines(ctx.viewer) });
     if (!row) throw new NotFoundError(`alert ${input.id}`);
     if (row.status !== 'open')
       throw new ServiceError('alert_not_open', `alert ${input.id} is already closed`);
-    const closed = await tx
-      .updateTable('scoring_alerts')
-      .set({
-        status: 'closed',
-        closed_at: ctx.now,
-        closed_by: ctx.actor,
-        close_reason: input.reason,
-      })
-      .where('id', '=', id)
-      .returning(ALERT_COLUMNS)
-      .executeTakeFirstOrThrow();
+    const closed = await markAlertClosed(tx, {
+      id,
+      at: ctx.now,
+      by: ctx.actor,
+      reason: input.reason,
+    });
     await appendAudit(tx, {
       shard: auditShard('alerts', row.msisdn),
       at: ctx.now,
@@ -300,24 +277,18 @@ export async function setThresholds({
       { path: 'rule', message: `must be one of ${RULE_CODES.join(', ')}` },
     ]);
   return ctx.db.transaction().execute(async (tx) => {
-    const current = await tx
-      .selectFrom('scoring_thresholds')
-      .select('params')
-      .where('rule', '=', input.rule)
-      .executeTakeFirst();
-    const merged = { ...((current?.params as Record<string, unknown>) ?? {}), ...input.params };
+    const current = await findThresholdParams(tx, { rule: input.rule });
+    const merged = { ...(current ?? {}), ...input.params };
     const v = validateThresholds({ [input.rule]: merged });
     if (!v.ok) throw new InvalidError('invalid thresholds', v.issues);
-    const params = sql<unknown>`${JSON.stringify(merged)}::text::jsonb`;
-    await tx
-      .insertInto('scoring_thresholds')
-      .values({ rule: input.rule, params, updated_by: ctx.actor, updated_at: ctx.now })
-      .onConflict((oc) =>
-        oc.column('rule').doUpdateSet({ params, updated_by: ctx.actor, updated_at: ctx.now }),
-      )
-      .execute();
+    await upsertThresholds(tx, {
+      rule: input.rule,
+      params: merged,
+      by: ctx.actor,
+      at: ctx.now,
+    });
     await auditAdmin(tx, ctx, 'scoring.thresholds_set', ['rule', input.rule], {
-      before: (current?.params as Record<string, unknown>) ?? {},
+      before: current ?? {},
       after: merged,
     });
     return { rule: input.rule, thresholds: v.thresholds[input.rule as RuleCode] };
@@ -345,19 +316,13 @@ export async function addAllowlisted({
   if (operatorId !== undefined && !(await findOperator(ctx.db, { operatorId })))
     throw new NotFoundError(`operator ${input.operatorId}`);
   return ctx.db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto('scoring_allowlist')
-      .values({
-        msisdn: input.msisdn,
-        operator_id: input.operatorId ?? null,
-        reason: input.reason.trim(),
-        added_by: ctx.actor,
-        created_at: ctx.now,
-      })
-      .onConflict((oc) =>
-        oc.column('msisdn').doUpdateSet({ reason: input.reason.trim(), added_by: ctx.actor }),
-      )
-      .execute();
+    await upsertAllowlisted(tx, {
+      msisdn: input.msisdn,
+      operatorId: input.operatorId ?? null,
+      reason: input.reason.trim(),
+      by: ctx.actor,
+      at: ctx.now,
+    });
     await auditAdmin(tx, ctx, 'scoring.allowlist_added', ['msisdn', input.msisdn], {
       reason: input.reason.trim(),
       operatorId: input.operatorId ?? null,

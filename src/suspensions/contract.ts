@@ -2,8 +2,13 @@ import { z } from '@hono/zod-openapi';
 import { CELL_ID, MAX_CELLS_PER_UPLOAD, MAX_RANGE_M, RADIOS } from './cells.js';
 import { GEOMETRY_LIMITS } from './geometry.js';
 import { MIN_REASONS_LENGTH, ORDER_ACTIONS, ORDER_STATUSES, SERVICES } from './lifecycle.js';
-import { MEASURES } from './order-queries.js';
-import { COVERAGE_MODES, RISK_LEVELS } from './zones.js';
+
+export const MEASURES = ['full_suspension', 'power_reduction', 'cell_radius_limit'] as const;
+export type Measure = (typeof MEASURES)[number];
+export const RISK_LEVELS = ['low', 'medium', 'high'] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
+export const COVERAGE_MODES = ['inside', 'reach'] as const;
+export type Coverage = (typeof COVERAGE_MODES)[number];
 
 const Id = (name: string, example: string) =>
   z
@@ -39,26 +44,30 @@ export const ZoneGeometrySchema = z
       'GeoJSON (RFC 7946) Polygon or MultiPolygon: an object, [longitude, latitude] positions, each ring closed (its last position repeats its first).',
   });
 
-const Geometry = z.record(z.string(), z.unknown()).openapi({
-  description: `GeoJSON Polygon or MultiPolygon (a bare geometry object), [longitude, latitude] in WGS84; rings closed, at least 4 and at most ${GEOMETRY_LIMITS.maxRingVertices} positions each, at most ${GEOMETRY_LIMITS.maxTotalVertices} in all; no self-intersections; not across the antimeridian.`,
-  example: {
-    type: 'Polygon',
-    coordinates: [
-      [
-        [102.56, 14.1],
-        [102.62, 14.1],
-        [102.62, 14.16],
-        [102.56, 14.16],
-        [102.56, 14.1],
+const Geometry = z
+  .record(z.string(), z.unknown(), {
+    error: 'geometry must be a GeoJSON object with "type" and "coordinates"',
+  })
+  .openapi({
+    description: `GeoJSON Polygon or MultiPolygon (a bare geometry object), [longitude, latitude] in WGS84; rings closed, at least 4 and at most ${GEOMETRY_LIMITS.maxRingVertices} positions each, at most ${GEOMETRY_LIMITS.maxTotalVertices} in all; no self-intersections; not across the antimeridian.`,
+    example: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [102.56, 14.1],
+          [102.62, 14.1],
+          [102.62, 14.16],
+          [102.56, 14.16],
+          [102.56, 14.1],
+        ],
       ],
-    ],
-  },
-});
+    },
+  });
 
 export const ZoneCreateSchema = z
   .object({
-    name: z.string().min(1).max(200),
-    riskLevel: z.enum(RISK_LEVELS),
+    name: z.string().trim().min(1, 'must be 1-200 characters').max(200, 'must be 1-200 characters'),
+    riskLevel: z.enum(RISK_LEVELS, { error: `must be one of ${RISK_LEVELS.join(', ')}` }),
     geometry: Geometry,
   })
   .openapi('ZoneCreate');
@@ -106,28 +115,45 @@ export const CoverageQuery = z.object({
     .openapi({ description: "'reach' also counts sites whose coverage circle reaches the zone" }),
 });
 
-const Datetime = z.iso.datetime({ offset: true }).openapi({ example: '2026-12-01T00:00:00Z' });
+const Datetime = z.iso
+  .datetime({ offset: true, error: 'must be a valid date' })
+  .openapi({ example: '2026-12-01T00:00:00Z' });
 
 export const OrderDraftSchema = z
   .object({
     zoneId: z.string().min(1),
-    measure: z.enum(MEASURES),
-    services: z.array(z.enum(SERVICES)).min(1).openapi({ uniqueItems: true }),
-    operatorIds: z.array(z.string().min(1)).min(1),
+    measure: z.enum(MEASURES, { error: `must be one of ${MEASURES.join(', ')}` }),
+    services: z
+      .array(z.enum(SERVICES))
+      .min(1, `at least one of ${SERVICES.join(', ')} is required`)
+      .openapi({ uniqueItems: true }),
+    operatorIds: z.array(z.string().min(1)).min(1, 'at least one operator is required'),
     startsAt: Datetime,
     endsAt: Datetime,
-    legalBasis: z.string().max(2000).openapi({ pattern: '\\S', description: 'Not blank' }),
+    legalBasis: z
+      .string()
+      .max(2000)
+      .refine((t) => t.trim().length > 0, 'a legal basis is required')
+      .openapi({ pattern: '\\S', description: 'Not blank' }),
     reasons: z
       .string()
       .max(10_000)
+      .refine((t) => t.trim().length > 0, 'written reasons are required')
+      .refine(
+        (t) => t.trim().length === 0 || t.trim().length >= MIN_REASONS_LENGTH,
+        `must be at least ${MIN_REASONS_LENGTH} characters`,
+      )
       .openapi({
         minLength: MIN_REASONS_LENGTH,
         description: `At least ${MIN_REASONS_LENGTH} characters, not counting surrounding spaces`,
       }),
     exemptCells: z.array(z.string().max(64)).max(10_000).default([]),
-    coverage: z.enum(COVERAGE_MODES).default('inside'),
+    coverage: z
+      .enum(COVERAGE_MODES, { error: `must be one of ${COVERAGE_MODES.join(', ')}` })
+      .default('inside'),
   })
   .openapi('OrderDraft');
+export type OrderDraft = z.output<typeof OrderDraftSchema>;
 
 export const OrderAmendSchema = OrderDraftSchema.partial().openapi('OrderAmendment', {
   description: 'Only the fields that change; the rest are taken from the amended version.',

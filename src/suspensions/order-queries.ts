@@ -1,56 +1,26 @@
-import type { DbOrTx } from '../platform/db/client.js';
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { z } from 'zod';
+import type { DbOrTx, Tx } from '../platform/db/client.js';
 import { NotFoundError } from '../platform/errors.js';
+import type { Database } from '../schema.js';
 import type { CellRow } from './cells.js';
+import type { Coverage, OrderSchema } from './contract.js';
 import {
   type Actor,
   acknowledgementOverdue,
   allowedActions,
   diffCells,
   effectiveStatus,
-  type OrderAction,
   type OrderFacts,
   type OrderStatus,
   type StoredOrderState,
 } from './lifecycle.js';
-import { type Coverage, cellsForZone, getZone } from './zones.js';
+import { cellsForZone, getZone } from './zones.js';
 
-/** Reads of suspension orders: rows, views, lists, progress and timelines. No writes. */
+/** The statements on suspension orders: rows, views, lists, progress, timelines and writes. */
 
-export const MEASURES = ['full_suspension', 'power_reduction', 'cell_radius_limit'] as const;
-export type Measure = (typeof MEASURES)[number];
-
-export type OrderRow = {
-  id: string;
-  reference: string;
-  version: number;
-  amends_id: string | null;
-  state: string;
-  zone_id: string;
-  zone_version: number;
-  measure: string;
-  services: string[];
-  operator_ids: string[];
-  coverage: string;
-  exempt_cells: string[];
-  starts_at: Date;
-  ends_at: Date;
-  legal_basis: string;
-  reasons: string;
-  drafted_by: string;
-  created_at: Date;
-  submitted_by: string | null;
-  submitted_at: Date | null;
-  decided_by: string | null;
-  decided_at: Date | null;
-  decision_note: string | null;
-  lifted_by: string | null;
-  lifted_at: Date | null;
-  lift_note: string | null;
-  superseded_at: Date | null;
-  reviewed_by: string | null;
-  reviewed_at: Date | null;
-  review_note: string | null;
-};
+/** A stored order version, as the `suspension_orders` table declares it. */
+export type OrderRow = Selectable<Database['suspension_orders']>;
 
 export function facts(
   o: Pick<
@@ -92,14 +62,7 @@ export async function affectedCells(
   return cells.filter((c) => !exempt.has(c.cellId));
 }
 
-export interface OperatorProgress {
-  operatorId: string;
-  operatorName: string;
-  issuedAt: string;
-  acknowledgedAt: string | null;
-  overdue: boolean;
-  cells: { total: number; pending: number; suspended: number; failed: number; restored: number };
-}
+export type OperatorProgress = OrderView['operators'][number];
 
 export async function operatorProgress(
   db: DbOrTx,
@@ -137,47 +100,7 @@ export async function operatorProgress(
   });
 }
 
-export interface OrderView {
-  id: string;
-  reference: string;
-  version: number;
-  amendsId: string | null;
-  status: OrderStatus;
-  zone: { id: string; version: number; name: string; riskLevel: string };
-  measure: string;
-  services: string[];
-  operatorIds: string[];
-  coverage: string;
-  exemptCells: string[];
-  startsAt: string;
-  endsAt: string;
-  legalBasis: string;
-  reasons: string;
-  draftedBy: string;
-  createdAt: string;
-  submittedBy: string | null;
-  submittedAt: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  decisionNote: string | null;
-  liftedBy: string | null;
-  liftedAt: string | null;
-  liftNote: string | null;
-  /** Issued orders in force or to come: when the review is due, and whether it is late. */
-  review: {
-    dueAt: string;
-    overdue: boolean;
-    reviewedAt: string | null;
-    reviewedBy: string | null;
-    note: string | null;
-  } | null;
-  allowedActions: OrderAction[];
-  /** Before approval: computed from today's registry; after: the frozen cells. */
-  impact: { frozen: boolean; cells: number; byOperator: Record<string, number> };
-  /** For an amendment: cells added and removed against the version it amends. */
-  cellChanges: { added: string[]; removed: string[] } | null;
-  operators: OperatorProgress[];
-}
+export type OrderView = z.infer<typeof OrderSchema>;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -456,4 +379,130 @@ export async function frozenCells(db: DbOrTx, { orderId }: { orderId: string }) 
     cause: r.cause,
     reportedAt: r.reported_at?.toISOString() ?? null,
   }));
+}
+
+/** The zone's current version, or undefined for an unknown zone. */
+export async function findZoneVersion(
+  db: DbOrTx,
+  { zoneId }: { zoneId: string },
+): Promise<number | undefined> {
+  const zone = await db
+    .selectFrom('zones')
+    .select('current_version')
+    .where('id', '=', zoneId)
+    .executeTakeFirst();
+  return zone?.current_version;
+}
+
+/** Which of these operator ids exist. */
+export async function findKnownOperatorIds(
+  db: DbOrTx,
+  { operatorIds }: { operatorIds: string[] },
+): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('operators')
+    .select('id')
+    .where('id', 'in', operatorIds)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Which of these cell ids one of these operators registered. */
+export async function findRegisteredCellIds(
+  db: DbOrTx,
+  { operatorIds, cellIds }: { operatorIds: string[]; cellIds: string[] },
+): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('cell_sites')
+    .select('cell_id')
+    .where('operator_id', 'in', operatorIds)
+    .where('cell_id', 'in', cellIds)
+    .execute();
+  return new Set(rows.map((r) => r.cell_id));
+}
+
+export async function insertOrderRow(
+  tx: Tx,
+  row: Insertable<Database['suspension_orders']>,
+): Promise<void> {
+  await tx.insertInto('suspension_orders').values(row).execute();
+}
+
+/** An order version locked for update (its lifecycle changes one at a time). */
+export async function lockOrderRow(tx: Tx, { orderId }: { orderId: string }) {
+  return tx
+    .selectFrom('suspension_orders')
+    .selectAll()
+    .where('id', '=', orderId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export async function updateOrderRow(
+  tx: Tx,
+  { orderId }: { orderId: string },
+  set: Updateable<Database['suspension_orders']>,
+): Promise<void> {
+  await tx.updateTable('suspension_orders').set(set).where('id', '=', orderId).execute();
+}
+
+/** An approved order, issued to each of its operators at `at`, with its cells frozen. */
+export async function insertIssue(
+  tx: Tx,
+  {
+    orderId,
+    operatorIds,
+    cells,
+    at,
+  }: { orderId: string; operatorIds: string[]; cells: CellRow[]; at: Date },
+): Promise<void> {
+  await tx
+    .insertInto('order_operators')
+    .values(
+      operatorIds.map((operatorId) => ({
+        order_id: orderId,
+        operator_id: operatorId,
+        issued_at: at,
+      })),
+    )
+    .execute();
+  for (let i = 0; i < cells.length; i += 2000) {
+    await tx
+      .insertInto('order_cells')
+      .values(
+        cells.slice(i, i + 2000).map((c) => ({
+          order_id: orderId,
+          operator_id: c.operatorId,
+          cell_id: c.cellId,
+          radio: c.radio,
+          lat: c.lat,
+          lon: c.lon,
+        })),
+      )
+      .execute();
+  }
+}
+
+/** The amendment of this order still in draft or awaiting approval, if any. */
+export async function findPendingAmendment(db: DbOrTx, { orderId }: { orderId: string }) {
+  return db
+    .selectFrom('suspension_orders')
+    .select('id')
+    .where('amends_id', '=', orderId)
+    .where('state', 'in', ['draft', 'pending_approval'])
+    .executeTakeFirst();
+}
+
+/** When the first version of an order (by its reference) was to start. */
+export async function findSeriesStart(
+  db: DbOrTx,
+  { reference }: { reference: string },
+): Promise<Date> {
+  const first = await db
+    .selectFrom('suspension_orders')
+    .select('starts_at')
+    .where('reference', '=', reference)
+    .orderBy('version')
+    .executeTakeFirstOrThrow();
+  return first.starts_at;
 }

@@ -3,7 +3,9 @@ import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db, DbOrTx, Tx } from '../platform/db/client.js';
 import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { parseInput } from '../platform/parse.js';
 import { MINUTE_MS } from '../platform/time.js';
+import { type Coverage, type Measure, type OrderDraft, OrderDraftSchema } from './contract.js';
 import {
   type Actor,
   type DecisionCode,
@@ -19,12 +21,18 @@ import { ORDER_ACTION_TABLE, type SimpleOrderAction } from './order-actions.js';
 import {
   affectedCells,
   facts,
+  findKnownOperatorIds,
+  findPendingAmendment,
+  findRegisteredCellIds,
+  findSeriesStart,
+  findZoneVersion,
   getOrder,
-  MEASURES,
-  type Measure,
+  insertIssue,
+  insertOrderRow,
+  lockOrderRow,
   type OrderRow,
+  updateOrderRow,
 } from './order-queries.js';
-import { COVERAGE_MODES, type Coverage } from './zones.js';
 
 /** Writes to suspension orders: draft, the lifecycle actions, amendments. */
 
@@ -105,7 +113,7 @@ const BACKDATE_TOLERANCE_MS = 5 * MINUTE_MS;
 async function checkDraft(
   db: DbOrTx,
   ctx: { now: Date; policy: OrderPolicy },
-  input: DraftOrderInput,
+  input: OrderDraft,
   amended?: { seriesStart: Date; startsAt: Date },
 ): Promise<CheckedDraft> {
   const startsAt = new Date(input.startsAt);
@@ -123,13 +131,6 @@ async function checkDraft(
     ctx.policy,
     ctx.now,
   );
-  if (!(MEASURES as readonly string[]).includes(input.measure))
-    issues.push({ path: 'measure', message: `must be one of ${MEASURES.join(', ')}` });
-  const coverage = input.coverage ?? 'inside';
-  if (!(COVERAGE_MODES as readonly string[]).includes(coverage))
-    issues.push({ path: 'coverage', message: `must be one of ${COVERAGE_MODES.join(', ')}` });
-  if (input.legalBasis.length > 2000 || input.reasons.length > 10_000)
-    issues.push({ path: 'reasons', message: 'legal basis ≤ 2000, reasons ≤ 10000 characters' });
   /** Orders are not backdated; an amendment may keep the start it already had. */
   const keepsStart = amended && startsAt.getTime() === amended.startsAt.getTime();
   if (!keepsStart && startsAt.getTime() < ctx.now.getTime() - BACKDATE_TOLERANCE_MS)
@@ -141,34 +142,20 @@ async function checkDraft(
       path: 'endsAt',
       message: `the amended order would last more than the maximum from its first start (${seriesStart.toISOString()}); issue a new order`,
     });
-  const zone = await db
-    .selectFrom('zones')
-    .select('current_version')
-    .where('id', '=', input.zoneId)
-    .executeTakeFirst();
-  if (!zone) issues.push({ path: 'zoneId', message: `zone ${input.zoneId} does not exist` });
+  const zoneVersion = await findZoneVersion(db, { zoneId: input.zoneId });
+  if (zoneVersion === undefined)
+    issues.push({ path: 'zoneId', message: `zone ${input.zoneId} does not exist` });
   if (operatorIds.length > 0) {
-    const known = await db
-      .selectFrom('operators')
-      .select('id')
-      .where('id', 'in', operatorIds)
-      .execute();
-    const knownIds = new Set(known.map((k) => k.id));
+    const knownIds = await findKnownOperatorIds(db, { operatorIds });
     for (const id of operatorIds)
       if (id && !knownIds.has(id))
         issues.push({ path: 'operatorIds', message: `operator ${id} does not exist` });
   }
-  const exemptCells = [...new Set((input.exemptCells ?? []).map((c) => c.trim()).filter(Boolean))];
+  const exemptCells = [...new Set(input.exemptCells.map((c) => c.trim()).filter(Boolean))];
   if (exemptCells.length > 0 && operatorIds.length > 0) {
     // An exemption names a cell one of the order's operators registered: a typo would leave a
     // hospital's cell suspended while the order reads as if it were spared.
-    const found = await db
-      .selectFrom('cell_sites')
-      .select('cell_id')
-      .where('operator_id', 'in', operatorIds)
-      .where('cell_id', 'in', exemptCells)
-      .execute();
-    const foundIds = new Set(found.map((f) => f.cell_id));
+    const foundIds = await findRegisteredCellIds(db, { operatorIds, cellIds: exemptCells });
     for (const id of exemptCells)
       if (!foundIds.has(id))
         issues.push({
@@ -176,14 +163,15 @@ async function checkDraft(
           message: `${id} is not a registered cell of the order's operators`,
         });
   }
-  if (issues.length > 0 || !zone) throw new InvalidError('the order breaks the policy', issues);
+  if (issues.length > 0 || zoneVersion === undefined)
+    throw new InvalidError('the order breaks the policy', issues);
   return {
     zoneId: input.zoneId,
-    zoneVersion: zone.current_version,
-    measure: input.measure as Measure,
+    zoneVersion,
+    measure: input.measure,
     services: input.services,
     operatorIds,
-    coverage: coverage as Coverage,
+    coverage: input.coverage,
     exemptCells,
     startsAt,
     endsAt,
@@ -199,7 +187,7 @@ function reference(now: Date): string {
 
 export async function draftOrder({ ctx, input }: { ctx: OrdersCtx; input: DraftOrderInput }) {
   assertDrafter(ctx.actor);
-  const d = await checkDraft(ctx.db, ctx, input);
+  const d = await checkDraft(ctx.db, ctx, parseInput(OrderDraftSchema, input));
   const id = newId('ord');
   const ref = reference(ctx.now);
   await ctx.db.transaction().execute(async (tx) => {
@@ -234,40 +222,32 @@ async function insertOrder(
   d: CheckedDraft,
 ) {
   const submitted = head.state === 'pending_approval';
-  await tx
-    .insertInto('suspension_orders')
-    .values({
-      id: head.id,
-      reference: head.reference,
-      version: head.version,
-      amends_id: head.amendsId,
-      state: head.state,
-      zone_id: d.zoneId,
-      zone_version: d.zoneVersion,
-      measure: d.measure,
-      services: d.services,
-      operator_ids: d.operatorIds,
-      coverage: d.coverage,
-      exempt_cells: d.exemptCells,
-      starts_at: d.startsAt,
-      ends_at: d.endsAt,
-      legal_basis: d.legalBasis,
-      reasons: d.reasons,
-      drafted_by: ctx.actor.userId,
-      created_at: ctx.now,
-      submitted_by: submitted ? ctx.actor.userId : null,
-      submitted_at: submitted ? ctx.now : null,
-    })
-    .execute();
+  await insertOrderRow(tx, {
+    id: head.id,
+    reference: head.reference,
+    version: head.version,
+    amends_id: head.amendsId,
+    state: head.state,
+    zone_id: d.zoneId,
+    zone_version: d.zoneVersion,
+    measure: d.measure,
+    services: d.services,
+    operator_ids: d.operatorIds,
+    coverage: d.coverage,
+    exempt_cells: d.exemptCells,
+    starts_at: d.startsAt,
+    ends_at: d.endsAt,
+    legal_basis: d.legalBasis,
+    reasons: d.reasons,
+    drafted_by: ctx.actor.userId,
+    created_at: ctx.now,
+    submitted_by: submitted ? ctx.actor.userId : null,
+    submitted_at: submitted ? ctx.now : null,
+  });
 }
 
 async function lockOrder(tx: Tx, orderId: string): Promise<OrderRow> {
-  const row = await tx
-    .selectFrom('suspension_orders')
-    .selectAll()
-    .where('id', '=', orderId)
-    .forUpdate()
-    .executeTakeFirst();
+  const row = await lockOrderRow(tx, { orderId });
   if (!row) throw new NotFoundError(`order ${orderId}`);
   return row;
 }
@@ -340,36 +320,31 @@ export async function actOnOrder({
       const data: Record<string, unknown> = note ? { note } : {};
       switch (input.action) {
         case 'submit':
-          await tx
-            .updateTable('suspension_orders')
-            .set({ state: 'pending_approval', submitted_by: actor.userId, submitted_at: now })
-            .where('id', '=', o.id)
-            .execute();
+          await updateOrderRow(
+            tx,
+            { orderId: o.id },
+            { state: 'pending_approval', submitted_by: actor.userId, submitted_at: now },
+          );
           break;
         case 'reject':
         case 'withdraw':
-          await tx
-            .updateTable('suspension_orders')
-            .set({
+          await updateOrderRow(
+            tx,
+            { orderId: o.id },
+            {
               state: input.action === 'reject' ? 'rejected' : 'withdrawn',
               decided_by: actor.userId,
               decided_at: now,
               decision_note: note ?? null,
-            })
-            .where('id', '=', o.id)
-            .execute();
+            },
+          );
           break;
         case 'lift':
-          await tx
-            .updateTable('suspension_orders')
-            .set({
-              state: 'lifted',
-              lifted_by: actor.userId,
-              lifted_at: now,
-              lift_note: note ?? null,
-            })
-            .where('id', '=', o.id)
-            .execute();
+          await updateOrderRow(
+            tx,
+            { orderId: o.id },
+            { state: 'lifted', lifted_by: actor.userId, lifted_at: now, lift_note: note ?? null },
+          );
           break;
         case 'approve': {
           // Orders are not backdated: approved after its start, a first version would take
@@ -382,49 +357,25 @@ export async function actOnOrder({
           if (o.amends_id) {
             const old = await lockOrder(tx, o.amends_id);
             enforce(old, 'amend', ctx);
-            await tx
-              .updateTable('suspension_orders')
-              .set({ state: 'superseded', superseded_at: now })
-              .where('id', '=', old.id)
-              .execute();
+            await updateOrderRow(
+              tx,
+              { orderId: old.id },
+              { state: 'superseded', superseded_at: now },
+            );
             await auditOrder(tx, ctx, old, 'order.superseded', { by: o.id, byVersion: o.version });
           }
           const cells = await affectedCells(tx, o);
-          await tx
-            .updateTable('suspension_orders')
-            .set({
+          await updateOrderRow(
+            tx,
+            { orderId: o.id },
+            {
               state: 'approved',
               decided_by: actor.userId,
               decided_at: now,
               decision_note: note ?? null,
-            })
-            .where('id', '=', o.id)
-            .execute();
-          await tx
-            .insertInto('order_operators')
-            .values(
-              o.operator_ids.map((operatorId) => ({
-                order_id: o.id,
-                operator_id: operatorId,
-                issued_at: now,
-              })),
-            )
-            .execute();
-          for (let i = 0; i < cells.length; i += 2000) {
-            await tx
-              .insertInto('order_cells')
-              .values(
-                cells.slice(i, i + 2000).map((c) => ({
-                  order_id: o.id,
-                  operator_id: c.operatorId,
-                  cell_id: c.cellId,
-                  radio: c.radio,
-                  lat: c.lat,
-                  lon: c.lon,
-                })),
-              )
-              .execute();
-          }
+            },
+          );
+          await insertIssue(tx, { orderId: o.id, operatorIds: o.operator_ids, cells, at: now });
           data.cells = cells.length;
           break;
         }
@@ -464,11 +415,11 @@ export async function reviewOrder({
         'note_required',
         `a review needs a written note of at least ${ctx.policy.minNoteLength} characters`,
       );
-    await tx
-      .updateTable('suspension_orders')
-      .set({ reviewed_by: actor.userId, reviewed_at: now, review_note: note })
-      .where('id', '=', o.id)
-      .execute();
+    await updateOrderRow(
+      tx,
+      { orderId: o.id },
+      { reviewed_by: actor.userId, reviewed_at: now, review_note: note },
+    );
     await auditOrder(tx, ctx, o, review.audit, { note });
   });
   return getOrder(ctx.db, { ...ctx, orderId: input.orderId });
@@ -490,28 +441,18 @@ export async function amendOrder({
     ctx.db.transaction().execute(async (tx) => {
       const o = await lockOrder(tx, input.orderId);
       enforce(o, 'amend', ctx);
-      const pending = await tx
-        .selectFrom('suspension_orders')
-        .select('id')
-        .where('amends_id', '=', o.id)
-        .where('state', 'in', ['draft', 'pending_approval'])
-        .executeTakeFirst();
+      const pending = await findPendingAmendment(tx, { orderId: o.id });
       if (pending)
         throw new ServiceError(
           'conflict',
           `amendment ${pending.id} of this order is already pending`,
         );
-      const first = await tx
-        .selectFrom('suspension_orders')
-        .select('starts_at')
-        .where('reference', '=', o.reference)
-        .orderBy('version')
-        .executeTakeFirstOrThrow();
+      const seriesStart = await findSeriesStart(tx, { reference: o.reference });
       const c = input.changes;
       const d = await checkDraft(
         tx,
         ctx,
-        {
+        parseInput(OrderDraftSchema, {
           zoneId: c.zoneId ?? o.zone_id,
           measure: c.measure ?? o.measure,
           services: c.services ?? o.services,
@@ -522,8 +463,8 @@ export async function amendOrder({
           reasons: c.reasons ?? o.reasons,
           exemptCells: c.exemptCells ?? o.exempt_cells,
           coverage: c.coverage ?? o.coverage,
-        },
-        { seriesStart: first.starts_at, startsAt: o.starts_at },
+        }),
+        { seriesStart, startsAt: o.starts_at },
       );
       const version = o.version + 1;
       await insertOrder(

@@ -1,28 +1,20 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
+import type { z } from 'zod';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { parseInput } from '../platform/parse.js';
+import type { Database } from '../schema.js';
 import { type CellRow, toCellRow } from './cells.js';
+import { type Coverage, type RiskLevel, ZoneCreateSchema, type ZoneSchema } from './contract.js';
 import { areaKm2, bbox, cellsInZone, parseZoneGeometry, type ZoneGeometry } from './geometry.js';
 import type { Actor } from './lifecycle.js';
 
-export const RISK_LEVELS = ['low', 'medium', 'high'] as const;
-export const COVERAGE_MODES = ['inside', 'reach'] as const;
-export type Coverage = (typeof COVERAGE_MODES)[number];
 /** The largest `rangeM` accepted for a cell, so the SQL prefilter can widen the box by it. */
 const MAX_REACH_M = 100_000;
 
-export interface ZoneView {
-  id: string;
-  version: number;
-  name: string;
-  riskLevel: string;
-  geometry: ZoneGeometry;
-  areaKm2: number;
-  createdBy: string;
-  createdAt: string;
-}
+export type ZoneView = z.infer<typeof ZoneSchema>;
 
 export interface ZoneInput {
   name: string;
@@ -30,19 +22,23 @@ export interface ZoneInput {
   geometry: unknown;
 }
 
-function checkZone(input: ZoneInput): { name: string; geometry: ZoneGeometry } {
-  const issues: { path: string; message: string }[] = [];
-  const name = input.name.trim();
-  if (name.length < 1 || name.length > 200)
-    issues.push({ path: 'name', message: 'must be 1-200 characters' });
-  if (!(RISK_LEVELS as readonly string[]).includes(input.riskLevel))
-    issues.push({ path: 'riskLevel', message: `must be one of ${RISK_LEVELS.join(', ')}` });
-  const parsed = parseZoneGeometry(input.geometry);
+/** The zone through its contract schema, then its geometry through the GeoJSON checks. */
+function checkZone(input: ZoneInput): {
+  name: string;
+  riskLevel: RiskLevel;
+  geometry: ZoneGeometry;
+} {
+  const zone = parseInput(ZoneCreateSchema, input);
+  const parsed = parseZoneGeometry(zone.geometry);
   if (!parsed.ok)
-    for (const i of parsed.issues)
-      issues.push({ path: i.path ? `geometry.${i.path}` : 'geometry', message: i.message });
-  if (issues.length > 0 || !parsed.ok) throw new InvalidError('invalid zone', issues);
-  return { name, geometry: parsed.geometry };
+    throw new InvalidError(
+      'invalid zone',
+      parsed.issues.map((i) => ({
+        path: i.path ? `geometry.${i.path}` : 'geometry',
+        message: i.message,
+      })),
+    );
+  return { name: zone.name, riskLevel: zone.riskLevel, geometry: parsed.geometry };
 }
 
 function assertCanEdit(actor: Actor) {
@@ -59,7 +55,7 @@ export async function saveZone({
   input: ZoneInput & { zoneId?: string };
 }): Promise<{ id: string; version: number }> {
   assertCanEdit(ctx.actor);
-  const { name, geometry } = checkZone(input);
+  const { name, riskLevel, geometry } = checkZone(input);
   return ctx.db.transaction().execute(async (tx) => {
     let id = input.zoneId;
     let version = 1;
@@ -85,7 +81,7 @@ export async function saveZone({
         zone_id: id,
         version,
         name,
-        risk_level: input.riskLevel,
+        risk_level: riskLevel,
         // As JSON text cast in SQL: a string bound to a jsonb parameter is stored as a JSON
         // string, and readers (the transparency export) would hand out the geometry as one.
         geometry: sql<unknown>`${JSON.stringify(geometry)}::text::jsonb`,
@@ -102,21 +98,17 @@ export async function saveZone({
       subjectType: 'zone',
       subjectId: id,
       outcome: 'success',
-      data: { version, name, riskLevel: input.riskLevel },
+      data: { version, name, riskLevel },
     });
     return { id, version };
   });
 }
 
-type ZoneRow = {
-  zone_id: string;
-  version: number;
-  name: string;
-  risk_level: string;
-  geometry: unknown;
-  created_by: string;
-  created_at: Date;
-};
+/** A zone version as `zone_versions` stores it. */
+type ZoneRow = Pick<
+  Selectable<Database['zone_versions']>,
+  'zone_id' | 'version' | 'name' | 'risk_level' | 'geometry' | 'created_by' | 'created_at'
+>;
 
 /** A stored zone geometry: a GeoJSON object, checked by parseZoneGeometry when it was drawn. */
 export function storedGeometry(stored: unknown): ZoneGeometry {

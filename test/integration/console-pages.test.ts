@@ -105,6 +105,27 @@ describe('console pages', () => {
     expect(await draft.text()).toContain('written reasons are required');
   });
 
+  it('check an order form with the contract schema the API uses, naming each field', async () => {
+    const draft = await world.request('POST', '/console/orders', {
+      body: form({
+        intent: 'save',
+        zoneId: '',
+        measure: 'full_suspension',
+        services: 'sms',
+        exemptCells: 'c'.repeat(65),
+        legalBasis: 'x'.repeat(2001),
+        reasons: 'A written reason long enough to pass.',
+        _csrf: officer.csrf,
+      }),
+      headers: { ...FORM, cookie: officer.cookie },
+    });
+    expect(draft.status).toBe(400);
+    const html = await draft.text();
+    expect(html).toContain('<code>zoneId</code>');
+    expect(html).toContain('<code>exemptCells.0</code>');
+    expect(html).toContain('<code>legalBasis</code>');
+  });
+
   it('redraw a zone as a new version, and keep the old one on error', async () => {
     const created = await officer.request('POST', '/v1/zones', {
       name: 'Redrawn',

@@ -3,6 +3,7 @@ import type { Router } from '../../platform/http/app.js';
 import { errorResponses } from '../../platform/http/problem.js';
 import {
   CoverageQuery,
+  RISK_LEVELS,
   ZoneCellsSchema,
   ZoneCreateSchema,
   ZoneIdParam,
@@ -10,7 +11,7 @@ import {
   ZoneSchema,
 } from '../contract.js';
 import { ordersCtx } from '../request-context.js';
-import { cellsForZone, getZone, listZones, RISK_LEVELS, saveZone } from '../zones.js';
+import { cellsForZone, getZone, listZones, saveZone } from '../zones.js';
 import { json, requireUser, sessionErrors, sessionSecurity, writeErrors } from './shared.js';
 
 /** Zones drawn by regulators, versioned; their cells across operators. */
