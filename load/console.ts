@@ -8,7 +8,7 @@
  * Exits non-zero when a scenario misses its thresholds (declared below).
  */
 import { parseArgs } from 'node:util';
-import { createUser } from '../src/console/users.js';
+import { createUser } from '../src/access/users.js';
 import { withAuditKeys } from '../src/platform/audit.js';
 import { connect } from '../src/platform/db/client.js';
 import {

@@ -5,7 +5,7 @@ import {
   type OrderView,
   orderTimeline,
 } from '../suspensions/order-queries.js';
-import { ordersCtx } from '../suspensions/routes.js';
+import { ordersCtx } from '../suspensions/request-context.js';
 import { getZone } from '../suspensions/zones.js';
 import { Badge, CsrfField, Errors, Layout, Notice, when } from './layout.js';
 import { colours } from './order-form.js';

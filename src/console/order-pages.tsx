@@ -7,7 +7,7 @@ import {
   draftOrder,
   reviewOrder,
 } from '../suspensions/orders.js';
-import { ordersCtx, parseStatusFilter } from '../suspensions/routes.js';
+import { ordersCtx, parseStatusFilter } from '../suspensions/request-context.js';
 import { Badge, Errors, Layout, when } from './layout.js';
 import { detailPage } from './order-detail.js';
 import {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { AuthenticatedOperator } from '../operators/queries.js';
+import type { AuthenticatedOperator } from '../access/queries.js';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import { type Keyring, newId } from '../platform/crypto.js';
 import type { Db, Tx } from '../platform/db/client.js';

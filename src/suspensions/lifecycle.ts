@@ -1,3 +1,5 @@
+import type { ConsoleRole } from '../access/roles.js';
+
 /**
  * Lifecycle of a signal-suspension order, as a pure state machine (no I/O, no clock).
  *
@@ -33,9 +35,6 @@ export type StoredOrderState = (typeof STORED_ORDER_STATES)[number];
 export const ORDER_ACTIONS = ['submit', 'approve', 'reject', 'withdraw', 'lift', 'amend'] as const;
 export type OrderAction = (typeof ORDER_ACTIONS)[number];
 
-export const ROLES = ['officer', 'approver', 'admin', 'auditor'] as const;
-export type Role = (typeof ROLES)[number];
-
 export const SERVICES = ['voice', 'sms', 'data'] as const;
 export type Service = (typeof SERVICES)[number];
 
@@ -55,7 +54,7 @@ export interface OrderFacts {
 
 export interface Actor {
   userId: string;
-  role: Role;
+  role: ConsoleRole;
 }
 
 export interface ActionRequest {
@@ -130,8 +129,8 @@ const NOTE_REQUIRED: ReadonlySet<OrderAction> = new Set<OrderAction>(['reject', 
 function needsNote(action: OrderAction, status: OrderStatus): boolean {
   return NOTE_REQUIRED.has(action) || (action === 'withdraw' && status === 'scheduled');
 }
-const DRAFTING_ROLES: readonly Role[] = ['officer', 'admin'];
-const DECIDING_ROLES: readonly Role[] = ['approver', 'admin'];
+const DRAFTING_ROLES: readonly ConsoleRole[] = ['officer', 'admin'];
+const DECIDING_ROLES: readonly ConsoleRole[] = ['approver', 'admin'];
 
 export function effectiveStatus(o: OrderFacts, now: Date): OrderStatus {
   if (o.state !== 'approved') return o.state;

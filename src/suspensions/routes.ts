@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { requireUser } from '../console/auth.js';
-import { sessionSecurity } from '../console/auth-routes.js';
+import { sessionSecurity } from '../access/auth-routes.js';
+import { requireOperator, requireUser } from '../access/middleware.js';
 import { InvalidError, ServiceError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
-import { requireOperator } from '../platform/http/auth.js';
 import { parseMediaType } from '../platform/http/body-text.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
@@ -49,27 +48,14 @@ import {
   reportCompliance,
 } from './operator.js';
 import { getOrder, listOrders } from './order-queries.js';
-import { actOnOrder, amendOrder, draftOrder, type OrdersCtx, reviewOrder } from './orders.js';
+import { actOnOrder, amendOrder, draftOrder, reviewOrder } from './orders.js';
+import { ordersCtx, parseStatusFilter } from './request-context.js';
 import { cellsForZone, getZone, listZones, RISK_LEVELS, saveZone } from './zones.js';
 
 const sessionErrors = ['unauthorized', 'session_expired', 'password_change_required'] as const;
 const writeErrors = [...sessionErrors, 'csrf_failed', 'forbidden'] as const;
 const operatorErrors = ['unauthorized', 'forbidden', 'rate_limited'] as const;
 const operatorSecurity = [{ operatorKey: [] }];
-
-/** The order policy and acknowledgement deadline from configuration, with the request's actor. */
-export function ordersCtx(c: Context<AppEnv>): OrdersCtx {
-  const deps = c.get('deps');
-  const user = c.get('user');
-  return {
-    db: deps.db,
-    now: deps.clock(),
-    actor: { userId: user.id, role: user.role },
-    policy: { ...DEFAULT_ORDER_POLICY, maxDurationMs: deps.config.ORDER_MAX_DAYS * DAY_MS },
-    ackDeadlineMs: deps.config.ORDER_ACK_DEADLINE_HOURS * 3_600_000,
-    reviewWithinMs: deps.config.ORDER_REVIEW_DAYS * DAY_MS,
-  };
-}
 
 function operatorCtx(c: Context<AppEnv>) {
   const deps = c.get('deps');
@@ -98,17 +84,6 @@ function parseCellsJson(text: string): CellInput[] {
     message: i.message,
   }));
   throw new InvalidError(`${errors.length} field(s) failed validation`, errors);
-}
-
-export function parseStatusFilter(text: string | undefined): OrderStatus[] | undefined {
-  if (!text) return undefined;
-  const wanted = text.split(',').map((s) => s.trim());
-  const unknown = wanted.filter((s) => !(ORDER_STATUSES as readonly string[]).includes(s));
-  if (unknown.length > 0)
-    throw new ServiceError('validation_failed', `unknown status ${unknown.join(', ')}`, {
-      errors: [{ path: 'status', message: `must be among ${ORDER_STATUSES.join(', ')}` }],
-    });
-  return wanted as OrderStatus[];
 }
 
 const ACTIONS = [

@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Router } from '../platform/http/app.js';
 import { errorResponses } from '../platform/http/problem.js';
-import { ROLES } from '../suspensions/lifecycle.js';
-import { requireUser } from './auth.js';
 import { sessionSecurity } from './auth-routes.js';
+import { requireUser } from './middleware.js';
+import { CONSOLE_ROLES } from './roles.js';
 import { createUser, disableUser, listUsers } from './users.js';
 
 const UserSchema = z
@@ -22,7 +22,7 @@ const NewUserSchema = z
       description:
         '3-64 of a-z, 0-9, ".", "_", "-", starting with a letter or digit; kept in lower case',
     }),
-    role: z.enum(ROLES),
+    role: z.enum(CONSOLE_ROLES),
   })
   .openapi('ConsoleUserCreate');
 const CreatedSchema = z

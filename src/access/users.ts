@@ -5,7 +5,7 @@ import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId, sha256Hex } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
-import { ROLES, type Role } from '../suspensions/lifecycle.js';
+import { CONSOLE_ROLES, type ConsoleRole } from './roles.js';
 
 /**
  * argon2id (the library's default algorithm) with OWASP's first recommended setting: 19 MiB,
@@ -19,7 +19,7 @@ const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 export interface ConsoleUser {
   id: string;
   username: string;
-  role: Role;
+  role: ConsoleRole;
   mustChangePassword: boolean;
   sessionIdHash: string;
   csrfToken: string;
@@ -40,7 +40,7 @@ export interface UsersCtx {
   actor: string;
 }
 
-const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
+const isRole = (r: string): r is ConsoleRole => (CONSOLE_ROLES as readonly string[]).includes(r);
 
 /** A one-time password of 120 random bits, printed once by the CLI and never stored in clear. */
 function oneTimePassword(): string {
@@ -59,7 +59,7 @@ export async function createUser({
   if (!USERNAME.test(username))
     issues.push({ path: 'username', message: '3-64 of a-z, 0-9, ".", "_", "-"' });
   if (!isRole(input.role))
-    issues.push({ path: 'role', message: `must be one of ${ROLES.join(', ')}` });
+    issues.push({ path: 'role', message: `must be one of ${CONSOLE_ROLES.join(', ')}` });
   if (issues.length > 0) throw new InvalidError('invalid user', issues);
   const password = oneTimePassword();
   const passwordHash = await hash(password, ARGON2_OPTIONS);
@@ -266,7 +266,7 @@ export async function login({
     user: {
       id: user.id,
       username: user.username,
-      role: user.role as Role,
+      role: user.role as ConsoleRole,
       mustChangePassword: user.must_change_password,
     },
   };
@@ -322,7 +322,7 @@ export async function resolveSession(
     user: {
       id: row.id,
       username: row.username,
-      role: row.role as Role,
+      role: row.role as ConsoleRole,
       mustChangePassword: row.must_change_password,
       sessionIdHash: idHash,
       csrfToken: row.csrf_token,
