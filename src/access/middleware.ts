@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { routePath } from 'hono/route';
-import { appendAudit, auditShard } from '../platform/audit.js';
+import { audit, auditShard } from '../platform/audit.js';
 import { API_KEY_PREFIX, sha256Hex } from '../platform/crypto.js';
 import { type ErrorCode, ServiceError } from '../platform/errors.js';
 import type { AppEnv } from '../platform/http/context.js';
@@ -194,17 +194,18 @@ export async function auditAccessDenied(c: Context<AppEnv>, err: ServiceError): 
   const deps = c.get('deps');
   try {
     await deps.db.transaction().execute((tx) =>
-      appendAudit(tx, {
-        shard: auditShard('console:denied', user.id),
-        at: deps.clock(),
-        actorType: 'user',
-        actorId: user.id,
-        action: 'access.denied',
-        subjectType: 'route',
-        subjectId: `${c.req.method} ${routePath(c) || c.req.path}`,
-        outcome: 'refused',
-        data: { role: user.role, detail: err.detail },
-      }),
+      audit(
+        tx,
+        { now: deps.clock(), actor: { userId: user.id } },
+        {
+          shard: auditShard('console:denied', user.id),
+          action: 'access.denied',
+          subjectType: 'route',
+          subjectId: `${c.req.method} ${routePath(c) || c.req.path}`,
+          outcome: 'refused',
+          data: { role: user.role, detail: err.detail },
+        },
+      ),
     );
   } catch (auditErr) {
     deps.log.error({ err: auditErr, requestId: c.get('requestId') }, 'audit of a refusal failed');

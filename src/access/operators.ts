@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { appendAudit } from '../platform/audit.js';
+import { audit } from '../platform/audit.js';
 import { newApiKey, newId } from '../platform/crypto.js';
 import type { Db } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
@@ -32,11 +32,8 @@ async function issueKey(ctx: AdminCtx, operatorId: string, scopes: readonly stri
       .insertInto('api_keys')
       .values({ id: key.keyId, operator_id: operatorId, key_hash: key.hash, scopes: [...scopes] })
       .execute();
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: `admin:${operatorId}`,
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'api_key.created',
       subjectType: 'api_key',
       subjectId: key.keyId,
@@ -83,11 +80,8 @@ export async function createOperator({
       .insertInto('operators')
       .values({ id: operatorId, name: input.name.trim(), country, mcc_mnc: mccMnc })
       .execute();
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: `admin:${operatorId}`,
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'operator.created',
       subjectType: 'operator',
       subjectId: operatorId,
@@ -135,11 +129,8 @@ export async function revokeApiKey({ ctx, input }: { ctx: AdminCtx; input: { key
       if (!exists) throw new NotFoundError(`API key ${input.keyId}`);
       throw new ServiceError('conflict', `API key ${input.keyId} is already revoked`);
     }
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: `admin:${row.operator_id}`,
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'api_key.revoked',
       subjectType: 'api_key',
       subjectId: row.id,

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { sql } from 'kysely';
-import { appendAudit, auditShard } from '../platform/audit.js';
+import { audit, auditShard } from '../platform/audit.js';
 import { newId, sha256Hex } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
@@ -79,11 +79,8 @@ export async function createUser({
       .returning('id')
       .executeTakeFirst();
     if (!inserted) throw new ServiceError('conflict', `user ${username} already exists`);
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: auditShard('console:user', userId),
-      at: ctx.now,
-      actorType: ctx.actor.startsWith('usr_') ? 'user' : 'system',
-      actorId: ctx.actor,
       action: 'user.created',
       subjectType: 'console_user',
       subjectId: userId,
@@ -203,17 +200,18 @@ export async function login({
   if (!user || !ok || user.disabled_at) {
     for (const t of attempts) if (t.attempt >= t.max) await lock(db, t.subject, lockedUntil);
     await db.transaction().execute(async (tx) => {
-      await appendAudit(tx, {
-        shard,
-        at: now,
-        actorType: 'user',
-        actorId: user?.id ?? `unknown:${username}`,
-        action: 'user.login',
-        subjectType: 'console_user',
-        subjectId: user?.id ?? username,
-        outcome: 'refused',
-        data: { username },
-      });
+      await audit(
+        tx,
+        { now, actor: { userId: user?.id ?? `unknown:${username}` } },
+        {
+          shard,
+          action: 'user.login',
+          subjectType: 'console_user',
+          subjectId: user?.id ?? username,
+          outcome: 'refused',
+          data: { username },
+        },
+      );
     });
     throw new ServiceError('invalid_credentials', 'the username or password is wrong');
   }
@@ -248,17 +246,18 @@ export async function login({
         last_seen_at: now,
       })
       .execute();
-    await appendAudit(tx, {
-      shard,
-      at: now,
-      actorType: 'user',
-      actorId: user.id,
-      action: 'user.login',
-      subjectType: 'console_user',
-      subjectId: user.id,
-      outcome: 'success',
-      data: { username },
-    });
+    await audit(
+      tx,
+      { now, actor: { userId: user.id } },
+      {
+        shard,
+        action: 'user.login',
+        subjectType: 'console_user',
+        subjectId: user.id,
+        outcome: 'success',
+        data: { username },
+      },
+    );
   });
   return {
     sessionId,
@@ -344,17 +343,18 @@ export async function logout(db: Db, { user, now }: { user: ConsoleUser; now: Da
       .set({ ended_at: now })
       .where('id_hash', '=', user.sessionIdHash)
       .execute();
-    await appendAudit(tx, {
-      shard: auditShard('console:login', user.username),
-      at: now,
-      actorType: 'user',
-      actorId: user.id,
-      action: 'user.logout',
-      subjectType: 'console_user',
-      subjectId: user.id,
-      outcome: 'success',
-      data: {},
-    });
+    await audit(
+      tx,
+      { now, actor: { userId: user.id } },
+      {
+        shard: auditShard('console:login', user.username),
+        action: 'user.logout',
+        subjectType: 'console_user',
+        subjectId: user.id,
+        outcome: 'success',
+        data: {},
+      },
+    );
   });
 }
 
@@ -401,17 +401,18 @@ export async function changePassword({
       .where('id_hash', '!=', user.sessionIdHash)
       .where('ended_at', 'is', null)
       .execute();
-    await appendAudit(tx, {
-      shard: auditShard('console:user', user.id),
-      at: now,
-      actorType: 'user',
-      actorId: user.id,
-      action: 'user.password_changed',
-      subjectType: 'console_user',
-      subjectId: user.id,
-      outcome: 'success',
-      data: {},
-    });
+    await audit(
+      tx,
+      { now, actor: { userId: user.id } },
+      {
+        shard: auditShard('console:user', user.id),
+        action: 'user.password_changed',
+        subjectType: 'console_user',
+        subjectId: user.id,
+        outcome: 'success',
+        data: {},
+      },
+    );
   });
 }
 
@@ -450,11 +451,8 @@ export async function disableUser({ ctx, input }: { ctx: UsersCtx; input: { user
       .where('user_id', '=', row.id)
       .where('ended_at', 'is', null)
       .execute();
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: auditShard('console:user', row.id),
-      at: ctx.now,
-      actorType: 'user',
-      actorId: ctx.actor,
       action: 'user.disabled',
       subjectType: 'console_user',
       subjectId: row.id,

@@ -1,4 +1,4 @@
-import { appendAudit } from '../platform/audit.js';
+import { audit } from '../platform/audit.js';
 import type { Keyring } from '../platform/crypto.js';
 import type { Tx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
@@ -83,11 +83,8 @@ export async function addAccountRepresentative({
     if (!added) {
       throw new ServiceError('conflict', 'this person is already a representative of the account');
     }
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: `admin:${input.operatorId}`,
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'exempt_account.representative_added',
       subjectType: 'exempt_account',
       subjectId: account.id,
@@ -120,11 +117,8 @@ export async function removeAccountRepresentative({
       .returning('person_key')
       .executeTakeFirst();
     if (!removed) throw new NotFoundError('this representative of the account');
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: `admin:${input.operatorId}`,
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'exempt_account.representative_removed',
       subjectType: 'exempt_account',
       subjectId: account.id,

@@ -1,4 +1,4 @@
-import { appendAudit } from '../platform/audit.js';
+import { audit } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db } from '../platform/db/client.js';
 import { InvalidError, NotFoundError } from '../platform/errors.js';
@@ -56,11 +56,8 @@ export async function setCaps({
       .values(next)
       .onConflict((oc) => oc.column('country').doUpdateSet(next))
       .execute();
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: 'admin:caps',
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'caps.set',
       subjectType: 'country',
       subjectId: country,
@@ -146,11 +143,8 @@ export async function setAcquisitionLimit({
       .values(next)
       .onConflict((oc) => oc.column('country').doUpdateSet(next))
       .execute();
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: 'admin:caps',
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'acquisition_limit.set',
       subjectType: 'country',
       subjectId: country,
@@ -219,11 +213,8 @@ export async function addExemptAccount({
         created_at: ctx.now,
       })
       .execute();
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: `admin:${input.operatorId}`,
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'exempt_account.approved',
       subjectType: 'exempt_account',
       subjectId: id,

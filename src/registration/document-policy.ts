@@ -1,4 +1,4 @@
-import { appendAudit } from '../platform/audit.js';
+import { audit } from '../platform/audit.js';
 import type { Db } from '../platform/db/client.js';
 import { InvalidError, ServiceError } from '../platform/errors.js';
 import type { DocumentType, SubscriberDocument } from './documents.js';
@@ -136,11 +136,8 @@ export async function setDocumentPolicy({
       foreignDocuments: next.foreign_documents,
       residentDocuments: next.resident_documents,
     };
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: 'admin:documents',
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'document_policy.set',
       subjectType: 'country',
       subjectId: country,

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { appendAudit, auditShard } from '../platform/audit.js';
+import { audit, auditShard } from '../platform/audit.js';
 import { type Keyring, open, seal } from '../platform/crypto.js';
 import type { Db, Tx } from '../platform/db/client.js';
 import type { DocumentType } from './documents.js';
@@ -149,11 +149,8 @@ async function moveGroup(
     );
   }
   await tx.deleteFrom('persons').where('person_key', 'in', moved).execute();
-  await appendAudit(tx, {
+  await audit(tx, ctx, {
     shard: auditShard('admin:identities', key),
-    at: ctx.now,
-    actorType: 'system',
-    actorId: ctx.actor,
     action: members.length > 1 ? 'person.merged' : 'person.rekeyed',
     subjectType: 'person',
     subjectId: key,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { AuthenticatedOperator } from '../access/queries.js';
-import { appendAudit, auditShard } from '../platform/audit.js';
+import { audit, auditShard } from '../platform/audit.js';
 import { type Keyring, newId } from '../platform/crypto.js';
 import type { Db, Tx } from '../platform/db/client.js';
 import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
@@ -250,11 +250,8 @@ async function attemptRegistration(
       created_at: now,
     })
     .execute();
-  await appendAudit(tx, {
+  await audit(tx, ctx, {
     shard: auditShard(`reg:${operator.id}`, person.personKey),
-    at: now,
-    actorType: 'operator',
-    actorId: operator.id,
     action: 'registration.created',
     subjectType: 'person',
     subjectId: person.personKey,
@@ -336,11 +333,8 @@ export async function registerSim({
                   : ICCID_USED,
               );
         outcome = refusal.code;
-        await appendAudit(tx, {
+        await audit(tx, ctx, {
           shard: auditShard(`reg:${ctx.operator.id}`, person?.personKey ?? req.msisdn),
-          at: ctx.now,
-          actorType: 'operator',
-          actorId: ctx.operator.id,
           action: 'registration.refused',
           subjectType: person ? 'person' : 'msisdn',
           subjectId: person?.personKey ?? req.msisdn,
@@ -424,11 +418,8 @@ export async function deregisterSim({
       .returningAll()
       .executeTakeFirst();
     if (!row) throw new NotFoundError(`active registration of ${input.msisdn}`);
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: auditShard(`reg:${ctx.operator.id}`, row.person_key),
-      at: ctx.now,
-      actorType: 'operator',
-      actorId: ctx.operator.id,
       action: 'registration.deregistered',
       subjectType: 'person',
       subjectId: row.person_key,

@@ -1,4 +1,4 @@
-import { type AuditEntry, appendAudit, auditShard } from '../platform/audit.js';
+import { type AuditEntry, audit, auditShard } from '../platform/audit.js';
 import { open } from '../platform/crypto.js';
 import { ServiceError } from '../platform/errors.js';
 import { countCall } from '../platform/rate-window.js';
@@ -44,11 +44,8 @@ export function auditSimSummary(
   data: Record<string, unknown>,
 ): Promise<void> {
   return ctx.db.transaction().execute((tx) =>
-    appendAudit(tx, {
+    audit(tx, ctx, {
       shard: auditShard(`identity:${ctx.operator.id}`, subjectId),
-      at: ctx.now,
-      actorType: 'operator',
-      actorId: ctx.operator.id,
       action: 'identity.sim_summary',
       subjectType,
       subjectId,

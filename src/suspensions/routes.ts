@@ -40,7 +40,6 @@ import {
   ZoneRefSchema,
   ZoneSchema,
 } from './contract.js';
-import { DAY_MS, DEFAULT_ORDER_POLICY, ORDER_STATUSES, type OrderStatus } from './lifecycle.js';
 import {
   acknowledgeOrder,
   listOperatorOrders,
