@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { audit } from '../platform/audit.js';
 import { newApiKey, newId } from '../platform/crypto.js';
-import type { Db } from '../platform/db/client.js';
+import { dbOf, type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { findOperator } from './queries.js';
 
@@ -19,15 +19,14 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 /** The countries simline serves; operators and caps are per one of these. */
 export const COUNTRIES = ['TH', 'KH', 'LA', 'MM', 'VN', 'CN'] as const;
 
-export interface AdminCtx {
-  db: Db;
+export interface AdminCtx extends TxCtx {
   actor: string;
   now: Date;
 }
 
 async function issueKey(ctx: AdminCtx, operatorId: string, scopes: readonly string[]) {
   const key = newApiKey();
-  await ctx.db.transaction().execute(async (tx) => {
+  await withTransaction(ctx, async (tx) => {
     await tx
       .insertInto('api_keys')
       .values({ id: key.keyId, operator_id: operatorId, key_hash: key.hash, scopes: [...scopes] })
@@ -62,7 +61,7 @@ export async function createOperator({
   if (issues.length > 0) throw new InvalidError('invalid operator', issues);
   const mccMnc = [...new Set(input.mccMnc ?? [])];
   const operatorId = newId('op');
-  await ctx.db.transaction().execute(async (tx) => {
+  await withTransaction(ctx, async (tx) => {
     // A network is one operator's: the scorer gives a record's line to the operator of the
     // network that wrote it. Creations are serialised so two cannot claim one code at once.
     await sql`lock table operators in share row exclusive mode`.execute(tx);
@@ -100,7 +99,7 @@ export async function createApiKey({
   ctx: AdminCtx;
   input: { operatorId: string; scopes?: string[] };
 }) {
-  if (!(await findOperator(ctx.db, { operatorId: input.operatorId })))
+  if (!(await findOperator(dbOf(ctx), { operatorId: input.operatorId })))
     throw new NotFoundError(`operator ${input.operatorId}`);
   const scopes = input.scopes ?? [...API_KEY_SCOPES];
   const unknown = scopes.filter((s) => !(API_KEY_SCOPES as readonly string[]).includes(s));
@@ -112,7 +111,7 @@ export async function createApiKey({
 }
 
 export async function revokeApiKey({ ctx, input }: { ctx: AdminCtx; input: { keyId: string } }) {
-  return ctx.db.transaction().execute(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const row = await tx
       .updateTable('api_keys')
       .set({ revoked_at: ctx.now })

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { audit, auditShard } from '../platform/audit.js';
 import { newId, sha256Hex } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
+import { type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { CONSOLE_ROLES, type ConsoleRole } from './roles.js';
 
@@ -33,8 +34,7 @@ export interface SessionPolicy {
   lockMs: number;
 }
 
-export interface UsersCtx {
-  db: Db;
+export interface UsersCtx extends TxCtx {
   now: Date;
   /** Who acts: `cli:<login>` or a console user id. */
   actor: string;
@@ -64,7 +64,7 @@ export async function createUser({
   const password = oneTimePassword();
   const passwordHash = await hash(password, ARGON2_OPTIONS);
   const userId = newId('usr');
-  await ctx.db.transaction().execute(async (tx) => {
+  await withTransaction(ctx, async (tx) => {
     const inserted = await tx
       .insertInto('console_users')
       .values({
@@ -428,7 +428,7 @@ export async function listUsers(db: DbOrTx) {
 export async function disableUser({ ctx, input }: { ctx: UsersCtx; input: { userId: string } }) {
   if (input.userId === ctx.actor)
     throw new ServiceError('conflict', 'you cannot disable your own account');
-  await ctx.db.transaction().execute(async (tx) => {
+  await withTransaction(ctx, async (tx) => {
     const row = await tx
       .updateTable('console_users')
       .set({ disabled_at: ctx.now })

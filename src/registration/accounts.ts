@@ -1,6 +1,7 @@
 import { audit } from '../platform/audit.js';
 import type { Keyring } from '../platform/crypto.js';
 import type { Tx } from '../platform/db/client.js';
+import { withTransaction } from '../platform/db/transaction.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import type { CapsAdminCtx } from './caps.js';
 import { SubscriberSchema } from './contract.js';
@@ -67,7 +68,7 @@ export async function addAccountRepresentative({
   ctx: RepresentativeCtx;
   input: RepresentativeInput;
 }) {
-  return ctx.db.transaction().execute(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const { personKey, account } = await resolve(tx, ctx, input);
     const added = await tx
       .insertInto('exempt_account_representatives')
@@ -108,7 +109,7 @@ export async function removeAccountRepresentative({
   ctx: RepresentativeCtx;
   input: RepresentativeInput;
 }) {
-  return ctx.db.transaction().execute(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const { personKey, account } = await resolve(tx, ctx, input);
     const removed = await tx
       .deleteFrom('exempt_account_representatives')

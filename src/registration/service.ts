@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import type { AuthenticatedOperator } from '../access/queries.js';
 import { audit, auditShard } from '../platform/audit.js';
 import { type Keyring, newId } from '../platform/crypto.js';
-import type { Db, Tx } from '../platform/db/client.js';
+import type { Tx } from '../platform/db/client.js';
+import { type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { problemBody } from '../platform/http/problem.js';
 import {
@@ -33,8 +34,7 @@ import {
 } from './queries.js';
 import { checkEvidence } from './verification.js';
 
-export interface RegistrationCtx {
-  db: Db;
+export interface RegistrationCtx extends TxCtx {
   operator: AuthenticatedOperator;
   identityPepper: Buffer;
   keyring: Keyring;
@@ -402,7 +402,7 @@ export async function deregisterSim({
   ctx: RegistrationCtx;
   input: { msisdn: string; reason: string };
 }): Promise<RegistrationView> {
-  return ctx.db.transaction().execute(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const quarantineUntil = new Date(ctx.now.getTime() + ctx.quarantineDays * 86_400_000);
     const row = await tx
       .updateTable('registrations')

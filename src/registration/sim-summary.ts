@@ -1,5 +1,6 @@
 import { type AuditEntry, audit, auditShard } from '../platform/audit.js';
 import { open } from '../platform/crypto.js';
+import { withTransaction } from '../platform/db/transaction.js';
 import { ServiceError } from '../platform/errors.js';
 import { countCall } from '../platform/rate-window.js';
 import type { SimSummary, SimSummaryRequest } from './contract.js';
@@ -43,7 +44,7 @@ export function auditSimSummary(
   [subjectType, subjectId]: [string, string],
   data: Record<string, unknown>,
 ): Promise<void> {
-  return ctx.db.transaction().execute((tx) =>
+  return withTransaction(ctx, (tx) =>
     audit(tx, ctx, {
       shard: auditShard(`identity:${ctx.operator.id}`, subjectId),
       action: 'identity.sim_summary',

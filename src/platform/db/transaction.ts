@@ -1,4 +1,4 @@
-import type { Db, Tx } from './client.js';
+import type { Db, DbOrTx, Tx } from './client.js';
 
 /** A verb's database handle: the pool, and the caller's transaction when it passes one in. */
 export interface TxCtx {
@@ -13,4 +13,9 @@ export interface TxCtx {
  */
 export function withTransaction<T>(ctx: TxCtx, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return ctx.tx ? fn(ctx.tx) : ctx.db.transaction().execute(fn);
+}
+
+/** Where a verb reads: inside the caller's transaction when there is one, so it sees its writes. */
+export function dbOf(ctx: TxCtx): DbOrTx {
+  return ctx.tx ?? ctx.db;
 }
