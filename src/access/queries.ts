@@ -35,3 +35,14 @@ export async function findOperatorByKeyHash(
 export async function findOperator(db: DbOrTx, { operatorId }: { operatorId: string }) {
   return db.selectFrom('operators').selectAll().where('id', '=', operatorId).executeTakeFirst();
 }
+
+/** Operators by id, for names in forms and tables. */
+export async function operatorDirectory(db: DbOrTx) {
+  return db.selectFrom('operators').select(['id', 'name', 'country']).orderBy('name').execute();
+}
+
+/** Console usernames by id, for timelines. */
+export async function usernames(db: DbOrTx): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('console_users').select(['id', 'username']).execute();
+  return new Map(rows.map((r) => [r.id, r.username]));
+}

@@ -1,3 +1,4 @@
+import { usernames } from '../access/queries.js';
 import {
   affectedCells,
   frozenCells,
@@ -10,7 +11,6 @@ import { getZone } from '../suspensions/zones.js';
 import { Badge, CsrfField, Errors, Layout, Notice, when } from './layout.js';
 import { colours } from './order-form.js';
 import { type errorView, layoutUser, type PageCtx } from './pages.js';
-import { usernames } from './queries.js';
 import { Legend, type MapPoint, ZoneMap } from './views.js';
 
 const STATUS_COLOURS: Record<string, string> = {

@@ -1,10 +1,10 @@
+import { operatorDirectory } from '../access/queries.js';
 import { SERVICES } from '../suspensions/lifecycle.js';
 import { affectedCells, MEASURES, type OrderView } from '../suspensions/order-queries.js';
 import type { DraftOrderInput } from '../suspensions/orders.js';
 import { COVERAGE_MODES, getZone, listZones } from '../suspensions/zones.js';
 import { CsrfField, Errors, Layout, PALETTE } from './layout.js';
 import { type errorView, layoutUser, type PageCtx } from './pages.js';
-import { operatorDirectory } from './queries.js';
 import { ZoneMap } from './views.js';
 
 /** The draft form's fields as typed; datetimes are `YYYY-MM-DDTHH:mm` in UTC. */

@@ -1,9 +1,9 @@
+import { operatorDirectory } from '../access/queries.js';
 import { InvalidError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
 import { cellsForZone, getZone, listZones, RISK_LEVELS, saveZone } from '../suspensions/zones.js';
 import { Badge, CsrfField, Errors, Layout, Notice, PALETTE, when } from './layout.js';
 import { errorView, layoutUser, type PageCtx, page } from './pages.js';
-import { operatorDirectory } from './queries.js';
 import { Legend, type MapPoint, ZoneMap } from './views.js';
 
 const MAX_GEOJSON_BYTES = 2_000_000;
