@@ -30,7 +30,7 @@ it('keeps pages off route modules and other domains off the console', () => {
     importsOf(file)
       .filter(
         (spec) =>
-          (file.includes('/console/') && /\/routes\.js$/.test(spec)) ||
+          (file.includes('/console/') && /routes\.js$/.test(spec)) ||
           (!file.includes('/console/') &&
             /(^|\/)console\//.test(spec) &&
             !file.endsWith('/app.ts')),
