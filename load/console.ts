@@ -9,7 +9,7 @@
  */
 
 import { parseArgs } from 'node:util';
-import { createUser } from '../src/console/users.js';
+import { createUser } from '../src/access/users.js';
 import { withAuditKeys } from '../src/platform/audit.js';
 import { connect } from '../src/platform/db/client.js';
 import { DAY_MS, HOUR_MS } from '../src/platform/time.js';

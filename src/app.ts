@@ -1,7 +1,8 @@
+import { mountAuthRoutes } from './access/auth-routes.js';
+import { actorLogFields, auditAccessDenied } from './access/middleware.js';
+import { mountUserRoutes } from './access/user-routes.js';
 import { recentAlertsPanel } from './console/alerts-panel.js';
-import { mountAuthRoutes } from './console/auth-routes.js';
 import { mountConsole } from './console/pages.js';
-import { mountUserRoutes } from './console/user-routes.js';
 import { createApp } from './platform/http/app.js';
 import type { AppDeps } from './platform/http/context.js';
 import { mountSystemRoutes } from './platform/http/system-routes.js';
@@ -15,10 +16,14 @@ import { mountSuspensionRoutes } from './suspensions/routes.js';
 
 /** The whole HTTP surface: every domain mounts its routes on one app. */
 export function buildApp(deps: AppDeps) {
-  const app = createApp(deps, [
-    { path: /^\/v1\/cdrs$/, bytes: MAX_CDR_BODY_BYTES },
-    { path: /^\/v1\/operator\//, bytes: MAX_OPERATOR_UPLOAD_BYTES },
-  ]);
+  const app = createApp(deps, {
+    bodyLimits: [
+      { path: /^\/v1\/cdrs$/, bytes: MAX_CDR_BODY_BYTES },
+      { path: /^\/v1\/operator\//, bytes: MAX_OPERATOR_UPLOAD_BYTES },
+    ],
+    onAccessDenied: auditAccessDenied,
+    logFields: actorLogFields,
+  });
   mountSystemRoutes(app);
   mountRegistrationRoutes(app);
   mountScoringRoutes(

@@ -3,9 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createApiKey, createOperator, revokeApiKey } from './access/operators.js';
+import { createUser } from './access/users.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createUser } from './console/users.js';
-import { createApiKey, createOperator, revokeApiKey } from './operators/service.js';
 import { verifyAudit } from './platform/audit.js';
 import {
   createCheckpoint,

@@ -33,8 +33,8 @@ const signingKey = optionalText.refine((v) => v === undefined || !!ed25519Privat
   message: 'must be an Ed25519 private key: PKCS8 PEM, or 32 bytes as base64 or hex',
 });
 
-export const ROLES = ['api', 'scorer'] as const;
-export type Role = (typeof ROLES)[number];
+export const PROCESS_ROLES = ['api', 'scorer'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -52,7 +52,7 @@ const envSchema = z.object({
     z
       .string()
       .transform((v) => v.split(',').map((r) => r.trim()))
-      .pipe(z.array(z.enum(ROLES)).min(1))
+      .pipe(z.array(z.enum(PROCESS_ROLES)).min(1))
       .optional(),
   ),
   IDENTITY_PEPPER: key32,
@@ -189,7 +189,7 @@ type SecretFields =
   | 'AUDIT_SIGNING_KEY';
 
 export interface Config extends Omit<Env, SecretFields | 'SIMLINE_ROLE'> {
-  SIMLINE_ROLE: Role[];
+  SIMLINE_ROLE: ProcessRole[];
   /** Secrets given in the environment; the embedded default fills the gaps (see secrets.ts). */
   givenSecrets: Partial<Secrets>;
 }
@@ -256,7 +256,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     SIMLINE_ROLE,
     ...rest
   } = parsed.data;
-  const roles: Role[] = SIMLINE_ROLE ?? (rest.KAFKA_BROKERS ? ['api', 'scorer'] : ['api']);
+  const roles: ProcessRole[] = SIMLINE_ROLE ?? (rest.KAFKA_BROKERS ? ['api', 'scorer'] : ['api']);
   const givenSecrets: Partial<Secrets> = {};
   if (IDENTITY_PEPPER) givenSecrets.identityPepper = decodeKey(IDENTITY_PEPPER);
   if (PII_KEYS) givenSecrets.piiKeys = parseKeyring(PII_KEYS);

@@ -3,8 +3,13 @@
  * Kysely's types are derived from these tables, so the schema is declared once.
  */
 import type { Kyselify } from 'drizzle-orm/kysely';
-import type { consoleSessions, consoleUsers, loginThrottle } from './console/schema.js';
-import type { apiKeys, operators } from './operators/schema.js';
+import type {
+  apiKeys,
+  consoleSessions,
+  consoleUsers,
+  loginThrottle,
+  operators,
+} from './access/schema.js';
 import type { auditHeads, auditLog, idempotencyKeys, rateBuckets } from './platform/schema.js';
 import type {
   capExemptAccounts,
@@ -35,8 +40,7 @@ import type {
   zoneVersions,
 } from './suspensions/schema.js';
 
-export * from './console/schema.js';
-export * from './operators/schema.js';
+export * from './access/schema.js';
 export * from './platform/schema.js';
 export * from './registration/schema.js';
 export * from './scoring/schema.js';

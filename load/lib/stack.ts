@@ -4,7 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { createOperator } from '../../src/operators/service.js';
+import { createOperator } from '../../src/access/operators.js';
 import { type AuditKey, withAuditKeys } from '../../src/platform/audit.js';
 import { connect } from '../../src/platform/db/client.js';
 import { startEmbeddedPostgres } from '../../src/platform/db/embedded.js';

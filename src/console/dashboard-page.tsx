@@ -1,3 +1,4 @@
+import { registrationCounts } from '../registration/queries.js';
 import { DAY_MS } from '../suspensions/lifecycle.js';
 import { listOrders, overdueAcknowledgements, reviewsDue } from '../suspensions/order-queries.js';
 import type { OrdersCtx } from '../suspensions/orders.js';
@@ -5,7 +6,6 @@ import type { DashboardPanel } from './dashboard.js';
 import { Badge, Layout, when } from './layout.js';
 import type { PageCtx } from './pages.js';
 import { layoutUser } from './pages.js';
-import { registrationCounts } from './queries.js';
 import { OrderTable } from './tables.js';
 
 export async function dashboardPage(c: PageCtx, ctx: OrdersCtx, panels: DashboardPanel[]) {

@@ -1,6 +1,6 @@
 import type { Child } from 'hono/jsx';
+import type { ConsoleUser } from '../access/users.js';
 import type { AppDeps } from '../platform/http/context.js';
-import type { ConsoleUser } from './users.js';
 
 /**
  * A card on the console dashboard contributed by another domain (e.g. the scorer's recent

@@ -1,6 +1,6 @@
 import type { Child, FC, PropsWithChildren } from 'hono/jsx';
-import type { Role } from '../suspensions/lifecycle.js';
-import { CSRF_FIELD } from './auth.js';
+import { CSRF_FIELD } from '../access/middleware.js';
+import type { ConsoleRole } from '../access/roles.js';
 
 /** The tab icon inline (a red dot), so no page asks for a /favicon.ico there is none of. */
 const ICON =
@@ -59,7 +59,7 @@ export const PALETTE = ['#0b5cad', '#d97706', '#7c3aed', '#0f766e', '#be185d', '
 
 export interface LayoutUser {
   username: string;
-  role: Role;
+  role: ConsoleRole;
   csrfToken: string;
 }
 

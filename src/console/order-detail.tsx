@@ -1,3 +1,4 @@
+import { usernames } from '../access/queries.js';
 import {
   isSimpleOrderAction,
   needsNote,
@@ -16,7 +17,6 @@ import { getZone } from '../suspensions/zones.js';
 import { Badge, CsrfField, Errors, Layout, Notice, when } from './layout.js';
 import { colours } from './order-form.js';
 import { type errorView, layoutUser, type PageCtx } from './pages.js';
-import { usernames } from './queries.js';
 import { CellTable } from './tables.js';
 import { Legend, type MapPoint, ZoneMap } from './views.js';
 

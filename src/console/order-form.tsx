@@ -1,3 +1,4 @@
+import { operatorDirectory } from '../access/queries.js';
 import { COVERAGE_MODES, MEASURES } from '../suspensions/contract.js';
 import { SERVICES } from '../suspensions/lifecycle.js';
 import { affectedCells, type OrderView } from '../suspensions/order-queries.js';
@@ -5,7 +6,6 @@ import type { DraftOrderInput } from '../suspensions/orders.js';
 import { getZone, listZones } from '../suspensions/zones.js';
 import { CsrfField, Errors, Layout, PALETTE } from './layout.js';
 import { type errorView, layoutUser, type PageCtx } from './pages.js';
-import { operatorDirectory } from './queries.js';
 import { ZoneMap } from './views.js';
 
 /** The draft form's fields as typed; datetimes are `YYYY-MM-DDTHH:mm` in UTC. */

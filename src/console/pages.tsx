@@ -1,10 +1,5 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { ServiceError } from '../platform/errors.js';
-import type { Router } from '../platform/http/app.js';
-import type { AppEnv } from '../platform/http/context.js';
-import type { Role } from '../suspensions/lifecycle.js';
-import { ordersCtx } from '../suspensions/request-context.js';
 import {
   authenticate,
   clearSessionCookie,
@@ -12,13 +7,18 @@ import {
   readSessionId,
   sessionPolicy,
   writeSessionCookie,
-} from './auth.js';
+} from '../access/middleware.js';
+import type { ConsoleRole } from '../access/roles.js';
+import { changePassword, login, logout, MIN_PASSWORD_LENGTH } from '../access/users.js';
+import { ServiceError } from '../platform/errors.js';
+import type { Router } from '../platform/http/app.js';
+import type { AppEnv } from '../platform/http/context.js';
+import { ordersCtx } from '../suspensions/request-context.js';
 import type { DashboardPanel } from './dashboard.js';
 import { dashboardPage } from './dashboard-page.js';
 import { CONSOLE_CSS, CsrfField, Errors, Layout, Notice } from './layout.js';
 import { mountOrderPages } from './order-pages.js';
 import { mountUserPages } from './user-pages.js';
-import { changePassword, login, logout, MIN_PASSWORD_LENGTH } from './users.js';
 import { mountZonePages } from './zone-pages.js';
 
 export type PageCtx = Context<AppEnv>;
@@ -37,7 +37,7 @@ export function errorView(err: unknown): {
  * Page guard: like the API's, but answers with redirects and pages instead of problem+json.
  * Forms post the session's CSRF token in the `_csrf` field.
  */
-export function page(opts: { roles?: readonly Role[]; allowPasswordChange?: boolean } = {}) {
+export function page(opts: { roles?: readonly ConsoleRole[]; allowPasswordChange?: boolean } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const failure = await authenticate(c, opts);
     if (failure === 'none' || failure === 'expired')

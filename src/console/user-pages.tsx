@@ -1,8 +1,8 @@
+import { CONSOLE_ROLES } from '../access/roles.js';
+import { createUser, disableUser, listUsers } from '../access/users.js';
 import type { Router } from '../platform/http/app.js';
-import { ROLES } from '../suspensions/lifecycle.js';
 import { Badge, CsrfField, Errors, Layout, Notice, when } from './layout.js';
 import { errorView, layoutUser, type PageCtx, page } from './pages.js';
-import { createUser, disableUser, listUsers } from './users.js';
 
 async function usersPage(
   c: PageCtx,
@@ -80,7 +80,7 @@ async function usersPage(
               <input type="text" id="username" name="username" required />
               <label for="role">Role</label>
               <select id="role" name="role">
-                {ROLES.map((r) => (
+                {CONSOLE_ROLES.map((r) => (
                   <option value={r}>{r}</option>
                 ))}
               </select>

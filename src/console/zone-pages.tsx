@@ -1,10 +1,10 @@
+import { operatorDirectory } from '../access/queries.js';
 import { InvalidError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
 import { RISK_LEVELS } from '../suspensions/contract.js';
 import { cellsForZone, getZone, listZones, saveZone } from '../suspensions/zones.js';
 import { Badge, CsrfField, Errors, Layout, Notice, PALETTE, when } from './layout.js';
 import { errorView, layoutUser, type PageCtx, page } from './pages.js';
-import { operatorDirectory } from './queries.js';
 import { CellTable } from './tables.js';
 import { Legend, type MapPoint, ZoneMap } from './views.js';
 

@@ -100,6 +100,44 @@ export function auditShard(prefix: string, subject: string): string {
 }
 
 /**
+ * Who acts, as a verb's context carries it: an authenticated operator (`operator`), or an `actor`
+ * that is a console user (a `usr_…` id, or an order actor's `userId`) or the system (the CLI's
+ * `cli:<login>`, a job's name).
+ */
+export type AuditCtx = { now: Date } & (
+  | { operator: { id: string } }
+  | { actor: string | { userId: string } }
+);
+
+/** One audit row's own facts; the actor and time come from the context. */
+export interface AuditFacts {
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  outcome: AuditEntry['outcome'];
+  data: AuditEntry['data'];
+  /** The chain to append to; by default a bucket of the subject (`auditShard(subjectType, subjectId)`). */
+  shard?: string;
+}
+
+function actorOf(ctx: AuditCtx): Pick<AuditEntry, 'actorType' | 'actorId'> {
+  if ('operator' in ctx) return { actorType: 'operator', actorId: ctx.operator.id };
+  if (typeof ctx.actor !== 'string') return { actorType: 'user', actorId: ctx.actor.userId };
+  return { actorType: ctx.actor.startsWith('usr_') ? 'user' : 'system', actorId: ctx.actor };
+}
+
+/** Appends an audit row for what `ctx`'s actor did at `ctx.now`, in the caller's transaction. */
+export function audit(tx: Tx, ctx: AuditCtx, facts: AuditFacts): Promise<void> {
+  const { shard, ...rest } = facts;
+  return appendAudit(tx, {
+    shard: shard ?? auditShard(facts.subjectType, facts.subjectId),
+    at: ctx.now,
+    ...actorOf(ctx),
+    ...rest,
+  });
+}
+
+/**
  * Appends to the shard's chain inside the caller's transaction: the head row's lock orders
  * appends to that shard, and the row commits or rolls back with the change it records.
  */

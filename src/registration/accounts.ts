@@ -1,6 +1,7 @@
-import { appendAudit } from '../platform/audit.js';
+import { audit } from '../platform/audit.js';
 import type { Keyring } from '../platform/crypto.js';
 import type { Tx } from '../platform/db/client.js';
+import { withTransaction } from '../platform/db/transaction.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import type { CapsAdminCtx } from './caps.js';
 import { SubscriberSchema } from './contract.js';
@@ -67,7 +68,7 @@ export async function addAccountRepresentative({
   ctx: RepresentativeCtx;
   input: RepresentativeInput;
 }) {
-  return ctx.db.transaction().execute(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const { personKey, account } = await resolve(tx, ctx, input);
     const added = await tx
       .insertInto('exempt_account_representatives')
@@ -83,11 +84,8 @@ export async function addAccountRepresentative({
     if (!added) {
       throw new ServiceError('conflict', 'this person is already a representative of the account');
     }
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: `admin:${input.operatorId}`,
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'exempt_account.representative_added',
       subjectType: 'exempt_account',
       subjectId: account.id,
@@ -111,7 +109,7 @@ export async function removeAccountRepresentative({
   ctx: RepresentativeCtx;
   input: RepresentativeInput;
 }) {
-  return ctx.db.transaction().execute(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const { personKey, account } = await resolve(tx, ctx, input);
     const removed = await tx
       .deleteFrom('exempt_account_representatives')
@@ -120,11 +118,8 @@ export async function removeAccountRepresentative({
       .returning('person_key')
       .executeTakeFirst();
     if (!removed) throw new NotFoundError('this representative of the account');
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: `admin:${input.operatorId}`,
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'exempt_account.representative_removed',
       subjectType: 'exempt_account',
       subjectId: account.id,

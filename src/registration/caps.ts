@@ -1,11 +1,11 @@
-import { appendAudit } from '../platform/audit.js';
+import { audit } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db } from '../platform/db/client.js';
+import { type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import { InvalidError, NotFoundError } from '../platform/errors.js';
 import { findAcquisitionLimit, findCaps } from './queries.js';
 
-export interface CapsAdminCtx {
-  db: Db;
+export interface CapsAdminCtx extends TxCtx {
   actor: string;
   now: Date;
 }
@@ -35,7 +35,7 @@ export async function setCaps({
     ...nonNegative('coolingOffHours', input.coolingOffHours),
   ];
   if (issues.length > 0) throw new InvalidError('invalid caps', issues);
-  return ctx.db.transaction().execute(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const current = await findCaps(tx, { country });
     if (!current && input.perOperator === undefined) {
       throw new InvalidError('new country needs a per-operator cap', [
@@ -56,11 +56,8 @@ export async function setCaps({
       .values(next)
       .onConflict((oc) => oc.column('country').doUpdateSet(next))
       .execute();
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: 'admin:caps',
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'caps.set',
       subjectType: 'country',
       subjectId: country,
@@ -121,7 +118,7 @@ export async function setAcquisitionLimit({
       : [{ path: 'windowDays', message: 'must be a whole number > 0' }]),
   ];
   if (issues.length > 0) throw new InvalidError('invalid acquisition limit', issues);
-  return ctx.db.transaction().execute(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const current = await findAcquisitionLimit(tx, { country });
     if (!current && (input.maxNewSims === undefined || input.windowDays === undefined)) {
       throw new InvalidError('new country needs a limit and a window', [
@@ -146,11 +143,8 @@ export async function setAcquisitionLimit({
       .values(next)
       .onConflict((oc) => oc.column('country').doUpdateSet(next))
       .execute();
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: 'admin:caps',
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'acquisition_limit.set',
       subjectType: 'country',
       subjectId: country,
@@ -199,7 +193,7 @@ export async function addExemptAccount({
     ...(input.accountRef.trim() ? [] : [{ path: 'accountRef', message: 'must not be empty' }]),
   ];
   if (issues.length > 0) throw new InvalidError('invalid exempt account', issues);
-  return ctx.db.transaction().execute(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const op = await tx
       .selectFrom('operators')
       .select('id')
@@ -219,11 +213,8 @@ export async function addExemptAccount({
         created_at: ctx.now,
       })
       .execute();
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: `admin:${input.operatorId}`,
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'exempt_account.approved',
       subjectType: 'exempt_account',
       subjectId: id,

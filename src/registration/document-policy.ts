@@ -1,5 +1,6 @@
-import { appendAudit } from '../platform/audit.js';
+import { audit } from '../platform/audit.js';
 import type { Db } from '../platform/db/client.js';
+import { type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import { InvalidError, ServiceError } from '../platform/errors.js';
 import type { DocumentType, SubscriberDocument } from './documents.js';
 import { findDocumentPolicy } from './queries.js';
@@ -73,8 +74,7 @@ export function acceptDocument(
   }
 }
 
-export interface DocumentPolicyAdminCtx {
-  db: Db;
+export interface DocumentPolicyAdminCtx extends TxCtx {
   actor: string;
   now: Date;
 }
@@ -114,7 +114,7 @@ export async function setDocumentPolicy({
     ...documentList('residentDocuments', input.residentDocuments),
   ];
   if (issues.length > 0) throw new InvalidError('invalid document policy', issues);
-  return ctx.db.transaction().execute(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const current = await findDocumentPolicy(tx, { country });
     const next = {
       country,
@@ -136,11 +136,8 @@ export async function setDocumentPolicy({
       foreignDocuments: next.foreign_documents,
       residentDocuments: next.resident_documents,
     };
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: 'admin:documents',
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'document_policy.set',
       subjectType: 'country',
       subjectId: country,

@@ -342,3 +342,21 @@ export async function findSealedPerson(db: DbOrTx, { personKey }: { personKey: s
     .where('person_key', '=', personKey)
     .executeTakeFirst();
 }
+
+/** Active registrations and those made in the last 24 h, per operator, for the dashboard. */
+export async function registrationCounts(db: DbOrTx, { now }: { now: Date }) {
+  const since = new Date(now.getTime() - 24 * 3_600_000);
+  return db
+    .selectFrom('operators as o')
+    .leftJoin('registrations as r', 'r.operator_id', 'o.id')
+    .select([
+      'o.id',
+      'o.name',
+      'o.country',
+      sql<number>`count(r.id) filter (where r.status = 'active')::int`.as('active'),
+      sql<number>`count(r.id) filter (where r.created_at >= ${since})::int`.as('last24h'),
+    ])
+    .groupBy(['o.id', 'o.name', 'o.country'])
+    .orderBy('o.name')
+    .execute();
+}

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
-import { appendAudit, auditShard } from '../platform/audit.js';
+import { audit, auditShard } from '../platform/audit.js';
 import { type Keyring, open, seal } from '../platform/crypto.js';
-import type { Db, Tx } from '../platform/db/client.js';
+import type { Tx } from '../platform/db/client.js';
+import { type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import type { DocumentType } from './documents.js';
 import { canonicalNationalId, personKey, personSubject } from './identity.js';
 import {
@@ -11,8 +12,7 @@ import {
   tablesWithPersonKey,
 } from './queries.js';
 
-export interface RekeyCtx {
-  db: Db;
+export interface RekeyCtx extends TxCtx {
   keyring: Keyring;
   identityPepper: Buffer;
   actor: string;
@@ -149,11 +149,8 @@ async function moveGroup(
     );
   }
   await tx.deleteFrom('persons').where('person_key', 'in', moved).execute();
-  await appendAudit(tx, {
+  await audit(tx, ctx, {
     shard: auditShard('admin:identities', key),
-    at: ctx.now,
-    actorType: 'system',
-    actorId: ctx.actor,
     action: members.length > 1 ? 'person.merged' : 'person.rekeyed',
     subjectType: 'person',
     subjectId: key,
@@ -170,7 +167,7 @@ async function moveGroup(
  * with the persons table locked against registrations; running it again changes nothing.
  */
 export async function rekeyIdentities({ ctx }: { ctx: RekeyCtx }): Promise<RekeyReport> {
-  return ctx.db.transaction().execute(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     await sql`lock table persons in exclusive mode`.execute(tx);
     const rows = await selectPersons(tx);
     const existing = new Set(rows.map((r) => r.person_key));

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { requireOperator } from '../access/middleware.js';
 import { ServiceError } from '../platform/errors.js';
 import { type Router, validationHook } from '../platform/http/app.js';
-import { requireOperator } from '../platform/http/auth.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses, PROBLEM_CONTENT_TYPE } from '../platform/http/problem.js';
 import { idempotentRoute } from '../platform/idempotency.js';

@@ -9,7 +9,7 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { operators } from '../operators/schema.js';
+import { operators } from '../access/schema.js';
 import { ts } from '../platform/db/columns.js';
 
 /** Caps are data: one row per country, seeded by migration, changed with `cli caps set`. */

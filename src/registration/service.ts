@@ -1,7 +1,8 @@
-import type { AuthenticatedOperator } from '../operators/queries.js';
-import { appendAudit, auditShard } from '../platform/audit.js';
+import type { AuthenticatedOperator } from '../access/queries.js';
+import { audit, auditShard } from '../platform/audit.js';
 import { type Keyring, newId } from '../platform/crypto.js';
-import type { Db, Tx } from '../platform/db/client.js';
+import type { Tx } from '../platform/db/client.js';
+import { type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { fingerprintRequest, type RequestFingerprint } from '../platform/idempotency.js';
 import { parseInput } from '../platform/parse.js';
@@ -33,8 +34,7 @@ import {
 } from './queries.js';
 import { checkEvidence } from './verification.js';
 
-export interface RegistrationCtx {
-  db: Db;
+export interface RegistrationCtx extends TxCtx {
   operator: AuthenticatedOperator;
   identityPepper: Buffer;
   keyring: Keyring;
@@ -250,11 +250,8 @@ async function attemptRegistration(
       created_at: now,
     })
     .execute();
-  await appendAudit(tx, {
+  await audit(tx, ctx, {
     shard: auditShard(`reg:${operator.id}`, person.personKey),
-    at: now,
-    actorType: 'operator',
-    actorId: operator.id,
     action: 'registration.created',
     subjectType: 'person',
     subjectId: person.personKey,
@@ -345,11 +342,8 @@ export async function auditRegistrationRefused({
   } catch (err) {
     if (!(err instanceof ServiceError)) throw err;
   }
-  await appendAudit(ctx.tx, {
+  await audit(ctx.tx, ctx, {
     shard: auditShard(`reg:${ctx.operator.id}`, personKey ?? req.msisdn),
-    at: ctx.now,
-    actorType: 'operator',
-    actorId: ctx.operator.id,
     action: 'registration.refused',
     subjectType: personKey ? 'person' : 'msisdn',
     subjectId: personKey ?? req.msisdn,
@@ -409,7 +403,7 @@ export async function deregisterSim({
   ctx: RegistrationCtx;
   input: { msisdn: string; reason: string };
 }): Promise<RegistrationView> {
-  return ctx.db.transaction().execute(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const quarantineUntil = new Date(ctx.now.getTime() + ctx.quarantineDays * DAY_MS);
     const row = await tx
       .updateTable('registrations')
@@ -425,11 +419,8 @@ export async function deregisterSim({
       .returningAll()
       .executeTakeFirst();
     if (!row) throw new NotFoundError(`active registration of ${input.msisdn}`);
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: auditShard(`reg:${ctx.operator.id}`, row.person_key),
-      at: ctx.now,
-      actorType: 'operator',
-      actorId: ctx.operator.id,
       action: 'registration.deregistered',
       subjectType: 'person',
       subjectId: row.person_key,

@@ -1,5 +1,6 @@
-import { type AuditEntry, appendAudit, auditShard } from '../platform/audit.js';
+import { type AuditEntry, audit, auditShard } from '../platform/audit.js';
 import { open } from '../platform/crypto.js';
+import { withTransaction } from '../platform/db/transaction.js';
 import { ServiceError } from '../platform/errors.js';
 import { takeTokens } from '../platform/rate-limit.js';
 import { HOUR_MS, MINUTE_MS } from '../platform/time.js';
@@ -44,12 +45,9 @@ export function auditSimSummary(
   [subjectType, subjectId]: [string, string],
   data: Record<string, unknown>,
 ): Promise<void> {
-  return ctx.db.transaction().execute((tx) =>
-    appendAudit(tx, {
+  return withTransaction(ctx, (tx) =>
+    audit(tx, ctx, {
       shard: auditShard(`identity:${ctx.operator.id}`, subjectId),
-      at: ctx.now,
-      actorType: 'operator',
-      actorId: ctx.operator.id,
       action: 'identity.sim_summary',
       subjectType,
       subjectId,

@@ -1,4 +1,4 @@
-import { findOperator } from '../operators/queries.js';
+import { findOperator } from '../access/queries.js';
 import type { Db } from '../platform/db/client.js';
 import type { Logger } from '../platform/log.js';
 import { type Cdr, futureRecordError } from './cdr.js';

@@ -1,9 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { requireOperatorOrUser } from '../console/auth.js';
+import { requireOperator, requireOperatorOrUser } from '../access/middleware.js';
 import { ServiceError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
-import { requireOperator } from '../platform/http/auth.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
 import { E164 } from '../registration/numbering.js';

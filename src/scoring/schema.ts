@@ -12,7 +12,7 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { operators } from '../operators/schema.js';
+import { operators } from '../access/schema.js';
 import { bytes, ts } from '../platform/db/columns.js';
 
 /** One row per rule: the fields that differ from the defaults in rules.ts; read at runtime. */

@@ -1,4 +1,4 @@
-import { findOperator } from '../operators/queries.js';
+import { findOperator } from '../access/queries.js';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import type { Db, Tx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';

@@ -1,5 +1,5 @@
 import { CsvError, parse } from 'csv-parse/sync';
-import type { AuthenticatedOperator } from '../operators/queries.js';
+import type { AuthenticatedOperator } from '../access/queries.js';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
 import { InvalidError } from '../platform/errors.js';

@@ -1,3 +1,5 @@
+import type { ConsoleRole } from '../access/roles.js';
+
 /**
  * Lifecycle of a signal-suspension order, as a pure state machine (no I/O, no clock).
  *
@@ -36,9 +38,6 @@ export type StoredOrderState = (typeof STORED_ORDER_STATES)[number];
 
 export { ORDER_ACTIONS, type OrderAction } from './order-actions.js';
 
-export const ROLES = ['officer', 'approver', 'admin', 'auditor'] as const;
-export type Role = (typeof ROLES)[number];
-
 export const SERVICES = ['voice', 'sms', 'data'] as const;
 export type Service = (typeof SERVICES)[number];
 
@@ -59,7 +58,7 @@ export interface OrderFacts {
 
 export interface Actor {
   userId: string;
-  role: Role;
+  role: ConsoleRole;
 }
 
 export interface ActionRequest {
@@ -122,7 +121,7 @@ const TRANSITIONS = Object.fromEntries(
 ) as Record<OrderStatus, Partial<Record<OrderAction, StoredOrderState>>>;
 
 const mayTake = (action: OrderAction, actor: Actor) =>
-  (ORDER_ACTION_TABLE[action].roles as readonly Role[]).includes(actor.role);
+  (ORDER_ACTION_TABLE[action].roles as readonly ConsoleRole[]).includes(actor.role);
 
 export function effectiveStatus(o: OrderFacts, now: Date): OrderStatus {
   if (o.state !== 'approved') return o.state;

@@ -1,4 +1,4 @@
-import type { AuthenticatedOperator } from '../operators/queries.js';
+import type { AuthenticatedOperator } from '../access/queries.js';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import type { Db, DbOrTx, Tx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';

@@ -3,7 +3,8 @@
  * note rule, the audit action, the HTTP operation and the console's button all derive from it.
  * Adding an action is one entry here plus, for a new `handler`, its verb.
  */
-import type { OrderStatus, Role, StoredOrderState } from './lifecycle.js';
+import type { ConsoleRole } from '../access/roles.js';
+import type { OrderStatus, StoredOrderState } from './lifecycle.js';
 
 /**
  * `none`: the console asks for no note (the API still records one if sent); `optional`: the
@@ -22,7 +23,7 @@ export interface OrderActionSpec {
   /** From which status the action is allowed, and the stored state it leads to. */
   from: Partial<Record<OrderStatus, StoredOrderState>>;
   /** Roles that may take it; the four-eyes and drafter rules in `lifecycle.ts` come on top. */
-  roles: readonly Role[];
+  roles: readonly ConsoleRole[];
   note: NoteRule;
   /** The audit row's action on success (a refusal is audited as `order.<action>`). */
   audit: `order.${string}`;
@@ -37,8 +38,8 @@ export interface OrderActionSpec {
   summary: string;
 }
 
-const DRAFTING: readonly Role[] = ['officer', 'admin'];
-const DECIDING: readonly Role[] = ['approver', 'admin'];
+const DRAFTING: readonly ConsoleRole[] = ['officer', 'admin'];
+const DECIDING: readonly ConsoleRole[] = ['approver', 'admin'];
 
 /** In the order the console shows the buttons and `allowedActions` lists them. */
 export const ORDER_ACTION_TABLE = {

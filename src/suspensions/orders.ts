@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ConsoleRole } from '../access/roles.js';
 import { appendAudit, auditShard } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db, DbOrTx, Tx } from '../platform/db/client.js';
@@ -13,7 +14,6 @@ import {
   effectiveStatus,
   type OrderAction,
   type OrderPolicy,
-  type Role,
   type StoredOrderState,
   validateDraft,
 } from './lifecycle.js';
@@ -402,7 +402,7 @@ export async function reviewOrder({
     const o = await lockOrder(tx, input.orderId);
     const { actor, now } = ctx;
     const review = ORDER_ACTION_TABLE.review;
-    if (!(review.roles as readonly Role[]).includes(actor.role))
+    if (!(review.roles as readonly ConsoleRole[]).includes(actor.role))
       throw new ServiceError('forbidden', `${actor.role} cannot review orders`);
     const status = effectiveStatus(facts(o), now);
     if (!(status in review.from))

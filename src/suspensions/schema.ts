@@ -9,8 +9,7 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { consoleUsers } from '../console/schema.js';
-import { operators } from '../operators/schema.js';
+import { consoleUsers, operators } from '../access/schema.js';
 import { ts } from '../platform/db/columns.js';
 
 /** Each operator's cell registry; `PUT /v1/operator/cells` replaces an operator's rows atomically. */

@@ -1,6 +1,6 @@
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createUser } from '../../src/console/users.js';
+import { createUser } from '../../src/access/users.js';
 import { squareZone } from '../support/console.js';
 import { startServer } from '../support/server.js';
 import { createWorld, type World } from '../support/world.js';

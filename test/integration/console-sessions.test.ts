@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from '../../src/console/users.js';
+import { createUser } from '../../src/access/users.js';
 import { sha256Hex } from '../../src/platform/crypto.js';
 import { consoleSession, login, sessionCookieOf } from '../support/console.js';
 import { startServer } from '../support/server.js';

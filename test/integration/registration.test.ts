@@ -434,7 +434,7 @@ describe('reads, deregistration and quarantine', () => {
 
 describe('authentication and rate limits', () => {
   it('rejects revoked keys', async () => {
-    const { revokeApiKey, createApiKey } = await import('../../src/operators/service.js');
+    const { revokeApiKey, createApiKey } = await import('../../src/access/operators.js');
     const ctx = { db: w.deps.db, actor: 'test', now: w.now() };
     const key = await createApiKey({ ctx, input: { operatorId: opA.operatorId } });
     const ok = await w.request('GET', '/v1/registrations/+66800000000', { key: key.apiKey });
@@ -445,7 +445,7 @@ describe('authentication and rate limits', () => {
   });
 
   it('answers 403 when the key lacks the scope', async () => {
-    const { createApiKey } = await import('../../src/operators/service.js');
+    const { createApiKey } = await import('../../src/access/operators.js');
     const key = await createApiKey({
       ctx: { db: w.deps.db, actor: 'test', now: w.now() },
       input: { operatorId: opA.operatorId, scopes: ['registrations:read'] },

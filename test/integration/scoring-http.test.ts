@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, createOperator } from '../../src/access/operators.js';
 import { buildApp } from '../../src/app.js';
-import { createApiKey, createOperator } from '../../src/operators/service.js';
 import { ScoringEngine } from '../../src/scoring/engine.js';
 import { takeBatch, writeBatch } from '../../src/scoring/pipeline.js';
 import { claimStream, FencedError } from '../../src/scoring/queries.js';

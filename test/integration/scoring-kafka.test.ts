@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOperator } from '../../src/access/operators.js';
 import { loadConfig } from '../../src/config.js';
-import { createOperator } from '../../src/operators/service.js';
 import { partitionKey } from '../../src/platform/kafka/messages.js';
 import { createLogger } from '../../src/platform/log.js';
 import { createMetrics } from '../../src/platform/metrics.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createUser } from '../../src/console/users.js';
-import type { Role } from '../../src/suspensions/lifecycle.js';
+import type { ConsoleRole } from '../../src/access/roles.js';
+import { createUser } from '../../src/access/users.js';
 import type { World } from './world.js';
 
 export interface Session {
@@ -57,7 +57,7 @@ function sessionFrom(
 }
 
 /** A console user with a chosen password, logged in past the one-time-password change. */
-export async function consoleSession(world: World, role: Role): Promise<Session> {
+export async function consoleSession(world: World, role: ConsoleRole): Promise<Session> {
   const username = `${role}-${randomBytes(4).toString('hex')}`;
   const created = await createUser({
     ctx: { db: world.deps.db, now: world.now(), actor: 'test' },

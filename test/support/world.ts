@@ -1,9 +1,9 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
+import { createOperator } from '../../src/access/operators.js';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { createOperator } from '../../src/operators/service.js';
 import { withAuditKeys } from '../../src/platform/audit.js';
 import { connect } from '../../src/platform/db/client.js';
 import { expectedMigrationCount } from '../../src/platform/db/migrate.js';

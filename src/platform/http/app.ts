@@ -4,7 +4,6 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
-import { appendAudit, auditShard } from '../audit.js';
 import { type ErrorCode, ServiceError } from '../errors.js';
 import {
   decodeUtf8,
@@ -76,33 +75,6 @@ export interface BodyLimit {
 /** What any other request may send: forms and JSON commands are far smaller. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
-/**
- * Records a console user's refused request (a role that may not do it) in the audit log: who
- * tried which route, and why not. Operators' and order refusals are recorded where they happen.
- */
-async function auditDenied(c: Context<AppEnv>, err: ServiceError): Promise<void> {
-  const user = c.get('user');
-  if (!user) return;
-  const deps = c.get('deps');
-  try {
-    await deps.db.transaction().execute((tx) =>
-      appendAudit(tx, {
-        shard: auditShard('console:denied', user.id),
-        at: deps.clock(),
-        actorType: 'user',
-        actorId: user.id,
-        action: 'access.denied',
-        subjectType: 'route',
-        subjectId: `${c.req.method} ${routePath(c) || c.req.path}`,
-        outcome: 'refused',
-        data: { role: user.role, detail: err.detail },
-      }),
-    );
-  } catch (auditErr) {
-    deps.log.error({ err: auditErr, requestId: c.get('requestId') }, 'audit of a refusal failed');
-  }
-}
-
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
 }
@@ -116,11 +88,22 @@ export function bodyLimitOf(app: Router, path: string): number {
   return limitsOf.get(app)?.find((l) => l.path.test(path))?.bytes ?? DEFAULT_BODY_LIMIT;
 }
 
+/** What the app that mounts the domains passes in, so the platform needs no domain. */
+export interface AppHooks {
+  /** Larger body limits for some paths (bulk uploads). */
+  bodyLimits?: readonly BodyLimit[];
+  /** Runs on a `forbidden` error no verb has audited yet, before the problem is answered. */
+  onAccessDenied?: (c: Context<AppEnv>, err: ServiceError) => Promise<void>;
+  /** Extra fields of a request's access-log line (who made it). */
+  logFields?: (c: Context<AppEnv>) => Record<string, unknown>;
+}
+
 /**
  * The hono app: request ids, access log, metrics, body limits, one error envelope. Domains mount
  * on it.
  */
-export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []): Router {
+export function createApp(deps: AppDeps, hooks: AppHooks = {}): Router {
+  const { bodyLimits = [], onAccessDenied, logFields } = hooks;
   const app = createRouter();
   limitsOf.set(app, bodyLimits);
 
@@ -146,7 +129,7 @@ export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []):
         route,
         status: c.res.status,
         ms: Math.round(seconds * 1000 * 10) / 10,
-        operatorId: c.get('operator')?.id,
+        ...logFields?.(c),
       },
       'request',
     );
@@ -192,7 +175,7 @@ export function createApp(deps: AppDeps, bodyLimits: readonly BodyLimit[] = []):
 
   app.onError(async (err, c) => {
     if (err instanceof ServiceError) {
-      if (err.code === 'forbidden' && !err.audited) await auditDenied(c, err);
+      if (err.code === 'forbidden' && !err.audited) await onAccessDenied?.(c, err);
       return problemResponse(c, err.code, err.detail, err.extra);
     }
     if (isBadTextError(err))

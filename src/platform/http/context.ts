@@ -1,7 +1,5 @@
 import type postgres from 'postgres';
 import type { Config } from '../../config.js';
-import type { ConsoleUser } from '../../console/users.js';
-import type { AuthenticatedOperator } from '../../operators/queries.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -23,12 +21,16 @@ export interface AppDeps {
   expectedMigrations: number;
 }
 
+/**
+ * What a request carries. The platform sets `deps` and `requestId`; a domain that authenticates
+ * requests adds its actor's variables to this interface by module augmentation (as hono's own
+ * `ContextVariableMap` is extended), so the platform names no domain's type.
+ */
+export interface RequestVariables {
+  deps: AppDeps;
+  requestId: string;
+}
+
 export interface AppEnv {
-  Variables: {
-    deps: AppDeps;
-    requestId: string;
-    operator: AuthenticatedOperator;
-    /** The console user of a valid session, with that session's CSRF token. */
-    user: ConsoleUser;
-  };
+  Variables: RequestVariables;
 }

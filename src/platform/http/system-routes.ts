@@ -60,7 +60,7 @@ type Operation = {
 };
 type Document = ReturnType<Router['getOpenAPI31Document']>;
 
-/** Over plain http the console session cookie has no `__Host-` prefix (console/auth.ts). */
+/** Over plain http the console session cookie has no `__Host-` prefix (access/middleware.ts, sessionCookie). */
 const PLAIN_HTTP_SESSION = {
   type: 'apiKey' as const,
   in: 'cookie' as const,

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { requireOperator } from '../../access/middleware.js';
 import { InvalidError, ServiceError } from '../../platform/errors.js';
 import type { Router } from '../../platform/http/app.js';
-import { requireOperator } from '../../platform/http/auth.js';
 import { parseMediaType } from '../../platform/http/body-text.js';
 import { errorResponses } from '../../platform/http/problem.js';
 import {

@@ -1,5 +1,5 @@
-import { requireUser } from '../../console/auth.js';
-import { sessionSecurity } from '../../console/auth-routes.js';
+import { sessionSecurity } from '../../access/auth-routes.js';
+import { requireUser } from '../../access/middleware.js';
 
 export { requireUser, sessionSecurity };
 

@@ -2,7 +2,6 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ServiceError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
 import { errorResponses } from '../platform/http/problem.js';
-import { ROLES } from '../suspensions/lifecycle.js';
 import {
   clearSessionCookie,
   clientAddress,
@@ -10,7 +9,8 @@ import {
   requireUser,
   sessionPolicy,
   writeSessionCookie,
-} from './auth.js';
+} from './middleware.js';
+import { CONSOLE_ROLES } from './roles.js';
 import {
   changePassword,
   login,
@@ -26,7 +26,7 @@ const SessionSchema = z
   .object({
     userId: z.string(),
     username: z.string(),
-    role: z.enum(ROLES),
+    role: z.enum(CONSOLE_ROLES),
     mustChangePassword: z.boolean(),
     csrfToken: z.string().openapi({ description: 'Send as X-CSRF-Token on every write' }),
   })

@@ -1,13 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { hash, verify } from '@node-rs/argon2';
-import { appendAudit, auditShard } from '../platform/audit.js';
+import { audit, auditShard } from '../platform/audit.js';
 import { newId, sha256Hex } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
+import { type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { parseInput } from '../platform/parse.js';
 import { SECOND_MS } from '../platform/time.js';
-import { ROLES, type Role } from '../suspensions/lifecycle.js';
 import {
   clearLoginFailures,
   consoleUserExists,
@@ -24,6 +24,7 @@ import {
   setPassword,
   touchSession,
 } from './queries.js';
+import { CONSOLE_ROLES, type ConsoleRole } from './roles.js';
 
 /**
  * argon2id (the library's default algorithm) with OWASP's first recommended setting: 19 MiB,
@@ -37,7 +38,7 @@ const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 export interface ConsoleUser {
   id: string;
   username: string;
-  role: Role;
+  role: ConsoleRole;
   mustChangePassword: boolean;
   sessionIdHash: string;
   csrfToken: string;
@@ -51,8 +52,7 @@ export interface SessionPolicy {
   lockMs: number;
 }
 
-export interface UsersCtx {
-  db: Db;
+export interface UsersCtx extends TxCtx {
   now: Date;
   /** Who acts: `cli:<login>` or a console user id. */
   actor: string;
@@ -73,7 +73,7 @@ export const NewUserSchema = z
         maxLength: 64,
         description: `${USERNAME_RULE}, starting with a letter or digit; kept in lower case`,
       }),
-    role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
+    role: z.enum(CONSOLE_ROLES, { error: `must be one of ${CONSOLE_ROLES.join(', ')}` }),
   })
   .openapi('ConsoleUserCreate');
 
@@ -93,7 +93,7 @@ export async function createUser({
   const password = oneTimePassword();
   const passwordHash = await hash(password, ARGON2_OPTIONS);
   const userId = newId('usr');
-  await ctx.db.transaction().execute(async (tx) => {
+  await withTransaction(ctx, async (tx) => {
     const inserted = await insertConsoleUser(tx, {
       id: userId,
       username,
@@ -102,11 +102,8 @@ export async function createUser({
       at: ctx.now,
     });
     if (!inserted) throw new ServiceError('conflict', `user ${username} already exists`);
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: auditShard('console:user', userId),
-      at: ctx.now,
-      actorType: ctx.actor.startsWith('usr_') ? 'user' : 'system',
-      actorId: ctx.actor,
       action: 'user.created',
       subjectType: 'console_user',
       subjectId: userId,
@@ -205,17 +202,18 @@ export async function login({
   if (!user || !ok || user.disabled_at) {
     for (const t of attempts) if (t.attempt >= t.max) await lock(db, t.subject, lockedUntil);
     await db.transaction().execute(async (tx) => {
-      await appendAudit(tx, {
-        shard,
-        at: now,
-        actorType: 'user',
-        actorId: user?.id ?? `unknown:${username}`,
-        action: 'user.login',
-        subjectType: 'console_user',
-        subjectId: user?.id ?? username,
-        outcome: 'refused',
-        data: { username },
-      });
+      await audit(
+        tx,
+        { now, actor: { userId: user?.id ?? `unknown:${username}` } },
+        {
+          shard,
+          action: 'user.login',
+          subjectType: 'console_user',
+          subjectId: user?.id ?? username,
+          outcome: 'refused',
+          data: { username },
+        },
+      );
     });
     throw new ServiceError('invalid_credentials', 'the username or password is wrong');
   }
@@ -234,17 +232,18 @@ export async function login({
       csrfToken,
       at: now,
     });
-    await appendAudit(tx, {
-      shard,
-      at: now,
-      actorType: 'user',
-      actorId: user.id,
-      action: 'user.login',
-      subjectType: 'console_user',
-      subjectId: user.id,
-      outcome: 'success',
-      data: { username },
-    });
+    await audit(
+      tx,
+      { now, actor: { userId: user.id } },
+      {
+        shard,
+        action: 'user.login',
+        subjectType: 'console_user',
+        subjectId: user.id,
+        outcome: 'success',
+        data: { username },
+      },
+    );
   });
   return {
     sessionId,
@@ -252,7 +251,7 @@ export async function login({
     user: {
       id: user.id,
       username: user.username,
-      role: user.role as Role,
+      role: user.role as ConsoleRole,
       mustChangePassword: user.must_change_password,
     },
   };
@@ -285,7 +284,7 @@ export async function resolveSession(
     user: {
       id: row.id,
       username: row.username,
-      role: row.role as Role,
+      role: row.role as ConsoleRole,
       mustChangePassword: row.must_change_password,
       sessionIdHash: idHash,
       csrfToken: row.csrf_token,
@@ -303,17 +302,18 @@ export function csrfMatches(expected: string, given: string | undefined): boolea
 export async function logout(db: Db, { user, now }: { user: ConsoleUser; now: Date }) {
   await db.transaction().execute(async (tx) => {
     await endSession(tx, { idHash: user.sessionIdHash, at: now });
-    await appendAudit(tx, {
-      shard: auditShard('console:login', user.username),
-      at: now,
-      actorType: 'user',
-      actorId: user.id,
-      action: 'user.logout',
-      subjectType: 'console_user',
-      subjectId: user.id,
-      outcome: 'success',
-      data: {},
-    });
+    await audit(
+      tx,
+      { now, actor: { userId: user.id } },
+      {
+        shard: auditShard('console:login', user.username),
+        action: 'user.logout',
+        subjectType: 'console_user',
+        subjectId: user.id,
+        outcome: 'success',
+        data: {},
+      },
+    );
   });
 }
 
@@ -346,17 +346,18 @@ export async function changePassword({
   await db.transaction().execute(async (tx) => {
     await setPassword(tx, { userId: user.id, passwordHash, at: now });
     await endUserSessions(tx, { userId: user.id, at: now, exceptIdHash: user.sessionIdHash });
-    await appendAudit(tx, {
-      shard: auditShard('console:user', user.id),
-      at: now,
-      actorType: 'user',
-      actorId: user.id,
-      action: 'user.password_changed',
-      subjectType: 'console_user',
-      subjectId: user.id,
-      outcome: 'success',
-      data: {},
-    });
+    await audit(
+      tx,
+      { now, actor: { userId: user.id } },
+      {
+        shard: auditShard('console:user', user.id),
+        action: 'user.password_changed',
+        subjectType: 'console_user',
+        subjectId: user.id,
+        outcome: 'success',
+        data: {},
+      },
+    );
   });
 }
 
@@ -372,7 +373,7 @@ export async function listUsers(db: DbOrTx) {
 export async function disableUser({ ctx, input }: { ctx: UsersCtx; input: { userId: string } }) {
   if (input.userId === ctx.actor)
     throw new ServiceError('conflict', 'you cannot disable your own account');
-  await ctx.db.transaction().execute(async (tx) => {
+  await withTransaction(ctx, async (tx) => {
     const row = await disableConsoleUser(tx, { userId: input.userId, at: ctx.now });
     if (!row) {
       if (!(await consoleUserExists(tx, { userId: input.userId })))
@@ -380,11 +381,8 @@ export async function disableUser({ ctx, input }: { ctx: UsersCtx; input: { user
       throw new ServiceError('conflict', 'the user is already disabled');
     }
     await endUserSessions(tx, { userId: row.id, at: ctx.now });
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: auditShard('console:user', row.id),
-      at: ctx.now,
-      actorType: 'user',
-      actorId: ctx.actor,
       action: 'user.disabled',
       subjectType: 'console_user',
       subjectId: row.id,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { appendAudit } from '../platform/audit.js';
+import { audit } from '../platform/audit.js';
 import { newApiKey, newId } from '../platform/crypto.js';
-import type { Db } from '../platform/db/client.js';
+import { dbOf, type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { isServedCountry, SERVED_COUNTRY_CODES } from '../registration/served-countries.js';
 import { findOperator } from './queries.js';
@@ -17,24 +17,20 @@ export const API_KEY_SCOPES = [
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
-export interface AdminCtx {
-  db: Db;
+export interface AdminCtx extends TxCtx {
   actor: string;
   now: Date;
 }
 
 async function issueKey(ctx: AdminCtx, operatorId: string, scopes: readonly string[]) {
   const key = newApiKey();
-  await ctx.db.transaction().execute(async (tx) => {
+  await withTransaction(ctx, async (tx) => {
     await tx
       .insertInto('api_keys')
       .values({ id: key.keyId, operator_id: operatorId, key_hash: key.hash, scopes: [...scopes] })
       .execute();
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: `admin:${operatorId}`,
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'api_key.created',
       subjectType: 'api_key',
       subjectId: key.keyId,
@@ -66,7 +62,7 @@ export async function createOperator({
   if (issues.length > 0) throw new InvalidError('invalid operator', issues);
   const mccMnc = [...new Set(input.mccMnc ?? [])];
   const operatorId = newId('op');
-  await ctx.db.transaction().execute(async (tx) => {
+  await withTransaction(ctx, async (tx) => {
     // A network is one operator's: the scorer gives a record's line to the operator of the
     // network that wrote it. Creations are serialised so two cannot claim one code at once.
     await sql`lock table operators in share row exclusive mode`.execute(tx);
@@ -84,11 +80,8 @@ export async function createOperator({
       .insertInto('operators')
       .values({ id: operatorId, name: input.name.trim(), country, mcc_mnc: mccMnc })
       .execute();
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: `admin:${operatorId}`,
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'operator.created',
       subjectType: 'operator',
       subjectId: operatorId,
@@ -107,7 +100,7 @@ export async function createApiKey({
   ctx: AdminCtx;
   input: { operatorId: string; scopes?: string[] };
 }) {
-  if (!(await findOperator(ctx.db, { operatorId: input.operatorId })))
+  if (!(await findOperator(dbOf(ctx), { operatorId: input.operatorId })))
     throw new NotFoundError(`operator ${input.operatorId}`);
   const scopes = input.scopes ?? [...API_KEY_SCOPES];
   const unknown = scopes.filter((s) => !(API_KEY_SCOPES as readonly string[]).includes(s));
@@ -119,7 +112,7 @@ export async function createApiKey({
 }
 
 export async function revokeApiKey({ ctx, input }: { ctx: AdminCtx; input: { keyId: string } }) {
-  return ctx.db.transaction().execute(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const row = await tx
       .updateTable('api_keys')
       .set({ revoked_at: ctx.now })
@@ -136,11 +129,8 @@ export async function revokeApiKey({ ctx, input }: { ctx: AdminCtx; input: { key
       if (!exists) throw new NotFoundError(`API key ${input.keyId}`);
       throw new ServiceError('conflict', `API key ${input.keyId} is already revoked`);
     }
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: `admin:${row.operator_id}`,
-      at: ctx.now,
-      actorType: 'system',
-      actorId: ctx.actor,
       action: 'api_key.revoked',
       subjectType: 'api_key',
       subjectId: row.id,

@@ -2,12 +2,24 @@ import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
+import { routePath } from 'hono/route';
+import { audit, auditShard } from '../platform/audit.js';
+import { API_KEY_PREFIX, sha256Hex } from '../platform/crypto.js';
 import { type ErrorCode, ServiceError } from '../platform/errors.js';
-import { requireOperator } from '../platform/http/auth.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { HOUR_MS, MINUTE_MS } from '../platform/time.js';
-import type { Role } from '../suspensions/lifecycle.js';
-import { csrfMatches, resolveSession, type SessionPolicy } from './users.js';
+import { type AuthenticatedOperator, findOperatorByKeyHash } from './queries.js';
+import type { ConsoleRole } from './roles.js';
+import { type ConsoleUser, csrfMatches, resolveSession, type SessionPolicy } from './users.js';
+
+declare module '../platform/http/context.js' {
+  /** The actor this domain's middleware puts on a request, for every route to read. */
+  interface RequestVariables {
+    operator: AuthenticatedOperator;
+    /** The console user of a valid session, with that session's CSRF token. */
+    user: ConsoleUser;
+  }
+}
 
 export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = '_csrf';
@@ -85,7 +97,7 @@ async function csrfToken(c: Context<AppEnv>): Promise<string | undefined> {
  */
 export async function authenticate(
   c: Context<AppEnv>,
-  opts: { roles?: readonly Role[]; allowPasswordChange?: boolean },
+  opts: { roles?: readonly ConsoleRole[]; allowPasswordChange?: boolean },
 ): Promise<AuthFailure | undefined> {
   const sessionId = readSessionId(c);
   if (!sessionId) return 'none';
@@ -117,7 +129,9 @@ const FAILURES: Record<AuthFailure, [ErrorCode, string]> = {
 };
 
 /** JSON API guard: a console session, CSRF on writes, optionally one of `roles`. */
-export function requireUser(opts: { roles?: readonly Role[]; allowPasswordChange?: boolean } = {}) {
+export function requireUser(
+  opts: { roles?: readonly ConsoleRole[]; allowPasswordChange?: boolean } = {},
+) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const failure = await authenticate(c, opts);
     if (failure) throw new ServiceError(...FAILURES[failure]);
@@ -126,13 +140,80 @@ export function requireUser(opts: { roles?: readonly Role[]; allowPasswordChange
 }
 
 /**
+ * Operator API-key auth (`Authorization: Bearer slk_…`), then the scope, then the operator's
+ * rate limit, so an unauthenticated flood cannot spend an operator's budget.
+ */
+export function requireOperator(scope: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const deps = c.get('deps');
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const key = match?.[1];
+    if (!key?.startsWith(API_KEY_PREFIX) || key.length > 200) {
+      throw new ServiceError('unauthorized', 'a valid operator API key is required (Bearer)');
+    }
+    const operator = await findOperatorByKeyHash(deps.db, { keyHash: sha256Hex(key) });
+    if (!operator) throw new ServiceError('unauthorized', 'the API key is unknown or revoked');
+    if (!operator.scopes.includes(scope)) {
+      throw new ServiceError('forbidden', `the API key lacks the scope ${scope}`);
+    }
+    const wait = await deps.rateLimiter.take(operator.id, Date.now());
+    if (wait > 0) {
+      c.header('Retry-After', String(wait));
+      throw new ServiceError('rate_limited', `rate limit exceeded; retry in ${wait} s`, {
+        retryAfter: wait,
+      });
+    }
+    c.set('operator', operator);
+    await next();
+  });
+}
+
+/**
  * Data both sides read (alerts, line risk): an operator API key (Bearer) sees its own lines, a
  * regulator's console session sees all. The Authorization header decides which check runs.
  */
-export function requireOperatorOrUser(scope: string, opts: { roles?: readonly Role[] } = {}) {
+export function requireOperatorOrUser(
+  scope: string,
+  opts: { roles?: readonly ConsoleRole[] } = {},
+) {
   const operator = requireOperator(scope);
   const user = requireUser(opts);
   return createMiddleware<AppEnv>(async (c, next) =>
     c.req.header('authorization') ? operator(c, next) : user(c, next),
   );
+}
+
+/**
+ * Records a console user's refused request (a role that may not do it) in the audit log: who
+ * tried which route, and why not. Operators' and order refusals are recorded where they happen.
+ * The app passes it to `createApp` as its `onAccessDenied` hook.
+ */
+export async function auditAccessDenied(c: Context<AppEnv>, err: ServiceError): Promise<void> {
+  const user = c.get('user');
+  if (!user) return;
+  const deps = c.get('deps');
+  try {
+    await deps.db.transaction().execute((tx) =>
+      audit(
+        tx,
+        { now: deps.clock(), actor: { userId: user.id } },
+        {
+          shard: auditShard('console:denied', user.id),
+          action: 'access.denied',
+          subjectType: 'route',
+          subjectId: `${c.req.method} ${routePath(c) || c.req.path}`,
+          outcome: 'refused',
+          data: { role: user.role, detail: err.detail },
+        },
+      ),
+    );
+  } catch (auditErr) {
+    deps.log.error({ err: auditErr, requestId: c.get('requestId') }, 'audit of a refusal failed');
+  }
+}
+
+/** The fields of a request's access-log line that name its actor. */
+export function actorLogFields(c: Context<AppEnv>): Record<string, unknown> {
+  return { operatorId: c.get('operator')?.id };
 }

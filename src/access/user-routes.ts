@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Router } from '../platform/http/app.js';
 import { errorResponses } from '../platform/http/problem.js';
-import { requireUser } from './auth.js';
 import { sessionSecurity } from './auth-routes.js';
+import { requireUser } from './middleware.js';
 import { createUser, disableUser, listUsers, NewUserSchema } from './users.js';
 
 const UserSchema = z

@@ -1,23 +1,40 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../platform/db/client.js';
-import { DAY_MS } from '../platform/time.js';
 
-/** Active registrations and those made in the last 24 h, per operator, for the dashboard. */
-export async function registrationCounts(db: DbOrTx, { now }: { now: Date }) {
-  const since = new Date(now.getTime() - DAY_MS);
-  return db
-    .selectFrom('operators as o')
-    .leftJoin('registrations as r', 'r.operator_id', 'o.id')
-    .select([
-      'o.id',
-      'o.name',
-      'o.country',
-      sql<number>`count(r.id) filter (where r.status = 'active')::int`.as('active'),
-      sql<number>`count(r.id) filter (where r.created_at >= ${since})::int`.as('last24h'),
-    ])
-    .groupBy(['o.id', 'o.name', 'o.country'])
-    .orderBy('o.name')
-    .execute();
+export interface AuthenticatedOperator {
+  id: string;
+  name: string;
+  country: string;
+  mccMnc: string[];
+  keyId: string;
+  scopes: string[];
+}
+
+export async function findOperatorByKeyHash(
+  db: DbOrTx,
+  { keyHash }: { keyHash: string },
+): Promise<AuthenticatedOperator | undefined> {
+  const row = await db
+    .selectFrom('api_keys as k')
+    .innerJoin('operators as o', 'o.id', 'k.operator_id')
+    .select(['o.id', 'o.name', 'o.country', 'o.mcc_mnc', 'k.id as key_id', 'k.scopes'])
+    .where('k.key_hash', '=', keyHash)
+    .where('k.revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row
+    ? {
+        id: row.id,
+        name: row.name,
+        country: row.country,
+        mccMnc: row.mcc_mnc,
+        keyId: row.key_id,
+        scopes: row.scopes,
+      }
+    : undefined;
+}
+
+export async function findOperator(db: DbOrTx, { operatorId }: { operatorId: string }) {
+  return db.selectFrom('operators').selectAll().where('id', '=', operatorId).executeTakeFirst();
 }
 
 /** Operators by id, for names in forms and tables. */
