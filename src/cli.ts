@@ -198,8 +198,12 @@ async function push(o: Opts): Promise<CommandResult> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
       throw new UsageError(`--file: cannot read ${file}`);
     if (err instanceof PushRefused) {
-      process.stderr.write(`${err.message}\n`);
-      return { result: err.problem, exitCode: 1 };
+      const problem =
+        typeof err.problem === 'object' && err.problem !== null
+          ? err.problem
+          : { status: err.status, detail: err.problem };
+      process.stderr.write(`${JSON.stringify({ ...problem, line: err.firstLine })}\n`);
+      return { result: null, text: '', exitCode: 1 };
     }
     throw err;
   }
