@@ -139,10 +139,13 @@ export function parseCommandLine(commands: readonly Command[], argv: readonly st
   const name = argv.slice(0, 2).join(' ');
   const c = commands.find((x) => x.name === name);
   if (!c) {
+    // `simline caps --help` lists the caps commands only.
+    const group = commands.filter((x) => x.name.split(' ')[0] === argv[0]);
+    const help = group.length > 0 ? overallHelp(group) : all;
     if (argv.length === 0 || argv.some((a) => a === '--help' || a === '-h'))
-      return { kind: 'help', text: all };
+      return { kind: 'help', text: help };
     const words = argv.filter((a) => !a.startsWith('-')).slice(0, 2);
-    return { kind: 'usage', message: `unknown command: ${words.join(' ')}`, help: all };
+    return { kind: 'usage', message: `unknown command: ${words.join(' ')}`, help };
   }
   const help = commandHelp(c);
   let values: Record<string, string | boolean | undefined>;

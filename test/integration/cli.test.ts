@@ -81,6 +81,10 @@ describe('the simline command', () => {
     for (const name of ['caps set', 'cdr push', 'operators list', 'keys list', 'users list'])
       expect(all.stdout).toContain(`  ${name} `);
 
+    const group = simline(['caps', '--help']);
+    expect(group.status).toBe(0);
+    expect(group.stdout).toMatch(/commands:\n {2}caps list +.*\n {2}caps set +.*\n\n/);
+
     const help = simline(['caps', 'set', '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^usage: simline caps set --country CC \[--per-operator N\]/);
@@ -104,6 +108,8 @@ describe('the simline command', () => {
     const noCommand = simline(['caps', 'sett']);
     expect(noCommand.status).toBe(2);
     expect(noCommand.stderr).toMatch(/^unknown command: caps sett\n\nusage: simline <command>/);
+    expect(noCommand.stderr).toContain('caps set');
+    expect(noCommand.stderr).not.toContain('users list');
   }, 120_000);
 
   it('lists operators, their keys, exemptions and console users without secrets', async () => {
