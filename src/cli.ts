@@ -188,7 +188,7 @@ async function push(o: Opts): Promise<CommandResult> {
       apiKey,
       chunk,
       onProgress: tty
-        ? (p) => process.stderr.write(`\r${renderProgress(p, Date.now())}`)
+        ? (p) => process.stderr.write(`\r${renderProgress(p, Date.now())}\x1b[K`)
         : undefined,
     });
     if (tty) process.stderr.write('\n');

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,7 +63,7 @@ function simlineAsync(args: string[], extra: Record<string, string> = {}) {
 }
 
 describe('the simline command', () => {
-  it('`npx simline` in the repository prints only JSON on stdout', () => {
+  it('`npx simline` in the repository prints only JSON on stdout', async () => {
     const run = spawnSync('npx', ['--no-install', 'simline', 'caps', 'list'], {
       cwd: repo,
       env: env({ npm_config_update_notifier: 'false' }),
@@ -73,6 +73,17 @@ describe('the simline command', () => {
     expect(run.status, run.stderr).toBe(0);
     const caps = JSON.parse(run.stdout) as { country: string }[];
     expect(caps.map((c) => c.country)).toContain('TH');
+
+    // As `npm link` installs it: a symlink elsewhere, run from another directory.
+    const link = join(dir, 'simline');
+    await symlink(bin, link);
+    const linked = spawnSync(link, ['caps', 'list'], {
+      cwd: tmpdir(),
+      env: env(),
+      encoding: 'utf8',
+    });
+    expect(linked.status, linked.stderr).toBe(0);
+    expect(JSON.parse(linked.stdout)).toEqual(caps);
   }, 120_000);
 
   it('lists every command, helps per command and refuses a wrong option with that help', () => {
