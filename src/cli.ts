@@ -2,7 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { PushRefused, pushCdrs, renderProgress } from './cli/cdr-push.js';
+import { PushRefused, PushUnreachable, pushCdrs, renderProgress } from './cli/cdr-push.js';
 import {
   type Command,
   type CommandResult,
@@ -20,7 +20,7 @@ import {
 } from './cli/command.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createUser, listUsers } from './console/users.js';
-import { listApiKeys, listOperators } from './operators/queries.js';
+import { findOperator, listApiKeys, listOperators } from './operators/queries.js';
 import { createApiKey, createOperator, revokeApiKey } from './operators/service.js';
 import { verifyAudit } from './platform/audit.js';
 import {
@@ -28,7 +28,7 @@ import {
   verifyWithCheckpoint,
   writeCheckpointFile,
 } from './platform/audit-checkpoint.js';
-import { ServiceError } from './platform/errors.js';
+import { NotFoundError, ServiceError } from './platform/errors.js';
 import { KafkaProducer } from './platform/kafka/client.js';
 import { createLogger } from './platform/log.js';
 import { addAccountRepresentative, removeAccountRepresentative } from './registration/accounts.js';
@@ -197,6 +197,10 @@ async function push(o: Opts): Promise<CommandResult> {
     if (tty) process.stderr.write('\n');
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
       throw new UsageError(`--file: cannot read ${file}`);
+    if (err instanceof PushUnreachable) {
+      process.stderr.write(`${err.message}\n`);
+      return { result: null, text: '', exitCode: 1 };
+    }
     if (err instanceof PushRefused) {
       const problem =
         typeof err.problem === 'object' && err.problem !== null
@@ -246,9 +250,13 @@ const COMMANDS: readonly Command[] = [
     summary: "List an operator's API keys (ids, scopes, issued and revoked times; never the keys)",
     options: { operator: { ...OPERATOR, required: true } },
     example: 'simline keys list --operator op_...',
-    run: async ({ opts: o, runtime }) => ({
-      result: await listApiKeys((await runtime()).deps.db, { operatorId: need(o, 'operator') }),
-    }),
+    run: async ({ opts: o, runtime }) => {
+      const { db } = (await runtime()).deps;
+      const operatorId = need(o, 'operator');
+      if (!(await findOperator(db, { operatorId })))
+        throw new NotFoundError(`operator ${operatorId}`);
+      return { result: await listApiKeys(db, { operatorId }) };
+    },
   }),
   command({
     name: 'keys create',

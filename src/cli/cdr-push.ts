@@ -51,6 +51,9 @@ export class PushRefused extends Error {
   }
 }
 
+/** The API could not be reached, however often the post was tried. */
+export class PushUnreachable extends Error {}
+
 /** Seconds or an HTTP date, as Retry-After allows; undefined when absent or unreadable. */
 function retryAfterMs(header: string | null): number | undefined {
   if (header === null) return undefined;
@@ -79,7 +82,12 @@ async function post(o: PushOptions, body: string, firstLine: number): Promise<Cd
     if (res?.status === 202) return (await res.json()) as CdrIngestResult;
     const retryable = res === undefined || res.status === 429 || res.status >= 500;
     if (!retryable || attempt === MAX_ATTEMPTS) {
-      if (res === undefined) throw failure;
+      if (res === undefined) {
+        const cause = (failure as { cause?: { code?: string } }).cause;
+        throw new PushUnreachable(
+          `cannot reach ${o.url} (${cause?.code ?? (failure as Error).message}) after ${attempt} attempts`,
+        );
+      }
       const text = await res.text();
       let problem: unknown = text;
       try {

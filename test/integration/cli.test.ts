@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushCdrs, renderProgress } from '../../src/cli/cdr-push.js';
+import { PushUnreachable, pushCdrs, renderProgress } from '../../src/cli/cdr-push.js';
 import { calls } from '../support/cdrs.js';
 import { startServer } from '../support/server.js';
 import { createWorld, type World } from '../support/world.js';
@@ -167,6 +167,9 @@ describe('the simline command', () => {
     for (const k of listed)
       expect(Object.keys(k).sort()).toEqual(['createdAt', 'keyId', 'revokedAt', 'scopes']);
     expect(keys.stdout).not.toContain(op.apiKey);
+    const nobody = simline(['keys', 'list', '--operator', 'op_nobody']);
+    expect(nobody.status).toBe(1);
+    expect(JSON.parse(nobody.stderr)).toMatchObject({ code: 'not_found' });
 
     const exemptions = simline(['exemptions', 'list', '--operator', op.operatorId]);
     expect(exemptions.status, exemptions.stderr).toBe(0);
@@ -330,6 +333,18 @@ describe('cdr push', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('gives up on an API it cannot reach, naming it', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((r) => closed.close(r));
+    const file = join(dir, 'one.ndjson');
+    await writeFile(file, '{"a":1}\n');
+    await expect(
+      pushCdrs({ file, url, apiKey: 'slk_test', chunk: 10, backoffMs: 1 }),
+    ).rejects.toThrow(new PushUnreachable(`cannot reach ${url} (ECONNREFUSED) after 8 attempts`));
   });
 
   it('draws progress by bytes read, with records sent and their rate', () => {
