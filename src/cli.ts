@@ -125,7 +125,7 @@ const REPRESENTATIVE_OPTIONS = {
     description: "the representative's document, as a registration's subscriber takes it",
   },
 } as const;
-const REPRESENTATIVE_EXAMPLE = `--operator op_... --account ACME-001 --subscriber '{"documentType":"national_id","documentNumber":"1101700207030","nationality":"TH","fullName":"Somchai Jaidee","dateOfBirth":"1985-03-14"}'`;
+const REPRESENTATIVE_EXAMPLE = `--operator op_... --account ACME-001 --subscriber '{"documentType":"national_id","documentCountry":"TH","documentNumber":"1101700230708","nationality":"TH","fullName":"Somchai Jaidee","dateOfBirth":"1985-03-14"}'`;
 
 /** Where `cdr generate` writes when given neither --out nor --kafka: outside the repository. */
 const DEFAULT_CDR_FILE = join(tmpdir(), 'simline-cdrs.ndjson');
