@@ -244,3 +244,37 @@ export async function endUserSessions(
   if (exceptIdHash !== undefined) q = q.where('id_hash', '!=', exceptIdHash);
   await q.execute();
 }
+
+/** Every operator with its networks, oldest first. */
+export async function listOperators(db: DbOrTx) {
+  const rows = await db
+    .selectFrom('operators')
+    .select(['id', 'name', 'country', 'mcc_mnc', 'created_at'])
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    operatorId: r.id,
+    name: r.name,
+    country: r.country,
+    mccMnc: r.mcc_mnc,
+    createdAt: r.created_at,
+  }));
+}
+
+/** An operator's API keys, without their hashes: id, scopes, and when issued and revoked. */
+export async function listApiKeys(db: DbOrTx, { operatorId }: { operatorId: string }) {
+  const rows = await db
+    .selectFrom('api_keys')
+    .select(['id', 'scopes', 'created_at', 'revoked_at'])
+    .where('operator_id', '=', operatorId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    keyId: r.id,
+    scopes: r.scopes,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+  }));
+}

@@ -224,3 +224,37 @@ export async function addExemptAccount({
     return { accountId: id, operatorId: input.operatorId, accountRef: input.accountRef.trim() };
   });
 }
+
+/** Approved corporate/IoT accounts, of one operator or all, with how many representatives each has. */
+export async function listExemptAccounts(db: Db, { operatorId }: { operatorId?: string } = {}) {
+  let q = db
+    .selectFrom('cap_exempt_accounts as a')
+    .select((eb) => [
+      'a.id',
+      'a.operator_id',
+      'a.account_ref',
+      'a.kind',
+      'a.sim_limit',
+      'a.approved_by',
+      'a.created_at',
+      eb
+        .selectFrom('exempt_account_representatives as r')
+        .whereRef('r.account_id', '=', 'a.id')
+        .select(eb.fn.countAll<string>().as('n'))
+        .as('representatives'),
+    ])
+    .orderBy('a.operator_id')
+    .orderBy('a.account_ref');
+  if (operatorId !== undefined) q = q.where('a.operator_id', '=', operatorId);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    accountId: r.id,
+    operatorId: r.operator_id,
+    accountRef: r.account_ref,
+    kind: r.kind,
+    simLimit: r.sim_limit,
+    representatives: Number(r.representatives ?? 0),
+    approvedBy: r.approved_by,
+    createdAt: r.created_at,
+  }));
+}
