@@ -1,5 +1,5 @@
 import { findOperator } from '../access/queries.js';
-import { appendAudit, auditShard } from '../platform/audit.js';
+import { audit, auditShard } from '../platform/audit.js';
 import type { Db, Tx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { E164 } from '../registration/numbering.js';
@@ -222,11 +222,12 @@ export async function closeAlert({
       by: ctx.actor,
       reason: input.reason,
     });
-    await appendAudit(tx, {
+    const actor =
+      ctx.viewer.kind === 'operator'
+        ? { now: ctx.now, operator: { id: ctx.actor } }
+        : { now: ctx.now, actor: { userId: ctx.actor } };
+    await audit(tx, actor, {
       shard: auditShard('alerts', row.msisdn),
-      at: ctx.now,
-      actorType: ctx.viewer.kind === 'operator' ? 'operator' : 'user',
-      actorId: ctx.actor,
       action: 'alert.closed',
       subjectType: 'alert',
       subjectId: input.id,
@@ -251,11 +252,8 @@ function auditAdmin(
   [subjectType, subjectId]: [string, string],
   data: Record<string, unknown>,
 ) {
-  return appendAudit(tx, {
+  return audit(tx, ctx, {
     shard: 'admin:scoring',
-    at: ctx.now,
-    actorType: 'system',
-    actorId: ctx.actor,
     action,
     subjectType,
     subjectId,

@@ -1,6 +1,6 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import type { AuthenticatedOperator } from '../access/queries.js';
-import { appendAudit, auditShard } from '../platform/audit.js';
+import { audit, auditShard } from '../platform/audit.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
 import { InvalidError } from '../platform/errors.js';
 
@@ -207,17 +207,18 @@ export async function replaceCells({
         )
         .execute();
     }
-    await appendAudit(tx, {
-      shard: auditShard('cells', operator.id),
-      at: now,
-      actorType: 'operator',
-      actorId: operator.id,
-      action: 'cells.replaced',
-      subjectType: 'operator',
-      subjectId: operator.id,
-      outcome: 'success',
-      data: { count: cells.length, keyId: operator.keyId },
-    });
+    await audit(
+      tx,
+      { now, operator },
+      {
+        shard: auditShard('cells', operator.id),
+        action: 'cells.replaced',
+        subjectType: 'operator',
+        subjectId: operator.id,
+        outcome: 'success',
+        data: { count: cells.length, keyId: operator.keyId },
+      },
+    );
   });
   return { operatorId: operator.id, count: cells.length, uploadedAt: now.toISOString() };
 }

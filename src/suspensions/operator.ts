@@ -1,5 +1,5 @@
 import type { AuthenticatedOperator } from '../access/queries.js';
-import { appendAudit, auditShard } from '../platform/audit.js';
+import { audit, auditShard } from '../platform/audit.js';
 import type { Db, DbOrTx, Tx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
 import { acknowledgementOverdue, effectiveStatus } from './lifecycle.js';
@@ -104,18 +104,15 @@ export async function listOperatorOrders({ ctx }: { ctx: OperatorCtx }) {
   };
 }
 
-function audit(
+function auditOperatorAction(
   tx: Tx,
   ctx: OperatorCtx,
   order: { id: string; reference: string; version: number },
   action: string,
   data: Record<string, unknown>,
 ) {
-  return appendAudit(tx, {
+  return audit(tx, ctx, {
     shard: auditShard('order', order.reference),
-    at: ctx.now,
-    actorType: 'operator',
-    actorId: ctx.operator.id,
     action,
     subjectType: 'suspension_order',
     subjectId: order.id,
@@ -152,7 +149,7 @@ export async function acknowledgeOrder({
       .where('operator_id', '=', ctx.operator.id)
       .execute();
     const late = acknowledgementOverdue(o.issued_at, ctx.now, ctx.ackDeadlineMs, ctx.now);
-    await audit(tx, ctx, o, 'order.acknowledged', { late });
+    await auditOperatorAction(tx, ctx, o, 'order.acknowledged', { late });
     return { orderId: o.id, acknowledgedAt: ctx.now.toISOString(), late };
   });
 }
@@ -239,7 +236,7 @@ export async function reportCompliance({
       failed: input.failed.length,
       restored: input.restored.length,
     };
-    await audit(tx, ctx, o, 'order.compliance_reported', summary);
+    await auditOperatorAction(tx, ctx, o, 'order.compliance_reported', summary);
     return { orderId: o.id, reportedAt: ctx.now.toISOString(), ...summary };
   });
 }

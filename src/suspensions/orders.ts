@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ConsoleRole } from '../access/roles.js';
-import { appendAudit, auditShard } from '../platform/audit.js';
+import { audit, auditShard } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db, DbOrTx, Tx } from '../platform/db/client.js';
 import { type ErrorCode, InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
@@ -75,11 +75,8 @@ function auditOrder(
   data: Record<string, unknown>,
   outcome: 'success' | 'refused' = 'success',
 ) {
-  return appendAudit(tx, {
+  return audit(tx, ctx, {
     shard: auditShard('order', order.reference),
-    at: ctx.now,
-    actorType: 'user',
-    actorId: ctx.actor.userId,
     action,
     subjectType: 'suspension_order',
     subjectId: order.id,

@@ -1,6 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import type { z } from 'zod';
-import { appendAudit, auditShard } from '../platform/audit.js';
+import { audit, auditShard } from '../platform/audit.js';
 import { newId } from '../platform/crypto.js';
 import type { Db, DbOrTx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
@@ -89,11 +89,8 @@ export async function saveZone({
         created_at: ctx.now,
       })
       .execute();
-    await appendAudit(tx, {
+    await audit(tx, ctx, {
       shard: auditShard('zone', id),
-      at: ctx.now,
-      actorType: 'user',
-      actorId: ctx.actor.userId,
       action: version === 1 ? 'zone.created' : 'zone.versioned',
       subjectType: 'zone',
       subjectId: id,
