@@ -26,7 +26,7 @@ describe('deployment files', () => {
     expect(file.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     expect(file).toMatch(/^USER simline$/m);
     expect(file).toMatch(/^HEALTHCHECK .*\n?.*\/readyz/m);
-    for (const dir of ['migrations', 'patches', 'src'])
+    for (const dir of ['bin', 'migrations', 'patches', 'src'])
       expect(file).toMatch(new RegExp(`^COPY .*${dir} `, 'm'));
   });
 
