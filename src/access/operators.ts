@@ -14,6 +14,8 @@ export const API_KEY_SCOPES = [
   'alerts:write',
   'suspensions:read',
   'suspensions:write',
+  'watchlist:read',
+  'watchlist:write',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
@@ -91,6 +93,51 @@ export async function createOperator({
   });
   const key = await issueKey(ctx, operatorId, API_KEY_SCOPES);
   return { operatorId, keyId: key.keyId, apiKey: key.apiKey };
+}
+
+/** What a bank's key may do: contribute to the watchlist and look it up, nothing else. */
+export const BANK_SCOPES = ['watchlist:read', 'watchlist:write'] as const;
+
+/**
+ * A bank: an organisation with API keys as operators have (kind `bank`), reaching only the
+ * watchlist. Its bank code is a BIC or the national bank code, upper case.
+ */
+export async function createBank({
+  ctx,
+  input,
+}: {
+  ctx: AdminCtx;
+  input: { name: string; country: string; bankCode: string };
+}) {
+  const country = input.country.toUpperCase();
+  const bankCode = input.bankCode.replace(/[\s-]/g, '').toUpperCase();
+  const issues: { path: string; message: string }[] = [];
+  if (!input.name.trim()) issues.push({ path: 'name', message: 'must not be empty' });
+  if (!isServedCountry(country))
+    issues.push({ path: 'country', message: `must be one of ${SERVED_COUNTRY_CODES.join(', ')}` });
+  if (!/^[0-9A-Z]{2,11}$/.test(bankCode))
+    issues.push({
+      path: 'bankCode',
+      message: 'must be a BIC or a national bank code (2-11 digits or letters)',
+    });
+  if (issues.length > 0) throw new InvalidError('invalid bank', issues);
+  const bankId = newId('bank');
+  await withTransaction(ctx, async (tx) => {
+    await tx
+      .insertInto('operators')
+      .values({ id: bankId, name: input.name.trim(), country, kind: 'bank', bank_code: bankCode })
+      .execute();
+    await audit(tx, ctx, {
+      shard: `admin:${bankId}`,
+      action: 'bank.created',
+      subjectType: 'bank',
+      subjectId: bankId,
+      outcome: 'success',
+      data: { name: input.name.trim(), country, bankCode },
+    });
+  });
+  const key = await issueKey(ctx, bankId, BANK_SCOPES);
+  return { bankId, keyId: key.keyId, apiKey: key.apiKey };
 }
 
 export async function createApiKey({
