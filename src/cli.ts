@@ -4,6 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createApiKey, createBank, createOperator, revokeApiKey } from './access/operators.js';
 import { findOperator, listApiKeys, listOperators } from './access/queries.js';
+import { CONSOLE_ROLES } from './access/roles.js';
 import { createUser, listUsers } from './access/users.js';
 import { PushRefused, PushUnreachable, pushCdrs, renderProgress } from './cli/cdr-push.js';
 import {
@@ -831,7 +832,7 @@ const COMMANDS: readonly Command[] = [
         type: 'string',
         value: 'ROLE',
         required: true,
-        description: 'officer, approver, admin or auditor',
+        description: CONSOLE_ROLES.join(', '),
       },
     },
     example: 'simline users create --username alice --role admin',
