@@ -200,6 +200,68 @@ describe('listing', () => {
   });
 });
 
+describe('listing races and relisting', () => {
+  it('concurrent listings of one value by several sources make one indicator', async () => {
+    const value = msisdn();
+    const results = await Promise.all(
+      [op, op2, bank].map((o, i) =>
+        call('POST', '/v1/watchlist/indicators', {
+          key: o.apiKey,
+          body: listing(value, { confidence: 50 + i * 10 }),
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 201]);
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    const id = results[0]?.body.id as string;
+    const row = await w.deps.db
+      .selectFrom('watchlist_indicators')
+      .select('confidence')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.confidence).toBe(70);
+    const sources = await w.deps.db
+      .selectFrom('watchlist_indicator_sources')
+      .select(['source_org', 'is_owner'])
+      .where('indicator_id', '=', id)
+      .execute();
+    expect(sources).toHaveLength(3);
+    expect(sources.filter((s) => s.is_owner)).toHaveLength(1);
+    const audited = [
+      ...(await auditRows('watchlist.listed')),
+      ...(await auditRows('watchlist.source_added')),
+    ].filter((r) => r.subject_id === id);
+    expect(audited).toHaveLength(3);
+    for (const r of audited) expect(r.data).toEqual({ type: 'msisdn' });
+  });
+
+  it('a revoked indicator listed again comes back active under the same id', async () => {
+    const value = msisdn();
+    const first = await call('POST', '/v1/watchlist/indicators', {
+      key: op.apiKey,
+      body: listing(value),
+    });
+    await call('POST', `/v1/watchlist/indicators/${first.body.id}/revoke`, {
+      key: op.apiKey,
+      body: { reason: 'mistaken' },
+    });
+    const again = await call('POST', '/v1/watchlist/indicators', {
+      key: op2.apiKey,
+      body: listing(value, { confidence: 20 }),
+    });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: first.body.id, status: 'active' });
+    const check = await call(
+      'GET',
+      `/v1/watchlist/check?type=msisdn&value=${encodeURIComponent(value)}`,
+      {
+        key: bank.apiKey,
+      },
+    );
+    expect(check.body).toMatchObject({ listed: true, risk: 'medium' });
+  });
+});
+
 describe('check', () => {
   it('answers risk bands from confidence and stops matching at expiry', async () => {
     const bands: [number, string][] = [
