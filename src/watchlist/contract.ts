@@ -38,6 +38,7 @@ export const IndicatorCreateSchema = z
       .array(z.string().regex(/^([A-Z]{2}|\*)$/, 'must be a country code such as LA, or *'))
       .min(1)
       .max(20)
+      .refine((l) => !l.includes('*') || l.length === 1, 'either ["*"] or country codes, not both')
       .openapi({ description: 'Country codes of the partners that may receive it, or ["*"]' }),
     validUntil: z.iso.datetime({ offset: true }).optional().openapi({
       description: "Default: now + the type's lifetime; at most now + the type's maximum",
@@ -80,6 +81,33 @@ export const IndicatorSchema = z
   })
   .openapi('Indicator');
 export type IndicatorView = z.infer<typeof IndicatorSchema>;
+
+export const IndicatorDetailSchema = IndicatorSchema.extend({
+  sources: z
+    .array(
+      z.object({
+        sourceOrg: z.string(),
+        owner: z.boolean(),
+        confidence: z.number().int(),
+        description: z.string(),
+        caseRef: z.string().nullable(),
+        listedAt: z.string(),
+      }),
+    )
+    .nullable()
+    .openapi({ description: 'Who listed it (console users only; null for organisations)' }),
+  sightings: z
+    .array(
+      z.object({
+        kind: z.enum(SIGHTING_KINDS),
+        note: z.string(),
+        byOrg: z.string(),
+        at: z.string(),
+      }),
+    )
+    .nullable()
+    .openapi({ description: 'Sightings, newest first (console users only)' }),
+}).openapi('IndicatorDetail');
 
 export const IndicatorListSchema = z
   .object({ items: z.array(IndicatorSchema), next: z.string().nullable() })

@@ -212,3 +212,14 @@ export async function listWarninglist(db: DbOrTx) {
     .orderBy('value')
     .execute();
 }
+
+export async function listSightings(db: DbOrTx, { indicatorId }: { indicatorId: string }) {
+  return db
+    .selectFrom('watchlist_sightings')
+    .selectAll()
+    .where('indicator_id', '=', indicatorId)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(200)
+    .execute();
+}

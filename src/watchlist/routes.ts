@@ -9,6 +9,7 @@ import {
   CheckQuerySchema,
   CheckResultSchema,
   IndicatorCreateSchema,
+  IndicatorDetailSchema,
   IndicatorIdParam,
   IndicatorListSchema,
   IndicatorQuerySchema,
@@ -22,6 +23,7 @@ import {
 import {
   addSighting,
   checkIndicator,
+  getIndicator,
   listIndicator,
   reviewIndicator,
   revokeIndicator,
@@ -109,6 +111,28 @@ export function mountWatchlistRoutes(app: Router): void {
     }),
     async (c) =>
       c.json(await searchIndicators({ ctx: watchCtx(c), input: c.req.valid('query') }), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/watchlist/indicators/{id}',
+      operationId: 'getIndicator',
+      tags: ['watchlist'],
+      summary: 'One indicator; console users also see its sources and sightings',
+      security,
+      middleware: [read()] as const,
+      request: { params: IndicatorIdParam },
+      responses: {
+        200: { description: 'The indicator', content: json(IndicatorDetailSchema) },
+        ...errorResponses(...authErrors, 'validation_failed', 'not_found'),
+      },
+    }),
+    async (c) =>
+      c.json(
+        await getIndicator({ ctx: watchCtx(c), input: { indicatorId: c.req.valid('param').id } }),
+        200,
+      ),
   );
 
   app.openapi(

@@ -15,6 +15,7 @@ import type {
 } from './contract.js';
 import { type IndicatorType, normaliseIndicator } from './normalise.js';
 import {
+  findIndicator,
   findLifetime,
   findMatching,
   findOwner,
@@ -22,6 +23,8 @@ import {
   type IndicatorRow,
   insertSighting,
   listIndicatorRows,
+  listSightings,
+  listSources,
   lockIndicator,
   lockIndicatorByValue,
   upsertSource,
@@ -302,6 +305,50 @@ export async function searchIndicators({
     return {
       items: page.map(indicatorView),
       next: rows.length > input.limit && last ? encodeCursor(last) : null,
+    };
+  });
+}
+
+/**
+ * One indicator; console users also see its sources and sightings, organisations only the
+ * indicator (no other source's identity or words). Audited as a look-up.
+ */
+export async function getIndicator({
+  ctx,
+  input,
+}: {
+  ctx: WatchCtx;
+  input: { indicatorId: string };
+}) {
+  return withTransaction(ctx, async (tx) => {
+    const row = await findIndicator(tx, { id: input.indicatorId });
+    if (!row) throw new NotFoundError(`indicator ${input.indicatorId}`);
+    const regulator = ctx.actor.kind === 'user';
+    const [sources, sightings] = regulator
+      ? await Promise.all([
+          listSources(tx, { indicatorId: row.id }),
+          listSightings(tx, { indicatorId: row.id }),
+        ])
+      : [undefined, undefined];
+    await auditIndicator(tx, ctx, 'watchlist.read', row);
+    return {
+      ...indicatorView(row),
+      sources:
+        sources?.map((s) => ({
+          sourceOrg: s.source_org,
+          owner: s.is_owner,
+          confidence: s.confidence,
+          description: s.description,
+          caseRef: s.case_ref,
+          listedAt: s.created_at.toISOString(),
+        })) ?? null,
+      sightings:
+        sightings?.map((s) => ({
+          kind: s.kind as 'seen' | 'false_positive',
+          note: s.note,
+          byOrg: s.by_org,
+          at: s.at.toISOString(),
+        })) ?? null,
     };
   });
 }

@@ -99,6 +99,15 @@ describe('listing', () => {
     expect(row.source_country).toBe('TH');
   });
 
+  it('refuses "*" mixed with country codes in shareWith', async () => {
+    const res = await call('POST', '/v1/watchlist/indicators', {
+      key: op.apiKey,
+      body: listing(msisdn(), { shareWith: ['*', 'LA'] }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_failed');
+  });
+
   it('refuses a validity past the policy maximum and a bad value naming the rule', async () => {
     const far = await call('POST', '/v1/watchlist/indicators', {
       key: op.apiKey,
@@ -416,6 +425,27 @@ describe('sightings, review and revocation', () => {
     });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('indicator_not_active');
+  });
+
+  it('shows sources and sightings to console users only', async () => {
+    const { id } = await listed();
+    await call('POST', `/v1/watchlist/indicators/${id}/sightings`, {
+      key: op2.apiKey,
+      body: { kind: 'seen', note: 'seen in our traffic' },
+    });
+    const forAuditor = await call('GET', `/v1/watchlist/indicators/${id}`, { session: auditor });
+    expect(forAuditor.status).toBe(200);
+    expect(forAuditor.body.sources).toEqual([
+      expect.objectContaining({ sourceOrg: op.operatorId, owner: true, confidence: 70 }),
+    ]);
+    expect(forAuditor.body.sightings).toEqual([
+      expect.objectContaining({ kind: 'seen', byOrg: op2.operatorId, note: 'seen in our traffic' }),
+    ]);
+    const forBank = await call('GET', `/v1/watchlist/indicators/${id}`, { key: bank.apiKey });
+    expect(forBank.status).toBe(200);
+    expect(forBank.body).toMatchObject({ id, sources: null, sightings: null });
+    const rows = (await auditRows('watchlist.read')).filter((r) => r.subject_id === id);
+    expect(rows).toHaveLength(2);
   });
 
   it("a console officer's false positive suspends; the review can revoke", async () => {
