@@ -147,13 +147,15 @@ export async function createApiKey({
   ctx: AdminCtx;
   input: { operatorId: string; scopes?: string[] };
 }) {
-  if (!(await findOperator(dbOf(ctx), { operatorId: input.operatorId })))
-    throw new NotFoundError(`operator ${input.operatorId}`);
-  const scopes = input.scopes ?? [...API_KEY_SCOPES];
-  const unknown = scopes.filter((s) => !(API_KEY_SCOPES as readonly string[]).includes(s));
+  const org = await findOperator(dbOf(ctx), { operatorId: input.operatorId });
+  if (!org) throw new NotFoundError(`operator ${input.operatorId}`);
+  /** A bank's keys carry only the watchlist scopes. */
+  const allowed: readonly string[] = org.kind === 'bank' ? BANK_SCOPES : API_KEY_SCOPES;
+  const scopes = input.scopes ?? [...allowed];
+  const unknown = scopes.filter((s) => !allowed.includes(s));
   if (unknown.length > 0)
     throw new InvalidError('unknown scope', [
-      { path: 'scopes', message: `unknown: ${unknown.join(', ')}` },
+      { path: 'scopes', message: `not a scope for a ${org.kind}: ${unknown.join(', ')}` },
     ]);
   return { operatorId: input.operatorId, ...(await issueKey(ctx, input.operatorId, scopes)) };
 }

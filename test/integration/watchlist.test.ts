@@ -525,6 +525,20 @@ describe('who may', () => {
     expect(cells.status).toBe(403);
   });
 
+  it("a bank's further keys carry only the watchlist scopes", async () => {
+    const ctx = { db: w.deps.db, actor: 'test', now: w.now() };
+    await expect(
+      createApiKey({ ctx, input: { operatorId: bank.bankId, scopes: ['registrations:write'] } }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    const key = await createApiKey({ ctx, input: { operatorId: bank.bankId } });
+    const row = await w.deps.db
+      .selectFrom('api_keys')
+      .select('scopes')
+      .where('id', '=', key.keyId)
+      .executeTakeFirstOrThrow();
+    expect(row.scopes).toEqual(['watchlist:read', 'watchlist:write']);
+  });
+
   it('an operator key without the watchlist scopes is refused (403)', async () => {
     const key = await createApiKey({
       ctx: { db: w.deps.db, actor: 'test', now: w.now() },
