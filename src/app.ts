@@ -13,6 +13,7 @@ import { mountScoringRoutes } from './scoring/routes.js';
 import { MAX_OPERATOR_UPLOAD_BYTES } from './suspensions/cells.js';
 import { registerOrderMetrics } from './suspensions/metrics.js';
 import { mountSuspensionRoutes } from './suspensions/routes.js';
+import { mountWatchlistRoutes } from './watchlist/routes.js';
 
 /** The whole HTTP surface: every domain mounts its routes on one app. */
 export function buildApp(deps: AppDeps) {
@@ -37,6 +38,7 @@ export function buildApp(deps: AppDeps) {
   mountAuthRoutes(app);
   mountUserRoutes(app);
   mountSuspensionRoutes(app);
+  mountWatchlistRoutes(app);
   registerOrderMetrics(deps);
   mountConsole(app, { dashboardPanels: [recentAlertsPanel] });
   return app;

@@ -2,8 +2,9 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { createApiKey, createOperator, revokeApiKey } from './access/operators.js';
+import { createApiKey, createBank, createOperator, revokeApiKey } from './access/operators.js';
 import { findOperator, listApiKeys, listOperators } from './access/queries.js';
+import { CONSOLE_ROLES } from './access/roles.js';
 import { createUser, listUsers } from './access/users.js';
 import { PushRefused, PushUnreachable, pushCdrs, renderProgress } from './cli/cdr-push.js';
 import {
@@ -49,6 +50,7 @@ import { evaluateAlerts, generateTraffic, type Labels } from './scoring/generato
 import { kafkaSettings } from './scoring/kafka-scorer.js';
 import { loadThresholds } from './scoring/queries.js';
 import { addAllowlisted, setThresholds } from './scoring/service.js';
+import { addWarninglistEntry, WARNING_REASONS, warninglist } from './watchlist/warninglist.js';
 
 /** A labels file of `cdr generate`, checked enough that evaluating it cannot fail midway. */
 function readLabels(file: string): Labels {
@@ -244,6 +246,88 @@ const COMMANDS: readonly Command[] = [
         },
       }),
     }),
+  }),
+  command({
+    name: 'banks create',
+    summary: 'Create a bank (watchlist access only) and its first API key (printed once)',
+    options: {
+      name: { type: 'string', value: 'NAME', required: true, description: "the bank's name" },
+      country: COUNTRY,
+      'bank-code': {
+        type: 'string',
+        value: 'CODE',
+        required: true,
+        description: 'its BIC or national bank code, e.g. KASITHBK',
+      },
+    },
+    example: 'simline banks create --name "Example Bank" --country TH --bank-code KASITHBK',
+    run: async ({ opts: o, runtime }) => ({
+      result: await createBank({
+        ctx: adminCtx(await runtime()),
+        input: {
+          name: need(o, 'name'),
+          country: need(o, 'country'),
+          bankCode: need(o, 'bank-code'),
+        },
+      }),
+    }),
+  }),
+  command({
+    name: 'warninglist add',
+    summary: 'Put a value on the warninglist, so that listing it is refused (409 warninglisted)',
+    options: {
+      type: {
+        type: 'string',
+        value: 'TYPE',
+        required: true,
+        description: 'msisdn, imei, bank_account, ip, domain or url',
+      },
+      value: {
+        type: 'string',
+        value: 'VALUE',
+        required: true,
+        description: 'the value, any spelling',
+      },
+      'bank-code': {
+        type: 'string',
+        value: 'CODE',
+        description: 'bank_account only: its bank code',
+      },
+      reason: {
+        type: 'string',
+        value: 'REASON',
+        required: true,
+        description: WARNING_REASONS.join(', '),
+      },
+      description: { type: 'string', value: 'TEXT', required: true, description: 'what it is' },
+      source: {
+        type: 'string',
+        value: 'TEXT',
+        required: true,
+        description: 'where it was verified (URL or document)',
+      },
+    },
+    example:
+      'simline warninglist add --type msisdn --value +6621111111 --reason verified_bank --description "Krungthai Contact Center" --source krungthai.com',
+    run: async ({ opts: o, runtime }) => ({
+      result: await addWarninglistEntry({
+        ctx: adminCtx(await runtime()),
+        input: {
+          type: need(o, 'type'),
+          value: need(o, 'value'),
+          bankCode: str(o, 'bank-code'),
+          reason: need(o, 'reason'),
+          description: need(o, 'description'),
+          source: need(o, 'source'),
+        },
+      }),
+    }),
+  }),
+  command({
+    name: 'warninglist list',
+    summary: 'List the warninglist: values that cannot be listed, with why and where verified',
+    example: 'simline warninglist list',
+    run: async ({ runtime }) => ({ result: await warninglist((await runtime()).deps.db) }),
   }),
   command({
     name: 'keys list',
@@ -748,7 +832,7 @@ const COMMANDS: readonly Command[] = [
         type: 'string',
         value: 'ROLE',
         required: true,
-        description: 'officer, approver, admin or auditor',
+        description: CONSOLE_ROLES.join(', '),
       },
     },
     example: 'simline users create --username alice --role admin',

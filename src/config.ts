@@ -47,6 +47,11 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: positiveInt(20),
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  /** This instance's country (ISO 3166-1 alpha-2): the source country of its own listings. */
+  SIMLINE_COUNTRY: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as TH')
+    .default('TH'),
   /** Default: api, plus scorer when KAFKA_BROKERS is set. */
   SIMLINE_ROLE: optionalText.pipe(
     z

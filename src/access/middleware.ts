@@ -16,6 +16,8 @@ declare module '../platform/http/context.js' {
   /** The actor this domain's middleware puts on a request, for every route to read. */
   interface RequestVariables {
     operator: AuthenticatedOperator;
+    /** An operator or bank calling the watchlist with its API key. */
+    organisation: AuthenticatedOperator;
     /** The console user of a valid session, with that session's CSRF token. */
     user: ConsoleUser;
   }
@@ -140,31 +142,57 @@ export function requireUser(
 }
 
 /**
- * Operator API-key auth (`Authorization: Bearer slk_…`), then the scope, then the operator's
- * rate limit, so an unauthenticated flood cannot spend an operator's budget.
+ * API-key auth (`Authorization: Bearer slk_…`) for an organisation of one of `kinds`, then the
+ * scope, then the organisation's rate limit, so an unauthenticated flood cannot spend an
+ * organisation's budget. A key of another kind (a bank's on an operator route) is refused (403).
  */
+async function authenticateKey(
+  c: Context<AppEnv>,
+  scope: string,
+  kinds: readonly string[],
+): Promise<AuthenticatedOperator> {
+  const deps = c.get('deps');
+  const header = c.req.header('authorization') ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  const key = match?.[1];
+  if (!key?.startsWith(API_KEY_PREFIX) || key.length > 200) {
+    throw new ServiceError('unauthorized', 'a valid API key is required (Bearer)');
+  }
+  const org = await findOperatorByKeyHash(deps.db, { keyHash: sha256Hex(key) });
+  if (!org) throw new ServiceError('unauthorized', 'the API key is unknown or revoked');
+  if (!kinds.includes(org.kind)) {
+    throw new ServiceError('forbidden', `a ${org.kind}'s API key cannot use this route`);
+  }
+  if (!org.scopes.includes(scope)) {
+    throw new ServiceError('forbidden', `the API key lacks the scope ${scope}`);
+  }
+  const wait = await deps.rateLimiter.take(org.id, Date.now());
+  if (wait > 0) {
+    c.header('Retry-After', String(wait));
+    throw new ServiceError('rate_limited', `rate limit exceeded; retry in ${wait} s`, {
+      retryAfter: wait,
+    });
+  }
+  return org;
+}
+
+/** Operator API-key auth: only an operator's key (not a bank's) with `scope`. */
 export function requireOperator(scope: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const deps = c.get('deps');
-    const header = c.req.header('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const key = match?.[1];
-    if (!key?.startsWith(API_KEY_PREFIX) || key.length > 200) {
-      throw new ServiceError('unauthorized', 'a valid operator API key is required (Bearer)');
-    }
-    const operator = await findOperatorByKeyHash(deps.db, { keyHash: sha256Hex(key) });
-    if (!operator) throw new ServiceError('unauthorized', 'the API key is unknown or revoked');
-    if (!operator.scopes.includes(scope)) {
-      throw new ServiceError('forbidden', `the API key lacks the scope ${scope}`);
-    }
-    const wait = await deps.rateLimiter.take(operator.id, Date.now());
-    if (wait > 0) {
-      c.header('Retry-After', String(wait));
-      throw new ServiceError('rate_limited', `rate limit exceeded; retry in ${wait} s`, {
-        retryAfter: wait,
-      });
-    }
-    c.set('operator', operator);
+    c.set('operator', await authenticateKey(c, scope, ['operator']));
+    await next();
+  });
+}
+
+/**
+ * The watchlist's callers: an operator's or a bank's API key with `scope` (set as
+ * `organisation`), or a console session of one of `roles`. The Authorization header decides.
+ */
+export function requireOrganisationOrUser(scope: string, opts: { roles: readonly ConsoleRole[] }) {
+  const user = requireUser(opts);
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (!c.req.header('authorization')) return user(c, next);
+    c.set('organisation', await authenticateKey(c, scope, ['operator', 'bank']));
     await next();
   });
 }
@@ -215,5 +243,5 @@ export async function auditAccessDenied(c: Context<AppEnv>, err: ServiceError): 
 
 /** The fields of a request's access-log line that name its actor. */
 export function actorLogFields(c: Context<AppEnv>): Record<string, unknown> {
-  return { operatorId: c.get('operator')?.id };
+  return { operatorId: (c.get('operator') ?? c.get('organisation'))?.id };
 }

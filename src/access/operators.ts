@@ -14,6 +14,8 @@ export const API_KEY_SCOPES = [
   'alerts:write',
   'suspensions:read',
   'suspensions:write',
+  'watchlist:read',
+  'watchlist:write',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
@@ -93,6 +95,51 @@ export async function createOperator({
   return { operatorId, keyId: key.keyId, apiKey: key.apiKey };
 }
 
+/** What a bank's key may do: contribute to the watchlist and look it up, nothing else. */
+export const BANK_SCOPES = ['watchlist:read', 'watchlist:write'] as const;
+
+/**
+ * A bank: an organisation with API keys as operators have (kind `bank`), reaching only the
+ * watchlist. Its bank code is a BIC or the national bank code, upper case.
+ */
+export async function createBank({
+  ctx,
+  input,
+}: {
+  ctx: AdminCtx;
+  input: { name: string; country: string; bankCode: string };
+}) {
+  const country = input.country.toUpperCase();
+  const bankCode = input.bankCode.replace(/[\s-]/g, '').toUpperCase();
+  const issues: { path: string; message: string }[] = [];
+  if (!input.name.trim()) issues.push({ path: 'name', message: 'must not be empty' });
+  if (!isServedCountry(country))
+    issues.push({ path: 'country', message: `must be one of ${SERVED_COUNTRY_CODES.join(', ')}` });
+  if (!/^[0-9A-Z]{2,11}$/.test(bankCode))
+    issues.push({
+      path: 'bankCode',
+      message: 'must be a BIC or a national bank code (2-11 digits or letters)',
+    });
+  if (issues.length > 0) throw new InvalidError('invalid bank', issues);
+  const bankId = newId('bank');
+  await withTransaction(ctx, async (tx) => {
+    await tx
+      .insertInto('operators')
+      .values({ id: bankId, name: input.name.trim(), country, kind: 'bank', bank_code: bankCode })
+      .execute();
+    await audit(tx, ctx, {
+      shard: `admin:${bankId}`,
+      action: 'bank.created',
+      subjectType: 'bank',
+      subjectId: bankId,
+      outcome: 'success',
+      data: { name: input.name.trim(), country, bankCode },
+    });
+  });
+  const key = await issueKey(ctx, bankId, BANK_SCOPES);
+  return { bankId, keyId: key.keyId, apiKey: key.apiKey };
+}
+
 export async function createApiKey({
   ctx,
   input,
@@ -100,13 +147,15 @@ export async function createApiKey({
   ctx: AdminCtx;
   input: { operatorId: string; scopes?: string[] };
 }) {
-  if (!(await findOperator(dbOf(ctx), { operatorId: input.operatorId })))
-    throw new NotFoundError(`operator ${input.operatorId}`);
-  const scopes = input.scopes ?? [...API_KEY_SCOPES];
-  const unknown = scopes.filter((s) => !(API_KEY_SCOPES as readonly string[]).includes(s));
+  const org = await findOperator(dbOf(ctx), { operatorId: input.operatorId });
+  if (!org) throw new NotFoundError(`operator ${input.operatorId}`);
+  /** A bank's keys carry only the watchlist scopes. */
+  const allowed: readonly string[] = org.kind === 'bank' ? BANK_SCOPES : API_KEY_SCOPES;
+  const scopes = input.scopes ?? [...allowed];
+  const unknown = scopes.filter((s) => !allowed.includes(s));
   if (unknown.length > 0)
     throw new InvalidError('unknown scope', [
-      { path: 'scopes', message: `unknown: ${unknown.join(', ')}` },
+      { path: 'scopes', message: `not a scope for a ${org.kind}: ${unknown.join(', ')}` },
     ]);
   return { operatorId: input.operatorId, ...(await issueKey(ctx, input.operatorId, scopes)) };
 }

@@ -3,6 +3,8 @@ import type { DbOrTx, Tx } from '../platform/db/client.js';
 
 export interface AuthenticatedOperator {
   id: string;
+  /** `operator` or `bank`: the kind of organisation the key belongs to. */
+  kind: string;
   name: string;
   country: string;
   mccMnc: string[];
@@ -17,13 +19,14 @@ export async function findOperatorByKeyHash(
   const row = await db
     .selectFrom('api_keys as k')
     .innerJoin('operators as o', 'o.id', 'k.operator_id')
-    .select(['o.id', 'o.name', 'o.country', 'o.mcc_mnc', 'k.id as key_id', 'k.scopes'])
+    .select(['o.id', 'o.kind', 'o.name', 'o.country', 'o.mcc_mnc', 'k.id as key_id', 'k.scopes'])
     .where('k.key_hash', '=', keyHash)
     .where('k.revoked_at', 'is', null)
     .executeTakeFirst();
   return row
     ? {
         id: row.id,
+        kind: row.kind,
         name: row.name,
         country: row.country,
         mccMnc: row.mcc_mnc,
@@ -39,7 +42,12 @@ export async function findOperator(db: DbOrTx, { operatorId }: { operatorId: str
 
 /** Operators by id, for names in forms and tables. */
 export async function operatorDirectory(db: DbOrTx) {
-  return db.selectFrom('operators').select(['id', 'name', 'country']).orderBy('name').execute();
+  return db
+    .selectFrom('operators')
+    .select(['id', 'name', 'country'])
+    .where('kind', '=', 'operator')
+    .orderBy('name')
+    .execute();
 }
 
 /** Console usernames by id, for timelines. */
@@ -250,6 +258,7 @@ export async function listOperators(db: DbOrTx) {
   const rows = await db
     .selectFrom('operators')
     .select(['id', 'name', 'country', 'mcc_mnc', 'created_at'])
+    .where('kind', '=', 'operator')
     .orderBy('created_at')
     .orderBy('id')
     .execute();

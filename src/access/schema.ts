@@ -8,6 +8,10 @@ export const operators = pgTable('operators', {
   country: text('country').notNull(),
   /** MCC-MNC codes of the networks this operator runs, e.g. '520-01'. */
   mccMnc: text('mcc_mnc').array().notNull().default(sql`'{}'::text[]`),
+  /** `operator` or `bank`: a bank holds API keys too, but reaches only the watchlist. */
+  kind: text('kind').notNull().default('operator'),
+  /** A bank's code (BIC or national bank code); null for operators. */
+  bankCode: text('bank_code'),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' })
     .notNull()
     .default(sql`now()`),

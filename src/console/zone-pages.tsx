@@ -2,7 +2,7 @@ import { operatorDirectory } from '../access/queries.js';
 import { InvalidError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
 import { RISK_LEVELS } from '../suspensions/contract.js';
-import { cellsForZone, getZone, listZones, saveZone } from '../suspensions/zones.js';
+import { cellsForZone, getZone, listZones, saveZone, ZONE_EDITORS } from '../suspensions/zones.js';
 import { Badge, CsrfField, Errors, Layout, Notice, PALETTE, when } from './layout.js';
 import { errorView, layoutUser, type PageCtx, page } from './pages.js';
 import { CellTable } from './tables.js';
@@ -37,7 +37,7 @@ interface ZoneFormValues {
 
 async function zonesPage(c: PageCtx, form?: ZoneFormValues, error?: ReturnType<typeof errorView>) {
   const zones = await listZones(c.get('deps').db);
-  const canEdit = c.get('user').role !== 'auditor';
+  const canEdit = ZONE_EDITORS.includes(c.get('user').role);
   return (
     <Layout title="Zones" user={layoutUser(c)} active="/console/zones">
       <h1>Zones</h1>
@@ -208,7 +208,7 @@ async function zoneDetail(
             <dt>Cells reaching</dt>
             <dd>{reach.length - inside.length}</dd>
           </dl>
-          {c.get('user').role !== 'auditor' && (
+          {ZONE_EDITORS.includes(c.get('user').role) && (
             <p>
               <a class="button" href={`/console/orders/new?zoneId=${zone.id}`}>
                 Draft an order for this zone
@@ -217,7 +217,7 @@ async function zoneDetail(
           )}
         </section>
       </div>
-      {c.get('user').role !== 'auditor' && (
+      {ZONE_EDITORS.includes(c.get('user').role) && (
         <details class="card" open={error !== undefined}>
           <summary>
             <strong>Redraw as version {zone.version + 1}</strong>{' '}

@@ -30,10 +30,16 @@ export const ERROR_CODES = {
   alert_not_open: { status: 409, title: 'Alert is already closed' },
   invalid_transition: { status: 409, title: 'The order cannot take this action in its status' },
   order_window_passed: { status: 409, title: 'The order window has passed' },
+  warninglisted: { status: 409, title: 'The value is on the warninglist and cannot be listed' },
+  indicator_not_active: {
+    status: 409,
+    title: 'The indicator cannot take this action in its status',
+  },
   payload_too_large: { status: 413, title: 'Payload too large' },
   too_many_records: { status: 413, title: 'Too many records in one request' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   invalid_document: { status: 422, title: 'Identity document failed verification' },
+  invalid_indicator: { status: 422, title: 'The indicator value is not valid for its type' },
   verification_insufficient: { status: 422, title: 'Verification evidence insufficient' },
   document_not_accepted: { status: 422, title: 'Document not accepted for this holder here' },
   verification_reused: {

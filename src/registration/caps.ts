@@ -198,6 +198,7 @@ export async function addExemptAccount({
       .selectFrom('operators')
       .select('id')
       .where('id', '=', input.operatorId)
+      .where('kind', '=', 'operator')
       .executeTakeFirst();
     if (!op) throw new NotFoundError(`operator ${input.operatorId}`);
     const id = newId('acct');

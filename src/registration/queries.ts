@@ -356,6 +356,7 @@ export async function registrationCounts(db: DbOrTx, { now }: { now: Date }) {
       sql<number>`count(r.id) filter (where r.status = 'active')::int`.as('active'),
       sql<number>`count(r.id) filter (where r.created_at >= ${since})::int`.as('last24h'),
     ])
+    .where('o.kind', '=', 'operator')
     .groupBy(['o.id', 'o.name', 'o.country'])
     .orderBy('o.name')
     .execute();

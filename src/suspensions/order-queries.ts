@@ -403,6 +403,7 @@ export async function findKnownOperatorIds(
     .selectFrom('operators')
     .select('id')
     .where('id', 'in', operatorIds)
+    .where('kind', '=', 'operator')
     .execute();
   return new Set(rows.map((r) => r.id));
 }

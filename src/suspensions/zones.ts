@@ -41,9 +41,12 @@ function checkZone(input: ZoneInput): {
   return { name: zone.name, riskLevel: zone.riskLevel, geometry: parsed.geometry };
 }
 
+/** Roles that draw zones; auditors and analysts (whose work is the watchlist) only read them. */
+export const ZONE_EDITORS: readonly string[] = ['officer', 'approver', 'admin'];
+
 function assertCanEdit(actor: Actor) {
-  if (actor.role === 'auditor')
-    throw new ServiceError('forbidden', 'auditors have read-only access');
+  if (!ZONE_EDITORS.includes(actor.role))
+    throw new ServiceError('forbidden', `${actor.role}s have read-only access to zones`);
 }
 
 /** A new zone at version 1, or (with `zoneId`) the next version of an existing zone. */

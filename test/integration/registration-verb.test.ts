@@ -23,6 +23,7 @@ async function verbCtx() {
   return {
     operator: {
       id: row.id,
+      kind: row.kind,
       name: row.name,
       country: row.country,
       mccMnc: row.mcc_mnc,

@@ -431,6 +431,23 @@ describe('order lifecycle', () => {
     expect(zone.status).toBe(403);
     const approverDraft = await approver.request('POST', '/v1/suspension-orders', draftBody());
     expect(approverDraft.status).toBe(403);
+    // Analysts work the watchlist: order actions and zones grant them nothing.
+    const analyst = await consoleSession(world, 'analyst');
+    expect((await analyst.request('POST', '/v1/suspension-orders', draftBody())).status).toBe(403);
+    const analystZone = await analyst.request('POST', '/v1/zones', {
+      name: 'x',
+      riskLevel: 'low',
+      geometry: squareZone(LON, LAT),
+    });
+    expect(analystZone.status).toBe(403);
+    const drafted = await officer.request('POST', '/v1/suspension-orders', draftBody());
+    const { id: draftedId } = (await drafted.json()) as { id: string };
+    expect(
+      (await officer.request('POST', `/v1/suspension-orders/${draftedId}/submit`)).status,
+    ).toBe(200);
+    expect(
+      (await analyst.request('POST', `/v1/suspension-orders/${draftedId}/approve`)).status,
+    ).toBe(403);
     // Each refusal is in the audit log: who tried which route.
     const denied = await world.deps.db
       .selectFrom('audit_log')

@@ -153,7 +153,8 @@ export function mountSystemRoutes(app: Router): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'operatorKey', {
     type: 'http',
     scheme: 'bearer',
-    description: 'Operator API key: `Authorization: Bearer slk_…`',
+    description:
+      'API key of an operator (or, on the watchlist routes, a bank): `Authorization: Bearer slk_…`',
   });
   app.get('/openapi.json', (c) => {
     const doc = app.getOpenAPI31Document({
