@@ -39,12 +39,14 @@ import type {
   zones,
   zoneVersions,
 } from './suspensions/schema.js';
+import type { watchlistIndicators } from './watchlist/schema.js';
 
 export * from './access/schema.js';
 export * from './platform/schema.js';
 export * from './registration/schema.js';
 export * from './scoring/schema.js';
 export * from './suspensions/schema.js';
+export * from './watchlist/schema.js';
 
 export interface Database {
   audit_log: Kyselify<typeof auditLog>;
@@ -78,4 +80,5 @@ export interface Database {
   scoring_line_state: Kyselify<typeof scoringLineState>;
   scoring_line_hours: Kyselify<typeof scoringLineHours>;
   scoring_imei_state: Kyselify<typeof scoringImeiState>;
+  watchlist_indicators: Kyselify<typeof watchlistIndicators>;
 }

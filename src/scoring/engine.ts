@@ -11,6 +11,8 @@
  * `export*` hands back.
  */
 import { MINUTE_MS } from '../platform/time.js';
+import type { ListedEntry, WatchlistMatcher } from '../watchlist/matching/matcher.js';
+import { imeiKey } from '../watchlist/matching/matcher.js';
 import { callingCode, isInternational } from './calling-codes.js';
 import type { Cdr } from './cdr.js';
 import {
@@ -53,6 +55,7 @@ import {
   type Thresholds,
   type WindowFeatures,
 } from './rules/index.js';
+import { WATCHLIST_SCORE, type WatchlistRuleCode } from './rules/watchlist.js';
 import { StateWriter } from './state-codec.js';
 import {
   importImei,
@@ -158,6 +161,15 @@ export class ScoringEngine {
   readonly stats: EngineStats = { accepted: 0, duplicates: 0, late: 0, future: 0 };
   /** Records dated after this (epoch ms) are `future`; no limit until `setNow` is called. */
   private latestAllowed = Number.POSITIVE_INFINITY;
+  /** The server's time (`setNow`), against which listings expire; NaN until it is set. */
+  private nowMs = Number.NaN;
+  /** Listed indicators every record is matched against; none until `setWatchlist`. */
+  private watchlist: WatchlistMatcher | undefined;
+  /**
+   * Watchlist alerts raised, by UTC day, as `rule|msisdn|indicator`: each once a day (the
+   * alerts' unique key also holds across restarts). Days before the newest's previous are dropped.
+   */
+  private readonly watchlistRaised = new Map<number, Set<string>>();
 
   constructor(
     settings: RuleSettings = { thresholds: DEFAULT_THRESHOLDS, allowlist: new Set() },
@@ -174,7 +186,13 @@ export class ScoringEngine {
    * current record of its stream late.
    */
   setNow(nowMs: number): void {
+    this.nowMs = nowMs;
     this.latestAllowed = nowMs + this.maxFutureSkewMs;
+  }
+
+  /** The listed indicators to match every record against (the matcher is updated in place). */
+  setWatchlist(matcher: WatchlistMatcher | undefined): void {
+    this.watchlist = matcher;
   }
 
   /** New thresholds and allowlist apply from the next evaluation on. */
@@ -262,6 +280,13 @@ export class ScoringEngine {
       return 'future';
     }
     const s = this.stream(streamName);
+    if (this.watchlist !== undefined)
+      this.matchWatchlist(this.watchlist, streamName, s, cdr, operatorId);
+    // A data record is only matched: it counts in no window and moves no watermark.
+    if (cdr.type === 'data') {
+      this.stats.accepted++;
+      return 'accepted';
+    }
     const hour = hourOf(t);
     if (s.clock.observe(t)) this.closeDue(streamName, s);
     if (hour < s.clock.firstOpenHour) {
@@ -329,6 +354,79 @@ export class ScoringEngine {
     if (cdr.direction === 'mo' && this.earlyCandidate(line, cdr, b, hour))
       this.evaluateLine(streamName, s, line, (hour + 1) * HOUR_MS, EARLY_RULES);
     return 'accepted';
+  }
+
+  /**
+   * Matches one record against the watchlist: the other party (`watchlist_contact`), the line
+   * itself (`watchlist_line_active`), the device (`watchlist_device`), and for a data record the
+   * server's address and host (`watchlist_server`). Expiry is checked against the server's time.
+   */
+  private matchWatchlist(
+    w: WatchlistMatcher,
+    streamName: string,
+    s: StreamState,
+    cdr: Cdr,
+    operatorId: string | null,
+  ): void {
+    const now = Number.isNaN(this.nowMs) ? cdr.startedAt : this.nowMs;
+    if (cdr.type === 'data') {
+      const hit =
+        (cdr.remoteIp ? w.ip(cdr.remoteIp, now) : undefined) ??
+        (cdr.host ? w.domain(cdr.host, now) : undefined);
+      if (hit !== undefined)
+        this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_server', hit);
+    } else if (cdr.otherParty !== '') {
+      const hit = w.msisdn(cdr.otherParty, now);
+      if (hit !== undefined)
+        this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_contact', hit);
+    }
+    const line = w.msisdn(cdr.msisdn, now);
+    if (line !== undefined)
+      this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_line_active', line);
+    const imei = imeiKey(cdr.imei);
+    const device = imei === undefined ? undefined : w.imei(imei, now);
+    if (device !== undefined)
+      this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_device', device);
+  }
+
+  private raiseWatchlist(
+    streamName: string,
+    s: StreamState,
+    cdr: Cdr,
+    operatorId: string | null,
+    rule: WatchlistRuleCode,
+    hit: ListedEntry,
+  ): void {
+    const day = Math.floor(cdr.startedAt / (WINDOW_HOURS * HOUR_MS));
+    let raised = this.watchlistRaised.get(day);
+    if (raised === undefined) {
+      raised = new Set();
+      this.watchlistRaised.set(day, raised);
+      for (const d of this.watchlistRaised.keys()) if (d < day - 1) this.watchlistRaised.delete(d);
+    }
+    const key = `${rule}|${cdr.msisdn}|${hit.id}`;
+    if (raised.has(key)) return;
+    raised.add(key);
+    const line = s.lines.get(cdr.msisdn);
+    // The contacted line and the line reaching a server are the scam's targets, not its means:
+    // their alerts do not count towards flagging the identity that registered them.
+    const scamSide = rule === 'watchlist_line_active' || rule === 'watchlist_device';
+    s.alerts.push({
+      stream: streamName,
+      msisdn: cdr.msisdn,
+      operatorId: operatorId ?? line?.operatorId ?? null,
+      rule,
+      score: WATCHLIST_SCORE[rule],
+      windowStart: day * WINDOW_HOURS * HOUR_MS,
+      windowEnd: (day + 1) * WINDOW_HOURS * HOUR_MS,
+      evidence: {
+        checks: [],
+        lineScore: WATCHLIST_SCORE[rule],
+        indicator: { id: hit.id, type: hit.type, category: hit.category },
+        recordId: cdr.recordId,
+      },
+      personKey: scamSide ? (line?.registration?.personKey ?? null) : null,
+    });
   }
 
   /**

@@ -16,7 +16,7 @@ import { startTsWorker } from '../platform/threads.js';
 import type { RuleSettings } from './engine.js';
 import { loadScorerReference } from './pipeline.js';
 import { lockUnpublishedAlerts, markAlertsPublished, type StoredAlert } from './queries.js';
-import { RULE_CODES } from './rules/index.js';
+import { ALERT_RULE_CODES } from './rules/index.js';
 import { OUTCOMES, Stage, type StageIo, type StageKind } from './stage.js';
 import {
   type FromWorker,
@@ -410,7 +410,7 @@ export class KafkaScorer {
       for (const outcome of OUTCOMES) this.metrics.scorerRecords.inc({ stage, outcome }, 0);
       this.metrics.scorerDeadLettered.inc({ stage }, 0);
     }
-    for (const rule of RULE_CODES) this.metrics.scorerAlerts.inc({ rule }, 0);
+    for (const rule of ALERT_RULE_CODES) this.metrics.scorerAlerts.inc({ rule }, 0);
     const shared: Shared = {
       db: this.db,
       databaseUrl: this.databaseUrl,

@@ -2,7 +2,7 @@
  * The engine's state in memory: per stream, its lines (their hour buckets of counts and distinct
  * sets), its IMEIs, and what changed since the last export. Only the engine writes it.
  */
-import { type Evidence, RULE_WINDOW, type RuleCode } from './rules/index.js';
+import { type AlertRuleCode, type Evidence, RULE_WINDOW, type RuleCode } from './rules/index.js';
 import { type EventTimeClock, HOUR_MS, noValues, RecordIds, WINDOW_HOURS } from './windows.js';
 
 export interface Registration {
@@ -15,11 +15,18 @@ export interface RaisedAlert {
   stream: string;
   msisdn: string;
   operatorId: string | null;
-  rule: RuleCode;
+  rule: AlertRuleCode;
   score: number;
   windowStart: number;
   windowEnd: number;
-  evidence: { checks: Evidence[]; lineScore: number; imei?: string; imsis?: string[] };
+  evidence: {
+    checks: Evidence[];
+    lineScore: number;
+    imei?: string;
+    imsis?: string[];
+    indicator?: { id: string; type: string; category: string };
+    recordId?: string;
+  };
   personKey: string | null;
 }
 
