@@ -61,13 +61,22 @@ export class WatchlistSync {
   readonly matcher = new WatchlistMatcher();
   private cursor: Date | null = null;
   private loaded = false;
+  private running: Promise<void> | undefined;
 
   constructor(
     private readonly db: DbOrTx,
     private readonly onChange: (rows: IndicatorChange[]) => void = () => undefined,
   ) {}
 
-  async poll(): Promise<void> {
+  /** Reads the changes since the last read; a call while one runs waits for that one. */
+  poll(): Promise<void> {
+    this.running ??= this.read().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async read(): Promise<void> {
     const since = this.loaded
       ? this.cursor === null
         ? new Date(0)
