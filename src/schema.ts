@@ -39,6 +39,7 @@ import type {
   zones,
   zoneVersions,
 } from './suspensions/schema.js';
+import type { watchlistRegistrationPolicies } from './watchlist/matching/schema.js';
 import type { watchlistIndicators } from './watchlist/schema.js';
 
 export * from './access/schema.js';
@@ -46,6 +47,7 @@ export * from './platform/schema.js';
 export * from './registration/schema.js';
 export * from './scoring/schema.js';
 export * from './suspensions/schema.js';
+export * from './watchlist/matching/schema.js';
 export * from './watchlist/schema.js';
 
 export interface Database {
@@ -81,4 +83,5 @@ export interface Database {
   scoring_line_hours: Kyselify<typeof scoringLineHours>;
   scoring_imei_state: Kyselify<typeof scoringImeiState>;
   watchlist_indicators: Kyselify<typeof watchlistIndicators>;
+  watchlist_registration_policies: Kyselify<typeof watchlistRegistrationPolicies>;
 }
