@@ -98,9 +98,65 @@ export function imeiKey(imei: string): string | undefined {
   return `${body}${luhnDigit(body)}`;
 }
 
+/** Bits of the pre-check per key held: one hash, so about 3% of absent keys pass it. */
+const FILTER_BITS_PER_KEY = 32;
+
+function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x45d9f3b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * A hash table of listed values behind a one-hash bit filter a few megabytes large: nearly
+ * every record's value is not listed, and the filter answers that from one word, where the table
+ * (millions of entries) costs several cache misses. Removed keys leave their bit set until the
+ * filter is rebuilt (on growth): a stale bit only sends a lookup on to the table.
+ */
+class FilteredTable {
+  private readonly table = new Map<string, ListedEntry>();
+  private bits = new Uint32Array(1024);
+  private mask = 1024 * 32 - 1;
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  get(key: string): ListedEntry | undefined {
+    const h = keyHash(key) & this.mask;
+    if (((this.bits[h >>> 5] as number) & (1 << (h & 31))) === 0) return undefined;
+    return this.table.get(key);
+  }
+
+  set(key: string, entry: ListedEntry | undefined): void {
+    if (entry === undefined) {
+      this.table.delete(key);
+      return;
+    }
+    this.table.set(key, entry);
+    if (this.table.size * FILTER_BITS_PER_KEY > this.bits.length * 32) this.rebuild();
+    else this.mark(key);
+  }
+
+  private mark(key: string): void {
+    const h = keyHash(key) & this.mask;
+    this.bits[h >>> 5] = (this.bits[h >>> 5] as number) | (1 << (h & 31));
+  }
+
+  private rebuild(): void {
+    let words = this.bits.length;
+    while (this.table.size * FILTER_BITS_PER_KEY > words * 32) words *= 2;
+    this.bits = new Uint32Array(words);
+    this.mask = words * 32 - 1;
+    for (const key of this.table.keys()) this.mark(key);
+  }
+}
+
 export class WatchlistMatcher {
-  private readonly msisdns = new Map<string, ListedEntry>();
-  private readonly imeis = new Map<string, ListedEntry>();
+  private readonly msisdns = new FilteredTable();
+  private readonly imeis = new FilteredTable();
   private readonly ips = new Map<string, ListedEntry>();
   private readonly domains = new Map<string, ListedEntry>();
   /** Per prefix length, the ranges listed, by the key of their leading bits. */
@@ -193,8 +249,13 @@ export class WatchlistMatcher {
   }
 }
 
-function set(map: Map<string, ListedEntry>, key: string, entry: ListedEntry | undefined): void {
-  if (entry === undefined) map.delete(key);
+function set(
+  map: Map<string, ListedEntry> | FilteredTable,
+  key: string,
+  entry: ListedEntry | undefined,
+): void {
+  if (map instanceof FilteredTable) map.set(key, entry);
+  else if (entry === undefined) map.delete(key);
   else map.set(key, entry);
 }
 
