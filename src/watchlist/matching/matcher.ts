@@ -228,7 +228,8 @@ export class WatchlistMatcher {
     if (exact !== undefined) return exact;
     for (const len of this.rangeLengths) {
       const key = rangeKey(value, len);
-      if (key === undefined) return undefined;
+      // A length only the other family has (an IPv6 /48 for an IPv4 address).
+      if (key === undefined) continue;
       const hit = live(this.ranges.get(len)?.get(key), now);
       if (hit !== undefined) return hit;
     }
