@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistrationRequest } from '../../src/registration/contract.js';
+import { setListedIdentityPolicy } from '../../src/watchlist/matching/policy.js';
 import { idemKey, registrationBody, thaiSubscriber } from '../support/subjects.js';
 import { listIndicator, revokeIndicator } from '../support/watchlist.js';
 import { createWorld, type World } from '../support/world.js';
@@ -74,10 +76,32 @@ describe('registration against the watchlist', () => {
   });
 
   it("refuses it with 409 identity_watchlisted where the country's policy says so, and flags it", async () => {
-    await w.deps.db
-      .insertInto('watchlist_registration_policies')
-      .values({ country: 'TH', listed_identity: 'refuse', updated_at: w.now() })
-      .execute();
+    const cli = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'watchlist-policy',
+        'set',
+        '--country',
+        'TH',
+        '--listed-identity',
+        'refuse',
+      ],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          DATABASE_URL: w.url,
+          LOG_LEVEL: 'warn',
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(cli.status).toBe(0);
+    expect(JSON.parse(cli.stdout)).toEqual({ country: 'TH', listedIdentity: 'refuse' });
     try {
       const subscriber = thaiSubscriber();
       const first = registrationBody(w.now(), { subscriber });
@@ -94,5 +118,15 @@ describe('registration against the watchlist', () => {
     } finally {
       await w.deps.db.deleteFrom('watchlist_registration_policies').execute();
     }
+  });
+
+  it('refuses a policy other than allow or refuse, or for a country not served', async () => {
+    const ctx = { db: w.deps.db, actor: 'test', now: w.now() };
+    await expect(
+      setListedIdentityPolicy({ ctx, input: { country: 'TH', listedIdentity: 'maybe' } }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(
+      setListedIdentityPolicy({ ctx, input: { country: 'ZZ', listedIdentity: 'allow' } }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
   });
 });
