@@ -380,11 +380,39 @@ export class ScoringEngine {
       if (hit !== undefined)
         this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_contact', hit);
     }
-    const line = w.msisdn(cdr.msisdn, now);
-    if (line !== undefined)
-      this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_line_active', line);
-    const imei = imeiKey(cdr.imei);
-    const device = imei === undefined ? undefined : w.imei(imei, now);
+    // The line's own number and device: remembered on the line until the index changes.
+    const state =
+      s === this.lastStream && this.lastLine?.msisdn === cdr.msisdn
+        ? this.lastLine
+        : s.lines.get(cdr.msisdn);
+    let self: ListedEntry | undefined;
+    let device: ListedEntry | undefined;
+    if (state === undefined) {
+      self = w.msisdn(cdr.msisdn, now);
+      const imei = imeiKey(cdr.imei);
+      device = imei === undefined ? undefined : w.imei(imei, now);
+    } else {
+      if (state.watchGeneration !== w.generation) {
+        state.watchGeneration = w.generation;
+        state.watchSelf = w.msisdn(cdr.msisdn, Number.NEGATIVE_INFINITY);
+        state.watchImei = null;
+      }
+      if (state.watchImei !== cdr.imei) {
+        const imei = imeiKey(cdr.imei);
+        state.watchImei = cdr.imei;
+        state.watchDevice = imei === undefined ? undefined : w.imei(imei, Number.NEGATIVE_INFINITY);
+      }
+      self =
+        state.watchSelf !== undefined && state.watchSelf.validUntil > now
+          ? state.watchSelf
+          : undefined;
+      device =
+        state.watchDevice !== undefined && state.watchDevice.validUntil > now
+          ? state.watchDevice
+          : undefined;
+    }
+    if (self !== undefined)
+      this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_line_active', self);
     if (device !== undefined)
       this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_device', device);
   }

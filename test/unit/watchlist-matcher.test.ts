@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCdr, encodeCdr } from '../../src/scoring/cdr.js';
+import { ScoringEngine } from '../../src/scoring/engine.js';
 import {
   type IndicatorChange,
   imeiKey,
@@ -102,5 +103,33 @@ describe('data records', () => {
     });
     expect(decodeCdr(encodeCdr(r.cdr))).toEqual(r);
     expect(decodeCdr(JSON.stringify({ ...base })).ok).toBe(false);
+  });
+});
+
+describe('the engine matching a line it already knows', () => {
+  it('sees its number and device listed after its first records, and stops at expiry', () => {
+    const m = new WatchlistMatcher();
+    const engine = new ScoringEngine();
+    engine.setWatchlist(m);
+    engine.setNow(NOW);
+    const line = '+66811112222';
+    const at = (min: number) => NOW - 60 * 60_000 + min * 60_000;
+    engine.ingest('s', cdr({ msisdn: line, imei: '490154203237518', startedAt: at(0) }), null);
+    expect(engine.advance().alerts).toEqual([]);
+    m.apply([
+      row('self', 'msisdn', line, { validUntil: NOW + 1000 }),
+      row('dev', 'imei', '490154203237518'),
+    ]);
+    engine.ingest('s', cdr({ msisdn: line, imei: '490154203237518', startedAt: at(1) }), null);
+    expect(engine.advance().alerts.map((a) => [a.rule, a.evidence.indicator?.id])).toEqual([
+      ['watchlist_line_active', 'self'],
+      ['watchlist_device', 'dev'],
+    ]);
+    m.apply([row('dev', 'imei', '490154203237518', { status: 'revoked' })]);
+    engine.setNow(NOW + 1000);
+    const other = '+66811113333';
+    engine.ingest('s', cdr({ msisdn: other, imei: '490154203237518', startedAt: at(2) }), null);
+    engine.ingest('s', cdr({ msisdn: line, imei: '490154203237518', startedAt: at(3) }), null);
+    expect(engine.advance().alerts).toEqual([]);
   });
 });

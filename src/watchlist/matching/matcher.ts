@@ -163,6 +163,8 @@ export class WatchlistMatcher {
   private readonly ranges = new Map<number, Map<string, ListedEntry>>();
   /** Prefix lengths in use, longest first (the most specific range answers). */
   private rangeLengths: number[] = [];
+  /** Counts the `apply` calls: an answer remembered at an older generation may be stale. */
+  generation = 0;
 
   get size(): number {
     let n = this.msisdns.size + this.imeis.size + this.ips.size + this.domains.size;
@@ -172,6 +174,7 @@ export class WatchlistMatcher {
 
   /** Applies changed rows: an active one is (re)listed, any other status removes it. */
   apply(changes: readonly IndicatorChange[]): void {
+    this.generation++;
     for (const c of changes) {
       const entry: ListedEntry | undefined =
         c.status === 'active'
