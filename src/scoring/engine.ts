@@ -280,20 +280,25 @@ export class ScoringEngine {
       return 'future';
     }
     const s = this.stream(streamName);
-    if (this.watchlist !== undefined)
-      this.matchWatchlist(this.watchlist, streamName, s, cdr, operatorId);
+    const w = this.watchlist;
     // A data record is only matched: it counts in no window and moves no watermark.
     if (cdr.type === 'data') {
+      if (w !== undefined)
+        this.matchWatchlist(w, streamName, s, cdr, operatorId, s.lines.get(cdr.msisdn));
       this.stats.accepted++;
       return 'accepted';
     }
     const hour = hourOf(t);
     if (s.clock.observe(t)) this.closeDue(streamName, s);
     if (hour < s.clock.firstOpenHour) {
+      // Too late for the windows, not for the watchlist.
+      if (w !== undefined)
+        this.matchWatchlist(w, streamName, s, cdr, operatorId, s.lines.get(cdr.msisdn));
       this.stats.late++;
       return 'late';
     }
     const line = lineOf(s, cdr.msisdn);
+    if (w !== undefined) this.matchWatchlist(w, streamName, s, cdr, operatorId, line);
     this.lastLine = line;
     this.lastStream = s;
     const b = bucketAt(line.buckets, hour, LineBucket);
@@ -367,6 +372,7 @@ export class ScoringEngine {
     s: StreamState,
     cdr: Cdr,
     operatorId: string | null,
+    state: LineState | undefined,
   ): void {
     const now = Number.isNaN(this.nowMs) ? cdr.startedAt : this.nowMs;
     if (cdr.type === 'data') {
@@ -381,10 +387,6 @@ export class ScoringEngine {
         this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_contact', hit);
     }
     // The line's own number and device: remembered on the line until the index changes.
-    const state =
-      s === this.lastStream && this.lastLine?.msisdn === cdr.msisdn
-        ? this.lastLine
-        : s.lines.get(cdr.msisdn);
     let self: ListedEntry | undefined;
     let device: ListedEntry | undefined;
     if (state === undefined) {

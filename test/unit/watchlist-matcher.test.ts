@@ -133,3 +133,20 @@ describe('the engine matching a line it already knows', () => {
     expect(engine.advance().alerts).toEqual([]);
   });
 });
+
+describe('the engine matching a late record', () => {
+  it('raises for a record too late for the windows', () => {
+    const m = new WatchlistMatcher();
+    m.apply([row('x', 'msisdn', '+85599999999')]);
+    const engine = new ScoringEngine();
+    engine.setWatchlist(m);
+    engine.setNow(NOW);
+    const line = '+66811114444';
+    engine.ingest('s', cdr({ msisdn: line, startedAt: NOW }), null);
+    const late = cdr({ msisdn: line, otherParty: '+85599999999', startedAt: NOW - 30 * 3_600_000 });
+    expect(engine.ingest('s', late, null)).toBe('late');
+    expect(engine.advance().alerts.map((a) => [a.rule, a.evidence.recordId])).toEqual([
+      ['watchlist_contact', late.recordId],
+    ]);
+  });
+});
