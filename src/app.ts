@@ -32,6 +32,7 @@ export function buildApp(deps: AppDeps) {
     new HttpScorer(deps.db, deps.log, {
       allowedLatenessMs: deps.config.SCORING_LATENESS_MS,
       reloadMs: deps.config.SCORING_RELOAD_MS,
+      watchlistReloadMs: deps.config.WATCHLIST_RELOAD_MS,
       maxFutureSkewMs: deps.config.SCORING_MAX_FUTURE_SKEW_MS,
     }),
   );

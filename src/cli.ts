@@ -50,6 +50,10 @@ import { evaluateAlerts, generateTraffic, type Labels } from './scoring/generato
 import { kafkaSettings } from './scoring/kafka-scorer.js';
 import { loadThresholds } from './scoring/queries.js';
 import { addAllowlisted, setThresholds } from './scoring/service.js';
+import {
+  listListedIdentityPolicies,
+  setListedIdentityPolicy,
+} from './watchlist/matching/policy.js';
 import { addWarninglistEntry, WARNING_REASONS, warninglist } from './watchlist/warninglist.js';
 
 /** A labels file of `cdr generate`, checked enough that evaluating it cannot fail midway. */
@@ -727,6 +731,34 @@ const COMMANDS: readonly Command[] = [
           operatorId: str(o, 'operator'),
         },
       }),
+    }),
+  }),
+  command({
+    name: 'watchlist-policy set',
+    summary: 'Allow or refuse registrations by identities whose lines are listed, per country',
+    options: {
+      country: { type: 'string', value: 'CC', required: true, description: 'served country code' },
+      'listed-identity': {
+        type: 'string',
+        value: 'allow|refuse',
+        required: true,
+        description: 'allow (registered, identity flagged) or refuse (409, identity flagged)',
+      },
+    },
+    example: 'simline watchlist-policy set --country TH --listed-identity refuse',
+    run: async ({ opts: o, runtime }) => ({
+      result: await setListedIdentityPolicy({
+        ctx: adminCtx(await runtime()),
+        input: { country: need(o, 'country'), listedIdentity: need(o, 'listed-identity') },
+      }),
+    }),
+  }),
+  command({
+    name: 'watchlist-policy list',
+    summary: 'List the countries whose registration policy for listed identities is set',
+    example: 'simline watchlist-policy list',
+    run: async ({ runtime }) => ({
+      result: await listListedIdentityPolicies({ db: (await runtime()).deps.db }),
     }),
   }),
   command({

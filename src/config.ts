@@ -134,6 +134,13 @@ const envSchema = z.object({
     .int()
     .min(0)
     .default(30 * SECOND_MS),
+  /** How often scorers read watchlist changes (new, revoked, suspended listings). */
+  WATCHLIST_RELOAD_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(60 * SECOND_MS)
+    .default(2 * SECOND_MS),
   KAFKA_BROKERS: optionalText,
   KAFKA_GROUP_ID: z.string().min(1).default('simline-scorer'),
   KAFKA_CDR_TOPIC: z.string().min(1).default('cdr.records'),

@@ -39,6 +39,7 @@ import type {
   zones,
   zoneVersions,
 } from './suspensions/schema.js';
+import type { watchlistRegistrationPolicies } from './watchlist/matching/schema.js';
 import type {
   watchlistIndicatorSources,
   watchlistIndicators,
@@ -52,6 +53,7 @@ export * from './platform/schema.js';
 export * from './registration/schema.js';
 export * from './scoring/schema.js';
 export * from './suspensions/schema.js';
+export * from './watchlist/matching/schema.js';
 export * from './watchlist/schema.js';
 
 export interface Database {
@@ -91,4 +93,5 @@ export interface Database {
   watchlist_sightings: Kyselify<typeof watchlistSightings>;
   watchlist_warninglist: Kyselify<typeof watchlistWarninglist>;
   watchlist_lifetimes: Kyselify<typeof watchlistLifetimes>;
+  watchlist_registration_policies: Kyselify<typeof watchlistRegistrationPolicies>;
 }

@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   cooling_off_active: { status: 409, title: 'Cooling-off period active' },
   msisdn_already_registered: { status: 409, title: 'MSISDN already registered' },
   msisdn_quarantined: { status: 409, title: 'MSISDN in quarantine' },
+  msisdn_watchlisted: { status: 409, title: 'MSISDN on the watchlist' },
+  identity_watchlisted: { status: 409, title: "The identity's lines are on the watchlist" },
   iccid_already_registered: { status: 409, title: 'ICCID already registered' },
   acquisition_limit_exceeded: { status: 409, title: 'New-SIM acquisition limit reached' },
   idempotency_in_flight: { status: 409, title: 'A request with this Idempotency-Key is in flight' },

@@ -90,6 +90,8 @@ export const registerRoute = createRoute({
       'cooling_off_active',
       'msisdn_already_registered',
       'msisdn_quarantined',
+      'msisdn_watchlisted',
+      'identity_watchlisted',
       'iccid_already_registered',
       'acquisition_limit_exceeded',
       'idempotency_in_flight',

@@ -8,6 +8,10 @@ import { fingerprintRequest, type RequestFingerprint } from '../platform/idempot
 import { parseInput } from '../platform/parse.js';
 import { DAY_MS, HOUR_MS, SECOND_MS } from '../platform/time.js';
 import {
+  checkRegistrationWatchlist,
+  flagListedIdentity,
+} from '../watchlist/matching/registration.js';
+import {
   type RegistrationCreated,
   type RegistrationRequest,
   RegistrationRequestSchema,
@@ -53,6 +57,8 @@ export const REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'cooling_off_active',
   'msisdn_already_registered',
   'msisdn_quarantined',
+  'msisdn_watchlisted',
+  'identity_watchlisted',
   'iccid_already_registered',
   'acquisition_limit_exceeded',
   'verification_reused',
@@ -149,6 +155,12 @@ async function attemptRegistration(
     );
   }
   if (iccidTaken) throw new ServiceError('iccid_already_registered', ICCID_USED);
+  await checkRegistrationWatchlist(tx, {
+    msisdn: req.msisdn,
+    personKey: person.personKey,
+    country,
+    now,
+  });
 
   let exemptAccountId: string | null = null;
   let account: RegistrationCreated['account'];
@@ -342,6 +354,12 @@ export async function auditRegistrationRefused({
   } catch (err) {
     if (!(err instanceof ServiceError)) throw err;
   }
+  if (refusal.code === 'identity_watchlisted' && personKey !== undefined)
+    await flagListedIdentity(ctx.tx, {
+      personKey,
+      lines: Number(refusal.extra.lines),
+      now: ctx.now,
+    });
   await audit(ctx.tx, ctx, {
     shard: auditShard(`reg:${ctx.operator.id}`, personKey ?? req.msisdn),
     action: 'registration.refused',
@@ -354,6 +372,9 @@ export async function auditRegistrationRefused({
       ...(typeof refusal.extra.check === 'string' ? { check: refusal.extra.check } : {}),
       ...(typeof refusal.extra.cap === 'string' ? { cap: refusal.extra.cap } : {}),
       ...(typeof refusal.extra.rule === 'string' ? { rule: refusal.extra.rule } : {}),
+      ...(typeof refusal.extra.indicatorId === 'string'
+        ? { indicatorId: refusal.extra.indicatorId }
+        : {}),
     },
   });
 }

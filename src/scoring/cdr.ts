@@ -4,14 +4,20 @@
  * beyond the record itself.
  */
 
+import { isIP } from 'node:net';
 import { MINUTE_MS, SECOND_MS } from '../platform/time.js';
 
 export interface Cdr {
   recordId: string;
-  type: 'voice' | 'sms';
+  /** `data`: an IP detail record (the line reached `remoteIp`), with no other party or duration. */
+  type: 'voice' | 'sms' | 'data';
   direction: 'mo' | 'mt';
   msisdn: string;
   otherParty: string;
+  /** Data records: the server's address, canonical; '' or absent for voice and SMS. */
+  remoteIp?: string;
+  /** Data records: the server's host name when known, lower case; else '' or absent. */
+  host?: string;
   imsi: string;
   imei: string;
   cellId: string;
@@ -41,8 +47,18 @@ export const MAX_CDR_BYTES = 64 * 1024;
  * Unicode text: PostgreSQL refuses it in JSON (an alert's evidence) and UTF-8 would turn it into
  * U+FFFD silently. Either would fail the whole batch's commit, again at every restart.
  */
-const TEXT_FIELDS = ['recordId', 'otherParty', 'imsi', 'imei', 'cellId', 'operator'] as const;
+const TEXT_FIELDS = [
+  'recordId',
+  'otherParty',
+  'imsi',
+  'imei',
+  'cellId',
+  'operator',
+  'host',
+] as const;
 const MAX_FIELD_LENGTH = 64;
+/** A DNS name is at most 253 characters. */
+const MAX_HOST_LENGTH = 253;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -201,15 +217,16 @@ export function decodeCdr(value: string | Uint8Array, defaultOperator?: string):
     );
   }
   const type = r.type;
-  if (type !== 'voice' && type !== 'sms') return bad('type', type, 'must be "voice" or "sms"');
-  const direction = r.direction;
+  if (type !== 'voice' && type !== 'sms' && type !== 'data')
+    return bad('type', type, 'must be "voice", "sms" or "data"');
+  const direction = r.direction ?? (type === 'data' ? 'mo' : undefined);
   if (direction !== 'mo' && direction !== 'mt')
     return bad('direction', direction, 'must be "mo" or "mt"');
   const msisdn = r.msisdn;
   if (typeof msisdn !== 'string' || !isE164(msisdn)) {
     return bad('msisdn', msisdn, 'must be E.164, + followed by 8 to 15 digits');
   }
-  const otherParty = r.otherParty;
+  const otherParty = r.otherParty ?? (type === 'data' ? '' : undefined);
   if (!isBoundedString(otherParty, true)) {
     return bad(
       'otherParty',
@@ -280,9 +297,24 @@ export function decodeCdr(value: string | Uint8Array, defaultOperator?: string):
     containsUrl = rawContainsUrl;
   }
 
+  let remoteIp = '';
+  let host = '';
+  if (type === 'data') {
+    const rawIp = r.remoteIp;
+    if (typeof rawIp !== 'string' || isIP(rawIp) === 0)
+      return bad('remoteIp', rawIp, 'must be an IPv4 or IPv6 address');
+    remoteIp = canonicalIp(rawIp);
+    const rawHost = r.host;
+    if (rawHost !== undefined && rawHost !== null) {
+      if (typeof rawHost !== 'string' || rawHost.length > MAX_HOST_LENGTH)
+        return fail(`host: must be a string of at most ${MAX_HOST_LENGTH} characters`);
+      host = rawHost.toLowerCase().replace(/\.$/, '');
+    }
+  }
+
   if (text.includes('\\u'))
     for (const f of TEXT_FIELDS) {
-      const v = r[f] as string;
+      const v = (r[f] ?? '') as string;
       if (!v.isWellFormed()) return fail(`${f}: must be Unicode text, not a lone UTF-16 surrogate`);
       if (v.includes('\0')) return fail(`${f}: must not contain NUL characters`);
     }
@@ -303,8 +335,16 @@ export function decodeCdr(value: string | Uint8Array, defaultOperator?: string):
       answered,
       containsUrl,
       operator,
+      remoteIp,
+      host,
     },
   };
+}
+
+/** An address as `node:net` and PostgreSQL print it (IPv6 lower case and shortened). */
+function canonicalIp(ip: string): string {
+  if (isIP(ip) === 4) return ip;
+  return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
 }
 
 /** Why a record dated more than `maxFutureSkewMs` ahead of the server's clock is refused. */
@@ -328,5 +368,6 @@ export function encodeCdr(c: Cdr): string {
     answered: c.answered,
     containsUrl: c.containsUrl,
     operator: c.operator,
+    ...(c.type === 'data' ? { remoteIp: c.remoteIp, host: c.host || undefined } : {}),
   });
 }

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { E164 } from '../registration/numbering.js';
 import { CAPPED_FEATURES } from './features.js';
-import { RULE_CODES } from './rules/index.js';
+import { ALERT_RULE_CODES } from './rules/index.js';
 
 export const MAX_CDRS_PER_REQUEST = 10_000;
 /** 10,000 records of about 400 bytes, with room to spare. */
@@ -40,6 +40,14 @@ export const EvidenceSchema = z
     lineScore: z.number(),
     imei: z.string().optional(),
     imsis: z.array(z.string()).optional(),
+    indicator: z
+      .object({ id: z.string(), type: z.string(), category: z.string() })
+      .optional()
+      .openapi({ description: 'Watchlist alerts: the listed indicator the record matched' }),
+    recordId: z
+      .string()
+      .optional()
+      .openapi({ description: 'Watchlist alerts: the record that matched' }),
   })
   .openapi('AlertEvidence');
 
@@ -47,7 +55,7 @@ export const AlertSchema = z
   .object({
     id: z.string(),
     msisdn: z.string(),
-    rule: z.enum(RULE_CODES),
+    rule: z.enum(ALERT_RULE_CODES),
     score: z.number(),
     windowStart: z.string(),
     windowEnd: z.string(),
@@ -64,7 +72,7 @@ export const AlertListSchema = z
   .openapi('AlertList');
 
 export const AlertQuerySchema = z.object({
-  rule: z.enum(RULE_CODES).optional(),
+  rule: z.enum(ALERT_RULE_CODES).optional(),
   msisdn: z.string().regex(E164, 'must be E.164').optional(),
   since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'createdAt ≥ since' }),
   status: z.enum(['open', 'closed']).optional(),

@@ -11,6 +11,8 @@
  * `export*` hands back.
  */
 import { MINUTE_MS } from '../platform/time.js';
+import type { ListedEntry, WatchlistMatcher } from '../watchlist/matching/matcher.js';
+import { imeiKey } from '../watchlist/matching/matcher.js';
 import { callingCode, isInternational } from './calling-codes.js';
 import type { Cdr } from './cdr.js';
 import {
@@ -53,6 +55,7 @@ import {
   type Thresholds,
   type WindowFeatures,
 } from './rules/index.js';
+import { WATCHLIST_SCORE, type WatchlistRuleCode } from './rules/watchlist.js';
 import { StateWriter } from './state-codec.js';
 import {
   importImei,
@@ -158,6 +161,15 @@ export class ScoringEngine {
   readonly stats: EngineStats = { accepted: 0, duplicates: 0, late: 0, future: 0 };
   /** Records dated after this (epoch ms) are `future`; no limit until `setNow` is called. */
   private latestAllowed = Number.POSITIVE_INFINITY;
+  /** The server's time (`setNow`), against which listings expire; NaN until it is set. */
+  private nowMs = Number.NaN;
+  /** Listed indicators every record is matched against; none until `setWatchlist`. */
+  private watchlist: WatchlistMatcher | undefined;
+  /**
+   * Watchlist alerts raised, by UTC day, as `rule|msisdn|indicator`: each once a day (the
+   * alerts' unique key also holds across restarts). Days before the newest's previous are dropped.
+   */
+  private readonly watchlistRaised = new Map<number, Set<string>>();
 
   constructor(
     settings: RuleSettings = { thresholds: DEFAULT_THRESHOLDS, allowlist: new Set() },
@@ -174,7 +186,13 @@ export class ScoringEngine {
    * current record of its stream late.
    */
   setNow(nowMs: number): void {
+    this.nowMs = nowMs;
     this.latestAllowed = nowMs + this.maxFutureSkewMs;
+  }
+
+  /** The listed indicators to match every record against (the matcher is updated in place). */
+  setWatchlist(matcher: WatchlistMatcher | undefined): void {
+    this.watchlist = matcher;
   }
 
   /** New thresholds and allowlist apply from the next evaluation on. */
@@ -262,13 +280,25 @@ export class ScoringEngine {
       return 'future';
     }
     const s = this.stream(streamName);
+    const w = this.watchlist;
+    // A data record is only matched: it counts in no window and moves no watermark.
+    if (cdr.type === 'data') {
+      if (w !== undefined)
+        this.matchWatchlist(w, streamName, s, cdr, operatorId, s.lines.get(cdr.msisdn));
+      this.stats.accepted++;
+      return 'accepted';
+    }
     const hour = hourOf(t);
     if (s.clock.observe(t)) this.closeDue(streamName, s);
     if (hour < s.clock.firstOpenHour) {
+      // Too late for the windows, not for the watchlist.
+      if (w !== undefined)
+        this.matchWatchlist(w, streamName, s, cdr, operatorId, s.lines.get(cdr.msisdn));
       this.stats.late++;
       return 'late';
     }
     const line = lineOf(s, cdr.msisdn);
+    if (w !== undefined) this.matchWatchlist(w, streamName, s, cdr, operatorId, line);
     this.lastLine = line;
     this.lastStream = s;
     const b = bucketAt(line.buckets, hour, LineBucket);
@@ -329,6 +359,104 @@ export class ScoringEngine {
     if (cdr.direction === 'mo' && this.earlyCandidate(line, cdr, b, hour))
       this.evaluateLine(streamName, s, line, (hour + 1) * HOUR_MS, EARLY_RULES);
     return 'accepted';
+  }
+
+  /**
+   * Matches one record against the watchlist: the other party (`watchlist_contact`), the line
+   * itself (`watchlist_line_active`), the device (`watchlist_device`), and for a data record the
+   * server's address and host (`watchlist_server`). Expiry is checked against the server's time.
+   */
+  private matchWatchlist(
+    w: WatchlistMatcher,
+    streamName: string,
+    s: StreamState,
+    cdr: Cdr,
+    operatorId: string | null,
+    state: LineState | undefined,
+  ): void {
+    const now = Number.isNaN(this.nowMs) ? cdr.startedAt : this.nowMs;
+    if (cdr.type === 'data') {
+      const hit =
+        (cdr.remoteIp ? w.ip(cdr.remoteIp, now) : undefined) ??
+        (cdr.host ? w.domain(cdr.host, now) : undefined);
+      if (hit !== undefined)
+        this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_server', hit);
+    } else if (cdr.otherParty !== '') {
+      const hit = w.msisdn(cdr.otherParty, now);
+      if (hit !== undefined)
+        this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_contact', hit);
+    }
+    // The line's own number and device: remembered on the line until the index changes.
+    let self: ListedEntry | undefined;
+    let device: ListedEntry | undefined;
+    if (state === undefined) {
+      self = w.msisdn(cdr.msisdn, now);
+      const imei = imeiKey(cdr.imei);
+      device = imei === undefined ? undefined : w.imei(imei, now);
+    } else {
+      if (state.watchGeneration !== w.generation) {
+        state.watchGeneration = w.generation;
+        state.watchSelf = w.msisdn(cdr.msisdn, Number.NEGATIVE_INFINITY);
+        state.watchImei = null;
+      }
+      if (state.watchImei !== cdr.imei) {
+        const imei = imeiKey(cdr.imei);
+        state.watchImei = cdr.imei;
+        state.watchDevice = imei === undefined ? undefined : w.imei(imei, Number.NEGATIVE_INFINITY);
+      }
+      self =
+        state.watchSelf !== undefined && state.watchSelf.validUntil > now
+          ? state.watchSelf
+          : undefined;
+      device =
+        state.watchDevice !== undefined && state.watchDevice.validUntil > now
+          ? state.watchDevice
+          : undefined;
+    }
+    if (self !== undefined)
+      this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_line_active', self);
+    if (device !== undefined)
+      this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_device', device);
+  }
+
+  private raiseWatchlist(
+    streamName: string,
+    s: StreamState,
+    cdr: Cdr,
+    operatorId: string | null,
+    rule: WatchlistRuleCode,
+    hit: ListedEntry,
+  ): void {
+    const day = Math.floor(cdr.startedAt / (WINDOW_HOURS * HOUR_MS));
+    let raised = this.watchlistRaised.get(day);
+    if (raised === undefined) {
+      raised = new Set();
+      this.watchlistRaised.set(day, raised);
+      for (const d of this.watchlistRaised.keys()) if (d < day - 1) this.watchlistRaised.delete(d);
+    }
+    const key = `${rule}|${cdr.msisdn}|${hit.id}`;
+    if (raised.has(key)) return;
+    raised.add(key);
+    const line = s.lines.get(cdr.msisdn);
+    // The contacted line and the line reaching a server are the scam's targets, not its means:
+    // their alerts do not count towards flagging the identity that registered them.
+    const scamSide = rule === 'watchlist_line_active' || rule === 'watchlist_device';
+    s.alerts.push({
+      stream: streamName,
+      msisdn: cdr.msisdn,
+      operatorId: operatorId ?? line?.operatorId ?? null,
+      rule,
+      score: WATCHLIST_SCORE[rule],
+      windowStart: day * WINDOW_HOURS * HOUR_MS,
+      windowEnd: (day + 1) * WINDOW_HOURS * HOUR_MS,
+      evidence: {
+        checks: [],
+        lineScore: WATCHLIST_SCORE[rule],
+        indicator: { id: hit.id, type: hit.type, category: hit.category },
+        recordId: cdr.recordId,
+      },
+      personKey: scamSide ? (line?.registration?.personKey ?? null) : null,
+    });
   }
 
   /**

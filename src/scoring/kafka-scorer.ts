@@ -13,10 +13,12 @@ import type { PartitionAssignment } from '../platform/kafka/messages.js';
 import type { Logger } from '../platform/log.js';
 import type { Metrics } from '../platform/metrics.js';
 import { startTsWorker } from '../platform/threads.js';
+import type { IndicatorChange, WatchlistMatcher } from '../watchlist/matching/matcher.js';
+import { WatchlistSync } from '../watchlist/matching/sync.js';
 import type { RuleSettings } from './engine.js';
 import { loadScorerReference } from './pipeline.js';
 import { lockUnpublishedAlerts, markAlertsPublished, type StoredAlert } from './queries.js';
-import { RULE_CODES } from './rules/index.js';
+import { ALERT_RULE_CODES } from './rules/index.js';
 import { OUTCOMES, Stage, type StageIo, type StageKind } from './stage.js';
 import {
   type FromWorker,
@@ -94,6 +96,8 @@ function groupConsumer(kind: StageKind, s: Shared, hooks: ManualConsumerHooks): 
 
 interface StageRunner {
   setSettings(settings: RuleSettings, networks: Map<string, string>): void;
+  /** Watchlist rows changed in `matcher` (this thread's index): a thread applies them to its own. */
+  watchlistChanged(matcher: WatchlistMatcher, changes: IndicatorChange[]): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -125,6 +129,10 @@ class LocalStage implements StageRunner {
 
   setSettings(settings: RuleSettings): void {
     this.stage.engine.setSettings(settings);
+  }
+
+  watchlistChanged(matcher: WatchlistMatcher): void {
+    this.stage.engine.setWatchlist(matcher);
   }
 
   async start(): Promise<void> {
@@ -334,6 +342,10 @@ class ThreadedStage implements StageRunner {
     for (const t of this.threads) t.post({ t: 'settings', settings, networks });
   }
 
+  watchlistChanged(_matcher: WatchlistMatcher, changes: IndicatorChange[]): void {
+    for (const t of this.threads) t.post({ t: 'watchlist', changes });
+  }
+
   async start(): Promise<void> {
     await this.consumer.connect();
     this.consumer.start(this.s.config.KAFKA_BATCH_SIZE, (messages) => this.handle(messages));
@@ -379,6 +391,9 @@ export class KafkaScorer {
   private stages: StageRunner[] = [];
   private producer: KafkaProducer | undefined;
   private reload: NodeJS.Timeout | undefined;
+  private watchlistReload: NodeJS.Timeout | undefined;
+  /** The listed indicators, read here and passed on to every stage (threads get the rows). */
+  private readonly watchlist: WatchlistSync;
   private networks = new Map<string, string>();
   private outbox: NodeJS.Timeout | undefined;
   private publishing: Promise<void> | undefined;
@@ -392,7 +407,11 @@ export class KafkaScorer {
     private readonly log: Logger,
     private readonly metrics: Metrics,
     private readonly onFatal: (err: unknown) => void,
-  ) {}
+  ) {
+    this.watchlist = new WatchlistSync(db, (changes) => {
+      for (const s of this.stages) s.watchlistChanged(this.watchlist.matcher, changes);
+    });
+  }
 
   async start(): Promise<void> {
     const c = this.config;
@@ -410,7 +429,7 @@ export class KafkaScorer {
       for (const outcome of OUTCOMES) this.metrics.scorerRecords.inc({ stage, outcome }, 0);
       this.metrics.scorerDeadLettered.inc({ stage }, 0);
     }
-    for (const rule of RULE_CODES) this.metrics.scorerAlerts.inc({ rule }, 0);
+    for (const rule of ALERT_RULE_CODES) this.metrics.scorerAlerts.inc({ rule }, 0);
     const shared: Shared = {
       db: this.db,
       databaseUrl: this.databaseUrl,
@@ -430,6 +449,12 @@ export class KafkaScorer {
         ? [new ThreadedStage('line', threads, shared), new ThreadedStage('imei', 1, shared)]
         : [new LocalStage('line', shared), new LocalStage('imei', shared)];
     await this.refresh();
+    for (const s of this.stages) s.watchlistChanged(this.watchlist.matcher, []);
+    await this.watchlist.poll();
+    this.watchlistReload = setInterval(
+      () => this.watchlist.poll().catch((err) => this.log.warn({ err }, 'watchlist reload failed')),
+      c.WATCHLIST_RELOAD_MS,
+    );
     this.reload = setInterval(
       () => this.refresh().catch((err) => this.log.warn({ err }, 'scorer settings reload failed')),
       Math.max(1000, c.SCORING_RELOAD_MS),
@@ -502,6 +527,7 @@ export class KafkaScorer {
 
   async stop(): Promise<void> {
     clearInterval(this.reload);
+    clearInterval(this.watchlistReload);
     clearInterval(this.outbox);
     for (const s of this.stages) await s.stop();
     this.kick();

@@ -2,7 +2,8 @@
  * The engine's state in memory: per stream, its lines (their hour buckets of counts and distinct
  * sets), its IMEIs, and what changed since the last export. Only the engine writes it.
  */
-import { type Evidence, RULE_WINDOW, type RuleCode } from './rules/index.js';
+import type { ListedEntry } from '../watchlist/matching/matcher.js';
+import { type AlertRuleCode, type Evidence, RULE_WINDOW, type RuleCode } from './rules/index.js';
 import { type EventTimeClock, HOUR_MS, noValues, RecordIds, WINDOW_HOURS } from './windows.js';
 
 export interface Registration {
@@ -15,11 +16,18 @@ export interface RaisedAlert {
   stream: string;
   msisdn: string;
   operatorId: string | null;
-  rule: RuleCode;
+  rule: AlertRuleCode;
   score: number;
   windowStart: number;
   windowEnd: number;
-  evidence: { checks: Evidence[]; lineScore: number; imei?: string; imsis?: string[] };
+  evidence: {
+    checks: Evidence[];
+    lineScore: number;
+    imei?: string;
+    imsis?: string[];
+    indicator?: { id: string; type: string; category: string };
+    recordId?: string;
+  };
   personKey: string | null;
 }
 
@@ -63,6 +71,14 @@ export class LineState {
   sightingDay = -1;
   /** The shared copy of the cell of the line's last record (not stored). */
   lastCell: string | null = null;
+  /**
+   * The watchlist's answers for the line's own number and its last IMEI, as of the index's
+   * `generation` (not stored): a line's records repeat both, so most records skip those lookups.
+   */
+  watchGeneration = -1;
+  watchSelf: ListedEntry | undefined = undefined;
+  watchImei: string | null = null;
+  watchDevice: ListedEntry | undefined = undefined;
   /**
    * Whether the fields above changed since the last export (listed in the stream's `dirtyLines`;
    * buckets track their own).

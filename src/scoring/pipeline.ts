@@ -1,6 +1,7 @@
 import { findOperator } from '../access/queries.js';
 import type { Db } from '../platform/db/client.js';
 import type { Logger } from '../platform/log.js';
+import { WatchlistSync } from '../watchlist/matching/sync.js';
 import { type Cdr, futureRecordError } from './cdr.js';
 import { type ClockRepair, ScoringEngine } from './engine.js';
 import {
@@ -118,6 +119,8 @@ export function logClockRepair(log: Logger, r: ClockRepair): void {
 export interface HttpScorerOptions {
   allowedLatenessMs: number;
   reloadMs: number;
+  /** How often watchlist changes are read (at most once per batch). */
+  watchlistReloadMs: number;
   maxFutureSkewMs: number;
 }
 
@@ -171,12 +174,16 @@ export class HttpScorer {
   private queue: Promise<unknown> = Promise.resolve();
   private loadedAt = Number.NEGATIVE_INFINITY;
   private networks: ReadonlyMap<string, string> = new Map();
+  private readonly watchlist: WatchlistSync;
+  private watchlistReadAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
     private readonly opts: HttpScorerOptions,
-  ) {}
+  ) {
+    this.watchlist = new WatchlistSync(db);
+  }
 
   /** Applies records fed by `operatorId`, in order with other calls. */
   ingest(operatorId: string, records: readonly Cdr[], now: Date) {
@@ -201,6 +208,7 @@ export class HttpScorer {
       this.opts.allowedLatenessMs,
       this.opts.maxFutureSkewMs,
     );
+    engine.setWatchlist(this.watchlist.matcher);
     const repaired: string[] = [];
     const streams = [
       ...(await listStreams(this.db, HTTP_STREAM_PREFIX)).map((name) => [name, 'line'] as const),
@@ -241,6 +249,10 @@ export class HttpScorer {
       this.networks = reference.networks;
       this.loadedAt = now.getTime();
     }
+    if (now.getTime() - this.watchlistReadAt >= this.opts.watchlistReloadMs) {
+      await this.watchlist.poll();
+      this.watchlistReadAt = now.getTime();
+    }
     const engine = this.engine;
     engine.setNow(now.getTime());
     const stream = httpStream(operatorId);
@@ -277,6 +289,7 @@ export class HttpScorer {
       const outcome = engine.ingest(stream, r, operatorId);
       if (outcome === 'accepted') {
         counts.accepted++;
+        if (r.type === 'data') continue;
         engine.ingestImei(HTTP_IMEI_STREAM, {
           imei: r.imei,
           imsi: r.imsi,

@@ -440,7 +440,7 @@ export async function commitBatch(
       .insertInto('scoring_alerts')
       .values(
         part.map((a) => ({
-          subject: a.evidence.imei === undefined ? a.msisdn : `imei:${a.evidence.imei}`,
+          subject: alertSubject(a),
           msisdn: a.msisdn,
           imei: a.evidence.imei ?? null,
           operator_id: a.operatorId,
@@ -463,6 +463,15 @@ export async function commitBatch(
   ];
   if (persons.length > 0) await flagIdentities(tx, persons, batch.now);
   return inserted;
+}
+
+/**
+ * What an alert is raised once per window for: the line, the IMEI, or for a watchlist alert the
+ * line and the indicator it matched.
+ */
+function alertSubject(a: RaisedAlert): string {
+  if (a.evidence.indicator !== undefined) return `${a.msisdn}|${a.evidence.indicator.id}`;
+  return a.evidence.imei === undefined ? a.msisdn : `imei:${a.evidence.imei}`;
 }
 
 /** Flags each identity whose registered lines raised alerts on enough distinct lines. */

@@ -20,7 +20,12 @@ import {
   upsertAllowlisted,
   upsertThresholds,
 } from './queries.js';
-import { RULE_CODES, type RuleCode, validateThresholds } from './rules/index.js';
+import {
+  type AlertRuleCode,
+  RULE_CODES,
+  type RuleCode,
+  validateThresholds,
+} from './rules/index.js';
 
 /** Who is looking: an operator sees only its own lines, a regulator sees all. */
 export type Viewer = { kind: 'operator'; operatorId: string } | { kind: 'regulator' };
@@ -97,7 +102,7 @@ function alertView(r: AlertRow): AlertView {
   return {
     id: String(r.id),
     msisdn: r.msisdn,
-    rule: r.rule as RuleCode,
+    rule: r.rule as AlertRuleCode,
     score: r.score,
     windowStart: r.window_start.toISOString(),
     windowEnd: r.window_end.toISOString(),
@@ -125,7 +130,7 @@ export async function listAlerts({
 }: {
   ctx: ScoringCtx;
   input: {
-    rule?: RuleCode;
+    rule?: AlertRuleCode;
     msisdn?: string;
     since?: string;
     status?: 'open' | 'closed';

@@ -8,6 +8,7 @@ import type {
   MessageHeader,
   PartitionAssignment,
 } from '../platform/kafka/messages.js';
+import type { IndicatorChange } from '../watchlist/matching/matcher.js';
 import type { RuleSettings } from './engine.js';
 import type { StoredAlert } from './queries.js';
 import type { Outcome, StageKind } from './stage.js';
@@ -36,6 +37,7 @@ export interface PackedBatch {
 
 export type ToWorker =
   | { t: 'settings'; settings: RuleSettings; networks: Map<string, string> }
+  | { t: 'watchlist'; changes: IndicatorChange[] }
   | { t: 'flushed'; id: number; error?: string }
   | { t: 'assign' | 'revoke'; id: number; parts: PartitionAssignment[] }
   | ({ t: 'batch'; id: number } & PackedBatch)

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect } from '../platform/db/client.js';
 import { createLogger } from '../platform/log.js';
+import { WatchlistMatcher } from '../watchlist/matching/matcher.js';
 import { Stage, type StageIo } from './stage.js';
 import {
   type FromWorker,
@@ -71,6 +72,8 @@ function run(port: NonNullable<typeof parentPort>, data: StageWorkerData): void 
     fatal: (err) => send({ t: 'fatal', error: describe(err) }),
   };
   const stage = new Stage(data.kind, io);
+  const watchlist = new WatchlistMatcher();
+  stage.engine.setWatchlist(watchlist);
 
   const perform = async (m: Exclude<ToWorker, { t: 'settings' | 'flushed' }>) => {
     switch (m.t) {
@@ -99,6 +102,8 @@ function run(port: NonNullable<typeof parentPort>, data: StageWorkerData): void 
     if (m.t === 'settings') {
       stage.engine.setSettings(m.settings);
       networks = m.networks;
+    } else if (m.t === 'watchlist') {
+      watchlist.apply(m.changes);
     } else if (m.t === 'flushed') {
       const f = flushing.get(m.id);
       flushing.delete(m.id);

@@ -192,7 +192,7 @@ export class Stage {
           return;
         }
         counts[outcome]++;
-        if (outcome !== 'accepted' || !engine.newSighting(key, cdr)) return;
+        if (outcome !== 'accepted' || cdr.type === 'data' || !engine.newSighting(key, cdr)) return;
         const sighting: ImeiSighting = {
           imei: cdr.imei,
           imsi: cdr.imsi,

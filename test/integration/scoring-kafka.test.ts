@@ -106,7 +106,7 @@ describe('scorer on Kafka', () => {
         const headers = dlq.map((m) => Object.assign({}, ...(m.headers ?? [])));
         expect(headers.map((h) => String(h['x-error']))).toEqual([
           'value: not valid JSON',
-          'type: must be "voice" or "sms"',
+          'type: must be "voice", "sms" or "data"',
           'imei: must not contain NUL characters',
           'imei: must be Unicode text, not a lone UTF-16 surrogate',
           'value: larger than 65536 bytes',

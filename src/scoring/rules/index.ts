@@ -12,6 +12,7 @@ import { shortCallBurst } from './short-call-burst.js';
 import { simbox } from './simbox.js';
 import { smsBlastUrls } from './sms-blast-urls.js';
 import { wangiri } from './wangiri.js';
+import { WATCHLIST_RULE_CODES, type WatchlistRuleCode } from './watchlist.js';
 
 export type {
   ComparisonOp,
@@ -38,6 +39,13 @@ export type LineRuleCode = Extract<AnyRule, { subject: 'line' }>['code'];
 export type RuleWindow = AnyRule['window'];
 
 export const RULE_CODES = RULES.map((r) => r.code) as unknown as readonly [RuleCode, ...RuleCode[]];
+
+/** Every code an alert can carry: the threshold rules' and the watchlist's record-level ones. */
+export type AlertRuleCode = RuleCode | WatchlistRuleCode;
+export const ALERT_RULE_CODES = [...RULE_CODES, ...WATCHLIST_RULE_CODES] as unknown as readonly [
+  AlertRuleCode,
+  ...AlertRuleCode[],
+];
 
 /** Per rule, its threshold fields (the defaults' shape). */
 export type Thresholds = { [R in AnyRule as R['code']]: Parameters<R['evaluate']>[1] };

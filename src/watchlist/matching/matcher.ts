@@ -1,0 +1,268 @@
+/**
+ * The scorer's in-memory index of listed indicators it matches traffic against: numbers and
+ * devices in hash tables of canonical strings, IP addresses exact and by CIDR range (one table
+ * per prefix length), domains checked for a host and each of its parents. Holds only indicators
+ * that were active when last read; expiry is checked at match time against the server's time.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+
+/** What the scorer keeps of an indicator row (plain data: it crosses to stage threads). */
+export interface IndicatorChange {
+  id: string;
+  type: string;
+  value: string;
+  category: string;
+  status: string;
+  /** Epoch milliseconds. */
+  validUntil: number;
+}
+
+export interface ListedEntry {
+  id: string;
+  type: string;
+  category: string;
+  validUntil: number;
+}
+
+function ipv4Number(ip: string): number {
+  let n = 0;
+  for (const part of ip.split('.')) n = n * 256 + Number(part);
+  return n;
+}
+
+function ipv6BigInt(ip: string): bigint {
+  let text = ip;
+  const dotted = text.lastIndexOf(':');
+  const tail = text.slice(dotted + 1);
+  if (isIPv4(tail)) {
+    const n = ipv4Number(tail);
+    text = `${text.slice(0, dotted + 1)}${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+  }
+  const [head = '', rest] = text.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = rest === undefined || rest === '' ? [] : rest.split(':');
+  const groups =
+    rest === undefined
+      ? left
+      : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  let v = 0n;
+  for (const g of groups) v = (v << 16n) | BigInt(Number.parseInt(g, 16));
+  return v;
+}
+
+/** The key of `ip` within a range of `len` leading bits, or undefined when it is no address. */
+function rangeKey(ip: string, len: number): string | undefined {
+  if (isIPv4(ip)) {
+    if (len > 32) return undefined;
+    const n = ipv4Number(ip);
+    return `4:${len === 0 ? 0 : Math.floor(n / 2 ** (32 - len))}`;
+  }
+  if (isIPv6(ip)) {
+    if (len > 128) return undefined;
+    return `6:${(ipv6BigInt(ip) >> BigInt(128 - len)).toString(36)}`;
+  }
+  return undefined;
+}
+
+/** The Luhn check digit of 14 digits. */
+function luhnDigit(digits: string): number {
+  let sum = 0;
+  for (let i = 0; i < 14; i++) {
+    let d = digits.charCodeAt(i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return (10 - (sum % 10)) % 10;
+}
+
+function allDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * The canonical 15-digit IMEI of what a record carries: 15 digits as they are, 14 (no check
+ * digit) or 16 (an IMEISV) with the Luhn digit computed; undefined for anything else.
+ */
+export function imeiKey(imei: string): string | undefined {
+  const n = imei.length;
+  if (n === 15) return imei;
+  if ((n !== 14 && n !== 16) || !allDigits(imei)) return undefined;
+  const body = imei.slice(0, 14);
+  return `${body}${luhnDigit(body)}`;
+}
+
+/** Bits of the pre-check per key held: one hash, so about 3% of absent keys pass it. */
+const FILTER_BITS_PER_KEY = 32;
+
+function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x45d9f3b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * A hash table of listed values behind a one-hash bit filter a few megabytes large: nearly
+ * every record's value is not listed, and the filter answers that from one word, where the table
+ * (millions of entries) costs several cache misses. Removed keys leave their bit set until the
+ * filter is rebuilt (on growth): a stale bit only sends a lookup on to the table.
+ */
+class FilteredTable {
+  private readonly table = new Map<string, ListedEntry>();
+  private bits = new Uint32Array(1024);
+  private mask = 1024 * 32 - 1;
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  get(key: string): ListedEntry | undefined {
+    const h = keyHash(key) & this.mask;
+    if (((this.bits[h >>> 5] as number) & (1 << (h & 31))) === 0) return undefined;
+    return this.table.get(key);
+  }
+
+  set(key: string, entry: ListedEntry | undefined): void {
+    if (entry === undefined) {
+      this.table.delete(key);
+      return;
+    }
+    this.table.set(key, entry);
+    if (this.table.size * FILTER_BITS_PER_KEY > this.bits.length * 32) this.rebuild();
+    else this.mark(key);
+  }
+
+  private mark(key: string): void {
+    const h = keyHash(key) & this.mask;
+    this.bits[h >>> 5] = (this.bits[h >>> 5] as number) | (1 << (h & 31));
+  }
+
+  private rebuild(): void {
+    let words = this.bits.length;
+    while (this.table.size * FILTER_BITS_PER_KEY > words * 32) words *= 2;
+    this.bits = new Uint32Array(words);
+    this.mask = words * 32 - 1;
+    for (const key of this.table.keys()) this.mark(key);
+  }
+}
+
+export class WatchlistMatcher {
+  private readonly msisdns = new FilteredTable();
+  private readonly imeis = new FilteredTable();
+  private readonly ips = new Map<string, ListedEntry>();
+  private readonly domains = new Map<string, ListedEntry>();
+  /** Per prefix length, the ranges listed, by the key of their leading bits. */
+  private readonly ranges = new Map<number, Map<string, ListedEntry>>();
+  /** Prefix lengths in use, longest first (the most specific range answers). */
+  private rangeLengths: number[] = [];
+  /** Counts the `apply` calls: an answer remembered at an older generation may be stale. */
+  generation = 0;
+
+  get size(): number {
+    let n = this.msisdns.size + this.imeis.size + this.ips.size + this.domains.size;
+    for (const r of this.ranges.values()) n += r.size;
+    return n;
+  }
+
+  /** Applies changed rows: an active one is (re)listed, any other status removes it. */
+  apply(changes: readonly IndicatorChange[]): void {
+    this.generation++;
+    for (const c of changes) {
+      const entry: ListedEntry | undefined =
+        c.status === 'active'
+          ? { id: c.id, type: c.type, category: c.category, validUntil: c.validUntil }
+          : undefined;
+      switch (c.type) {
+        case 'msisdn':
+          set(this.msisdns, c.value, entry);
+          break;
+        case 'imei':
+          set(this.imeis, c.value, entry);
+          break;
+        case 'domain':
+          set(this.domains, c.value, entry);
+          break;
+        case 'ip':
+          this.applyIp(c.value, entry);
+          break;
+      }
+    }
+  }
+
+  private applyIp(value: string, entry: ListedEntry | undefined): void {
+    const slash = value.indexOf('/');
+    if (slash < 0) {
+      set(this.ips, value, entry);
+      return;
+    }
+    const len = Number(value.slice(slash + 1));
+    const key = rangeKey(value.slice(0, slash), len);
+    if (key === undefined || !Number.isInteger(len)) return;
+    let table = this.ranges.get(len);
+    if (table === undefined) {
+      if (entry === undefined) return;
+      table = new Map();
+      this.ranges.set(len, table);
+    }
+    set(table, key, entry);
+    if (table.size === 0) this.ranges.delete(len);
+    this.rangeLengths = [...this.ranges.keys()].sort((a, b) => b - a);
+  }
+
+  msisdn(value: string, now: number): ListedEntry | undefined {
+    return live(this.msisdns.get(value), now);
+  }
+
+  imei(value: string, now: number): ListedEntry | undefined {
+    return live(this.imeis.get(value), now);
+  }
+
+  /** An exact listing of `ip`, else the most specific listed range holding it. */
+  ip(value: string, now: number): ListedEntry | undefined {
+    const exact = live(this.ips.get(value), now);
+    if (exact !== undefined) return exact;
+    for (const len of this.rangeLengths) {
+      const key = rangeKey(value, len);
+      // A length only the other family has (an IPv6 /48 for an IPv4 address).
+      if (key === undefined) continue;
+      const hit = live(this.ranges.get(len)?.get(key), now);
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  }
+
+  /** `host` itself listed, else its closest listed parent domain. */
+  domain(host: string, now: number): ListedEntry | undefined {
+    let name = host.toLowerCase();
+    if (name.endsWith('.')) name = name.slice(0, -1);
+    for (;;) {
+      const hit = live(this.domains.get(name), now);
+      if (hit !== undefined) return hit;
+      const dot = name.indexOf('.');
+      if (dot < 0) return undefined;
+      name = name.slice(dot + 1);
+    }
+  }
+}
+
+function set(
+  map: Map<string, ListedEntry> | FilteredTable,
+  key: string,
+  entry: ListedEntry | undefined,
+): void {
+  if (map instanceof FilteredTable) map.set(key, entry);
+  else if (entry === undefined) map.delete(key);
+  else map.set(key, entry);
+}
+
+function live(entry: ListedEntry | undefined, now: number): ListedEntry | undefined {
+  return entry !== undefined && entry.validUntil > now ? entry : undefined;
+}
