@@ -60,6 +60,30 @@ async function countRepresentatives(tx: Tx, accountId: string): Promise<number> 
   return Number(row.n);
 }
 
+/** Audits a change of an account's representatives and answers with the account's count. */
+async function recordChange(
+  tx: Tx,
+  ctx: RepresentativeCtx,
+  input: RepresentativeInput,
+  { account, personKey }: { account: { id: string; account_ref: string }; personKey: string },
+  change: 'representative_added' | 'representative_removed',
+) {
+  await audit(tx, ctx, {
+    shard: `admin:${input.operatorId}`,
+    action: `exempt_account.${change}`,
+    subjectType: 'exempt_account',
+    subjectId: account.id,
+    outcome: 'success',
+    data: { accountRef: account.account_ref, personKey },
+  });
+  return {
+    accountId: account.id,
+    accountRef: account.account_ref,
+    personKey,
+    representatives: await countRepresentatives(tx, account.id),
+  };
+}
+
 /** Names a person who may register SIMs under an exempt account; audited. */
 export async function addAccountRepresentative({
   ctx,
@@ -84,20 +108,7 @@ export async function addAccountRepresentative({
     if (!added) {
       throw new ServiceError('conflict', 'this person is already a representative of the account');
     }
-    await audit(tx, ctx, {
-      shard: `admin:${input.operatorId}`,
-      action: 'exempt_account.representative_added',
-      subjectType: 'exempt_account',
-      subjectId: account.id,
-      outcome: 'success',
-      data: { accountRef: account.account_ref, personKey },
-    });
-    return {
-      accountId: account.id,
-      accountRef: account.account_ref,
-      personKey,
-      representatives: await countRepresentatives(tx, account.id),
-    };
+    return recordChange(tx, ctx, input, { account, personKey }, 'representative_added');
   });
 }
 
@@ -118,19 +129,6 @@ export async function removeAccountRepresentative({
       .returning('person_key')
       .executeTakeFirst();
     if (!removed) throw new NotFoundError('this representative of the account');
-    await audit(tx, ctx, {
-      shard: `admin:${input.operatorId}`,
-      action: 'exempt_account.representative_removed',
-      subjectType: 'exempt_account',
-      subjectId: account.id,
-      outcome: 'success',
-      data: { accountRef: account.account_ref, personKey },
-    });
-    return {
-      accountId: account.id,
-      accountRef: account.account_ref,
-      personKey,
-      representatives: await countRepresentatives(tx, account.id),
-    };
+    return recordChange(tx, ctx, input, { account, personKey }, 'representative_removed');
   });
 }
