@@ -9,6 +9,7 @@ import { parseInput } from '../platform/parse.js';
 import { DAY_MS, HOUR_MS, SECOND_MS } from '../platform/time.js';
 import {
   checkRegistrationWatchlist,
+  findListedLinesOf,
   flagListedIdentity,
 } from '../watchlist/matching/registration.js';
 import {
@@ -354,12 +355,12 @@ export async function auditRegistrationRefused({
   } catch (err) {
     if (!(err instanceof ServiceError)) throw err;
   }
-  if (refusal.code === 'identity_watchlisted' && personKey !== undefined)
-    await flagListedIdentity(ctx.tx, {
-      personKey,
-      lines: Number(refusal.extra.lines),
-      now: ctx.now,
-    });
+  /** The attempt's flag of an identity with listed lines was rolled back with it: set it again. */
+  if (personKey !== undefined) {
+    const listed = await findListedLinesOf(ctx.tx, { personKey, now: ctx.now });
+    if (listed.length > 0)
+      await flagListedIdentity(ctx.tx, { personKey, lines: listed.length, now: ctx.now });
+  }
   await audit(ctx.tx, ctx, {
     shard: auditShard(`reg:${ctx.operator.id}`, personKey ?? req.msisdn),
     action: 'registration.refused',

@@ -75,6 +75,20 @@ describe('registration against the watchlist', () => {
     expect(flag.flag_reason).toContain('watchlist');
   });
 
+  it('flags an identity whose lines are listed even when another check refuses its registration', async () => {
+    const subscriber = thaiSubscriber();
+    const first = registrationBody(w.now(), { subscriber });
+    expect((await register(first)).res.status).toBe(201);
+    await listIndicator(w.deps.db, w.now(), { type: 'msisdn', value: first.msisdn });
+    /** The same SIM card again: refused after the watchlist step, whose flag the refusal undoes. */
+    const second = { ...registrationBody(w.now(), { subscriber }), iccid: first.iccid };
+    const refused = await register(second);
+    expect(refused.json).toMatchObject({ code: 'iccid_already_registered' });
+    const flag = await flagOf(first.msisdn);
+    expect(flag.flagged_at).toEqual(w.now());
+    expect(flag.flag_reason).toContain('watchlist');
+  });
+
   it("refuses it with 409 identity_watchlisted where the country's policy says so, and flags it", async () => {
     const cli = spawnSync(
       process.execPath,
