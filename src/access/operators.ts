@@ -43,6 +43,15 @@ async function issueKey(ctx: AdminCtx, operatorId: string, scopes: readonly stri
   return { keyId: key.keyId, apiKey: key.apiKey };
 }
 
+/** What every organisation needs: a name and one of the served countries. */
+function organisationIssues(name: string, country: string): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  if (!name.trim()) issues.push({ path: 'name', message: 'must not be empty' });
+  if (!isServedCountry(country))
+    issues.push({ path: 'country', message: `must be one of ${SERVED_COUNTRY_CODES.join(', ')}` });
+  return issues;
+}
+
 export async function createOperator({
   ctx,
   input,
@@ -51,13 +60,7 @@ export async function createOperator({
   input: { name: string; country: string; mccMnc?: string[] };
 }) {
   const country = input.country.toUpperCase();
-  const issues: { path: string; message: string }[] = [];
-  if (!input.name.trim()) issues.push({ path: 'name', message: 'must not be empty' });
-  if (!isServedCountry(country))
-    issues.push({
-      path: 'country',
-      message: `must be one of ${SERVED_COUNTRY_CODES.join(', ')}`,
-    });
+  const issues = organisationIssues(input.name, country);
   for (const code of input.mccMnc ?? [])
     if (!/^\d{3}-\d{2,3}$/.test(code))
       issues.push({ path: 'mccMnc', message: `${code} is not an MCC-MNC like 520-01` });
@@ -111,10 +114,7 @@ export async function createBank({
 }) {
   const country = input.country.toUpperCase();
   const bankCode = input.bankCode.replace(/[\s-]/g, '').toUpperCase();
-  const issues: { path: string; message: string }[] = [];
-  if (!input.name.trim()) issues.push({ path: 'name', message: 'must not be empty' });
-  if (!isServedCountry(country))
-    issues.push({ path: 'country', message: `must be one of ${SERVED_COUNTRY_CODES.join(', ')}` });
+  const issues = organisationIssues(input.name, country);
   if (!/^[0-9A-Z]{2,11}$/.test(bankCode))
     issues.push({
       path: 'bankCode',
