@@ -68,6 +68,10 @@ export const scoringAlerts = pgTable(
     index('scoring_alerts_msisdn_idx').on(t.msisdn, t.status),
     index('scoring_alerts_operator_idx').on(t.operatorId, t.id),
     index('scoring_alerts_person_idx').on(t.personKey),
+    /** The console's matches of one indicator: watchlist alerts by the indicator they name. */
+    index('scoring_alerts_indicator_idx')
+      .on(sql`(${t.evidence}->'indicator'->>'id')`)
+      .where(sql`${t.rule} like 'watchlist_%'`),
   ],
 );
 

@@ -153,6 +153,7 @@ export async function listIndicatorRows(
     value?: string;
     bankCode?: string;
     status?: string;
+    category?: string;
     before?: { createdAt: Date; id: string };
     limit: number;
   },
@@ -162,6 +163,7 @@ export async function listIndicatorRows(
   if (f.value !== undefined) q = q.where('value', '=', f.value);
   if (f.bankCode !== undefined) q = q.where('bank_code', '=', f.bankCode);
   if (f.status) q = q.where('status', '=', f.status);
+  if (f.category) q = q.where('category', '=', f.category);
   if (f.before) {
     const b = f.before;
     q = q.where(sql<boolean>`(created_at, id) < (${b.createdAt}, ${b.id})`);
