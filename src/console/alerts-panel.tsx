@@ -1,6 +1,7 @@
 import { listAlerts } from '../scoring/service.js';
 import type { DashboardPanel } from './dashboard.js';
 import { when } from './layout.js';
+import { WATCHLIST_ALERT_TEXT } from './watchlist-text.js';
 
 /** The scorer's newest open alerts across every operator: regulators see all lines. */
 export const recentAlertsPanel: DashboardPanel = {
@@ -27,6 +28,12 @@ export const recentAlertsPanel: DashboardPanel = {
               <td class="nowrap">{a.msisdn}</td>
               <td>
                 <code class="small">{a.rule}</code>
+                {WATCHLIST_ALERT_TEXT[a.rule] && (
+                  <span class="small muted explain">
+                    <br />
+                    {WATCHLIST_ALERT_TEXT[a.rule]?.explain}
+                  </span>
+                )}
               </td>
               <td>{a.score.toFixed(2)}</td>
               <td class="small">{when(a.windowEnd)}</td>

@@ -19,6 +19,7 @@ import { dashboardPage } from './dashboard-page.js';
 import { CONSOLE_CSS, CsrfField, Errors, Layout, Notice } from './layout.js';
 import { mountOrderPages } from './order-pages.js';
 import { mountUserPages } from './user-pages.js';
+import { mountWatchlistPages } from './watchlist-pages.js';
 import { mountZonePages } from './zone-pages.js';
 
 export type PageCtx = Context<AppEnv>;
@@ -232,4 +233,5 @@ export function mountConsole(app: Router, opts: { dashboardPanels?: DashboardPan
   mountZonePages(app);
   mountOrderPages(app);
   mountUserPages(app);
+  mountWatchlistPages(app);
 }
