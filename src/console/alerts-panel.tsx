@@ -2,11 +2,13 @@ import { listAlerts } from '../scoring/service.js';
 import type { DashboardPanel } from './dashboard.js';
 import { when } from './layout.js';
 import { WATCHLIST_ALERT_TEXT } from './watchlist-text.js';
+import { WATCH_READERS } from './watchlist-views.js';
 
 /** The scorer's newest open alerts across every operator: regulators see all lines. */
 export const recentAlertsPanel: DashboardPanel = {
   title: 'Recent scorer alerts',
-  render: async ({ deps, now }) => {
+  render: async ({ deps, user, now }) => {
+    const watchReader = WATCH_READERS.includes(user.role);
     const { items } = await listAlerts({
       ctx: { db: deps.db, viewer: { kind: 'regulator' }, now },
       input: { status: 'open', limit: 10 },
@@ -32,6 +34,14 @@ export const recentAlertsPanel: DashboardPanel = {
                   <span class="small muted explain">
                     <br />
                     {WATCHLIST_ALERT_TEXT[a.rule]?.explain}
+                    {watchReader && a.evidence.indicator && (
+                      <>
+                        {' '}
+                        <a href={`/console/watchlist/${a.evidence.indicator.id}`}>
+                          The listed indicator
+                        </a>
+                      </>
+                    )}
                   </span>
                 )}
               </td>

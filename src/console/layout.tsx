@@ -34,7 +34,7 @@ th{font-weight:600;color:#4a5868;background:#f8fafc}
 form.stack label{display:block;font-weight:600;margin:.7rem 0 .25rem}
 input[type=text],input[type=password],input[type=datetime-local],select,textarea{width:100%;padding:.45rem .55rem;border:1px solid #b9c4d0;border-radius:6px;font:inherit;background:#fff}
 textarea{min-height:6rem}textarea.code{font:13px/1.4 ui-monospace,Menlo,Consolas,monospace;min-height:10rem}
-.row{display:flex;gap:1rem;flex-wrap:wrap}.row>*{flex:1 1 200px}
+.row{display:flex;gap:0 1rem;flex-wrap:wrap}.row>*{flex:1 1 200px}
 fieldset.checks{border:none;padding:0;margin:.7rem 0 0}fieldset.checks legend{font-weight:600;padding:0;margin-bottom:.25rem}
 form.stack .checks label{display:inline-flex;gap:.35rem;align-items:center;font-weight:400;margin:.2rem 1.2rem .2rem 0}
 button,.button{display:inline-block;padding:.45rem 1rem;border-radius:6px;border:1px solid #0b5cad;background:#0b5cad;color:#fff;font:inherit;font-weight:600;cursor:pointer}
@@ -63,7 +63,11 @@ input[type=number]{width:100%;padding:.45rem .55rem;border:1px solid #b9c4d0;bor
 .search-buttons{display:flex;gap:.6rem;align-items:flex-end}
 details.card summary{cursor:pointer}details.card[open] summary{margin-bottom:.8rem}
 h3{font-size:1rem;margin:.2rem 0 .4rem}#actions form+form{border-top:1px solid #e6ebf0;margin-top:1rem;padding-top:.6rem}
-@media (max-width:640px){header.top{flex-wrap:wrap;gap:.4rem 1rem;padding:.6rem 1rem}header.top .who{margin-left:0}main{padding:0 .8rem}.card{padding:.8rem}}
+.glossary{grid-template-columns:repeat(auto-fit,minmax(min(320px,100%),1fr))}
+@media (max-width:640px){header.top{flex-wrap:wrap;gap:.4rem 1rem;padding:.6rem 1rem}header.top .who{margin-left:0}main{padding:0 .8rem}.card{padding:.8rem}
+table.cards thead{display:none}table.cards tr{display:block;border-bottom:1px solid #c9d4df;padding:.3rem 0}table.cards td{display:flex;gap:.6rem;border:none;padding:.15rem 0}
+table.cards td::before{content:attr(data-label);flex:0 0 6.5rem;color:#6b7785;font-weight:600}
+.glossary dl.facts{grid-template-columns:1fr;gap:.1rem}.glossary dl.facts dt{margin-top:.5rem;color:#1d2733;font-weight:600}}
 `;
 
 export const PALETTE = ['#0b5cad', '#d97706', '#7c3aed', '#0f766e', '#be185d', '#4d7c0f'];

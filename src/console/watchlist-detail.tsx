@@ -192,7 +192,7 @@ async function detailPage(
       <section class="card" id="sources">
         <h2>Sources ({ind.sources?.length ?? 0})</h2>
         <div class="scroll">
-          <table>
+          <table class="cards">
             <thead>
               <tr>
                 <th>Organisation</th>
@@ -205,14 +205,20 @@ async function detailPage(
             <tbody>
               {(ind.sources ?? []).map((s) => (
                 <tr>
-                  <td>
-                    {org(s.sourceOrg)}
-                    {s.owner && <span class="muted small"> (owner)</span>}
+                  <td data-label="Organisation">
+                    <div>
+                      {org(s.sourceOrg)}
+                      {s.owner && <span class="muted small"> (owner)</span>}
+                    </div>
                   </td>
-                  <td>{s.confidence}</td>
-                  <td class="prewrap">{s.description}</td>
-                  <td>{s.caseRef ?? '—'}</td>
-                  <td class="small nowrap">{when(s.listedAt)}</td>
+                  <td data-label="Confidence">{s.confidence}</td>
+                  <td class="prewrap" data-label="Description">
+                    {s.description}
+                  </td>
+                  <td data-label="Case ref">{s.caseRef ?? '—'}</td>
+                  <td class="small nowrap" data-label="Listed">
+                    {when(s.listedAt)}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -225,7 +231,7 @@ async function detailPage(
           <p class="muted">No sighting reported.</p>
         ) : (
           <div class="scroll">
-            <table>
+            <table class="cards">
               <thead>
                 <tr>
                   <th>When</th>
@@ -237,12 +243,16 @@ async function detailPage(
               <tbody>
                 {(ind.sightings ?? []).map((s) => (
                   <tr>
-                    <td class="small nowrap">{when(s.at)}</td>
-                    <td>
+                    <td class="small nowrap" data-label="When">
+                      {when(s.at)}
+                    </td>
+                    <td data-label="Kind">
                       <Badge value={s.kind} />
                     </td>
-                    <td>{org(s.byOrg)}</td>
-                    <td class="prewrap">{s.note || '—'}</td>
+                    <td data-label="By">{org(s.byOrg)}</td>
+                    <td class="prewrap" data-label="Note">
+                      {s.note || '—'}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -256,7 +266,7 @@ async function detailPage(
           <p class="muted">No call, message or connection has matched this indicator.</p>
         ) : (
           <div class="scroll">
-            <table>
+            <table class="cards">
               <thead>
                 <tr>
                   <th>Line</th>
@@ -269,16 +279,22 @@ async function detailPage(
               <tbody>
                 {matches.map((m) => (
                   <tr data-alert={m.alertId}>
-                    <td class="nowrap">{m.msisdn}</td>
-                    <td>{m.operatorId ? org(m.operatorId) : '—'}</td>
-                    <td>
-                      <strong>{WATCHLIST_ALERT_TEXT[m.rule]?.label ?? m.rule}</strong>{' '}
-                      <code class="small">{m.rule}</code>
-                      <br />
-                      <span class="small muted">{WATCHLIST_ALERT_TEXT[m.rule]?.explain}</span>
+                    <td class="nowrap" data-label="Line">
+                      {m.msisdn}
                     </td>
-                    <td class="small nowrap">{when(m.raisedAt)}</td>
-                    <td>
+                    <td data-label="Operator">{m.operatorId ? org(m.operatorId) : '—'}</td>
+                    <td data-label="Alert">
+                      <div>
+                        <strong>{WATCHLIST_ALERT_TEXT[m.rule]?.label ?? m.rule}</strong>{' '}
+                        <code class="small">{m.rule}</code>
+                        <br />
+                        <span class="small muted">{WATCHLIST_ALERT_TEXT[m.rule]?.explain}</span>
+                      </div>
+                    </td>
+                    <td class="small nowrap" data-label="Raised">
+                      {when(m.raisedAt)}
+                    </td>
+                    <td data-label="Status">
                       <Badge value={m.status} />
                     </td>
                   </tr>

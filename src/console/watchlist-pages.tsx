@@ -141,7 +141,7 @@ const Options = ({
 
 const IndicatorTable = ({ items }: { items: IndicatorView[] }) => (
   <div class="scroll">
-    <table id="indicators">
+    <table id="indicators" class="cards">
       <thead>
         <tr>
           <th>Type</th>
@@ -157,23 +157,29 @@ const IndicatorTable = ({ items }: { items: IndicatorView[] }) => (
       <tbody>
         {items.map((i) => (
           <tr data-id={i.id}>
-            <td class="small">{TYPE_LABELS[i.type]}</td>
-            <td class="value">
-              <a href={`/console/watchlist/${i.id}`}>{i.value}</a>
-              {i.bankCode && <span class="muted small"> at {i.bankCode}</span>}
+            <td class="small" data-label="Type">
+              {TYPE_LABELS[i.type]}
             </td>
-            <td>
+            <td class="value" data-label="Value">
+              <div>
+                <a href={`/console/watchlist/${i.id}`}>{i.value}</a>
+                {i.bankCode && <span class="muted small"> at {i.bankCode}</span>}
+              </div>
+            </td>
+            <td data-label="Category">
               <CategoryLabel category={i.category} />
             </td>
-            <td>{i.confidence}</td>
-            <td>
+            <td data-label="Confidence">{i.confidence}</td>
+            <td data-label="TLP">
               <TlpBadge tlp={i.tlp} />
             </td>
-            <td>
+            <td data-label="Status">
               <Badge value={i.status} />
             </td>
-            <td class="small nowrap">{when(i.validUntil)}</td>
-            <td>{i.sourceCountry}</td>
+            <td class="small nowrap" data-label="Valid until">
+              {when(i.validUntil)}
+            </td>
+            <td data-label="Source">{i.sourceCountry}</td>
           </tr>
         ))}
       </tbody>

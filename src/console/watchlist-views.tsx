@@ -121,6 +121,8 @@ export const CategoryLabel: FC<{ category: string }> = ({ category }) => (
   </span>
 );
 
+const sentence = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
+
 /** What the words on the watchlist pages mean: categories, TLP markings and alerts. */
 export const Glossary: FC<{ open?: boolean }> = ({ open }) => (
   <details class="card" id="glossary" open={open}>
@@ -147,7 +149,7 @@ export const Glossary: FC<{ open?: boolean }> = ({ open }) => (
               <dt>
                 <TlpBadge tlp={t} />
               </dt>
-              <dd>{TLP_TEXT[t].replace(/^TLP:[A-Z+]+: /, '')}</dd>
+              <dd>{sentence(TLP_TEXT[t].replace(/^TLP:[A-Z+]+: /, ''))}</dd>
             </>
           ))}
         </dl>

@@ -279,6 +279,14 @@ describe('the watchlist console, in Chromium', () => {
       `revoked by ${analyst.username}`,
     ]);
     await expect(page.locator('#lookups').textContent()).resolves.toMatch(/^Looked up \d+ time/);
+    const api = (await (await analyst.request('GET', `/v1/watchlist/indicators/${id}`)).json()) as {
+      status: string;
+      revokeReason: string;
+    };
+    expect(api).toMatchObject({
+      status: 'revoked',
+      revokeReason: 'Court found the listing unfounded.',
+    });
   });
 
   it('refuses an action form posted without the session CSRF token', async () => {
@@ -327,5 +335,7 @@ describe('the watchlist console, in Chromium', () => {
     await expect(page.locator('body').textContent()).resolves.toContain(
       'The operator should warn its customer',
     );
+    await page.getByRole('link', { name: 'The listed indicator' }).first().click();
+    await page.waitForURL(`**/console/watchlist/${id}`);
   });
 });
