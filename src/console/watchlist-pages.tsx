@@ -10,6 +10,7 @@ import {
   TLP_LEVELS,
 } from '../watchlist/contract.js';
 import { INDICATOR_TYPES, type IndicatorType } from '../watchlist/normalise.js';
+import { listLifetimes } from '../watchlist/queries.js';
 import { listIndicator, searchIndicators } from '../watchlist/service.js';
 import { Badge, CsrfField, Errors, Layout, when } from './layout.js';
 import { layoutUser, type PageCtx, page } from './pages.js';
@@ -191,10 +192,12 @@ const ListingForm = ({
   c,
   v,
   failure,
+  lifetimes,
 }: {
   c: PageCtx;
   v: ListingValues;
   failure?: FormFailure;
+  lifetimes: Awaited<ReturnType<typeof listLifetimes>>;
 }) => (
   <section class="card" id="list-form">
     <h2>List an indicator</h2>
@@ -291,6 +294,14 @@ const ListingForm = ({
         {...invalidAttrs('validUntil', failure)}
       />
       <FieldError id="validUntil" failure={failure} />
+      <p class="small muted" id="lifetimes">
+        {`Default lifetime, in days (maximum): ${lifetimes
+          .map(
+            (l) =>
+              `${TYPE_LABELS[l.type as IndicatorType] ?? l.type} ${l.defaultDays} (${l.maxDays})`,
+          )
+          .join(' · ')}. A sighting extends it.`}
+      </p>
       <label for="description">Description (why it is listed)</label>
       <textarea id="description" name="description" {...invalidAttrs('description', failure)}>
         {v.description}
@@ -434,7 +445,14 @@ async function watchlistPage(c: PageCtx, listing?: { v: ListingValues; failure: 
           )}
         </p>
       </section>
-      {canWrite(c) && <ListingForm c={c} v={listing?.v ?? EMPTY} failure={listing?.failure} />}
+      {canWrite(c) && (
+        <ListingForm
+          c={c}
+          v={listing?.v ?? EMPTY}
+          failure={listing?.failure}
+          lifetimes={await listLifetimes(c.get('deps').db)}
+        />
+      )}
       <Glossary />
     </Layout>
   );

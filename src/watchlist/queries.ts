@@ -225,3 +225,13 @@ export async function listSightings(db: DbOrTx, { indicatorId }: { indicatorId: 
     .limit(200)
     .execute();
 }
+
+/** Every type's default and maximum validity (policy data), in type order. */
+export async function listLifetimes(db: DbOrTx) {
+  const rows = await db
+    .selectFrom('watchlist_lifetimes')
+    .select(['type', 'default_days', 'max_days'])
+    .orderBy('type')
+    .execute();
+  return rows.map((r) => ({ type: r.type, defaultDays: r.default_days, maxDays: r.max_days }));
+}

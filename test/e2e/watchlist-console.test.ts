@@ -194,6 +194,40 @@ describe('the watchlist console, in Chromium', () => {
     );
   });
 
+  it("pages the listing newest first and shows each type's default lifetime by the form", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 27; i++) {
+      world.setNow(new Date(world.now().getTime() + 1000));
+      const res = await analyst.request('POST', '/v1/watchlist/indicators', {
+        type: 'ip',
+        value: `198.51.100.${i}`,
+        category: 'scam_server',
+        confidence: 60,
+        tlp: 'green',
+        shareWith: ['*'],
+        description: 'Gateway of a call centre.',
+      });
+      ids.push(((await res.json()) as { id: string }).id);
+    }
+    const page = analystPage;
+    await page.goto(`${server.url}/console/watchlist?type=ip`);
+    const rows = () =>
+      page
+        .locator('#indicators tbody tr')
+        .evaluateAll((trs) => trs.map((t) => t.getAttribute('data-id')));
+    expect(await rows()).toEqual(ids.slice(2).reverse());
+    await page.getByRole('link', { name: 'Older indicators' }).click();
+    await page.waitForURL(/cursor=/);
+    expect(await rows()).toEqual([ids[1], ids[0]]);
+    expect(await page.getByRole('link', { name: 'Older indicators' }).count()).toBe(0);
+    expect(await page.locator('#q-type').inputValue()).toBe('ip');
+    await page.getByRole('link', { name: 'Newest' }).click();
+    await page.waitForURL(/\?type=ip$/);
+    await expect(page.locator('#lifetimes').textContent()).resolves.toMatch(
+      /Phone number \d+ \(\d+\)/,
+    );
+  });
+
   it('gives auditors the pages without forms, and refuses their posts', async () => {
     const id = await listThroughForm(msisdn('LA'));
     const page = await signIn(auditor);
