@@ -42,6 +42,15 @@ import {
 } from './watchlist-views.js';
 
 type ActionName = 'sighting' | 'review' | 'revoke';
+/** What was typed into an action form that failed, shown again. */
+type Typed = Record<string, string>;
+
+interface ActionFormProps {
+  c: PageCtx;
+  id: string;
+  failure?: FormFailure;
+  typed: Typed;
+}
 
 /** What a form did, for the notice on the page it returns to. */
 const DONE: Record<string, string> = {
@@ -59,7 +68,12 @@ const LOOKUPS = new Set(['watchlist.read', 'watchlist.searched', 'watchlist.chec
 async function detailPage(
   c: PageCtx,
   indicatorId: string,
-  failed?: { action: ActionName; failure: FormFailure; status: ReturnType<typeof failureStatus> },
+  failed?: {
+    action: ActionName;
+    failure: FormFailure;
+    status: ReturnType<typeof failureStatus>;
+    typed: Typed;
+  },
 ) {
   const ctx = consoleWatchCtx(c);
   let ind: Awaited<ReturnType<typeof getIndicator>>;
@@ -96,6 +110,7 @@ async function detailPage(
   const done = c.req.query('done');
   const writer = canWrite(c);
   const failureOf = (a: ActionName) => (failed?.action === a ? failed.failure : undefined);
+  const typedIn = (a: ActionName) => (failed?.action === a ? failed.typed : {});
   const category = CATEGORY_TEXT[ind.category as Category];
   return c.html(
     <Layout
@@ -179,11 +194,26 @@ async function detailPage(
               </p>
             ) : (
               <>
-                <SightingForm c={c} id={ind.id} failure={failureOf('sighting')} />
+                <SightingForm
+                  c={c}
+                  id={ind.id}
+                  failure={failureOf('sighting')}
+                  typed={typedIn('sighting')}
+                />
                 {ind.status === 'suspended' && (
-                  <ReviewForm c={c} id={ind.id} failure={failureOf('review')} />
+                  <ReviewForm
+                    c={c}
+                    id={ind.id}
+                    failure={failureOf('review')}
+                    typed={typedIn('review')}
+                  />
                 )}
-                <RevokeForm c={c} id={ind.id} failure={failureOf('revoke')} />
+                <RevokeForm
+                  c={c}
+                  id={ind.id}
+                  failure={failureOf('revoke')}
+                  typed={typedIn('revoke')}
+                />
               </>
             )}
           </section>
@@ -329,7 +359,7 @@ async function detailPage(
   );
 }
 
-const SightingForm = ({ c, id, failure }: { c: PageCtx; id: string; failure?: FormFailure }) => (
+const SightingForm = ({ c, id, failure, typed }: ActionFormProps) => (
   <form
     class="stack"
     method="post"
@@ -342,17 +372,24 @@ const SightingForm = ({ c, id, failure }: { c: PageCtx; id: string; failure?: Fo
     <fieldset class="checks">
       <legend>What was seen</legend>
       <label>
-        <input type="radio" name="kind" value="seen" checked /> Seen in a case (extends its
-        validity)
+        <input type="radio" name="kind" value="seen" checked={typed.kind !== 'false_positive'} />{' '}
+        Seen in a case (extends its validity)
       </label>
       <label>
-        <input type="radio" name="kind" value="false_positive" /> False positive (stops matching
-        until reviewed)
+        <input
+          type="radio"
+          name="kind"
+          value="false_positive"
+          checked={typed.kind === 'false_positive'}
+        />{' '}
+        False positive (stops matching until reviewed)
       </label>
     </fieldset>
     <FieldError id="kind" failure={failure} />
     <label for="sighting-note">Note</label>
-    <textarea id="sighting-note" name="note" {...invalidAttrs('note', failure)} />
+    <textarea id="sighting-note" name="note" {...invalidAttrs('note', failure)}>
+      {typed.note ?? ''}
+    </textarea>
     <FieldError id="note" failure={failure} />
     <p>
       <button type="submit">Record sighting</button>
@@ -360,7 +397,7 @@ const SightingForm = ({ c, id, failure }: { c: PageCtx; id: string; failure?: Fo
   </form>
 );
 
-const ReviewForm = ({ c, id, failure }: { c: PageCtx; id: string; failure?: FormFailure }) => (
+const ReviewForm = ({ c, id, failure, typed }: ActionFormProps) => (
   <form class="stack" method="post" action={`/console/watchlist/${id}/review`} id="review-form">
     <CsrfField token={c.get('user').csrfToken} />
     <h3>Review the false positive</h3>
@@ -368,10 +405,14 @@ const ReviewForm = ({ c, id, failure }: { c: PageCtx; id: string; failure?: Form
     <label for="decision">Decision</label>
     <select id="decision" name="decision">
       <option value="reinstate">Reinstate: it matches again</option>
-      <option value="revoke">Revoke: the report was right</option>
+      <option value="revoke" selected={typed.decision === 'revoke'}>
+        Revoke: the report was right
+      </option>
     </select>
     <label for="review-note">Note (required)</label>
-    <textarea id="review-note" name="note" {...invalidAttrs('note', failure)} />
+    <textarea id="review-note" name="note" {...invalidAttrs('note', failure)}>
+      {typed.note ?? ''}
+    </textarea>
     <FieldError id="note" failure={failure} />
     <p>
       <button type="submit">Record review</button>
@@ -379,13 +420,15 @@ const ReviewForm = ({ c, id, failure }: { c: PageCtx; id: string; failure?: Form
   </form>
 );
 
-const RevokeForm = ({ c, id, failure }: { c: PageCtx; id: string; failure?: FormFailure }) => (
+const RevokeForm = ({ c, id, failure, typed }: ActionFormProps) => (
   <form class="stack" method="post" action={`/console/watchlist/${id}/revoke`} id="revoke-form">
     <CsrfField token={c.get('user').csrfToken} />
     <h3>Revoke</h3>
     <Errors message={failure?.message} />
     <label for="reason">Reason (required; partners receive the revocation)</label>
-    <textarea id="reason" name="reason" {...invalidAttrs('reason', failure)} />
+    <textarea id="reason" name="reason" {...invalidAttrs('reason', failure)}>
+      {typed.reason ?? ''}
+    </textarea>
     <FieldError id="reason" failure={failure} />
     <p>
       <button type="submit" class="danger">
@@ -413,7 +456,9 @@ export function mountWatchlistDetailPages(app: Router): void {
         return c.redirect(`/console/watchlist/${id}?done=${done}`, 303);
       } catch (err) {
         const failure = formFailure(err);
-        return detailPage(c, id, { action, failure, status: failureStatus(err) });
+        const typed: Typed = {};
+        for (const [k, v] of Object.entries(form)) if (typeof v === 'string') typed[k] = v;
+        return detailPage(c, id, { action, failure, status: failureStatus(err), typed });
       }
     };
   const writers = page({ roles: WATCH_WRITERS });

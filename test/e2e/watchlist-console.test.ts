@@ -284,11 +284,15 @@ describe('the watchlist console, in Chromium', () => {
     await page.waitForURL(/done=false_positive/);
     expect(await page.locator('h1 .badge').textContent()).toBe('suspended');
 
+    await page.locator('#decision').selectOption('revoke');
+    await page.locator('#review-note').fill('   ');
     await page.getByRole('button', { name: 'Record review' }).click();
     await page.waitForLoadState();
     await expect(page.locator('#review-form .field-error').textContent()).resolves.toContain(
       'Write a note',
     );
+    expect(await page.locator('#decision').inputValue()).toBe('revoke');
+    expect(await page.locator('h1 .badge').textContent()).toBe('suspended');
     await page.locator('#decision').selectOption('reinstate');
     await page.locator('#review-note').fill('Checked with the operator: still the scammer.');
     await page.getByRole('button', { name: 'Record review' }).click();
