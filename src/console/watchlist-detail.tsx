@@ -36,6 +36,7 @@ import {
   formFailure,
   Glossary,
   invalidAttrs,
+  StatusBadge,
   TlpBadge,
   WATCH_READERS,
   WATCH_WRITERS,
@@ -123,7 +124,7 @@ async function detailPage(
       </p>
       <h1>
         <span class="muted">{TYPE_LABELS[ind.type]}</span> <span class="value">{ind.value}</span>{' '}
-        <Badge value={ind.status} /> <TlpBadge tlp={ind.tlp} />
+        <StatusBadge status={ind.status} /> <TlpBadge tlp={ind.tlp} />
       </h1>
       <Notice message={done ? DONE[done] : undefined} />
       <div class="grid">
@@ -138,7 +139,7 @@ async function detailPage(
             </dd>
             <dt>Status</dt>
             <dd>
-              <Badge value={ind.status} />{' '}
+              <StatusBadge status={ind.status} />{' '}
               <span class="small muted">{STATUS_TEXT[ind.status]}</span>
             </dd>
             <dt>Confidence</dt>

@@ -12,7 +12,7 @@ import {
 import { INDICATOR_TYPES, type IndicatorType } from '../watchlist/normalise.js';
 import { listLifetimes } from '../watchlist/queries.js';
 import { listIndicator, searchIndicators } from '../watchlist/service.js';
-import { Badge, CsrfField, Errors, Layout, when } from './layout.js';
+import { CsrfField, Errors, Layout, when } from './layout.js';
 import { layoutUser, type PageCtx, page } from './pages.js';
 import { mountWatchlistDetailPages } from './watchlist-detail.js';
 import { CATEGORY_TEXT, TLP_TEXT, TYPE_LABELS } from './watchlist-text.js';
@@ -26,6 +26,7 @@ import {
   formFailure,
   Glossary,
   invalidAttrs,
+  StatusBadge,
   TlpBadge,
   WATCH_READERS,
   WATCH_WRITERS,
@@ -175,7 +176,7 @@ const IndicatorTable = ({ items }: { items: IndicatorView[] }) => (
               <TlpBadge tlp={i.tlp} />
             </td>
             <td data-label="Status">
-              <Badge value={i.status} />
+              <StatusBadge status={i.status} />
             </td>
             <td class="small nowrap" data-label="Valid until">
               {when(i.validUntil)}

@@ -115,6 +115,11 @@ export const TlpBadge: FC<{ tlp: string }> = ({ tlp }) => (
   </span>
 );
 
+/** An indicator's status; its own colours, since a suspended listing is not a success. */
+export const StatusBadge: FC<{ status: string }> = ({ status }) => (
+  <span class={`badge w-${status}`}>{status}</span>
+);
+
 export const CategoryLabel: FC<{ category: string }> = ({ category }) => (
   <span title={CATEGORY_TEXT[category as keyof typeof CATEGORY_TEXT]?.explain}>
     {CATEGORY_TEXT[category as keyof typeof CATEGORY_TEXT]?.label ?? category}
@@ -154,7 +159,7 @@ export const Glossary: FC<{ open?: boolean }> = ({ open }) => (
           ))}
         </dl>
       </div>
-      <div>
+      <div class="wide">
         <h2>Alerts a listing raises</h2>
         <dl class="facts">
           {Object.entries(WATCHLIST_ALERT_TEXT).map(([code, t]) => (
