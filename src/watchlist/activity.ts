@@ -21,7 +21,8 @@ export async function indicatorMatches(
       'created_at',
       'evidence',
     ])
-    .where('rule', 'like', 'watchlist_%')
+    /** A literal, not a parameter: a generic plan must still see the partial index's predicate. */
+    .where(sql<boolean>`rule like 'watchlist_%'`)
     .where(sql<string>`evidence->'indicator'->>'id'`, '=', indicatorId)
     .orderBy('id', 'desc')
     .limit(limit)
