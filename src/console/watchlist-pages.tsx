@@ -34,6 +34,11 @@ import {
 
 const PAGE_SIZE = 25;
 
+/** The search's own sentences: its one field rule is that a value needs its type. */
+const SEARCH_HINTS: Record<string, string> = {
+  value: 'Choose the type too: a value is searched in the canonical form of its type.',
+};
+
 /** The listing form's fields as typed; `validUntil` is `YYYY-MM-DDTHH:mm` in UTC. */
 interface ListingValues {
   type: string;
@@ -342,7 +347,7 @@ async function watchlistPage(c: PageCtx, listing?: { v: ListingValues; failure: 
       },
     });
   } catch (err) {
-    searchFailure = formFailure(err);
+    searchFailure = formFailure(err, SEARCH_HINTS);
   }
   /** Search fields carry a `q-` prefix so their sentences never land on the listing form. */
   const qFailure: FormFailure | undefined = searchFailure && {

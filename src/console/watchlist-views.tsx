@@ -58,7 +58,10 @@ const FIELD_HINTS: Record<string, string> = {
  * Turns a verb's refusal into sentences next to the fields: each `invalid_indicator` rule and
  * `warninglisted` in words, contract failures by field. Other errors are a summary only.
  */
-export function formFailure(err: unknown): FormFailure {
+export function formFailure(
+  err: unknown,
+  hints: Record<string, string> = FIELD_HINTS,
+): FormFailure {
   if (!(err instanceof ServiceError)) throw err;
   const fields: Record<string, string[]> = {};
   const add = (field: string, sentence: string) => {
@@ -80,7 +83,7 @@ export function formFailure(err: unknown): FormFailure {
     for (const e of errors) {
       const field = e.path.split('.')[0] ?? '';
       if (field === 'validUntil') add(field, `The validity ${e.message}.`);
-      else add(field, FIELD_HINTS[field] ?? e.message);
+      else add(field, hints[field] ?? e.message);
     }
     return { message: 'Some fields need correcting.', fields };
   }

@@ -118,6 +118,15 @@ describe('the watchlist console, in Chromium', () => {
       'TH',
     ]);
 
+    await page
+      .locator('#search')
+      .getByLabel(/^Value/)
+      .fill(number);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/value=/);
+    await expect(page.locator('#q-value-error').textContent()).resolves.toBe(
+      'Choose the type too: a value is searched in the canonical form of its type.',
+    );
     await page.locator('#search').getByLabel('Type', { exact: true }).selectOption('msisdn');
     await page
       .locator('#search')
