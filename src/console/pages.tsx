@@ -230,8 +230,8 @@ export function mountConsole(app: Router, opts: { dashboardPanels?: DashboardPan
 
   app.get('/console', page(), async (c) => c.html(await dashboardPage(c, ordersCtx(c), panels)));
 
+  mountWatchlistPages(app);
   mountZonePages(app);
   mountOrderPages(app);
   mountUserPages(app);
-  mountWatchlistPages(app);
 }
