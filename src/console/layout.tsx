@@ -18,7 +18,7 @@ header.top .who{margin-left:auto;display:flex;gap:.8rem;align-items:center;font-
 header.top .who form{margin:0}
 main{max-width:1180px;margin:1.5rem auto;padding:0 1.5rem}
 h1{font-size:1.5rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:0 0 .7rem}
-.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(400px,1fr))}
+.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(min(400px,100%),1fr))}
 .card{background:#fff;border:1px solid #dbe2ea;border-radius:8px;padding:1rem 1.2rem;margin-bottom:1rem}
 table{width:100%;border-collapse:collapse;font-size:.92rem}
 table+h2{margin-top:1.4rem}.nowrap{white-space:nowrap}
@@ -34,7 +34,7 @@ th{font-weight:600;color:#4a5868;background:#f8fafc}
 form.stack label{display:block;font-weight:600;margin:.7rem 0 .25rem}
 input[type=text],input[type=password],input[type=datetime-local],select,textarea{width:100%;padding:.45rem .55rem;border:1px solid #b9c4d0;border-radius:6px;font:inherit;background:#fff}
 textarea{min-height:6rem}textarea.code{font:13px/1.4 ui-monospace,Menlo,Consolas,monospace;min-height:10rem}
-.row{display:flex;gap:1rem;flex-wrap:wrap}.row>*{flex:1 1 200px}
+.row{display:flex;gap:0 1rem;flex-wrap:wrap}.row>*{flex:1 1 200px}
 fieldset.checks{border:none;padding:0;margin:.7rem 0 0}fieldset.checks legend{font-weight:600;padding:0;margin-bottom:.25rem}
 form.stack .checks label{display:inline-flex;gap:.35rem;align-items:center;font-weight:400;margin:.2rem 1.2rem .2rem 0}
 button,.button{display:inline-block;padding:.45rem 1rem;border-radius:6px;border:1px solid #0b5cad;background:#0b5cad;color:#fff;font:inherit;font-weight:600;cursor:pointer}
@@ -53,6 +53,22 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem;marg
 ol.timeline{list-style:none;margin:0;padding:0}ol.timeline li{padding:.35rem 0 .35rem 1rem;border-left:2px solid #c9d4df;margin-left:.3rem}
 .login{max-width:380px;margin:4rem auto}
 .num{font-size:1.8rem;font-weight:700}
+.tlp{display:inline-block;padding:.08rem .45rem;border-radius:4px;font:600 .78rem/1.3 ui-monospace,Menlo,Consolas,monospace;background:#000;white-space:nowrap}
+.tlp-red{color:#ff2b2b}.tlp-amber,.tlp-amber-strict{color:#ffc000}.tlp-green{color:#33ff00}.tlp-clear{color:#fff}
+.b-revoked,.b-closed{background:#eceff3;color:#55606d}.b-open,.b-false_positive{background:#fff1cc;color:#7a5700}.b-seen{background:#dcebfb;color:#0b4f93}
+.field-error{color:#a01d1d;font-size:.88rem;margin:.25rem 0 0}
+[aria-invalid=true]{border-color:#b42323;box-shadow:0 0 0 1px #b42323}
+input[type=number]{width:100%;padding:.45rem .55rem;border:1px solid #b9c4d0;border-radius:6px;font:inherit;background:#fff}
+.scroll{overflow-x:auto}.prewrap{white-space:pre-wrap}.value{overflow-wrap:anywhere}
+.search-buttons{display:flex;gap:.6rem;align-items:flex-end}
+details.card summary{cursor:pointer}details.card[open] summary{margin-bottom:.8rem}
+h3{font-size:1rem;margin:.2rem 0 .4rem}#actions form+form{border-top:1px solid #e6ebf0;margin-top:1rem;padding-top:.6rem}
+.glossary{grid-template-columns:repeat(auto-fit,minmax(min(420px,100%),1fr))}.glossary .wide{grid-column:1/-1}
+.w-active{background:#dcebfb;color:#0b4f93}.w-suspended{background:#fff1cc;color:#7a5700}.w-revoked{background:#eceff3;color:#55606d}
+@media (max-width:640px){header.top{flex-wrap:wrap;gap:.4rem 1rem;padding:.6rem 1rem}header.top .who{margin-left:0}main{padding:0 .8rem}.card{padding:.8rem}
+table.cards thead{display:none}table.cards tr{display:block;border-bottom:1px solid #c9d4df;padding:.3rem 0}table.cards td{display:flex;gap:.6rem;border:none;padding:.15rem 0}
+table.cards td::before{content:attr(data-label);flex:0 0 6.5rem;color:#6b7785;font-weight:600}
+.glossary dl.facts{grid-template-columns:1fr;gap:.1rem}.glossary dl.facts dt{margin-top:.5rem;color:#1d2733;font-weight:600}}
 `;
 
 export const PALETTE = ['#0b5cad', '#d97706', '#7c3aed', '#0f766e', '#be185d', '#4d7c0f'];
@@ -69,6 +85,8 @@ const NAV = [
   ['/console/orders', 'Orders'],
 ] as const;
 const USERS_NAV = [['/console/users', 'Users']] as const;
+const WATCHLIST_NAV = [['/console/watchlist', 'Watchlist']] as const;
+const WATCHLIST_ROLES: readonly ConsoleRole[] = ['officer', 'analyst', 'auditor'];
 
 export const Layout: FC<
   PropsWithChildren<{ title: string; user?: LayoutUser; active?: string }>
@@ -88,13 +106,15 @@ export const Layout: FC<
         </a>
         {user && (
           <nav>
-            {[...NAV, ...(user.role === 'admin' || user.role === 'auditor' ? USERS_NAV : [])].map(
-              ([href, label]) => (
-                <a href={href} class={active === href ? 'on' : ''}>
-                  {label}
-                </a>
-              ),
-            )}
+            {[
+              ...NAV,
+              ...(WATCHLIST_ROLES.includes(user.role) ? WATCHLIST_NAV : []),
+              ...(user.role === 'admin' || user.role === 'auditor' ? USERS_NAV : []),
+            ].map(([href, label]) => (
+              <a href={href} class={active === href ? 'on' : ''}>
+                {label}
+              </a>
+            ))}
           </nav>
         )}
         {user && (

@@ -19,6 +19,7 @@ import { dashboardPage } from './dashboard-page.js';
 import { CONSOLE_CSS, CsrfField, Errors, Layout, Notice } from './layout.js';
 import { mountOrderPages } from './order-pages.js';
 import { mountUserPages } from './user-pages.js';
+import { mountWatchlistPages } from './watchlist-pages.js';
 import { mountZonePages } from './zone-pages.js';
 
 export type PageCtx = Context<AppEnv>;
@@ -229,6 +230,7 @@ export function mountConsole(app: Router, opts: { dashboardPanels?: DashboardPan
 
   app.get('/console', page(), async (c) => c.html(await dashboardPage(c, ordersCtx(c), panels)));
 
+  mountWatchlistPages(app);
   mountZonePages(app);
   mountOrderPages(app);
   mountUserPages(app);

@@ -64,6 +64,10 @@ export const scoringAlerts = pgTable(
   },
   (t) => [
     uniqueIndex('scoring_alerts_subject_rule_window_key').on(t.subject, t.rule, t.windowEnd),
+    /** The console's matches of one indicator: watchlist alerts by the indicator they name. */
+    index('scoring_alerts_indicator_idx')
+      .on(sql`(${t.evidence}->'indicator'->>'id')`)
+      .where(sql`${t.rule} like 'watchlist_%'`),
     index('scoring_alerts_unpublished_idx').on(t.id).where(sql`${t.publishedAt} is null`),
     index('scoring_alerts_msisdn_idx').on(t.msisdn, t.status),
     index('scoring_alerts_operator_idx').on(t.operatorId, t.id),

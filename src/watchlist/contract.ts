@@ -122,6 +122,7 @@ export const IndicatorQuerySchema = z.object({
     .openapi({ description: 'Needs type; matched in canonical form' }),
   bankCode: z.string().max(20).optional(),
   status: z.enum(INDICATOR_STATUSES).optional(),
+  category: z.enum(CATEGORIES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(128).optional(),
 });

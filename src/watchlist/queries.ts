@@ -153,6 +153,7 @@ export async function listIndicatorRows(
     value?: string;
     bankCode?: string;
     status?: string;
+    category?: string;
     before?: { createdAt: Date; id: string };
     limit: number;
   },
@@ -162,6 +163,7 @@ export async function listIndicatorRows(
   if (f.value !== undefined) q = q.where('value', '=', f.value);
   if (f.bankCode !== undefined) q = q.where('bank_code', '=', f.bankCode);
   if (f.status) q = q.where('status', '=', f.status);
+  if (f.category) q = q.where('category', '=', f.category);
   if (f.before) {
     const b = f.before;
     q = q.where(sql<boolean>`(created_at, id) < (${b.createdAt}, ${b.id})`);
@@ -222,4 +224,14 @@ export async function listSightings(db: DbOrTx, { indicatorId }: { indicatorId: 
     .orderBy('id', 'desc')
     .limit(200)
     .execute();
+}
+
+/** Every type's default and maximum validity (policy data), in type order. */
+export async function listLifetimes(db: DbOrTx) {
+  const rows = await db
+    .selectFrom('watchlist_lifetimes')
+    .select(['type', 'default_days', 'max_days'])
+    .orderBy('type')
+    .execute();
+  return rows.map((r) => ({ type: r.type, defaultDays: r.default_days, maxDays: r.max_days }));
 }

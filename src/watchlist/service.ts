@@ -270,6 +270,7 @@ export async function searchIndicators({
     value?: string;
     bankCode?: string;
     status?: IndicatorStatus;
+    category?: Category;
     limit: number;
     cursor?: string;
   };
@@ -289,6 +290,7 @@ export async function searchIndicators({
       value: key?.value,
       bankCode: key?.bankCode,
       status: input.status,
+      category: input.category,
       before,
       limit: input.limit,
     });

@@ -613,4 +613,26 @@ describe('search pages', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('invalid_cursor');
   });
+
+  it('filters by category', async () => {
+    const phishing = await call('POST', '/v1/watchlist/indicators', {
+      key: op.apiKey,
+      body: { ...listing('phish-category.example'), type: 'domain', category: 'phishing' },
+    });
+    const server = await call('POST', '/v1/watchlist/indicators', {
+      key: op.apiKey,
+      body: { ...listing('server-category.example'), type: 'domain', category: 'scam_server' },
+    });
+    const found = await call('GET', '/v1/watchlist/indicators?type=domain&category=phishing', {
+      key: op2.apiKey,
+    });
+    const ids = found.body.items.map((i: { id: string }) => i.id);
+    expect(ids).toContain(phishing.body.id);
+    expect(ids).not.toContain(server.body.id);
+    expect(found.body.items.every((i: { category: string }) => i.category === 'phishing')).toBe(
+      true,
+    );
+    const bad = await call('GET', '/v1/watchlist/indicators?category=spam', { key: op2.apiKey });
+    expect(bad.status).toBe(400);
+  });
 });

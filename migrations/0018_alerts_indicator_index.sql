@@ -1,0 +1,1 @@
+CREATE INDEX "scoring_alerts_indicator_idx" ON "scoring_alerts" USING btree (("evidence"->'indicator'->>'id')) WHERE "scoring_alerts"."rule" like 'watchlist_%';
