@@ -9,27 +9,27 @@ $$;--> statement-breakpoint
 -- plus the account itself: never the description, case reference, sources or revocation reason.
 CREATE FUNCTION webhook_account_event() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  kind text;
-  at timestamptz;
+  event_type text;
+  event_at timestamptz;
 BEGIN
   IF TG_OP = 'INSERT' AND NEW.status = 'active' THEN
-    kind := 'watchlist.account_listed';
+    event_type := 'watchlist.account_listed';
   ELSIF TG_OP = 'UPDATE' AND OLD.status = 'revoked' AND NEW.status = 'active' THEN
-    kind := 'watchlist.account_listed';
+    event_type := 'watchlist.account_listed';
   ELSIF TG_OP = 'UPDATE' AND OLD.status <> 'revoked' AND NEW.status = 'revoked' THEN
-    kind := 'watchlist.account_revoked';
+    event_type := 'watchlist.account_revoked';
   ELSE
     RETURN NULL;
   END IF;
-  at := COALESCE(NEW.revoked_at, NEW.updated_at);
+  event_at := COALESCE(NEW.revoked_at, NEW.updated_at);
   INSERT INTO webhook_events (id, org_id, type, payload)
   SELECT
     'msg_' || replace(gen_random_uuid()::text, '-', ''),
     o.id,
-    kind,
+    event_type,
     jsonb_build_object(
-      'type', kind,
-      'timestamp', webhook_iso(at),
+      'type', event_type,
+      'timestamp', webhook_iso(event_at),
       'data', jsonb_build_object(
         'indicatorId', NEW.id,
         'stixId', NEW.stix_id,
@@ -41,7 +41,7 @@ BEGIN
         'tlp', NEW.tlp,
         'status', NEW.status,
         'validUntil', webhook_iso(NEW.valid_until),
-        'at', webhook_iso(at)
+        'at', webhook_iso(event_at)
       )
     )
   FROM operators o

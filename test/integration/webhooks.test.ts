@@ -1,0 +1,372 @@
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, createBank } from '../../src/access/operators.js';
+import { startWebhookDispatcher } from '../../src/webhooks/runner.js';
+import { cdr, ndjson } from '../support/cdrs.js';
+import { brokers, readTopic } from '../support/kafka.js';
+import { type Received, type Receiver, startReceiver } from '../support/receiver.js';
+import { msisdn } from '../support/subjects.js';
+import { listIndicator } from '../support/watchlist.js';
+import { createWorld, type World } from '../support/world.js';
+
+const T = Date.parse('2026-11-25T10:00:00Z');
+const RELOAD_MS = 1000;
+const TOPIC = `t${randomBytes(4).toString('hex')}.watchlist.events`;
+
+let w: World;
+let dispatcher: Awaited<ReturnType<typeof startWebhookDispatcher>> | undefined;
+const receivers: Receiver[] = [];
+
+beforeAll(async () => {
+  w = await createWorld({
+    SCORING_RELOAD_MS: '0',
+    WATCHLIST_RELOAD_MS: String(RELOAD_MS),
+    WEBHOOK_ALLOW_INSECURE_URLS: 'true',
+    WEBHOOK_RETRY_DELAYS_MS: '50,100',
+    WEBHOOK_POLL_MS: '50',
+    WEBHOOK_TIMEOUT_MS: '2000',
+    KAFKA_BROKERS: brokers(),
+    KAFKA_WEBHOOK_TOPIC: TOPIC,
+  });
+  dispatcher = await startWebhookDispatcher(w.deps);
+});
+afterEach(async () => {
+  for (const r of receivers.splice(0)) await r.close();
+});
+afterAll(async () => {
+  await dispatcher?.stop();
+  await w.close();
+});
+
+async function receiver(status?: (n: number) => number): Promise<Receiver> {
+  const r = await startReceiver(status);
+  receivers.push(r);
+  return r;
+}
+
+function bankCode(): string {
+  return `B${randomBytes(4).toString('hex').toUpperCase()}`;
+}
+
+async function bank(code = bankCode()) {
+  const b = await createBank({
+    ctx: { db: w.deps.db, actor: 'test', now: w.now() },
+    input: { name: `Bank ${code}`, country: 'TH', bankCode: code },
+  });
+  return { ...b, bankCode: code };
+}
+
+async function subscribe(key: string, url: string, events: string[]) {
+  const res = await w.request('POST', '/v1/webhooks', { key, body: { url, events } });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; secret: string };
+}
+
+const ACCOUNT_EVENTS = ['watchlist.account_listed', 'watchlist.account_revoked'];
+
+async function listAccount(key: string, code: string, account = randomDigits(10)) {
+  const res = await w.request('POST', '/v1/watchlist/indicators', {
+    key,
+    body: {
+      type: 'bank_account',
+      value: account,
+      bankCode: code,
+      category: 'mule_account',
+      confidence: 90,
+      tlp: 'amber',
+      shareWith: ['*'],
+      description: 'mule account seen in a police case',
+      caseRef: 'CASE-SECRET-1',
+    },
+  });
+  expect(res.status).toBe(201);
+  return { ...((await res.json()) as { id: string }), account };
+}
+
+function randomDigits(n: number): string {
+  return Array.from(randomBytes(n), (b) => String(b % 10)).join('');
+}
+
+/** The Standard Webhooks library's own verification of a received request. */
+function verify(secret: string, r: Received) {
+  return new Webhook(secret).verify(r.body, {
+    'webhook-id': String(r.headers['webhook-id']),
+    'webhook-timestamp': String(r.headers['webhook-timestamp']),
+    'webhook-signature': String(r.headers['webhook-signature']),
+  }) as { type: string; timestamp: string; data: Record<string, unknown> };
+}
+
+async function deliveries(key: string, id: string) {
+  const res = await w.request('GET', `/v1/webhooks/${id}/deliveries`, { key });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { items: Record<string, unknown>[] }).items;
+}
+
+describe('bank account events', () => {
+  it('tells a bank, signed per Standard Webhooks, of a listing at its bank code and of its revocation, and not another bank', async () => {
+    const mine = await bank();
+    const other = await bank();
+    const rMine = await receiver();
+    const rOther = await receiver();
+    const sub = await subscribe(mine.apiKey, rMine.url, ACCOUNT_EVENTS);
+    await subscribe(other.apiKey, rOther.url, ACCOUNT_EVENTS);
+    expect(sub.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+
+    const listed = await listAccount(mine.apiKey, mine.bankCode, '12-3456-7890');
+    const [got] = await rMine.waitFor(1);
+    if (!got) throw new Error('no delivery');
+    expect(got.headers['webhook-id']).toMatch(/^msg_[0-9a-f]{32}$/);
+    expect(got.headers['webhook-signature']).toMatch(/^v1,/);
+    const event = verify(sub.secret, got);
+    expect(event.type).toBe('watchlist.account_listed');
+    expect(event.timestamp).toBe(w.now().toISOString());
+    expect(event.data).toMatchObject({
+      indicatorId: listed.id,
+      type: 'bank_account',
+      bankCode: mine.bankCode,
+      accountNumber: '1234567890',
+      category: 'mule_account',
+      status: 'active',
+    });
+    // Nothing the marking or the recipient's scope does not allow: no words, case or sources.
+    expect(got.body).not.toContain('CASE-SECRET-1');
+    expect(got.body).not.toContain('police');
+    expect(got.body).not.toContain(mine.bankId);
+    expect(() => verify(`whsec_${randomBytes(32).toString('base64')}`, got)).toThrow();
+
+    const revoke = await w.request('POST', `/v1/watchlist/indicators/${listed.id}/revoke`, {
+      key: mine.apiKey,
+      body: { reason: 'account closed by the bank' },
+    });
+    expect(revoke.status).toBe(200);
+    const [, second] = await rMine.waitFor(2);
+    if (!second) throw new Error('no second delivery');
+    const revoked = verify(sub.secret, second);
+    expect(revoked.type).toBe('watchlist.account_revoked');
+    expect(revoked.data).toMatchObject({ indicatorId: listed.id, status: 'revoked' });
+    expect(second.body).not.toContain('account closed');
+
+    const items = await deliveries(mine.apiKey, sub.id);
+    expect(items).toHaveLength(2);
+    expect(items.every((d) => d.status === 'delivered' && d.attempts === 1)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rOther.received).toHaveLength(0);
+  });
+
+  it('delivers to the third attempt when the receiver fails twice, with backoff', async () => {
+    const b = await bank();
+    const r = await receiver((n) => (n <= 2 ? 503 : 200));
+    const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
+    await listAccount(b.apiKey, b.bankCode);
+    const got = await r.waitFor(3);
+    const ids = new Set(got.map((g) => g.headers['webhook-id']));
+    expect(ids.size).toBe(1);
+    for (const g of got) expect(verify(sub.secret, g).type).toBe('watchlist.account_listed');
+    const gaps = [1, 2].map((i) => (got[i]?.at ?? 0) - (got[i - 1]?.at ?? 0));
+    expect(gaps[0]).toBeGreaterThanOrEqual(45);
+    expect(gaps[1]).toBeGreaterThanOrEqual(95);
+    await expect
+      .poll(async () => (await deliveries(b.apiKey, sub.id))[0])
+      .toMatchObject({ status: 'delivered', attempts: 3, lastStatus: 200 });
+  });
+
+  it('marks a delivery failed after the last retry', async () => {
+    const b = await bank();
+    const r = await receiver(() => 500);
+    const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
+    await listAccount(b.apiKey, b.bankCode);
+    await r.waitFor(3);
+    await expect
+      .poll(async () => (await deliveries(b.apiKey, sub.id))[0])
+      .toMatchObject({ status: 'failed', attempts: 3, lastStatus: 500, nextAttemptAt: null });
+    await new Promise((res) => setTimeout(res, 300));
+    expect(r.received).toHaveLength(3);
+  });
+
+  it('delivers an event committed while no dispatcher ran, once one starts again', async () => {
+    const b = await bank();
+    const r = await receiver();
+    const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
+    await dispatcher?.stop();
+    dispatcher = undefined;
+    try {
+      await listAccount(b.apiKey, b.bankCode);
+      await new Promise((res) => setTimeout(res, 300));
+      expect(r.received).toHaveLength(0);
+    } finally {
+      dispatcher = await startWebhookDispatcher(w.deps);
+    }
+    const [got] = await r.waitFor(1);
+    if (!got) throw new Error('no delivery');
+    expect(verify(sub.secret, got).type).toBe('watchlist.account_listed');
+  });
+
+  it('signs with the new secret after a rotation, and the old one no longer verifies', async () => {
+    const b = await bank();
+    const r = await receiver();
+    const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
+    const res = await w.request('POST', `/v1/webhooks/${sub.id}/rotate-secret`, {
+      key: b.apiKey,
+    });
+    expect(res.status).toBe(200);
+    const rotated = (await res.json()) as { id: string; secret: string };
+    expect(rotated.id).toBe(sub.id);
+    expect(rotated.secret).not.toBe(sub.secret);
+    await listAccount(b.apiKey, b.bankCode);
+    const [got] = await r.waitFor(1);
+    if (!got) throw new Error('no delivery');
+    expect(verify(rotated.secret, got).type).toBe('watchlist.account_listed');
+    expect(() => verify(sub.secret, got)).toThrow();
+  });
+
+  it('sends nothing more to a deleted webhook', async () => {
+    const b = await bank();
+    const r = await receiver();
+    const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
+    const del = await w.request('DELETE', `/v1/webhooks/${sub.id}`, { key: b.apiKey });
+    expect(del.status).toBe(204);
+    const list = await w.request('GET', '/v1/webhooks', { key: b.apiKey });
+    expect(((await list.json()) as { items: unknown[] }).items).toHaveLength(0);
+    await listAccount(b.apiKey, b.bankCode);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(r.received).toHaveLength(0);
+  });
+
+  it('puts the events on the Kafka topic, keyed by organisation', async () => {
+    const b = await bank();
+    const listed = await listAccount(b.apiKey, b.bankCode);
+    // Every event of this world goes to the topic once dispatched: read that many.
+    await expect
+      .poll(async () => {
+        const left = await w.deps.db
+          .selectFrom('webhook_events')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('dispatched_at', 'is', null)
+          .executeTakeFirstOrThrow();
+        return Number(left.n);
+      })
+      .toBe(0);
+    const all = await w.deps.db
+      .selectFrom('webhook_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const messages = await readTopic(TOPIC, Number(all.n));
+    const mine = messages.filter((m) => m.key?.toString() === b.bankId);
+    expect(mine).toHaveLength(1);
+    const value = JSON.parse(mine[0]?.value?.toString() ?? '{}') as Record<string, unknown>;
+    expect(value).toMatchObject({
+      organisationId: b.bankId,
+      type: 'watchlist.account_listed',
+      data: { indicatorId: listed.id, bankCode: b.bankCode },
+    });
+    expect(value.id).toMatch(/^msg_/);
+  });
+});
+
+describe('operator match events', () => {
+  it('tells an operator when one of its lines matches, and not another operator', async () => {
+    const op = await w.operator('TH');
+    const otherOp = await w.operator('TH');
+    const r = await receiver();
+    const rOther = await receiver();
+    const sub = await subscribe(op.apiKey, r.url, ['watchlist.match']);
+    await subscribe(otherOp.apiKey, rOther.url, ['watchlist.match']);
+    const scammer = msisdn();
+    const indicatorId = await listIndicator(w.deps.db, w.now(), {
+      type: 'msisdn',
+      value: scammer,
+    });
+    w.setNow(new Date(w.now().getTime() + RELOAD_MS));
+    const line = msisdn();
+    const record = cdr({ msisdn: line, otherParty: scammer, startedAt: T });
+    const res = await w.request('POST', '/v1/cdrs', {
+      key: op.apiKey,
+      body: ndjson([record]),
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    expect(res.status).toBe(202);
+    const [got] = await r.waitFor(1);
+    if (!got) throw new Error('no delivery');
+    const event = verify(sub.secret, got);
+    expect(event.type).toBe('watchlist.match');
+    expect(event.data).toMatchObject({
+      rule: 'watchlist_contact',
+      msisdn: line,
+      indicator: { id: indicatorId, type: 'msisdn', category: 'scam_caller' },
+      recordId: record.recordId,
+    });
+    expect(typeof event.data.alertId).toBe('number');
+    expect(got.body).not.toContain('test listing');
+    await new Promise((res2) => setTimeout(res2, 300));
+    expect(rOther.received).toHaveLength(0);
+  });
+});
+
+describe('subscriptions', () => {
+  it('keeps each organisation to its own webhooks', async () => {
+    const a = await bank();
+    const b = await bank();
+    const sub = await subscribe(a.apiKey, 'http://127.0.0.1:9/a', ['watchlist.account_listed']);
+    const listB = await w.request('GET', '/v1/webhooks', { key: b.apiKey });
+    expect(((await listB.json()) as { items: unknown[] }).items).toEqual([]);
+    for (const [method, path] of [
+      ['DELETE', `/v1/webhooks/${sub.id}`],
+      ['POST', `/v1/webhooks/${sub.id}/rotate-secret`],
+      ['GET', `/v1/webhooks/${sub.id}/deliveries`],
+    ] as const) {
+      const res = await w.request(method, path, { key: b.apiKey });
+      expect(res.status, `${method} ${path}`).toBe(404);
+    }
+    const listA = await w.request('GET', '/v1/webhooks', { key: a.apiKey });
+    const items = ((await listA.json()) as { items: Record<string, unknown>[] }).items;
+    expect(items).toEqual([
+      expect.objectContaining({ id: sub.id, events: ['watchlist.account_listed'] }),
+    ]);
+    expect(JSON.stringify(items)).not.toContain('whsec_');
+    const row = await w.deps.db
+      .selectFrom('webhook_subscriptions')
+      .select('secret_sealed')
+      .where('id', '=', sub.id)
+      .executeTakeFirstOrThrow();
+    expect(row.secret_sealed).not.toContain(sub.secret.slice(6));
+  });
+
+  it('audits creation, rotation and deletion, without the secret', async () => {
+    const a = await bank();
+    const sub = await subscribe(a.apiKey, 'http://127.0.0.1:9/a', ['watchlist.account_listed']);
+    await w.request('POST', `/v1/webhooks/${sub.id}/rotate-secret`, { key: a.apiKey });
+    await w.request('DELETE', `/v1/webhooks/${sub.id}`, { key: a.apiKey });
+    const rows = await w.deps.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor_id', 'data'])
+      .where('subject_id', '=', sub.id)
+      .orderBy('at')
+      .orderBy('seq')
+      .execute();
+    expect(rows.map((r) => r.action)).toEqual([
+      'webhook.created',
+      'webhook.secret_rotated',
+      'webhook.deleted',
+    ]);
+    expect(rows.every((r) => r.actor_id === a.bankId)).toBe(true);
+    expect(JSON.stringify(rows)).not.toContain('whsec_');
+  });
+
+  it('refuses events the organisation does not receive, and keys without the scope', async () => {
+    const op = await w.operator('TH');
+    const res = await w.request('POST', '/v1/webhooks', {
+      key: op.apiKey,
+      body: { url: 'http://127.0.0.1:9/a', events: ['watchlist.account_listed'] },
+    });
+    expect(res.status).toBe(400);
+    const key = await createApiKey({
+      ctx: { db: w.deps.db, actor: 'test', now: w.now() },
+      input: { operatorId: op.operatorId, scopes: ['watchlist:read'] },
+    });
+    const noScope = await w.request('GET', '/v1/webhooks', { key: key.apiKey });
+    expect(noScope.status).toBe(403);
+    const none = await w.request('GET', '/v1/webhooks');
+    expect(none.status).toBe(401);
+  });
+});
