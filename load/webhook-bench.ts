@@ -7,8 +7,9 @@
  * process (port 43111, the webhook dispatcher runs in its api role), and a webhook receiver on
  * 127.0.0.1:43112. A bank and an operator subscribe. Then `--listings` bank accounts at the
  * bank's code are listed over the API, and `--records` CDRs each contacting a listed number are
- * posted over `POST /v1/cdrs`. Latency runs from sending the listing request (its commit is
- * before its answer) or the CDR request, to the signed webhook received and verified.
+ * posted over `POST /v1/cdrs`. Latency runs to the signed webhook received and verified, from
+ * the request sent (an upper bound: it includes the API's own work) and from its answer received
+ * (the listing or the alert committed before the answer). The 5 s goal is held to the first.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -155,30 +156,37 @@ try {
   await subscribe(bank.apiKey, ['watchlist.account_listed']);
   await subscribe(op.apiKey, ['watchlist.match']);
 
-  /** Runs `count` jobs, `CONCURRENCY` at a time; each returns its key and start time. */
-  async function run(count: number, job: (i: number) => Promise<[string, number]>) {
-    const started = new Map<string, number>();
+  /**
+   * Runs `count` jobs, `CONCURRENCY` at a time; each returns its key, when its request was sent
+   * and when its answer came.
+   */
+  async function run(count: number, job: (i: number) => Promise<[string, number, number]>) {
+    const started = new Map<string, [number, number]>();
     let next = 0;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < count) {
-          const [key, at] = await job(next++);
-          started.set(key, at);
+          const [key, sent, answered] = await job(next++);
+          started.set(key, [sent, answered]);
         }
       }),
     );
     return started;
   }
 
-  async function awaitAll(started: Map<string, number>) {
+  async function awaitAll(started: Map<string, [number, number]>) {
     const deadline = Date.now() + 30_000;
     while ([...started.keys()].some((k) => !received.has(k)) && Date.now() < deadline)
       await sleep(50);
-    const latencies = [...started].flatMap(([k, t]) => {
+    const fromSent: number[] = [];
+    const fromAnswer: number[] = [];
+    for (const [k, [sent, answered]] of started) {
       const at = received.get(k);
-      return at === undefined ? [] : [at - t];
-    });
-    return { latencies, missing: started.size - latencies.length };
+      if (at === undefined) continue;
+      fromSent.push(at - sent);
+      fromAnswer.push(at - answered);
+    }
+    return { fromSent, fromAnswer, missing: started.size - fromSent.length };
   }
 
   const t0 = performance.now();
@@ -199,7 +207,7 @@ try {
         description: 'bench listing',
       }),
     );
-    return [String(out.id), start];
+    return [String(out.id), start, performance.now()];
   });
   const listingSeconds = (performance.now() - t0) / 1000;
   const listed = await awaitAll(listings);
@@ -221,7 +229,7 @@ try {
         description: 'bench scam number',
       }),
     );
-    return [String(i), 0];
+    return [String(i), 0, 0];
   });
   await sleep(WATCHLIST_RELOAD_MS * 3);
   const t1 = performance.now();
@@ -244,20 +252,31 @@ try {
     };
     const start = performance.now();
     await call(op.apiKey, 'POST', '/v1/cdrs', JSON.stringify(record), 'application/x-ndjson');
-    return [recordId, start];
+    return [recordId, start, performance.now()];
   });
   const recordSeconds = (performance.now() - t1) / 1000;
   const matched = await awaitAll(records);
 
   const pct = (sorted: number[], p: number) =>
     sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-  const report = (name: string, r: { latencies: number[]; missing: number }, seconds: number) => {
-    const s = [...r.latencies].sort((a, b) => a - b);
-    const ms = (v: number) => `${v.toFixed(1)} ms`;
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  const line = (l: number[]) => {
+    const s = [...l].sort((a, b) => a - b);
+    return `p50 ${ms(pct(s, 50))}, p95 ${ms(pct(s, 95))}, p99 ${ms(pct(s, 99))}, max ${ms(s.at(-1) ?? Number.NaN)}`;
+  };
+  const report = (
+    name: string,
+    r: { fromSent: number[]; fromAnswer: number[]; missing: number },
+    seconds: number,
+  ) => {
+    const n = r.fromSent.length;
     console.log(
-      `${name}: ${s.length} delivered in ${seconds.toFixed(1)} s (${Math.round(s.length / seconds)}/s sent), missing ${r.missing}; p50 ${ms(pct(s, 50))}, p95 ${ms(pct(s, 95))}, p99 ${ms(pct(s, 99))}, max ${ms(s.at(-1) ?? Number.NaN)}`,
+      `${name}: ${n} delivered, ${r.missing} missing, sent at ${Math.round(n / seconds)}/s`,
     );
-    return r.missing === 0 && pct(s, 99) < P99_GOAL_MS;
+    console.log(`  from request sent:     ${line(r.fromSent)}`);
+    console.log(`  from answer received:  ${line(r.fromAnswer)}`);
+    const sorted = [...r.fromSent].sort((a, b) => a - b);
+    return r.missing === 0 && pct(sorted, 99) < P99_GOAL_MS;
   };
   console.log(`concurrency ${CONCURRENCY}; bad signatures: ${badSignatures}`);
   const listingsOk = report('listing -> bank webhook', listed, listingSeconds);
