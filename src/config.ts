@@ -166,6 +166,8 @@ const envSchema = z.object({
     }),
   /** Deliveries in flight at once per process. */
   WEBHOOK_CONCURRENCY: positiveInt(32),
+  /** Days delivered and failed deliveries, and dispatched events, are kept for their owners. */
+  WEBHOOK_RETENTION_DAYS: positiveInt(30),
   /** Fallback poll for due retries and missed notifications (events wake workers at once). */
   WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   KAFKA_BROKERS: optionalText,

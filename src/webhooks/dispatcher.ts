@@ -9,6 +9,7 @@ import {
   insertDeliveries,
   lockPendingEvents,
   markDispatched,
+  purgeHistory,
   recordAttempt,
 } from './queries.js';
 import { sendWebhook } from './send.js';
@@ -19,6 +20,7 @@ export const WEBHOOK_CHANNEL = 'webhook_events';
 const EVENT_BATCH = 200;
 /** How long past the attempt timeout a claimed delivery stays leased to its worker. */
 const LEASE_MARGIN_MS = 5000;
+const PURGE_EVERY_MS = 60 * 60 * 1000;
 
 export interface DispatcherOptions {
   db: Db;
@@ -31,6 +33,8 @@ export interface DispatcherOptions {
   retryDelaysMs: readonly number[];
   concurrency: number;
   pollMs: number;
+  /** Finished deliveries and dispatched events older than this are deleted, hourly. */
+  retentionMs: number;
   allowInsecureUrls: boolean;
   /** When set, every event also goes to `topic`, keyed by organisation, before it is dispatched. */
   kafka?: { producer: KafkaProducer; topic: string };
@@ -47,6 +51,7 @@ export interface DispatcherOptions {
 export class WebhookDispatcher {
   private readonly clock: () => Date;
   private timer: NodeJS.Timeout | undefined;
+  private purgeTimer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   private pumping: Promise<void> | undefined;
   private again = false;
@@ -62,13 +67,25 @@ export class WebhookDispatcher {
     this.unlisten = listening.unlisten;
     this.timer = setInterval(() => this.kick(), this.o.pollMs);
     this.timer.unref();
+    this.purgeTimer = setInterval(() => {
+      this.purge().catch((err) => this.o.log.warn({ err }, 'webhook history purge failed'));
+    }, PURGE_EVERY_MS);
+    this.purgeTimer.unref();
     this.kick();
+  }
+
+  /** Deletes history past the retention; returns how many rows went. */
+  purge(): Promise<number> {
+    return purgeHistory(this.o.db, {
+      before: new Date(this.clock().getTime() - this.o.retentionMs),
+    });
   }
 
   /** Stops claiming work and waits for attempts in flight to be recorded. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.purgeTimer);
     await this.unlisten?.().catch(() => {});
     await this.pumping;
     await Promise.all(this.inFlight);

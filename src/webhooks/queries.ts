@@ -163,6 +163,30 @@ export async function claimDueDeliveries(
   return rows.map((r) => ({ ...r, id: Number(r.id) }));
 }
 
+/**
+ * Deletes finished deliveries created before `before`, then dispatched events from before it
+ * that no delivery refers to any more. Pending deliveries and their events stay.
+ */
+export async function purgeHistory(db: DbOrTx, q: { before: Date }): Promise<number> {
+  const deliveries = await db
+    .deleteFrom('webhook_deliveries')
+    .where('status', '<>', 'pending')
+    .where('created_at', '<', q.before)
+    .executeTakeFirst();
+  const events = await db
+    .deleteFrom('webhook_events as e')
+    .where('e.dispatched_at', '<', q.before)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id'),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(deliveries.numDeletedRows) + Number(events.numDeletedRows);
+}
+
 /** Records an attempt's outcome: delivered, failed for good, or due again at `retryAt`. */
 export async function recordAttempt(
   db: DbOrTx,

@@ -1,5 +1,6 @@
 import type { AppDeps } from '../platform/http/context.js';
 import { ensureTopics, KafkaProducer } from '../platform/kafka/client.js';
+import { DAY_MS } from '../platform/time.js';
 import { kafkaSettings } from '../scoring/kafka-scorer.js';
 import { WebhookDispatcher } from './dispatcher.js';
 
@@ -31,6 +32,7 @@ export async function startWebhookDispatcher(
     retryDelaysMs: config.WEBHOOK_RETRY_DELAYS_MS,
     concurrency: config.WEBHOOK_CONCURRENCY,
     pollMs: config.WEBHOOK_POLL_MS,
+    retentionMs: config.WEBHOOK_RETENTION_DAYS * DAY_MS,
     allowInsecureUrls: config.WEBHOOK_ALLOW_INSECURE_URLS,
     ...(producer ? { kafka: { producer, topic: config.KAFKA_WEBHOOK_TOPIC } } : {}),
   });

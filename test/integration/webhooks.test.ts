@@ -7,6 +7,7 @@ import {
   insertDeliveries,
   lockPendingEvents,
   markDispatched,
+  purgeHistory,
 } from '../../src/webhooks/queries.js';
 import { startWebhookDispatcher } from '../../src/webhooks/runner.js';
 import { cdr, ndjson } from '../support/cdrs.js';
@@ -300,6 +301,34 @@ describe('bank account events', () => {
     await listAccount(b.apiKey, b.bankCode);
     await new Promise((res) => setTimeout(res, 500));
     expect(r.received).toHaveLength(0);
+  });
+
+  it('purges finished deliveries and their events past the retention, never pending ones', async () => {
+    const done = await bank();
+    const r = await receiver();
+    const sub = await subscribe(done.apiKey, r.url, ['watchlist.account_listed']);
+    await listAccount(done.apiKey, done.bankCode);
+    await expect
+      .poll(async () => (await deliveries(done.apiKey, sub.id))[0]?.status)
+      .toBe('delivered');
+    await dispatcher?.stop();
+    dispatcher = undefined;
+    const waiting = await bank();
+    try {
+      await subscribe(waiting.apiKey, r.url, ['watchlist.account_listed']);
+      await listAccount(waiting.apiKey, waiting.bankCode);
+      await purgeHistory(w.deps.db, { before: new Date(Date.now() + 60_000) });
+    } finally {
+      dispatcher = await startWebhookDispatcher(w.deps);
+    }
+    expect(await deliveries(done.apiKey, sub.id)).toEqual([]);
+    const left = await w.deps.db
+      .selectFrom('webhook_events')
+      .select('org_id')
+      .where('org_id', 'in', [done.bankId, waiting.bankId])
+      .execute();
+    expect(left).toEqual([{ org_id: waiting.bankId }]);
+    await r.waitFor(2);
   });
 
   it('puts the events on the Kafka topic, keyed by organisation', async () => {
