@@ -28,6 +28,8 @@ CREATE TABLE "webhook_subscriptions" (
 	"url" text NOT NULL,
 	"events" text[] NOT NULL,
 	"secret_sealed" text NOT NULL,
+	"previous_secret_sealed" text,
+	"previous_secret_until" timestamp with time zone,
 	"created_at" timestamp with time zone NOT NULL,
 	"rotated_at" timestamp with time zone,
 	"deleted_at" timestamp with time zone

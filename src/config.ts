@@ -166,6 +166,8 @@ const envSchema = z.object({
     }),
   /** Deliveries in flight at once per process. */
   WEBHOOK_CONCURRENCY: positiveInt(32),
+  /** Hours a rotated-out secret still signs, beside the new one (0: the old one stops at once). */
+  WEBHOOK_SECRET_GRACE_HOURS: z.coerce.number().int().min(0).max(720).default(24),
   /** Days delivered and failed deliveries, and dispatched events, are kept for their owners. */
   WEBHOOK_RETENTION_DAYS: positiveInt(30),
   /** Fallback poll for due retries and missed notifications (events wake workers at once). */

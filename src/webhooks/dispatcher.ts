@@ -177,12 +177,16 @@ export class WebhookDispatcher {
       });
       return;
     }
+    const now = this.clock();
+    const sealed = [d.secret_sealed];
+    if (d.previous_secret_sealed && d.previous_secret_until && d.previous_secret_until > now)
+      sealed.push(d.previous_secret_sealed);
     const result = await sendWebhook({
       url: d.url,
-      secret: openSecret(this.o.keyring, { id: d.subscription_id, secret_sealed: d.secret_sealed }),
+      secrets: sealed.map((s) => openSecret(this.o.keyring, d.subscription_id, s)),
       msgId: d.event_id,
       body: JSON.stringify(d.payload),
-      at: this.clock(),
+      at: now,
       timeoutMs: this.o.timeoutMs,
       allowInsecure: this.o.allowInsecureUrls,
     });

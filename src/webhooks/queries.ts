@@ -7,6 +7,8 @@ export interface SubscriptionRow {
   url: string;
   events: string[];
   secret_sealed: string;
+  previous_secret_sealed: string | null;
+  previous_secret_until: Date | null;
   created_at: Date;
   rotated_at: Date | null;
   deleted_at: Date | null;
@@ -129,6 +131,8 @@ export interface ClaimedDelivery {
   event_id: string;
   url: string;
   secret_sealed: string;
+  previous_secret_sealed: string | null;
+  previous_secret_until: Date | null;
   deleted: boolean;
   payload: unknown;
 }
@@ -156,7 +160,8 @@ export async function claimDueDeliveries(
       returning d.id, d.attempts, d.subscription_id, d.event_id
     )
     select c.id, c.attempts, c.subscription_id, c.event_id, s.url, s.secret_sealed,
-      s.deleted_at is not null as deleted, e.payload
+      s.previous_secret_sealed, s.previous_secret_until, s.deleted_at is not null as deleted,
+      e.payload
     from claimed c
     join webhook_subscriptions s on s.id = c.subscription_id
     join webhook_events e on e.id = c.event_id`.execute(db);

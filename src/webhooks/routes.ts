@@ -4,6 +4,7 @@ import { requireOrganisation } from '../access/middleware.js';
 import type { Router } from '../platform/http/app.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
+import { HOUR_MS } from '../platform/time.js';
 import {
   DeliveryListSchema,
   DeliveryQuerySchema,
@@ -36,6 +37,7 @@ function webhookCtx(c: Context<AppEnv>): WebhookCtx {
     org: { id: org.id, kind: org.kind },
     keyring: { keys: deps.secrets.piiKeys },
     urlPolicy: { allowInsecure: deps.config.WEBHOOK_ALLOW_INSECURE_URLS },
+    secretGraceMs: deps.config.WEBHOOK_SECRET_GRACE_HOURS * HOUR_MS,
   };
 }
 

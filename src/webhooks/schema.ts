@@ -18,6 +18,12 @@ export const webhookSubscriptions = pgTable(
     url: text('url').notNull(),
     events: text('events').array().notNull(),
     secretSealed: text('secret_sealed').notNull(),
+    /**
+     * The secret before the last rotation, still signing beside the new one until
+     * `previous_secret_until`, so receivers can switch without missing a delivery.
+     */
+    previousSecretSealed: text('previous_secret_sealed'),
+    previousSecretUntil: ts('previous_secret_until'),
     createdAt: ts('created_at').notNull(),
     rotatedAt: ts('rotated_at'),
     deletedAt: ts('deleted_at'),

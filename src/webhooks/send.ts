@@ -16,13 +16,14 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /**
  * One signed POST per the Standard Webhooks specification: `webhook-id`, `webhook-timestamp`
  * (seconds) and `webhook-signature` (`v1,` and the base64 HMAC-SHA256 of id.timestamp.body under
- * the secret), signed by the `standardwebhooks` library. A 2xx answer is success; redirects are
+ * each secret, space-separated), signed by the `standardwebhooks` library. A 2xx answer is success; redirects are
  * not followed. Without `allowInsecure` the connection goes only to a public address checked at
  * connect time, so a name re-pointed to a private address (DNS rebinding) is refused.
  */
 export function sendWebhook(opts: {
   url: string;
-  secret: string;
+  /** Each signs: the current secret, and a rotated-out one during its grace period. */
+  secrets: string[];
   msgId: string;
   body: string;
   at: Date;
@@ -30,7 +31,9 @@ export function sendWebhook(opts: {
   allowInsecure: boolean;
 }): Promise<SendResult> {
   const url = new URL(opts.url);
-  const signature = new Webhook(opts.secret).sign(opts.msgId, opts.at, opts.body);
+  const signature = opts.secrets
+    .map((s) => new Webhook(s).sign(opts.msgId, opts.at, opts.body))
+    .join(' ');
   const host = hostOf(url);
   if (!opts.allowInsecure && isIP(host) && !isPublicAddress(host))
     return Promise.resolve({ ok: false, status: null, error: `address ${host} is not public` });

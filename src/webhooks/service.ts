@@ -26,6 +26,8 @@ export interface WebhookCtx extends TxCtx {
   /** Seals subscription secrets (the PII keyring). */
   keyring: Keyring;
   urlPolicy: UrlPolicy;
+  /** How long a rotated-out secret keeps signing beside the new one. */
+  secretGraceMs: number;
 }
 
 /** Associated data binding a sealed secret to its subscription. */
@@ -39,8 +41,8 @@ function newSecret(): string {
 }
 
 /** Opens a subscription's sealed secret (for signing). */
-export function openSecret(ring: Keyring, row: { id: string; secret_sealed: string }): string {
-  return open(ring, row.secret_sealed, secretBinding(row.id));
+export function openSecret(ring: Keyring, subscriptionId: string, sealed: string): string {
+  return open(ring, sealed, secretBinding(subscriptionId));
 }
 
 function auditCtx(ctx: WebhookCtx): AuditCtx {
@@ -144,7 +146,11 @@ export async function deleteSubscription({
   });
 }
 
-/** A new secret for a subscription, returned once; deliveries from now on are signed with it. */
+/**
+ * A new secret for a subscription, returned once. Deliveries from now on are signed with it and,
+ * for the grace period, also with the previous one (two signatures in `webhook-signature`, as
+ * the specification allows), so a receiver can switch secrets without missing a delivery.
+ */
 export async function rotateSecret({
   ctx,
   input,
@@ -156,10 +162,12 @@ export async function rotateSecret({
   await withTransaction(ctx, async (tx) => {
     const row = await tx
       .updateTable('webhook_subscriptions')
-      .set({
+      .set((eb) => ({
+        previous_secret_sealed: eb.ref('secret_sealed'),
+        previous_secret_until: new Date(ctx.now.getTime() + ctx.secretGraceMs),
         secret_sealed: seal(ctx.keyring, secret, secretBinding(input.id)),
         rotated_at: ctx.now,
-      })
+      }))
       .where('id', '=', input.id)
       .where('org_id', '=', ctx.org.id)
       .where('deleted_at', 'is', null)

@@ -56,7 +56,7 @@ describe('webhook URL policy (insecure URLs not allowed)', () => {
       const port = new URL(r.url).port;
       const out = await sendWebhook({
         url: `http://localhost:${port}/hook`,
-        secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+        secrets: [`whsec_${Buffer.alloc(32, 1).toString('base64')}`],
         msgId: 'msg_test',
         body: '{}',
         at: new Date(),

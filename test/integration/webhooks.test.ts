@@ -272,22 +272,43 @@ describe('bank account events', () => {
     }
   });
 
-  it('signs with the new secret after a rotation, and the old one no longer verifies', async () => {
+  it('signs with the new and the old secret for the grace period after a rotation, then with the new only', async () => {
     const b = await bank();
     const r = await receiver();
     const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
-    const res = await w.request('POST', `/v1/webhooks/${sub.id}/rotate-secret`, {
-      key: b.apiKey,
-    });
-    expect(res.status).toBe(200);
-    const rotated = (await res.json()) as { id: string; secret: string };
-    expect(rotated.id).toBe(sub.id);
-    expect(rotated.secret).not.toBe(sub.secret);
-    await listAccount(b.apiKey, b.bankCode);
-    const [got] = await r.waitFor(1);
-    if (!got) throw new Error('no delivery');
-    expect(verify(rotated.secret, got).type).toBe('watchlist.account_listed');
-    expect(() => verify(sub.secret, got)).toThrow();
+    const rotate = async () => {
+      const res = await w.request('POST', `/v1/webhooks/${sub.id}/rotate-secret`, {
+        key: b.apiKey,
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { id: string; secret: string };
+    };
+    const was = w.now();
+    try {
+      // Rotated now: within the 24 h grace both secrets sign.
+      w.setNow(new Date());
+      const first = await rotate();
+      expect(first.id).toBe(sub.id);
+      expect(first.secret).not.toBe(sub.secret);
+      await listAccount(b.apiKey, b.bankCode);
+      const [during] = await r.waitFor(1);
+      if (!during) throw new Error('no delivery');
+      expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
+      expect(verify(first.secret, during).type).toBe('watchlist.account_listed');
+      expect(verify(sub.secret, during).type).toBe('watchlist.account_listed');
+      // Rotated 25 h ago: the grace is over, only the newest secret signs.
+      w.setNow(new Date(Date.now() - 25 * 3_600_000));
+      const second = await rotate();
+      await listAccount(b.apiKey, b.bankCode);
+      const [, after] = await r.waitFor(2);
+      if (!after) throw new Error('no second delivery');
+      expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
+      expect(verify(second.secret, after).type).toBe('watchlist.account_listed');
+      expect(() => verify(first.secret, after)).toThrow();
+      expect(() => verify(sub.secret, after)).toThrow();
+    } finally {
+      w.setNow(was);
+    }
   });
 
   it('sends nothing more to a deleted webhook', async () => {

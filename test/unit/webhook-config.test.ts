@@ -20,6 +20,7 @@ describe('webhook config', () => {
     ]);
     expect(c.WEBHOOK_TIMEOUT_MS).toBe(10_000);
     expect(c.WEBHOOK_RETENTION_DAYS).toBe(30);
+    expect(c.WEBHOOK_SECRET_GRACE_HOURS).toBe(24);
     expect(c.KAFKA_WEBHOOK_TOPIC).toBe('watchlist.events');
   });
 
