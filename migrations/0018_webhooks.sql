@@ -19,7 +19,8 @@ CREATE TABLE "webhook_events" (
 	"type" text NOT NULL,
 	"payload" jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
-	"dispatched_at" timestamp with time zone
+	"dispatched_at" timestamp with time zone,
+	"published_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "webhook_subscriptions" (
@@ -41,5 +42,6 @@ ALTER TABLE "webhook_subscriptions" ADD CONSTRAINT "webhook_subscriptions_org_id
 CREATE UNIQUE INDEX "webhook_deliveries_event_key" ON "webhook_deliveries" USING btree ("subscription_id","event_id");--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_due_idx" ON "webhook_deliveries" USING btree ("next_attempt_at") WHERE "webhook_deliveries"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "webhook_events_pending_idx" ON "webhook_events" USING btree ("seq") WHERE "webhook_events"."dispatched_at" is null;--> statement-breakpoint
+CREATE INDEX "webhook_events_unpublished_idx" ON "webhook_events" USING btree ("seq") WHERE "webhook_events"."published_at" is null;--> statement-breakpoint
 CREATE INDEX "webhook_events_org_idx" ON "webhook_events" USING btree ("org_id","seq");--> statement-breakpoint
 CREATE INDEX "webhook_subscriptions_org_idx" ON "webhook_subscriptions" USING btree ("org_id");

@@ -8,7 +8,9 @@ import {
   claimDueDeliveries,
   insertDeliveries,
   lockPendingEvents,
+  lockUnpublishedEvents,
   markDispatched,
+  markPublished,
   purgeHistory,
   recordAttempt,
 } from './queries.js';
@@ -36,14 +38,17 @@ export interface DispatcherOptions {
   /** Finished deliveries and dispatched events older than this are deleted, hourly. */
   retentionMs: number;
   allowInsecureUrls: boolean;
-  /** When set, every event also goes to `topic`, keyed by organisation, before it is dispatched. */
-  kafka?: { producer: KafkaProducer; topic: string };
+  /**
+   * When set, every event also goes to `topic`, keyed by organisation (at least once), from the
+   * same outbox but apart from the webhooks. `connect` makes a producer, again after a failure.
+   */
+  kafka?: { topic: string; connect: () => Promise<KafkaProducer> };
   clock?: () => Date;
 }
 
 /**
  * Drains the webhook outbox: turns each new event into deliveries for its organisation's
- * subscriptions (and a Kafka message), then attempts due deliveries with retries and backoff.
+ * subscriptions, attempts due deliveries with retries and backoff, and publishes events to Kafka.
  * Any number of dispatchers may run against one database: events and deliveries are claimed with
  * `FOR UPDATE SKIP LOCKED`, and a claimed delivery is leased, so a dispatcher that dies mid-attempt
  * leaves it to another after the lease. Woken by NOTIFY on commit, and by a short poll.
@@ -57,6 +62,7 @@ export class WebhookDispatcher {
   private again = false;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
+  private producer: KafkaProducer | undefined;
 
   constructor(private readonly o: DispatcherOptions) {
     this.clock = o.clock ?? (() => new Date());
@@ -89,6 +95,8 @@ export class WebhookDispatcher {
     await this.unlisten?.().catch(() => {});
     await this.pumping;
     await Promise.all(this.inFlight);
+    await this.producer?.disconnect();
+    this.producer = undefined;
   }
 
   /** Runs a pass now, or right after the running one. */
@@ -108,13 +116,15 @@ export class WebhookDispatcher {
       this.again = false;
       while ((await this.dispatchEvents()) === EVENT_BATCH && !this.stopped);
       await this.startDue();
+      if (this.o.kafka)
+        while ((await this.publishEvents(this.o.kafka)) === EVENT_BATCH && !this.stopped);
     }
   }
 
   /**
-   * One batch of new events: deliveries inserted, Kafka messages acknowledged, events marked, in
-   * one transaction. A crash before the commit dispatches the batch again (Kafka at least once;
-   * deliveries are unique per event and subscription).
+   * One batch of new events: deliveries inserted and events marked in one transaction (without
+   * Kafka, also marked published: nothing to publish). Deliveries are unique per event and
+   * subscription, so a batch dispatched again after a crash adds none twice.
    */
   private async dispatchEvents(): Promise<number> {
     return this.o.db.transaction().execute(async (tx) => {
@@ -122,21 +132,45 @@ export class WebhookDispatcher {
       if (events.length === 0) return 0;
       const now = this.clock();
       await insertDeliveries(tx, events, now);
-      const kafka = this.o.kafka;
-      if (kafka) {
+      await markDispatched(
+        tx,
+        events.map((e) => e.id),
+        now,
+        this.o.kafka === undefined,
+      );
+      return events.length;
+    });
+  }
+
+  /**
+   * One batch of events onto the topic, marked once the broker acknowledged them. A crash or a
+   * failed flush before the commit publishes the batch again (at least once); after a failure
+   * the producer is replaced, as a failed flush taints it.
+   */
+  private async publishEvents(kafka: NonNullable<DispatcherOptions['kafka']>): Promise<number> {
+    return this.o.db.transaction().execute(async (tx) => {
+      const events = await lockUnpublishedEvents(tx, EVENT_BATCH);
+      if (events.length === 0) return 0;
+      this.producer ??= await kafka.connect();
+      const producer = this.producer;
+      try {
         for (const e of events)
-          kafka.producer.produce(
+          producer.produce(
             kafka.topic,
             e.org_id,
             JSON.stringify({ id: e.id, organisationId: e.org_id, ...(e.payload as object) }),
             [{ 'webhook-id': e.id }],
           );
-        await kafka.producer.flush();
+        await producer.flush();
+      } catch (err) {
+        this.producer = undefined;
+        await producer.disconnect().catch(() => {});
+        throw err;
       }
-      await markDispatched(
+      await markPublished(
         tx,
         events.map((e) => e.id),
-        now,
+        this.clock(),
       );
       return events.length;
     });

@@ -115,13 +115,40 @@ export async function insertDeliveries(tx: Tx, events: PendingEvent[], now: Date
     .execute();
 }
 
-export async function markDispatched(tx: Tx, ids: string[], at: Date): Promise<void> {
+/**
+ * Stamps events dispatched; with `published` also published (a dispatcher without Kafka: there
+ * is nothing to publish them to).
+ */
+export async function markDispatched(
+  tx: Tx,
+  ids: string[],
+  at: Date,
+  published = false,
+): Promise<void> {
   if (ids.length === 0) return;
   await tx
     .updateTable('webhook_events')
-    .set({ dispatched_at: at })
+    .set(published ? { dispatched_at: at, published_at: at } : { dispatched_at: at })
     .where('id', 'in', ids)
     .execute();
+}
+
+/** Events not yet on the Kafka topic, oldest first, locked; rows another worker holds are skipped. */
+export async function lockUnpublishedEvents(tx: Tx, limit: number): Promise<PendingEvent[]> {
+  return tx
+    .selectFrom('webhook_events')
+    .select(['id', 'org_id', 'type', 'payload'])
+    .where('published_at', 'is', null)
+    .orderBy('seq')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+export async function markPublished(tx: Tx, ids: string[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.updateTable('webhook_events').set({ published_at: at }).where('id', 'in', ids).execute();
 }
 
 export interface ClaimedDelivery {
@@ -169,8 +196,8 @@ export async function claimDueDeliveries(
 }
 
 /**
- * Deletes finished deliveries created before `before`, then dispatched events from before it
- * that no delivery refers to any more. Pending deliveries and their events stay.
+ * Deletes finished deliveries created before `before`, then dispatched and published events
+ * from before it that no delivery refers to any more. Pending deliveries and their events stay.
  */
 export async function purgeHistory(db: DbOrTx, q: { before: Date }): Promise<number> {
   const deliveries = await db
@@ -181,6 +208,7 @@ export async function purgeHistory(db: DbOrTx, q: { before: Date }): Promise<num
   const events = await db
     .deleteFrom('webhook_events as e')
     .where('e.dispatched_at', '<', q.before)
+    .where('e.published_at', 'is not', null)
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(

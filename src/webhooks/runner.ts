@@ -15,14 +15,11 @@ export async function startWebhookDispatcher(
   deps: Pick<AppDeps, 'config' | 'db' | 'sql' | 'secrets' | 'log'>,
 ): Promise<{ dispatcher: WebhookDispatcher; stop(): Promise<void> }> {
   const { config } = deps;
-  let producer: KafkaProducer | undefined;
-  if (config.KAFKA_BROKERS) {
-    const settings = kafkaSettings(config);
+  const settings = kafkaSettings(config);
+  if (config.KAFKA_BROKERS)
     await ensureTopics(settings, [
       { topic: config.KAFKA_WEBHOOK_TOPIC, partitions: TOPIC_PARTITIONS },
     ]);
-    producer = await KafkaProducer.connect(settings, 'simline-webhooks');
-  }
   const dispatcher = new WebhookDispatcher({
     db: deps.db,
     sql: deps.sql,
@@ -34,14 +31,15 @@ export async function startWebhookDispatcher(
     pollMs: config.WEBHOOK_POLL_MS,
     retentionMs: config.WEBHOOK_RETENTION_DAYS * DAY_MS,
     allowInsecureUrls: config.WEBHOOK_ALLOW_INSECURE_URLS,
-    ...(producer ? { kafka: { producer, topic: config.KAFKA_WEBHOOK_TOPIC } } : {}),
+    ...(config.KAFKA_BROKERS
+      ? {
+          kafka: {
+            topic: config.KAFKA_WEBHOOK_TOPIC,
+            connect: () => KafkaProducer.connect(settings, 'simline-webhooks'),
+          },
+        }
+      : {}),
   });
   await dispatcher.start();
-  return {
-    dispatcher,
-    stop: async () => {
-      await dispatcher.stop();
-      await producer?.disconnect();
-    },
-  };
+  return { dispatcher, stop: () => dispatcher.stop() };
 }

@@ -34,8 +34,8 @@ export const webhookSubscriptions = pgTable(
 /**
  * The outbox: one row per event and receiving organisation, written in the transaction of the
  * change that caused it (by triggers on `watchlist_indicators` and `scoring_alerts`). A
- * dispatcher turns each into deliveries for the organisation's subscriptions and a Kafka
- * message, then stamps `dispatched_at`.
+ * dispatcher turns each into deliveries for the organisation's subscriptions (`dispatched_at`)
+ * and, apart, into a Kafka message (`published_at`).
  */
 export const webhookEvents = pgTable(
   'webhook_events',
@@ -48,10 +48,18 @@ export const webhookEvents = pgTable(
     /** The body sent: `{ type, timestamp, data }`. */
     payload: jsonb('payload').notNull(),
     createdAt: ts('created_at').notNull().default(sql`clock_timestamp()`),
+    /** When its deliveries were created. */
     dispatchedAt: ts('dispatched_at'),
+    /**
+     * When the broker acknowledged it on the events topic; a dispatcher without Kafka stamps it
+     * as it dispatches (nothing to publish), so the two outboxes drain apart: a Kafka outage
+     * delays the topic, never the webhooks.
+     */
+    publishedAt: ts('published_at'),
   },
   (t) => [
     index('webhook_events_pending_idx').on(t.seq).where(sql`${t.dispatchedAt} is null`),
+    index('webhook_events_unpublished_idx').on(t.seq).where(sql`${t.publishedAt} is null`),
     index('webhook_events_org_idx').on(t.orgId, t.seq),
   ],
 );

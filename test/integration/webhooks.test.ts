@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, createBank } from '../../src/access/operators.js';
+import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import {
   claimDueDeliveries,
   insertDeliveries,
@@ -108,6 +109,16 @@ async function deliveries(key: string, id: string) {
   const res = await w.request('GET', `/v1/webhooks/${id}/deliveries`, { key });
   expect(res.status).toBe(200);
   return ((await res.json()) as { items: Record<string, unknown>[] }).items;
+}
+
+/** Whether each of an organisation's events is on the Kafka topic yet. */
+async function published(orgId: string): Promise<boolean[]> {
+  const rows = await w.deps.db
+    .selectFrom('webhook_events')
+    .select('published_at')
+    .where('org_id', '=', orgId)
+    .execute();
+  return rows.map((r) => r.published_at !== null);
 }
 
 describe('bank account events', () => {
@@ -324,6 +335,42 @@ describe('bank account events', () => {
     expect(r.received).toHaveLength(0);
   });
 
+  it('delivers webhooks while Kafka is down, and publishes the events once it is back', async () => {
+    const b = await bank();
+    const r = await receiver();
+    const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
+    await dispatcher?.stop();
+    dispatcher = undefined;
+    const { config } = w.deps;
+    const brokerDown = new WebhookDispatcher({
+      db: w.deps.db,
+      sql: w.deps.sql,
+      keyring: { keys: w.deps.secrets.piiKeys },
+      log: w.deps.log,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      retryDelaysMs: config.WEBHOOK_RETRY_DELAYS_MS,
+      concurrency: 4,
+      pollMs: 50,
+      retentionMs: 86_400_000,
+      allowInsecureUrls: true,
+      kafka: { topic: TOPIC, connect: () => Promise.reject(new Error('broker down')) },
+    });
+    try {
+      await brokerDown.start();
+      await listAccount(b.apiKey, b.bankCode);
+      const [got] = await r.waitFor(1);
+      if (!got) throw new Error('no delivery');
+      expect(verify(sub.secret, got).type).toBe('watchlist.account_listed');
+      expect(await published(b.bankId)).toEqual([false]);
+    } finally {
+      await brokerDown.stop();
+      dispatcher = await startWebhookDispatcher(w.deps);
+    }
+    await expect.poll(() => published(b.bankId)).toEqual([true]);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(r.received).toHaveLength(1);
+  });
+
   it('purges finished deliveries and their events past the retention, never pending ones', async () => {
     const done = await bank();
     const r = await receiver();
@@ -332,6 +379,7 @@ describe('bank account events', () => {
     await expect
       .poll(async () => (await deliveries(done.apiKey, sub.id))[0]?.status)
       .toBe('delivered');
+    await expect.poll(() => published(done.bankId)).toEqual([true]);
     await dispatcher?.stop();
     dispatcher = undefined;
     const waiting = await bank();
