@@ -116,8 +116,16 @@ export class WebhookDispatcher {
       this.again = false;
       while ((await this.dispatchEvents()) === EVENT_BATCH && !this.stopped);
       await this.startDue();
-      if (this.o.kafka)
-        while ((await this.publishEvents(this.o.kafka)) === EVENT_BATCH && !this.stopped);
+      if (this.o.kafka) await this.publishAll(this.o.kafka);
+    }
+  }
+
+  /** Publishes what is waiting; a broker failure is logged and retried on the next pass. */
+  private async publishAll(kafka: NonNullable<DispatcherOptions['kafka']>): Promise<void> {
+    try {
+      while ((await this.publishEvents(kafka)) === EVENT_BATCH && !this.stopped);
+    } catch (err) {
+      this.o.log.warn({ err }, 'webhook events not published to Kafka; retrying on next poll');
     }
   }
 
