@@ -177,6 +177,37 @@ describe('bank account events', () => {
     expect(rOther.received).toHaveLength(0);
   });
 
+  it('tells the bank again when a revoked account is listed again', async () => {
+    const b = await bank();
+    const r = await receiver();
+    const sub = await subscribe(b.apiKey, r.url, ACCOUNT_EVENTS);
+    const first = await listAccount(b.apiKey, b.bankCode);
+    const revoke = await w.request('POST', `/v1/watchlist/indicators/${first.id}/revoke`, {
+      key: b.apiKey,
+      body: { reason: 'listed in error' },
+    });
+    expect(revoke.status).toBe(200);
+    const again = await w.request('POST', '/v1/watchlist/indicators', {
+      key: b.apiKey,
+      body: {
+        type: 'bank_account',
+        value: first.account,
+        bankCode: b.bankCode,
+        category: 'mule_account',
+        confidence: 95,
+        tlp: 'green',
+        shareWith: ['*'],
+        description: 'seen again',
+      },
+    });
+    expect(again.status).toBe(200);
+    const got = await r.waitFor(3);
+    const types = got.map((g) => verify(sub.secret, g));
+    expect(new Set(types.map((t) => t.type))).toEqual(new Set(ACCOUNT_EVENTS));
+    expect(types.filter((t) => t.type === 'watchlist.account_listed')).toHaveLength(2);
+    expect(types.every((t) => t.data.indicatorId === first.id)).toBe(true);
+  });
+
   it('delivers to the third attempt when the receiver fails twice, with backoff', async () => {
     const b = await bank();
     const r = await receiver((n) => (n <= 2 ? 503 : 200));
