@@ -111,7 +111,7 @@ export async function insertDeliveries(tx: Tx, events: PendingEvent[], now: Date
   await tx
     .insertInto('webhook_deliveries')
     .values(rows)
-    .onConflict((oc) => oc.columns(['subscription_id', 'event_id']).doNothing())
+    .onConflict((oc) => oc.columns(['event_id', 'subscription_id']).doNothing())
     .execute();
 }
 

@@ -60,7 +60,6 @@ export const webhookEvents = pgTable(
   (t) => [
     index('webhook_events_pending_idx').on(t.seq).where(sql`${t.dispatchedAt} is null`),
     index('webhook_events_unpublished_idx').on(t.seq).where(sql`${t.publishedAt} is null`),
-    index('webhook_events_org_idx').on(t.orgId, t.seq),
   ],
 );
 
@@ -87,7 +86,8 @@ export const webhookDeliveries = pgTable(
     createdAt: ts('created_at').notNull(),
   },
   (t) => [
-    uniqueIndex('webhook_deliveries_event_key').on(t.subscriptionId, t.eventId),
+    uniqueIndex('webhook_deliveries_event_key').on(t.eventId, t.subscriptionId),
+    index('webhook_deliveries_subscription_idx').on(t.subscriptionId, t.id),
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
   ],
 );
