@@ -14,6 +14,7 @@ import { MAX_OPERATOR_UPLOAD_BYTES } from './suspensions/cells.js';
 import { registerOrderMetrics } from './suspensions/metrics.js';
 import { mountSuspensionRoutes } from './suspensions/routes.js';
 import { mountWatchlistRoutes } from './watchlist/routes.js';
+import { mountWebhookRoutes } from './webhooks/routes.js';
 
 /** The whole HTTP surface: every domain mounts its routes on one app. */
 export function buildApp(deps: AppDeps) {
@@ -40,6 +41,7 @@ export function buildApp(deps: AppDeps) {
   mountUserRoutes(app);
   mountSuspensionRoutes(app);
   mountWatchlistRoutes(app);
+  mountWebhookRoutes(app);
   registerOrderMetrics(deps);
   mountConsole(app, { dashboardPanels: [recentAlertsPanel] });
   return app;

@@ -141,11 +141,44 @@ const envSchema = z.object({
     .min(100)
     .max(60 * SECOND_MS)
     .default(2 * SECOND_MS),
+  /**
+   * Webhook URLs may be plain http and reach loopback, private and link-local addresses: for
+   * tests and benchmarks on one host, never in production.
+   */
+  WEBHOOK_ALLOW_INSECURE_URLS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** How long one delivery attempt may take (connect, send, answer) before it counts as failed. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /**
+   * Waits between a failed attempt and the next, in ms (the Standard Webhooks schedule: 5 s,
+   * 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); after the last, the delivery is `failed`.
+   */
+  WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .default('5000,300000,1800000,7200000,18000000,36000000,36000000')
+    .transform((v, ctx) => {
+      const delays = v.split(',').map((d) => Number(d.trim()));
+      if (delays.some((d) => !Number.isInteger(d) || d < 0))
+        ctx.addIssue({ code: 'custom', message: 'a comma-separated list of whole ms (>= 0)' });
+      return delays;
+    }),
+  /** Deliveries in flight at once per process. */
+  WEBHOOK_CONCURRENCY: positiveInt(32),
+  /** Hours a rotated-out secret still signs, beside the new one (0: the old one stops at once). */
+  WEBHOOK_SECRET_GRACE_HOURS: z.coerce.number().int().min(0).max(720).default(24),
+  /** Days delivered and failed deliveries, and dispatched events, are kept for their owners. */
+  WEBHOOK_RETENTION_DAYS: positiveInt(30),
+  /** Fallback poll for due retries and missed notifications (events wake workers at once). */
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   KAFKA_BROKERS: optionalText,
   KAFKA_GROUP_ID: z.string().min(1).default('simline-scorer'),
   KAFKA_CDR_TOPIC: z.string().min(1).default('cdr.records'),
   KAFKA_DLQ_TOPIC: z.string().min(1).default('cdr.dlq'),
   KAFKA_ALERTS_TOPIC: z.string().min(1).default('line.alerts'),
+  /** Webhook events (the same as the webhooks), keyed by organisation. */
+  KAFKA_WEBHOOK_TOPIC: z.string().min(1).default('watchlist.events'),
   KAFKA_IMEI_TOPIC: z.string().min(1).default('simline.imei-repartition'),
   /**
    * Messages per consume(n) call. Two batches are alive at once (one handled, one read ahead),

@@ -8,6 +8,7 @@ import { createLogger } from './platform/log.js';
 import { MINUTE_MS } from './platform/time.js';
 import { openRuntime } from './runtime.js';
 import { KafkaScorer } from './scoring/kafka-scorer.js';
+import { startWebhookDispatcher } from './webhooks/runner.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { role: { type: 'string' } }, strict: true });
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
     });
     await scorer.start();
   }
+  /** Webhook deliveries run beside the API: any number of api replicas share the outbox. */
+  const webhooks = roles.includes('api') ? await startWebhookDispatcher(deps) : undefined;
   const purge = setInterval(() => {
     purgeExpiredIdempotencyKeys(deps.db, deps.clock()).catch((err) =>
       log.warn({ err }, 'idempotency purge failed'),
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
     force.unref();
     const finish = async () => {
       await checkpoints?.stop();
+      await webhooks?.stop();
       await scorer?.stop();
       await runtime.close();
       log.info('stopped');

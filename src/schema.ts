@@ -47,6 +47,7 @@ import type {
   watchlistSightings,
   watchlistWarninglist,
 } from './watchlist/schema.js';
+import type { webhookDeliveries, webhookEvents, webhookSubscriptions } from './webhooks/schema.js';
 
 export * from './access/schema.js';
 export * from './platform/schema.js';
@@ -55,6 +56,7 @@ export * from './scoring/schema.js';
 export * from './suspensions/schema.js';
 export * from './watchlist/matching/schema.js';
 export * from './watchlist/schema.js';
+export * from './webhooks/schema.js';
 
 export interface Database {
   audit_log: Kyselify<typeof auditLog>;
@@ -94,4 +96,7 @@ export interface Database {
   watchlist_warninglist: Kyselify<typeof watchlistWarninglist>;
   watchlist_lifetimes: Kyselify<typeof watchlistLifetimes>;
   watchlist_registration_policies: Kyselify<typeof watchlistRegistrationPolicies>;
+  webhook_subscriptions: Kyselify<typeof webhookSubscriptions>;
+  webhook_events: Kyselify<typeof webhookEvents>;
+  webhook_deliveries: Kyselify<typeof webhookDeliveries>;
 }

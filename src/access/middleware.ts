@@ -184,6 +184,14 @@ export function requireOperator(scope: string) {
   });
 }
 
+/** An operator's or a bank's API key with `scope` (set as `organisation`); no console session. */
+export function requireOrganisation(scope: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    c.set('organisation', await authenticateKey(c, scope, ['operator', 'bank']));
+    await next();
+  });
+}
+
 /**
  * The watchlist's callers: an operator's or a bank's API key with `scope` (set as
  * `organisation`), or a console session of one of `roles`. The Authorization header decides.

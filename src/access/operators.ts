@@ -16,6 +16,7 @@ export const API_KEY_SCOPES = [
   'suspensions:write',
   'watchlist:read',
   'watchlist:write',
+  'webhooks:manage',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
@@ -98,8 +99,8 @@ export async function createOperator({
   return { operatorId, keyId: key.keyId, apiKey: key.apiKey };
 }
 
-/** What a bank's key may do: contribute to the watchlist and look it up, nothing else. */
-export const BANK_SCOPES = ['watchlist:read', 'watchlist:write'] as const;
+/** What a bank's key may do: contribute to the watchlist, look it up, and have its changes pushed. */
+export const BANK_SCOPES = ['watchlist:read', 'watchlist:write', 'webhooks:manage'] as const;
 
 /**
  * A bank: an organisation with API keys as operators have (kind `bank`), reaching only the

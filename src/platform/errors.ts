@@ -41,6 +41,10 @@ export const ERROR_CODES = {
   too_many_records: { status: 413, title: 'Too many records in one request' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   invalid_document: { status: 422, title: 'Identity document failed verification' },
+  webhook_url_not_allowed: {
+    status: 422,
+    title: 'The webhook URL is not allowed (https to a public address only)',
+  },
   invalid_indicator: { status: 422, title: 'The indicator value is not valid for its type' },
   verification_insufficient: { status: 422, title: 'Verification evidence insufficient' },
   document_not_accepted: { status: 422, title: 'Document not accepted for this holder here' },

@@ -525,7 +525,7 @@ describe('who may', () => {
     expect(cells.status).toBe(403);
   });
 
-  it("a bank's further keys carry only the watchlist scopes", async () => {
+  it("a bank's further keys carry only the watchlist and webhook scopes", async () => {
     const ctx = { db: w.deps.db, actor: 'test', now: w.now() };
     await expect(
       createApiKey({ ctx, input: { operatorId: bank.bankId, scopes: ['registrations:write'] } }),
@@ -536,7 +536,7 @@ describe('who may', () => {
       .select('scopes')
       .where('id', '=', key.keyId)
       .executeTakeFirstOrThrow();
-    expect(row.scopes).toEqual(['watchlist:read', 'watchlist:write']);
+    expect(row.scopes).toEqual(['watchlist:read', 'watchlist:write', 'webhooks:manage']);
   });
 
   it('an operator key without the watchlist scopes is refused (403)', async () => {

@@ -121,8 +121,12 @@ export async function waitFor(
   }
 }
 
-/** Reads `count` messages of a topic from its start. */
-export async function readTopic(topic: string, count: number): Promise<Kafka.Message[]> {
+/** Reads `count` messages of a topic from its start, or fewer once one satisfies `until`. */
+export async function readTopic(
+  topic: string,
+  count: number,
+  until: (m: Kafka.Message) => boolean = () => false,
+): Promise<Kafka.Message[]> {
   const c = new Kafka.KafkaConsumer(
     {
       'metadata.broker.list': brokers(),
@@ -144,6 +148,7 @@ export async function readTopic(topic: string, count: number): Promise<Kafka.Mes
       c.consume(1000, (err, m) => (err ? reject(err) : resolve(m))),
     );
     out.push(...batch);
+    if (batch.some(until)) break;
   }
   await new Promise<void>((r) => c.disconnect(() => r()));
   return out;
