@@ -141,6 +141,13 @@ const envSchema = z.object({
     .min(100)
     .max(60 * SECOND_MS)
     .default(2 * SECOND_MS),
+  /** How often the api role pulls each partner's TAXII collection and sends sightings back. */
+  FEDERATION_PULL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(10 * 60 * SECOND_MS)
+    .default(5 * SECOND_MS),
   KAFKA_BROKERS: optionalText,
   KAFKA_GROUP_ID: z.string().min(1).default('simline-scorer'),
   KAFKA_CDR_TOPIC: z.string().min(1).default('cdr.records'),

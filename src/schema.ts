@@ -10,6 +10,11 @@ import type {
   loginThrottle,
   operators,
 } from './access/schema.js';
+import type {
+  federationImports,
+  federationPulls,
+  federationSightingOutbox,
+} from './federation/pull-schema.js';
 import type { auditHeads, auditLog, idempotencyKeys, rateBuckets } from './platform/schema.js';
 import type {
   capExemptAccounts,
@@ -49,6 +54,7 @@ import type {
 } from './watchlist/schema.js';
 
 export * from './access/schema.js';
+export * from './federation/pull-schema.js';
 export * from './platform/schema.js';
 export * from './registration/schema.js';
 export * from './scoring/schema.js';
@@ -94,4 +100,7 @@ export interface Database {
   watchlist_warninglist: Kyselify<typeof watchlistWarninglist>;
   watchlist_lifetimes: Kyselify<typeof watchlistLifetimes>;
   watchlist_registration_policies: Kyselify<typeof watchlistRegistrationPolicies>;
+  federation_pulls: Kyselify<typeof federationPulls>;
+  federation_imports: Kyselify<typeof federationImports>;
+  federation_sighting_outbox: Kyselify<typeof federationSightingOutbox>;
 }

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { fromStix, parsePattern, StixRefusal } from '../../src/federation/from-stix.js';
+
+const AMBER = 'marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421';
+const RED = 'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1';
+
+function indicator(over: Record<string, unknown> = {}) {
+  return {
+    type: 'indicator',
+    spec_version: '2.1',
+    id: 'indicator--2f1e8a4c-6d0b-4a53-9c7e-0b1d2e3f4a5b',
+    created: '2026-11-25T10:00:00.000Z',
+    modified: '2026-11-25T10:05:00.123Z',
+    name: 'scam_caller msisdn',
+    description: 'calls posing as police',
+    indicator_types: ['malicious-activity'],
+    pattern: "[phone-number:value = '+66812345678']",
+    pattern_type: 'stix',
+    valid_from: '2026-11-25T10:00:00.000Z',
+    valid_until: '2027-02-23T10:00:00.000Z',
+    confidence: 80,
+    revoked: false,
+    labels: ['scam_caller'],
+    object_marking_refs: [AMBER],
+    created_by_ref: 'identity--6a0f0d6e-1111-4222-8333-944455556666',
+    x_simline_category: 'scam_caller',
+    x_simline_share_with: ['LA'],
+    x_simline_source_country: 'TH',
+    ...over,
+  };
+}
+
+function refusal(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof StixRefusal) return err.reason;
+    throw err;
+  }
+  throw new Error('not refused');
+}
+
+describe('fromStix: the inverse of toStix', () => {
+  it('reads a phone-number indicator with its marking, distribution and source country', () => {
+    expect(fromStix(indicator())).toEqual({
+      stixId: 'indicator--2f1e8a4c-6d0b-4a53-9c7e-0b1d2e3f4a5b',
+      type: 'msisdn',
+      value: '+66812345678',
+      bankCode: '',
+      category: 'scam_caller',
+      confidence: 80,
+      tlp: 'amber',
+      shareWith: ['LA'],
+      validUntil: new Date('2027-02-23T10:00:00.000Z'),
+      description: 'calls posing as police',
+      sourceCountry: 'TH',
+      revoked: false,
+      modified: new Date('2026-11-25T10:05:00.123Z'),
+    });
+  });
+
+  it('reads every pattern toStix writes, unescaping quotes and backslashes', () => {
+    expect(parsePattern("[imei:value = '490154203237518']")).toEqual({
+      type: 'imei',
+      value: '490154203237518',
+    });
+    expect(
+      parsePattern(
+        "[bank-account:account_number = '1234567890' AND bank-account:bic = 'KASITHBK']",
+      ),
+    ).toEqual({ type: 'bank_account', value: '1234567890', bankCode: 'KASITHBK' });
+    expect(parsePattern("[ipv4-addr:value = '203.0.113.0/24']")).toEqual({
+      type: 'ip',
+      value: '203.0.113.0/24',
+    });
+    expect(parsePattern("[ipv6-addr:value = '2001:db8::/32']").type).toBe('ip');
+    expect(parsePattern("[domain-name:value = 'evil.example']")).toEqual({
+      type: 'domain',
+      value: 'evil.example',
+    });
+    expect(parsePattern(String.raw`[url:value = 'https://x.example/a\'b\\c']`)).toEqual({
+      type: 'url',
+      value: String.raw`https://x.example/a'b\c`,
+    });
+  });
+
+  it('keeps the value in canonical form and the revocation', () => {
+    const o = fromStix(indicator({ pattern: "[imei:value = '49015420323751']", revoked: true }));
+    expect(o).toMatchObject({ type: 'imei', value: '490154203237518', revoked: true });
+  });
+
+  it('refuses what it cannot import, naming why', () => {
+    expect(refusal(() => fromStix(indicator({ pattern: "[file:name = 'x.exe']" })))).toBe(
+      'unknown_pattern',
+    );
+    expect(refusal(() => fromStix(indicator({ pattern: "[phone-number:value = '12']" })))).toBe(
+      'invalid_value',
+    );
+    expect(refusal(() => fromStix(indicator({ object_marking_refs: [RED] })))).toBe('tlp_red');
+    expect(refusal(() => fromStix(indicator({ object_marking_refs: [] })))).toBe('tlp_marking');
+    expect(refusal(() => fromStix(indicator({ spec_version: '2.0' })))).toBe('invalid_object');
+    expect(refusal(() => fromStix(indicator({ x_simline_source_country: undefined })))).toBe(
+      'invalid_object',
+    );
+    expect(
+      refusal(() =>
+        fromStix(indicator({ pattern: "[phone-number:value = '+66812345678'] OR [x:y = 'z']" })),
+      ),
+    ).toBe('unknown_pattern');
+  });
+});
