@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importObjects, type PullRef } from '../../src/federation/import.js';
+import { FederationPuller } from '../../src/federation/puller.js';
 import { addPull, openPullKey, pullStatuses } from '../../src/federation/pulls.js';
 import { WatchlistSync } from '../../src/watchlist/matching/sync.js';
 import { msisdn } from '../support/subjects.js';
@@ -279,6 +280,31 @@ describe('sightings owed to the source', () => {
     expect(
       await w.deps.db.selectFrom('federation_sighting_outbox').select('stix_id').execute(),
     ).toHaveLength(2);
+  });
+});
+
+describe('a partner that cannot be reached', () => {
+  it('backs off, and shows the error in its status, without stopping the run', async () => {
+    const puller = new FederationPuller({
+      db: w.deps.db,
+      keyring: { keys: w.deps.secrets.piiKeys },
+      log: w.deps.log,
+      clock: () => w.now(),
+      intervalMs: 1000,
+    });
+    await puller.runOnce();
+    const first = (await pullStatuses(w.deps.db)).get(pull.partnerId);
+    expect(first?.lastError).toMatch(/^GET http:\/\/127\.0\.0\.1:43399\/taxii2\/: ECONNREFUSED/);
+    expect(first?.nextAttemptAt).toBe(new Date(w.now().getTime() + 2000).toISOString());
+    await puller.runOnce();
+    expect((await pullStatuses(w.deps.db)).get(pull.partnerId)?.nextAttemptAt).toBe(
+      first?.nextAttemptAt,
+    );
+    w.setNow(new Date(w.now().getTime() + 2000));
+    await puller.runOnce();
+    expect((await pullStatuses(w.deps.db)).get(pull.partnerId)?.nextAttemptAt).toBe(
+      new Date(w.now().getTime() + 4000).toISOString(),
+    );
   });
 });
 
