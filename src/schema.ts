@@ -10,6 +10,7 @@ import type {
   loginThrottle,
   operators,
 } from './access/schema.js';
+import type { federationStatuses } from './federation/schema.js';
 import type { auditHeads, auditLog, idempotencyKeys, rateBuckets } from './platform/schema.js';
 import type {
   capExemptAccounts,
@@ -49,6 +50,7 @@ import type {
 } from './watchlist/schema.js';
 
 export * from './access/schema.js';
+export * from './federation/schema.js';
 export * from './platform/schema.js';
 export * from './registration/schema.js';
 export * from './scoring/schema.js';
@@ -94,4 +96,5 @@ export interface Database {
   watchlist_warninglist: Kyselify<typeof watchlistWarninglist>;
   watchlist_lifetimes: Kyselify<typeof watchlistLifetimes>;
   watchlist_registration_policies: Kyselify<typeof watchlistRegistrationPolicies>;
+  federation_statuses: Kyselify<typeof federationStatuses>;
 }
