@@ -23,6 +23,7 @@ import {
   wholeNumber,
 } from './cli/command.js';
 import { ConfigError, loadConfig } from './config.js';
+import { addPartner, listPartners } from './federation/partners.js';
 import { verifyAudit } from './platform/audit.js';
 import {
   createCheckpoint,
@@ -275,6 +276,31 @@ const COMMANDS: readonly Command[] = [
         },
       }),
     }),
+  }),
+  command({
+    name: 'partners add',
+    summary:
+      "Add a partner (another country's instance) and its API key for this TAXII server (printed once)",
+    options: {
+      country: { ...COUNTRY, description: "the partner's country, not this instance's" },
+      name: { type: 'string', value: 'NAME', required: true, description: "the partner's name" },
+    },
+    example: 'simline partners add --country LA --name "Lao PDR simline"',
+    run: async ({ opts: o, runtime }) => {
+      const rt = await runtime();
+      return {
+        result: await addPartner({
+          ctx: { ...adminCtx(rt), country: rt.deps.config.SIMLINE_COUNTRY },
+          input: { country: need(o, 'country'), name: need(o, 'name') },
+        }),
+      };
+    },
+  }),
+  command({
+    name: 'partners list',
+    summary: 'List the partners with their countries',
+    example: 'simline partners list',
+    run: async ({ runtime }) => ({ result: await listPartners((await runtime()).deps.db) }),
   }),
   command({
     name: 'warninglist add',

@@ -15,6 +15,7 @@ import type {
   federationPulls,
   federationSightingOutbox,
 } from './federation/pull-schema.js';
+import type { federationStatuses } from './federation/schema.js';
 import type { auditHeads, auditLog, idempotencyKeys, rateBuckets } from './platform/schema.js';
 import type {
   capExemptAccounts,
@@ -55,6 +56,7 @@ import type {
 
 export * from './access/schema.js';
 export * from './federation/pull-schema.js';
+export * from './federation/schema.js';
 export * from './platform/schema.js';
 export * from './registration/schema.js';
 export * from './scoring/schema.js';
@@ -103,4 +105,5 @@ export interface Database {
   federation_pulls: Kyselify<typeof federationPulls>;
   federation_imports: Kyselify<typeof federationImports>;
   federation_sighting_outbox: Kyselify<typeof federationSightingOutbox>;
+  federation_statuses: Kyselify<typeof federationStatuses>;
 }

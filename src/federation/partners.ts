@@ -1,0 +1,70 @@
+import {
+  type AdminCtx,
+  issueKey,
+  organisationIssues,
+  PARTNER_SCOPES,
+} from '../access/operators.js';
+import { audit } from '../platform/audit.js';
+import { newId } from '../platform/crypto.js';
+import type { DbOrTx } from '../platform/db/client.js';
+import { withTransaction } from '../platform/db/transaction.js';
+import { InvalidError } from '../platform/errors.js';
+
+export interface PartnerCtx extends AdminCtx {
+  /** This instance's country: a partner is always another country's instance. */
+  country: string;
+}
+
+export interface PartnerInput {
+  name: string;
+  country: string;
+}
+
+/**
+ * A partner: another country's instance, an organisation (kind `partner`) whose API key reads
+ * this instance's TAXII collection and posts sightings to it, and nothing else.
+ */
+export async function addPartner({ ctx, input }: { ctx: PartnerCtx; input: PartnerInput }) {
+  const country = input.country.toUpperCase();
+  const name = input.name.trim();
+  const issues = organisationIssues(input.name, country);
+  if (country === ctx.country)
+    issues.push({
+      path: 'country',
+      message: `a partner is another country's instance; this instance is ${ctx.country}`,
+    });
+  if (issues.length > 0) throw new InvalidError('invalid partner', issues);
+  const partnerId = newId('ptn');
+  return withTransaction(ctx, async (tx) => {
+    await tx
+      .insertInto('operators')
+      .values({ id: partnerId, name, country, kind: 'partner' })
+      .execute();
+    await audit(tx, ctx, {
+      shard: `admin:${partnerId}`,
+      action: 'partner.created',
+      subjectType: 'partner',
+      subjectId: partnerId,
+      outcome: 'success',
+      data: { name, country },
+    });
+    const key = await issueKey({ ...ctx, tx }, partnerId, PARTNER_SCOPES);
+    return { partnerId, keyId: key.keyId, apiKey: key.apiKey };
+  });
+}
+
+export async function listPartners(db: DbOrTx) {
+  const rows = await db
+    .selectFrom('operators')
+    .select(['id', 'name', 'country', 'created_at'])
+    .where('kind', '=', 'partner')
+    .orderBy('country')
+    .orderBy('name')
+    .execute();
+  return rows.map((r) => ({
+    partnerId: r.id,
+    name: r.name,
+    country: r.country,
+    createdAt: r.created_at.toISOString(),
+  }));
+}
