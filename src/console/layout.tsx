@@ -67,6 +67,7 @@ const NAV = [
   ['/console', 'Dashboard'],
   ['/console/zones', 'Zones'],
   ['/console/orders', 'Orders'],
+  ['/console/partners', 'Partners'],
 ] as const;
 const USERS_NAV = [['/console/users', 'Users']] as const;
 
