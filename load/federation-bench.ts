@@ -92,7 +92,7 @@ try {
   const extra = { FEDERATION_PULL_MS: PULL_MS, LOG_LEVEL: 'error' };
   const thEnv = instanceEnv({ databaseUrl: urlOf('bench_th'), country: 'TH', port: 43350, extra });
   const laEnv = instanceEnv({ databaseUrl: urlOf('bench_la'), country: 'LA', port: 43351, extra });
-  const laKey = cli<{ apiKey: string }>(
+  const laKey = await cli<{ apiKey: string }>(
     thEnv,
     'partners',
     'add',
@@ -101,7 +101,7 @@ try {
     '--name',
     'LA',
   );
-  cli(
+  await cli(
     laEnv,
     'partners',
     'add',
@@ -114,7 +114,7 @@ try {
     '--key',
     laKey.apiKey,
   );
-  const op = cli<{ apiKey: string }>(
+  const op = await cli<{ apiKey: string }>(
     thEnv,
     'operators',
     'create',

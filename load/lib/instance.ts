@@ -3,7 +3,7 @@
  * two-country federation test and benchmark: its environment (database, country, port, its own
  * secrets), its CLI, and its start and stop.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 
 export type InstanceEnv = Record<string, string>;
@@ -44,15 +44,26 @@ export function instanceEnv(o: {
 }
 
 /** Runs the CLI against the instance's database; its JSON result, or throws with stderr. */
-export function cli<T = unknown>(env: InstanceEnv, ...args: string[]): T {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+export function cli<T = unknown>(env: InstanceEnv, ...args: string[]): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
     env,
-    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 60_000,
   });
-  if (run.status !== 0)
-    throw new Error(`simline ${args.slice(0, 2).join(' ')} exited ${run.status}: ${run.stderr}`);
-  return JSON.parse(run.stdout) as T;
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(stdout) as T);
+      else reject(new Error(`simline ${args.slice(0, 2).join(' ')} exited ${code}: ${stderr}`));
+    });
+  });
 }
 
 export interface Instance {

@@ -5,16 +5,13 @@
  * already listed here under another STIX id, the partner is added as one more source of that
  * listing instead. A newer `modified` wins; an older or equal one is ignored.
  */
+
+import type { Selectable } from 'kysely';
 import { newId } from '../platform/crypto.js';
 import type { Tx } from '../platform/db/client.js';
 import { DAY_MS } from '../platform/time.js';
-import {
-  findLifetime,
-  findWarninglisted,
-  lockIndicator,
-  lockIndicatorByValue,
-  upsertSource,
-} from '../watchlist/queries.js';
+import type { Database } from '../schema.js';
+import { lockIndicator, lockIndicatorByValue, upsertSource } from '../watchlist/queries.js';
 import { fromStix, type ImportedIndicator, StixRefusal } from './from-stix.js';
 
 export interface PullRef {
@@ -37,32 +34,78 @@ export interface ImportOutcome {
 
 type Applied = 'imported' | 'updated' | 'revoked' | 'unchanged';
 
+type Mapping = Selectable<Database['federation_imports']>;
+
+/** What a page's objects need looked up, read once for the page instead of once an object. */
+interface PageFacts {
+  lifetimes: Map<string, { defaultDays: number; maxDays: number }>;
+  /** The page's STIX ids already imported, locked for the page's transaction. */
+  mappings: Map<string, Mapping>;
+  /** `type|value|bankCode` of the page's values on this instance's warninglist. */
+  warned: Set<string>;
+}
+
+const valueKey = (k: { type: string; value: string; bankCode: string }) =>
+  `${k.type}|${k.value}|${k.bankCode}`;
+
+async function pageFacts(tx: Tx, parsed: readonly ImportedIndicator[]): Promise<PageFacts> {
+  const ids = parsed.map((o) => o.stixId);
+  const values = [...new Set(parsed.map((o) => o.value))];
+  const [lifetimes, mappings, warned] = await Promise.all([
+    tx.selectFrom('watchlist_lifetimes').selectAll().execute(),
+    ids.length === 0
+      ? []
+      : tx
+          .selectFrom('federation_imports')
+          .selectAll()
+          .where('stix_id', 'in', ids)
+          .forUpdate()
+          .execute(),
+    values.length === 0
+      ? []
+      : tx
+          .selectFrom('watchlist_warninglist')
+          .select(['type', 'value', 'bank_code'])
+          .where('value', 'in', values)
+          .execute(),
+  ]);
+  return {
+    lifetimes: new Map(
+      lifetimes.map((l) => [l.type, { defaultDays: l.default_days, maxDays: l.max_days }]),
+    ),
+    mappings: new Map(mappings.map((m) => [m.stix_id, m])),
+    warned: new Set(warned.map((w) => valueKey({ ...w, bankCode: w.bank_code }))),
+  };
+}
+
 /** How long an imported listing may match: as sent, at most this instance's maximum for the type. */
-async function validity(tx: Tx, o: ImportedIndicator, now: Date): Promise<Date> {
-  const life = await findLifetime(tx, { type: o.type });
+function validity(facts: PageFacts, o: ImportedIndicator, now: Date): Date {
+  const life = facts.lifetimes.get(o.type);
+  if (!life) throw new Error(`no lifetime policy for indicator type ${o.type}`);
   const latest = now.getTime() + life.maxDays * DAY_MS;
   const asked = o.validUntil?.getTime() ?? now.getTime() + life.defaultDays * DAY_MS;
   return new Date(Math.min(asked, latest));
 }
 
-async function applyOne(tx: Tx, pull: PullRef, o: ImportedIndicator, now: Date): Promise<Applied> {
+async function applyOne(
+  tx: Tx,
+  facts: PageFacts,
+  pull: PullRef,
+  o: ImportedIndicator,
+  now: Date,
+): Promise<Applied> {
   if (o.sourceCountry !== pull.country)
     throw new StixRefusal(
       'source_country',
       `${o.stixId}: claims source country ${o.sourceCountry}, but the partner is ${pull.country}`,
     );
-  const mapped = await tx
-    .selectFrom('federation_imports')
-    .selectAll()
-    .where('stix_id', '=', o.stixId)
-    .forUpdate()
-    .executeTakeFirst();
+  const mapped = facts.mappings.get(o.stixId);
   if (mapped && mapped.pull_id !== pull.id)
     throw new StixRefusal('stix_id_taken', `${o.stixId}: imported from another partner`);
   if (mapped && o.modified <= mapped.source_modified) return 'unchanged';
-  if (await findWarninglisted(tx, o))
+  if (facts.warned.has(valueKey(o)))
     throw new StixRefusal('warninglisted', `${o.stixId}: the ${o.type} is on the warninglist here`);
-  const validUntil = await validity(tx, o, now);
+  const validUntil = validity(facts, o, now);
   const source = {
     sourceOrg: pull.partnerId,
     confidence: o.confidence,
@@ -117,7 +160,7 @@ async function applyOne(tx: Tx, pull: PullRef, o: ImportedIndicator, now: Date):
         .execute();
       await upsertSource(tx, { indicatorId, ...source, isOwner: true });
     }
-    await tx
+    const mapping = await tx
       .insertInto('federation_imports')
       .values({
         stix_id: o.stixId,
@@ -127,7 +170,9 @@ async function applyOne(tx: Tx, pull: PullRef, o: ImportedIndicator, now: Date):
         source_revoked: false,
         imported_at: now,
       })
-      .execute();
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    facts.mappings.set(o.stixId, mapping);
     return 'imported';
   }
   const row = await lockIndicator(tx, { id: mapped.indicator_id });
@@ -168,11 +213,15 @@ async function applyOne(tx: Tx, pull: PullRef, o: ImportedIndicator, now: Date):
   } else {
     await upsertSource(tx, { indicatorId: row.id, ...source, isOwner: false });
   }
-  await tx
-    .updateTable('federation_imports')
-    .set({ source_modified: o.modified, source_revoked: o.revoked, imported_at: now })
-    .where('stix_id', '=', o.stixId)
-    .execute();
+  facts.mappings.set(
+    o.stixId,
+    await tx
+      .updateTable('federation_imports')
+      .set({ source_modified: o.modified, source_revoked: o.revoked, imported_at: now })
+      .where('stix_id', '=', o.stixId)
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
   return o.revoked ? 'revoked' : 'updated';
 }
 
@@ -201,18 +250,32 @@ export async function importObjects(
     refusals: [],
     lagsMs: [],
   };
+  const refuse = (object: unknown, err: unknown) => {
+    if (!(err instanceof StixRefusal)) throw err;
+    out.refused++;
+    out.refusals.push({ stixId: idOf(object), reason: err.reason, detail: err.message });
+  };
+  const parsed: [unknown, ImportedIndicator][] = [];
   for (const object of objects) {
     if ((object as { type?: unknown } | null)?.type !== 'indicator') continue;
     try {
-      const o = fromStix(object);
-      const applied = await applyOne(tx, pull, o, now);
+      parsed.push([object, fromStix(object)]);
+    } catch (err) {
+      refuse(object, err);
+    }
+  }
+  const facts = await pageFacts(
+    tx,
+    parsed.map(([, o]) => o),
+  );
+  for (const [object, o] of parsed) {
+    try {
+      const applied = await applyOne(tx, facts, pull, o, now);
       out[applied]++;
       if (applied !== 'unchanged')
         out.lagsMs.push(Math.max(0, now.getTime() - o.modified.getTime()));
     } catch (err) {
-      if (!(err instanceof StixRefusal)) throw err;
-      out.refused++;
-      out.refusals.push({ stixId: idOf(object), reason: err.reason, detail: err.message });
+      refuse(object, err);
     }
   }
   return out;

@@ -3,6 +3,7 @@
  * process on loopback (ports 43310-43311), partners created both ways with the CLI, LA pulling
  * TH's TAXII collection every 200 ms.
  */
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cli,
@@ -19,6 +20,15 @@ const TH_PORT = 43310;
 const LA_PORT = 43311;
 /** What the test waits at most for a change in TH to be usable in LA. */
 const LAG_BUDGET_MS = 15_000;
+
+interface PartnerStatus {
+  partnerId: string;
+  pull: {
+    counts: { imported: number; refused: number };
+    lag: { p95Ms: number };
+    lastError: string | null;
+  } | null;
+}
 
 let thDb: World;
 let laDb: World;
@@ -143,32 +153,42 @@ beforeAll(async () => {
     port: LA_PORT,
     extra: { FEDERATION_PULL_MS: '200', WATCHLIST_RELOAD_MS: '200' },
   });
-  laReadsTh = cli(thEnv, 'partners', 'add', '--country', 'LA', '--name', 'Lao PDR simline');
-  thAtLa = cli(
-    laEnv,
-    'partners',
-    'add',
-    '--country',
-    'TH',
-    '--name',
-    'Thailand simline',
-    '--taxii-url',
-    `http://127.0.0.1:${TH_PORT}/taxii2/`,
-    '--key',
-    laReadsTh.apiKey,
-  );
-  thOperator = cli(thEnv, 'operators', 'create', '--name', 'AIS', '--country', 'TH');
-  laOperator = cli(
-    laEnv,
-    'operators',
-    'create',
-    '--name',
-    'Unitel',
-    '--country',
-    'LA',
-    '--mcc-mnc',
-    '457-03',
-  );
+  laReadsTh = await cli(thEnv, 'partners', 'add', '--country', 'LA', '--name', 'Lao PDR simline');
+  [thAtLa, thOperator, laOperator] = await Promise.all([
+    cli<{ partnerId: string }>(
+      laEnv,
+      'partners',
+      'add',
+      '--country',
+      'TH',
+      '--name',
+      'Thailand simline',
+      '--taxii-url',
+      `http://127.0.0.1:${TH_PORT}/taxii2/`,
+      '--key',
+      laReadsTh.apiKey,
+    ),
+    cli<{ operatorId: string; apiKey: string }>(
+      thEnv,
+      'operators',
+      'create',
+      '--name',
+      'AIS',
+      '--country',
+      'TH',
+    ),
+    cli<{ operatorId: string; apiKey: string }>(
+      laEnv,
+      'operators',
+      'create',
+      '--name',
+      'Unitel',
+      '--country',
+      'LA',
+      '--mcc-mnc',
+      '457-03',
+    ),
+  ]);
   [th, la] = await Promise.all([startInstance(thEnv), startInstance(laEnv)]);
 }, 180_000);
 
@@ -206,11 +226,11 @@ describe('STIX over TAXII between TH and LA', () => {
     const redLine = await callInLa(redValue);
     await new Promise((r) => setTimeout(r, 500));
     expect(await laAlerts(redLine)).toEqual([]);
-    const status = cli<
-      { partnerId: string; pull: { counts: { imported: number }; lag: { p95Ms: number } } }[]
-    >(laEnv, 'partners', 'list').find((p) => p.partnerId === thAtLa.partnerId);
-    expect(status?.pull.counts.imported).toBeGreaterThanOrEqual(1);
-    expect(status?.pull.lag.p95Ms).toBeLessThan(LAG_BUDGET_MS);
+    const status = (await cli<PartnerStatus[]>(laEnv, 'partners', 'list')).find(
+      (p) => p.partnerId === thAtLa.partnerId,
+    );
+    expect(status?.pull?.counts.imported).toBeGreaterThanOrEqual(1);
+    expect(status?.pull?.lag.p95Ms).toBeLessThan(LAG_BUDGET_MS);
   });
 
   it('LA’s partner key cannot read the red listing through any TAXII endpoint nor any /v1/watchlist endpoint', async () => {
@@ -267,6 +287,71 @@ describe('STIX over TAXII between TH and LA', () => {
       return rows.length > 0 ? rows : undefined;
     });
     expect(arrived.value.every((s) => s.kind === 'seen')).toBe(true);
+  });
+
+  it('imports every one of many listings that share one timestamp, over several pages', async () => {
+    const at = new Date();
+    const rows = Array.from({ length: 700 }, () => ({
+      id: `ind_${randomBytes(12).toString('base64url')}`,
+      stix_id: `indicator--${randomUUID()}`,
+      type: 'msisdn',
+      value: msisdn(),
+      bank_code: '',
+      category: 'scam_caller',
+      confidence: 60,
+      tlp: 'amber',
+      share_with: ['LA'],
+      status: 'active',
+      valid_until: new Date(at.getTime() + 30 * 86_400_000),
+      description: 'one batch',
+      source_country: 'TH',
+      created_at: at,
+      updated_at: at,
+    }));
+    await thDb.deps.db.insertInto('watchlist_indicators').values(rows).execute();
+    const ids = rows.map((r) => r.stix_id);
+    const imported = await until(
+      'the batch in LA',
+      async () => {
+        const { n } = await laDb.deps.db
+          .selectFrom('federation_imports')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('stix_id', 'in', ids)
+          .executeTakeFirstOrThrow();
+        return Number(n) === ids.length ? Number(n) : undefined;
+      },
+      60_000,
+    );
+    expect(imported.value).toBe(700);
+  });
+
+  it('refuses, counts and shows a listing whose value is warninglisted in LA, and goes on', async () => {
+    const hotline = msisdn();
+    await cli(
+      laEnv,
+      'warninglist',
+      'add',
+      '--type',
+      'msisdn',
+      '--value',
+      hotline,
+      '--reason',
+      'verified_bank',
+      '--description',
+      'BCEL call centre',
+      '--source',
+      'bcel.com.la',
+    );
+    const refused = await listInTh(hotline, 'amber', ['LA']);
+    const after = await listInTh(msisdn(), 'green', ['*']);
+    await until('the listing after it in LA', () => laRow(after.stixId));
+    expect(await laRow(refused.stixId)).toBeUndefined();
+    const status = (await cli<PartnerStatus[]>(laEnv, 'partners', 'list')).find(
+      (p) => p.partnerId === thAtLa.partnerId,
+    );
+    expect(status?.pull?.counts.refused).toBeGreaterThanOrEqual(1);
+    expect(status?.pull?.lastError).toContain(refused.stixId);
+    expect(status?.pull?.lastError).toContain('warninglist');
   });
 
   it('stops matches in LA once TH revokes', async () => {
