@@ -10,7 +10,7 @@ import type {
   loginThrottle,
   operators,
 } from './access/schema.js';
-import type { federationStatuses } from './federation/schema.js';
+import type { federationReceivedSightings, federationStatuses } from './federation/schema.js';
 import type { auditHeads, auditLog, idempotencyKeys, rateBuckets } from './platform/schema.js';
 import type {
   capExemptAccounts,
@@ -97,4 +97,5 @@ export interface Database {
   watchlist_lifetimes: Kyselify<typeof watchlistLifetimes>;
   watchlist_registration_policies: Kyselify<typeof watchlistRegistrationPolicies>;
   federation_statuses: Kyselify<typeof federationStatuses>;
+  federation_received_sightings: Kyselify<typeof federationReceivedSightings>;
 }

@@ -13,6 +13,7 @@ import {
   findVisible,
   insertStatus,
   listVisibleChanges,
+  markSightingReceived,
 } from './queries.js';
 import type { StatusDetail } from './schema.js';
 import {
@@ -300,7 +301,7 @@ const KINDS = ['seen', 'false_positive'] as const;
 function readSighting(
   o: Record<string, unknown>,
 ):
-  | { ok: true; kind: (typeof KINDS)[number]; indicator: string; note: string }
+  | { ok: true; id: string; kind: (typeof KINDS)[number]; indicator: string; note: string }
   | { ok: false; message: string } {
   if (o.type !== 'sighting') return { ok: false, message: 'only sighting objects are accepted' };
   if (typeof o.id !== 'string' || !SIGHTING_ID.test(o.id))
@@ -319,6 +320,7 @@ function readSighting(
   const seen = [o.first_seen, o.last_seen].filter((v) => v !== undefined).join(' to ');
   return {
     ok: true,
+    id: o.id,
     kind: kind as (typeof KINDS)[number],
     indicator: o.sighting_of_ref,
     note: `TAXII ${o.id}: ${count} time(s)${seen ? ` ${seen}` : ''}`,
@@ -337,7 +339,8 @@ function versionOf(o: Record<string, unknown>): string {
  * `POST .../objects/`: a partner's sightings, each recorded as a watchlist sighting by the
  * partner (a `seen` extends validity; a `false_positive` is recorded and does not suspend, as
  * the partner does not own the indicator). A sighting of an indicator the partner cannot read
- * fails in the status exactly as one of an unknown indicator.
+ * fails in the status exactly as one of an unknown indicator. A sighting posted again (same id)
+ * succeeds without being recorded twice.
  */
 export async function addSightings({
   ctx,
@@ -361,6 +364,13 @@ export async function addSightings({
       const row = await findVisible(tx, { audience: audienceOf(ctx), stixId: s.indicator });
       if (!row) return 'the indicator is not in this collection';
       if (row.status === 'revoked') return 'the indicator is revoked';
+      const first = await markSightingReceived(tx, {
+        partnerId: ctx.partner.id,
+        sightingId: s.id,
+        indicatorId: row.id,
+        at: ctx.now,
+      });
+      if (!first) return undefined;
       await addSighting({
         ctx: {
           db: ctx.db,

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/access/operators.js';
 import { addPartner } from '../../src/federation/partners.js';
 import { instanceIdentityId, TLP_MARKINGS, toStix } from '../../src/federation/stix.js';
 import { INDICATORS_COLLECTION_ID } from '../../src/federation/taxii.js';
@@ -181,6 +182,20 @@ describe('partners', () => {
       .where('operator_id', '=', la.partnerId)
       .execute();
     expect(keys.map((k) => k.scopes)).toEqual([['taxii:read', 'taxii:write']]);
+  });
+
+  it("a partner's further keys carry only the TAXII scopes", async () => {
+    const ctx = { db: w.deps.db, actor: 'test', now: w.now() };
+    const key = await createApiKey({ ctx, input: { operatorId: la.partnerId } });
+    const row = await w.deps.db
+      .selectFrom('api_keys')
+      .select('scopes')
+      .where('id', '=', key.keyId)
+      .executeTakeFirstOrThrow();
+    expect(row.scopes).toEqual(['taxii:read', 'taxii:write']);
+    await expect(
+      createApiKey({ ctx, input: { operatorId: la.partnerId, scopes: ['watchlist:read'] } }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
   });
 
   it('a partner key is refused on every other route; other keys are refused on TAXII', async () => {
@@ -716,6 +731,21 @@ describe('sightings from partners', () => {
     expect(status.body).toEqual(res.body);
     const other = await get(`/taxii2/api/status/${res.body.id}/`, kh.apiKey);
     expect(other.status).toBe(404);
+  });
+
+  it('a sighting posted again is acknowledged and not recorded twice', async () => {
+    const ind = await indicator(w.deps.db, w.now(), { tlp: 'amber', shareWith: ['LA'] });
+    const once = sighting(ind.stixId, 'seen');
+    const first = await post(`${COLL}/objects/`, la.apiKey, { objects: [once] });
+    const again = await post(`${COLL}/objects/`, la.apiKey, { objects: [once] });
+    expect(first.body.success_count).toBe(1);
+    expect(again.body.success_count).toBe(1);
+    const rows = await w.deps.db
+      .selectFrom('watchlist_sightings')
+      .select('id')
+      .where('indicator_id', '=', ind.id)
+      .execute();
+    expect(rows).toHaveLength(1);
   });
 
   it('a seen sighting makes a new change the partners receive', async () => {
