@@ -3,6 +3,7 @@ import { audit, auditShard } from '../platform/audit.js';
 import type { Tx } from '../platform/db/client.js';
 import { type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import { NotFoundError, ServiceError } from '../platform/errors.js';
+import { SERVED_COUNTRY_CODES } from '../registration/served-countries.js';
 import { TLP_LEVELS } from '../watchlist/contract.js';
 import type { IndicatorRow } from '../watchlist/queries.js';
 import { addSighting } from '../watchlist/service.js';
@@ -86,12 +87,15 @@ function decodeNext(token: string): ChangeKey {
 
 /**
  * The objects every reader may have, ahead of the indicators in the change order (transaction
- * id -1, which no change has): the TLP 2.0 markings and this instance's identity.
+ * id -1, which no change has): the TLP 2.0 markings, and the identities of this instance and of
+ * every other served country's instance, so that the `created_by_ref` of an indicator imported
+ * from another country resolves too.
  */
 function staticObjects(ownCountry: string): Served[] {
   const objects: (StixMarkingDefinition | StixIdentity)[] = [
     ...TLP_LEVELS.map(tlpMarkingDefinition),
     instanceIdentity(ownCountry),
+    ...SERVED_COUNTRY_CODES.filter((c) => c !== ownCountry).map(instanceIdentity),
   ];
   return objects.map((object, i) => {
     const version = 'modified' in object ? object.modified : object.created;
