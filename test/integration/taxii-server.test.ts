@@ -7,7 +7,13 @@ import { addPartner } from '../../src/federation/partners.js';
 import { instanceIdentityId, TLP_MARKINGS, toStix } from '../../src/federation/stix.js';
 import { INDICATORS_COLLECTION_ID } from '../../src/federation/taxii.js';
 import type { Db } from '../../src/platform/db/client.js';
-import { revokeIndicator } from '../../src/watchlist/service.js';
+import {
+  addSighting,
+  listIndicator,
+  reviewIndicator,
+  revokeIndicator,
+  type WatchActor,
+} from '../../src/watchlist/service.js';
 import { createWorld, type World } from '../support/world.js';
 
 const TAXII = 'application/taxii+json;version=2.1';
@@ -629,6 +635,58 @@ describe('distribution through every endpoint', () => {
     expect(one.body.objects[0].revoked).toBe(true);
     const red = await get(`${COLL}/objects/${cases.redForLa?.stixId}/`, la.apiKey);
     expect(red.status).toBe(404);
+  });
+
+  it('every change through the watchlist verbs is a new version: source added, suspended, reinstated', async () => {
+    const user = { kind: 'user' as const, userId: 'usr_officer', role: 'officer' as const };
+    const at = (ms: number) => new Date(w.now().getTime() + ms);
+    const ctx = (now: Date, actor: WatchActor = user) => ({
+      db: w.deps.db,
+      now,
+      country: 'TH',
+      actor,
+    });
+    const listing = {
+      type: 'msisdn' as const,
+      value: '+85620559999',
+      category: 'scam_caller' as const,
+      confidence: 60,
+      tlp: 'amber' as const,
+      shareWith: ['LA'],
+      description: 'calls posing as police',
+    };
+    const { next: kept } = await drain(la.apiKey, 'match[type]=indicator', 1000);
+    const listed = await listIndicator({ ctx: ctx(at(1000)), input: listing });
+    const op = await w.operator('TH');
+    await listIndicator({
+      ctx: ctx(at(2000), { kind: 'organisation', orgId: op.operatorId, keyId: op.keyId }),
+      input: { ...listing, confidence: 90 },
+    });
+    const versions = async (from: string | undefined, count: number) =>
+      pullUntil(la.apiKey, 'match[type]=indicator', 1, from, (o) => o.length >= count);
+    const first = await versions(kept, 1);
+    expect(first.objects).toHaveLength(1);
+    expect(first.objects[0]).toMatchObject({
+      id: listed.indicator.stixId,
+      confidence: 90,
+      revoked: false,
+      modified: at(2000).toISOString(),
+    });
+    await addSighting({
+      ctx: ctx(at(3000)),
+      input: { indicatorId: listed.indicator.id, kind: 'false_positive', note: 'our own hotline' },
+    });
+    const suspended = await versions(first.next, 1);
+    expect(suspended.objects[0]).toMatchObject({ revoked: true, modified: at(3000).toISOString() });
+    await reviewIndicator({
+      ctx: ctx(at(4000)),
+      input: { indicatorId: listed.indicator.id, decision: 'reinstate', note: 'checked' },
+    });
+    const reinstated = await versions(suspended.next, 1);
+    expect(reinstated.objects[0]).toMatchObject({
+      revoked: false,
+      modified: at(4000).toISOString(),
+    });
   });
 
   it('audits every read with counts, never values', async () => {
