@@ -15,7 +15,7 @@ import type {
   federationPulls,
   federationSightingOutbox,
 } from './federation/pull-schema.js';
-import type { federationStatuses } from './federation/schema.js';
+import type { federationReceivedSightings, federationStatuses } from './federation/schema.js';
 import type { auditHeads, auditLog, idempotencyKeys, rateBuckets } from './platform/schema.js';
 import type {
   capExemptAccounts,
@@ -106,4 +106,5 @@ export interface Database {
   federation_imports: Kyselify<typeof federationImports>;
   federation_sighting_outbox: Kyselify<typeof federationSightingOutbox>;
   federation_statuses: Kyselify<typeof federationStatuses>;
+  federation_received_sightings: Kyselify<typeof federationReceivedSightings>;
 }

@@ -103,3 +103,22 @@ export async function findStatus(db: DbOrTx, { id, partnerId }: { id: string; pa
     .where('partner_id', '=', partnerId)
     .executeTakeFirst();
 }
+
+/** Notes a partner's sighting as recorded; false when it already was (a repeated post). */
+export async function markSightingReceived(
+  tx: Tx,
+  r: { partnerId: string; sightingId: string; indicatorId: string; at: Date },
+): Promise<boolean> {
+  const row = await tx
+    .insertInto('federation_received_sightings')
+    .values({
+      partner_id: r.partnerId,
+      sighting_id: r.sightingId,
+      indicator_id: r.indicatorId,
+      received_at: r.at,
+    })
+    .onConflict((oc) => oc.columns(['partner_id', 'sighting_id']).doNothing())
+    .returning('sighting_id')
+    .executeTakeFirst();
+  return row !== undefined;
+}

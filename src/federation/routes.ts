@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { requirePartner } from '../access/middleware.js';
-import { ServiceError } from '../platform/errors.js';
+import { ERROR_CODES, type ErrorCode, ServiceError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
 import { parseMediaType } from '../platform/http/body-text.js';
 import type { AppEnv } from '../platform/http/context.js';
@@ -23,19 +23,28 @@ import {
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
 const API_ROOT = '/taxii2/api/';
 const MAX_CONTENT_LENGTH = 1024 * 1024;
-const security: Record<string, string[]>[] = [{ operatorKey: [] }];
+const security: Record<string, string[]>[] = [{ partnerKey: [] }, { partnerBasic: [] }];
 const taxii = (description: string) => ({
   description,
   content: { [TAXII_MEDIA_TYPE]: { schema: z.object({}).passthrough() } },
 });
-const errors = {
-  default: {
-    description: 'A TAXII error object (error_code is the stable code)',
-    content: { [TAXII_MEDIA_TYPE]: { schema: z.object({}).passthrough() } },
-  },
-};
-const read = () => requirePartner('taxii:read');
-const write = () => requirePartner('taxii:write');
+
+/** OpenAPI entries for the given error codes, as TAXII error objects, grouped by status. */
+function errors(...codes: ErrorCode[]) {
+  const out: Record<number, ReturnType<typeof taxii>> = {};
+  for (const code of [
+    'unauthorized',
+    'forbidden',
+    'not_acceptable',
+    'rate_limited',
+    ...codes,
+  ] as const) {
+    const status = ERROR_CODES[code].status;
+    const prior = out[status]?.description.replace('TAXII error: ', '');
+    out[status] = taxii(`TAXII error: ${prior ? `${prior}, ` : ''}${code}`);
+  }
+  return out;
+}
 
 /** Whether one media range of an Accept header admits TAXII 2.1. */
 function acceptsTaxii(range: string): boolean {
@@ -63,6 +72,10 @@ const negotiate: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   await next();
 };
+
+/** Authentication first, then content negotiation, so nothing is told to a caller without a key. */
+const read = () => [requirePartner('taxii:read'), negotiate];
+const write = () => [requirePartner('taxii:write'), negotiate];
 
 /**
  * TAXII errors are TAXII error objects in the TAXII media type: the app's problem documents
@@ -166,7 +179,17 @@ const COLLECTION = {
 };
 
 export function mountTaxiiRoutes(app: Router): void {
-  app.use('/taxii2/*', taxiiErrors, negotiate);
+  app.openAPIRegistry.registerComponent('securitySchemes', 'partnerKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: "A partner instance's API key: `Authorization: Bearer slk_…`",
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'partnerBasic', {
+    type: 'http',
+    scheme: 'basic',
+    description: "A partner instance's API key as the HTTP Basic password (any username)",
+  });
+  app.use('/taxii2/*', taxiiErrors);
 
   app.openapi(
     createRoute({
@@ -176,8 +199,8 @@ export function mountTaxiiRoutes(app: Router): void {
       tags: ['taxii'],
       summary: 'TAXII 2.1 server discovery',
       security,
-      middleware: [read()] as const,
-      responses: { 200: taxii('Discovery'), ...errors },
+      middleware: read(),
+      responses: { 200: taxii('Discovery'), ...errors() },
     }),
     (c) => {
       const country = c.get('deps').config.SIMLINE_COUNTRY;
@@ -198,8 +221,8 @@ export function mountTaxiiRoutes(app: Router): void {
       tags: ['taxii'],
       summary: 'The API root',
       security,
-      middleware: [read()] as const,
-      responses: { 200: taxii('API root information'), ...errors },
+      middleware: read(),
+      responses: { 200: taxii('API root information'), ...errors() },
     }),
     (c) =>
       taxiiJson(c, {
@@ -217,8 +240,8 @@ export function mountTaxiiRoutes(app: Router): void {
       tags: ['taxii'],
       summary: 'The collections: one, of indicators',
       security,
-      middleware: [read()] as const,
-      responses: { 200: taxii('Collections'), ...errors },
+      middleware: read(),
+      responses: { 200: taxii('Collections'), ...errors() },
     }),
     (c) => taxiiJson(c, { collections: [COLLECTION] }) as never,
   );
@@ -231,9 +254,9 @@ export function mountTaxiiRoutes(app: Router): void {
       tags: ['taxii'],
       summary: 'One collection',
       security,
-      middleware: [read()] as const,
+      middleware: read(),
       request: { params: CollectionParam },
-      responses: { 200: taxii('Collection'), ...errors },
+      responses: { 200: taxii('Collection'), ...errors('validation_failed', 'not_found') },
     }),
     (c) => {
       if (c.req.valid('param').id !== INDICATORS_COLLECTION_ID)
@@ -250,9 +273,12 @@ export function mountTaxiiRoutes(app: Router): void {
       tags: ['taxii'],
       summary: 'Objects the partner may read, in change order (next: lossless cursor)',
       security,
-      middleware: [read()] as const,
+      middleware: read(),
       request: { params: CollectionParam, query: PageQuery },
-      responses: { 200: taxii('An envelope'), ...errors },
+      responses: {
+        200: taxii('An envelope'),
+        ...errors('validation_failed', 'invalid_cursor', 'not_found'),
+      },
     }),
     async (c) => {
       const out = await listObjects({
@@ -272,7 +298,7 @@ export function mountTaxiiRoutes(app: Router): void {
       tags: ['taxii'],
       summary: "A partner's sightings of indicators (an envelope of STIX sighting objects)",
       security,
-      middleware: [write()] as const,
+      middleware: write(),
       request: {
         params: CollectionParam,
         body: {
@@ -286,7 +312,10 @@ export function mountTaxiiRoutes(app: Router): void {
           },
         },
       },
-      responses: { 202: taxii('A status resource'), ...errors },
+      responses: {
+        202: taxii('A status resource'),
+        ...errors('validation_failed', 'not_found', 'unsupported_media_type'),
+      },
     }),
     async (c) => {
       const status = await addSightings({
@@ -305,9 +334,12 @@ export function mountTaxiiRoutes(app: Router): void {
       tags: ['taxii'],
       summary: 'One object (404 alike when unknown or not for this partner)',
       security,
-      middleware: [read()] as const,
+      middleware: read(),
       request: { params: ObjectParam, query: MatchQuery },
-      responses: { 200: taxii('An envelope'), ...errors },
+      responses: {
+        200: taxii('An envelope'),
+        ...errors('validation_failed', 'invalid_cursor', 'not_found'),
+      },
     }),
     async (c) => {
       const p = c.req.valid('param');
@@ -335,9 +367,9 @@ export function mountTaxiiRoutes(app: Router): void {
       tags: ['taxii'],
       summary: "An object's versions (this server keeps the latest)",
       security,
-      middleware: [read()] as const,
+      middleware: read(),
       request: { params: ObjectParam, query: MatchQuery },
-      responses: { 200: taxii('Versions'), ...errors },
+      responses: { 200: taxii('Versions'), ...errors('validation_failed', 'not_found') },
     }),
     async (c) => {
       const p = c.req.valid('param');
@@ -364,9 +396,12 @@ export function mountTaxiiRoutes(app: Router): void {
       tags: ['taxii'],
       summary: 'Manifest records of the objects the partner may read',
       security,
-      middleware: [read()] as const,
+      middleware: read(),
       request: { params: CollectionParam, query: PageQuery },
-      responses: { 200: taxii('A manifest'), ...errors },
+      responses: {
+        200: taxii('A manifest'),
+        ...errors('validation_failed', 'invalid_cursor', 'not_found'),
+      },
     }),
     async (c) => {
       const out = await listManifest({
@@ -386,7 +421,7 @@ export function mountTaxiiRoutes(app: Router): void {
       tags: ['taxii'],
       summary: 'The status of a POST of objects (only the partner that posted it)',
       security,
-      middleware: [read()] as const,
+      middleware: read(),
       request: {
         params: z.object({
           statusId: z
@@ -395,7 +430,7 @@ export function mountTaxiiRoutes(app: Router): void {
             .openapi({ param: { name: 'statusId', in: 'path' } }),
         }),
       },
-      responses: { 200: taxii('A status resource'), ...errors },
+      responses: { 200: taxii('A status resource'), ...errors('validation_failed', 'not_found') },
     }),
     async (c) =>
       taxiiJson(

@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { ts } from '../platform/db/columns.js';
 
 /**
@@ -27,3 +27,18 @@ export interface StatusDetail {
   version: string;
   message?: string;
 }
+
+/**
+ * The STIX sightings each partner has had recorded, so a sighting posted again (a retry after a
+ * lost answer) is acknowledged without being counted twice.
+ */
+export const federationReceivedSightings = pgTable(
+  'federation_received_sightings',
+  {
+    partnerId: text('partner_id').notNull(),
+    sightingId: text('sighting_id').notNull(), // sighting--<uuid>
+    indicatorId: text('indicator_id').notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.partnerId, t.sightingId] })],
+);

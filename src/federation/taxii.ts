@@ -3,6 +3,7 @@ import { audit, auditShard } from '../platform/audit.js';
 import type { Tx } from '../platform/db/client.js';
 import { type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import { NotFoundError, ServiceError } from '../platform/errors.js';
+import { SERVED_COUNTRY_CODES } from '../registration/served-countries.js';
 import { TLP_LEVELS } from '../watchlist/contract.js';
 import type { IndicatorRow } from '../watchlist/queries.js';
 import { addSighting } from '../watchlist/service.js';
@@ -13,6 +14,7 @@ import {
   findVisible,
   insertStatus,
   listVisibleChanges,
+  markSightingReceived,
 } from './queries.js';
 import type { StatusDetail } from './schema.js';
 import {
@@ -85,12 +87,15 @@ function decodeNext(token: string): ChangeKey {
 
 /**
  * The objects every reader may have, ahead of the indicators in the change order (transaction
- * id -1, which no change has): the TLP 2.0 markings and this instance's identity.
+ * id -1, which no change has): the TLP 2.0 markings, and the identities of this instance and of
+ * every other served country's instance, so that the `created_by_ref` of an indicator imported
+ * from another country resolves too.
  */
 function staticObjects(ownCountry: string): Served[] {
   const objects: (StixMarkingDefinition | StixIdentity)[] = [
     ...TLP_LEVELS.map(tlpMarkingDefinition),
     instanceIdentity(ownCountry),
+    ...SERVED_COUNTRY_CODES.filter((c) => c !== ownCountry).map(instanceIdentity),
   ];
   return objects.map((object, i) => {
     const version = 'modified' in object ? object.modified : object.created;
@@ -300,7 +305,7 @@ const KINDS = ['seen', 'false_positive'] as const;
 function readSighting(
   o: Record<string, unknown>,
 ):
-  | { ok: true; kind: (typeof KINDS)[number]; indicator: string; note: string }
+  | { ok: true; id: string; kind: (typeof KINDS)[number]; indicator: string; note: string }
   | { ok: false; message: string } {
   if (o.type !== 'sighting') return { ok: false, message: 'only sighting objects are accepted' };
   if (typeof o.id !== 'string' || !SIGHTING_ID.test(o.id))
@@ -319,6 +324,7 @@ function readSighting(
   const seen = [o.first_seen, o.last_seen].filter((v) => v !== undefined).join(' to ');
   return {
     ok: true,
+    id: o.id,
     kind: kind as (typeof KINDS)[number],
     indicator: o.sighting_of_ref,
     note: `TAXII ${o.id}: ${count} time(s)${seen ? ` ${seen}` : ''}`,
@@ -337,7 +343,8 @@ function versionOf(o: Record<string, unknown>): string {
  * `POST .../objects/`: a partner's sightings, each recorded as a watchlist sighting by the
  * partner (a `seen` extends validity; a `false_positive` is recorded and does not suspend, as
  * the partner does not own the indicator). A sighting of an indicator the partner cannot read
- * fails in the status exactly as one of an unknown indicator.
+ * fails in the status exactly as one of an unknown indicator. A sighting posted again (same id)
+ * succeeds without being recorded twice.
  */
 export async function addSightings({
   ctx,
@@ -361,6 +368,13 @@ export async function addSightings({
       const row = await findVisible(tx, { audience: audienceOf(ctx), stixId: s.indicator });
       if (!row) return 'the indicator is not in this collection';
       if (row.status === 'revoked') return 'the indicator is revoked';
+      const first = await markSightingReceived(tx, {
+        partnerId: ctx.partner.id,
+        sightingId: s.id,
+        indicatorId: row.id,
+        at: ctx.now,
+      });
+      if (!first) return undefined;
       await addSighting({
         ctx: {
           db: ctx.db,

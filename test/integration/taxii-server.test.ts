@@ -2,11 +2,18 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/access/operators.js';
 import { addPartner } from '../../src/federation/partners.js';
 import { instanceIdentityId, TLP_MARKINGS, toStix } from '../../src/federation/stix.js';
 import { INDICATORS_COLLECTION_ID } from '../../src/federation/taxii.js';
 import type { Db } from '../../src/platform/db/client.js';
-import { revokeIndicator } from '../../src/watchlist/service.js';
+import {
+  addSighting,
+  listIndicator,
+  reviewIndicator,
+  revokeIndicator,
+  type WatchActor,
+} from '../../src/watchlist/service.js';
 import { createWorld, type World } from '../support/world.js';
 
 const TAXII = 'application/taxii+json;version=2.1';
@@ -181,6 +188,20 @@ describe('partners', () => {
       .where('operator_id', '=', la.partnerId)
       .execute();
     expect(keys.map((k) => k.scopes)).toEqual([['taxii:read', 'taxii:write']]);
+  });
+
+  it("a partner's further keys carry only the TAXII scopes", async () => {
+    const ctx = { db: w.deps.db, actor: 'test', now: w.now() };
+    const key = await createApiKey({ ctx, input: { operatorId: la.partnerId } });
+    const row = await w.deps.db
+      .selectFrom('api_keys')
+      .select('scopes')
+      .where('id', '=', key.keyId)
+      .executeTakeFirstOrThrow();
+    expect(row.scopes).toEqual(['taxii:read', 'taxii:write']);
+    await expect(
+      createApiKey({ ctx, input: { operatorId: la.partnerId, scopes: ['watchlist:read'] } }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
   });
 
   it('a partner key is refused on every other route; other keys are refused on TAXII', async () => {
@@ -366,10 +387,12 @@ describe('objects', () => {
         },
       },
     });
-    expect(objects.find((o) => o.id === instanceIdentityId('TH'))).toMatchObject({
-      type: 'identity',
-      identity_class: 'organization',
-    });
+    for (const country of ['TH', 'KH', 'LA', 'MM', 'VN', 'CN'])
+      expect(objects.find((o) => o.id === instanceIdentityId(country))).toMatchObject({
+        type: 'identity',
+        identity_class: 'organization',
+        x_simline_country: country,
+      });
     const ind = objects.find((o) => o.id === listed.stixId);
     expect(ind).toBeDefined();
     for (const o of objects) {
@@ -384,7 +407,7 @@ describe('objects', () => {
           Date.parse(o.valid_from as string),
         );
         expect(ids(objects)).toContain((o.object_marking_refs as string[])[0]);
-        expect(o.created_by_ref).toMatch(STIX_ID);
+        expect(ids(objects)).toContain(o.created_by_ref);
         expect(JSON.stringify(o)).not.toContain('CASE-SECRET');
       }
     }
@@ -614,6 +637,58 @@ describe('distribution through every endpoint', () => {
     expect(red.status).toBe(404);
   });
 
+  it('every change through the watchlist verbs is a new version: source added, suspended, reinstated', async () => {
+    const user = { kind: 'user' as const, userId: 'usr_officer', role: 'officer' as const };
+    const at = (ms: number) => new Date(w.now().getTime() + ms);
+    const ctx = (now: Date, actor: WatchActor = user) => ({
+      db: w.deps.db,
+      now,
+      country: 'TH',
+      actor,
+    });
+    const listing = {
+      type: 'msisdn' as const,
+      value: '+85620559999',
+      category: 'scam_caller' as const,
+      confidence: 60,
+      tlp: 'amber' as const,
+      shareWith: ['LA'],
+      description: 'calls posing as police',
+    };
+    const { next: kept } = await drain(la.apiKey, 'match[type]=indicator', 1000);
+    const listed = await listIndicator({ ctx: ctx(at(1000)), input: listing });
+    const op = await w.operator('TH');
+    await listIndicator({
+      ctx: ctx(at(2000), { kind: 'organisation', orgId: op.operatorId, keyId: op.keyId }),
+      input: { ...listing, confidence: 90 },
+    });
+    const versions = async (from: string | undefined, count: number) =>
+      pullUntil(la.apiKey, 'match[type]=indicator', 1, from, (o) => o.length >= count);
+    const first = await versions(kept, 1);
+    expect(first.objects).toHaveLength(1);
+    expect(first.objects[0]).toMatchObject({
+      id: listed.indicator.stixId,
+      confidence: 90,
+      revoked: false,
+      modified: at(2000).toISOString(),
+    });
+    await addSighting({
+      ctx: ctx(at(3000)),
+      input: { indicatorId: listed.indicator.id, kind: 'false_positive', note: 'our own hotline' },
+    });
+    const suspended = await versions(first.next, 1);
+    expect(suspended.objects[0]).toMatchObject({ revoked: true, modified: at(3000).toISOString() });
+    await reviewIndicator({
+      ctx: ctx(at(4000)),
+      input: { indicatorId: listed.indicator.id, decision: 'reinstate', note: 'checked' },
+    });
+    const reinstated = await versions(suspended.next, 1);
+    expect(reinstated.objects[0]).toMatchObject({
+      revoked: false,
+      modified: at(4000).toISOString(),
+    });
+  });
+
   it('audits every read with counts, never values', async () => {
     const rows = await auditRows('federation.read');
     expect(rows.length).toBeGreaterThan(0);
@@ -716,6 +791,21 @@ describe('sightings from partners', () => {
     expect(status.body).toEqual(res.body);
     const other = await get(`/taxii2/api/status/${res.body.id}/`, kh.apiKey);
     expect(other.status).toBe(404);
+  });
+
+  it('a sighting posted again is acknowledged and not recorded twice', async () => {
+    const ind = await indicator(w.deps.db, w.now(), { tlp: 'amber', shareWith: ['LA'] });
+    const once = sighting(ind.stixId, 'seen');
+    const first = await post(`${COLL}/objects/`, la.apiKey, { objects: [once] });
+    const again = await post(`${COLL}/objects/`, la.apiKey, { objects: [once] });
+    expect(first.body.success_count).toBe(1);
+    expect(again.body.success_count).toBe(1);
+    const rows = await w.deps.db
+      .selectFrom('watchlist_sightings')
+      .select('id')
+      .where('indicator_id', '=', ind.id)
+      .execute();
+    expect(rows).toHaveLength(1);
   });
 
   it('a seen sighting makes a new change the partners receive', async () => {
