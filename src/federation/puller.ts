@@ -4,8 +4,8 @@
  * and sends the sightings owed to source partners. A failing partner backs off (doubling, at
  * most five minutes) and shows its error in `partners list`; the others go on.
  */
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { v5 as uuidv5 } from 'uuid';
 import { audit } from '../platform/audit.js';
 import type { Keyring } from '../platform/crypto.js';
 import type { Db } from '../platform/db/client.js';
@@ -26,6 +26,25 @@ const ADDED_AFTER_MARGIN_MS = 10 * SECOND_MS;
 const MAX_BACKOFF_MS = 5 * MINUTE_MS;
 /** Sightings per envelope sent to a partner. */
 const SIGHTINGS_PER_POST = 200;
+/** Namespace of the sighting ids this instance sends (UUID v5 of what each one reports). */
+const SIGHTING_NAMESPACE = 'c3b8d2a4-5f1e-4b7a-9d2c-6e0f1a2b3c4d';
+
+/**
+ * The id of a sighting sent for an outbox row: the same for the same report, so a retry after a
+ * lost answer is recognised by the partner (it records a sighting id once) instead of counted
+ * twice.
+ */
+export function sightingId(o: {
+  pull_id: string;
+  stix_id: string;
+  kind: string;
+  minute: Date;
+  sent_count: number;
+  count: number;
+}): string {
+  const report = [o.pull_id, o.stix_id, o.kind, o.minute.toISOString(), o.sent_count, o.count];
+  return `sighting--${uuidv5(report.join('|'), SIGHTING_NAMESPACE)}`;
+}
 
 export interface PullerDeps {
   db: Db;
@@ -241,7 +260,7 @@ export class FederationPuller {
     const objects = owed.map((o) => ({
       type: 'sighting',
       spec_version: '2.1',
-      id: `sighting--${randomUUID()}`,
+      id: sightingId(o),
       created: stamp,
       modified: stamp,
       sighting_of_ref: o.stix_id,

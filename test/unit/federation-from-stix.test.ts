@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromStix, parsePattern, StixRefusal } from '../../src/federation/from-stix.js';
+import { sightingId } from '../../src/federation/puller.js';
 
 const AMBER = 'marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421';
 const RED = 'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1';
@@ -107,5 +108,24 @@ describe('fromStix: the inverse of toStix', () => {
         fromStix(indicator({ pattern: "[phone-number:value = '+66812345678'] OR [x:y = 'z']" })),
       ),
     ).toBe('unknown_pattern');
+  });
+});
+
+describe('ids of the sightings sent back', () => {
+  it('are the same for the same report (a retry) and differ when the report does', () => {
+    const row = {
+      pull_id: 'pull_a',
+      stix_id: 'indicator--2f1e8a4c-6d0b-4a53-9c7e-0b1d2e3f4a5b',
+      kind: 'seen',
+      minute: new Date('2026-11-25T10:07:00Z'),
+      sent_count: 0,
+      count: 2,
+    };
+    expect(sightingId(row)).toMatch(
+      /^sighting--[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(sightingId({ ...row })).toBe(sightingId(row));
+    expect(sightingId({ ...row, count: 3 })).not.toBe(sightingId(row));
+    expect(sightingId({ ...row, sent_count: 2, count: 3 })).not.toBe(sightingId(row));
   });
 });
