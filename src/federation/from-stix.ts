@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CATEGORIES, type Category, type Tlp } from '../watchlist/contract.js';
 import { type IndicatorType, normaliseIndicator } from '../watchlist/normalise.js';
+import { tlpOfMarking } from './stix.js';
 
 export class StixRefusal extends Error {
   constructor(
@@ -16,15 +17,6 @@ export class StixRefusal extends Error {
     this.name = 'StixRefusal';
   }
 }
-
-/** The TLP 2.0 marking definitions of the OASIS TLP 2.0 extension, by the uuid of their id. */
-const TLP_BY_MARKING: Record<string, Tlp> = {
-  '94868c89-83c2-464b-929b-a1a8aa3c8487': 'clear',
-  'bab4a63c-aed9-4cf5-a766-dfca5abac2bb': 'green',
-  '55d920b0-5e8b-4f79-9ee9-91f868d9b421': 'amber',
-  '939a9414-2ddd-4d32-a0cd-375ea402b003': 'amber+strict',
-  'e828b379-4e03-4974-9ac4-e53a884c97c1': 'red',
-};
 
 const STIX_TIME = z.iso.datetime({ offset: true });
 const IndicatorObject = z.object({
@@ -104,9 +96,7 @@ export function parsePattern(pattern: string): {
 }
 
 function tlpOf(refs: readonly string[] | undefined): Tlp {
-  const levels = (refs ?? [])
-    .map((r) => TLP_BY_MARKING[r.replace(/^marking-definition--/, '')])
-    .filter((t): t is Tlp => t !== undefined);
+  const levels = (refs ?? []).map(tlpOfMarking).filter((t): t is Tlp => t !== undefined);
   if (levels.length !== 1)
     throw new StixRefusal('tlp_marking', 'must carry exactly one TLP 2.0 marking definition');
   return levels[0] as Tlp;

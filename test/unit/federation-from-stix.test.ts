@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromStix, parsePattern, StixRefusal } from '../../src/federation/from-stix.js';
 import { sightingId } from '../../src/federation/puller.js';
+import { toStix } from '../../src/federation/stix.js';
 
 const AMBER = 'marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421';
 const RED = 'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1';
@@ -127,5 +128,56 @@ describe('ids of the sightings sent back', () => {
     expect(sightingId({ ...row })).toBe(sightingId(row));
     expect(sightingId({ ...row, count: 3 })).not.toBe(sightingId(row));
     expect(sightingId({ ...row, sent_count: 2, count: 3 })).not.toBe(sightingId(row));
+  });
+});
+
+describe('fromStix inverts toStix', () => {
+  const row = (type: string, value: string, bankCode = '') => ({
+    stix_id: 'indicator--8c0d9f4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f',
+    type,
+    value,
+    bank_code: bankCode,
+    category: 'mule_account',
+    confidence: 64,
+    tlp: 'amber+strict',
+    share_with: ['LA', 'KH'],
+    status: 'active',
+    valid_until: new Date('2027-03-01T00:00:00.000Z'),
+    description: "O'Neil \\ desk",
+    source_country: 'TH',
+    created_at: new Date('2026-11-25T09:00:00.000Z'),
+    updated_at: new Date('2026-11-25T09:30:00.123Z'),
+  });
+  it.each([
+    ['msisdn', '+85512345678', ''],
+    ['imei', '490154203237518', ''],
+    ['bank_account', '0123456789', 'KASITHBK'],
+    ['ip', '203.0.113.0/24', ''],
+    ['ip', '2001:db8::/32', ''],
+    ['domain', 'xn--bcher-kva.example', ''],
+    ['url', "https://evil.example/it's?q=a\\b", ''],
+  ])('for a %s indicator', (type, value, bankCode) => {
+    const r = row(type, value, bankCode);
+    expect(fromStix(toStix(r, 'TH'))).toEqual({
+      stixId: r.stix_id,
+      type,
+      value,
+      bankCode,
+      category: 'mule_account',
+      confidence: 64,
+      tlp: 'amber+strict',
+      shareWith: ['LA', 'KH'],
+      validUntil: r.valid_until,
+      description: r.description,
+      sourceCountry: 'TH',
+      revoked: false,
+      modified: r.updated_at,
+    });
+  });
+
+  it('for a suspended or revoked one: revoked', () => {
+    expect(
+      fromStix(toStix({ ...row('msisdn', '+85512345678'), status: 'suspended' }, 'TH')).revoked,
+    ).toBe(true);
   });
 });
