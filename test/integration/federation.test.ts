@@ -267,26 +267,42 @@ describe('STIX over TAXII between TH and LA', () => {
     }
   });
 
-  it('sends a sighting in LA back to TH', async () => {
+  it('sends the match and the sightings in LA back to TH, aggregated, and nothing stays owed', async () => {
     const row = await laRow(amber.stixId);
-    const res = await call(
-      la.url,
-      'POST',
-      `/v1/watchlist/indicators/${row?.id}/sightings`,
-      laOperator.apiKey,
-      { kind: 'seen', note: 'called a subscriber' },
-    );
-    expect(res.status).toBe(201);
+    for (const kind of ['seen', 'false_positive']) {
+      const res = await call(
+        la.url,
+        'POST',
+        `/v1/watchlist/indicators/${row?.id}/sightings`,
+        laOperator.apiKey,
+        { kind, note: 'reported by a subscriber' },
+      );
+      expect(res.status).toBe(201);
+    }
     const arrived = await until('LA’s sightings in TH', async () => {
       const rows = await thDb.deps.db
         .selectFrom('watchlist_sightings')
-        .selectAll()
+        .select('kind')
         .where('indicator_id', '=', amber.id)
         .where('by_org', '=', laReadsTh.partnerId)
         .execute();
-      return rows.length > 0 ? rows : undefined;
+      return rows.some((s) => s.kind === 'false_positive') ? rows : undefined;
     });
-    expect(arrived.value.every((s) => s.kind === 'seen')).toBe(true);
+    expect(arrived.value.some((s) => s.kind === 'seen')).toBe(true);
+    const sent = await until('nothing owed in LA', async () => {
+      const rows = await laDb.deps.db
+        .selectFrom('federation_sighting_outbox')
+        .select(['count', 'sent_count'])
+        .execute();
+      return rows.every((o) => o.count === o.sent_count) ? rows : undefined;
+    });
+    expect(sent.value.reduce((n, o) => n + o.count, 0)).toBeGreaterThanOrEqual(3);
+    const th = await thDb.deps.db
+      .selectFrom('watchlist_indicators')
+      .select('status')
+      .where('id', '=', amber.id)
+      .executeTakeFirstOrThrow();
+    expect(th.status).toBe('active');
   });
 
   it('imports every one of many listings that share one timestamp, over several pages', async () => {
