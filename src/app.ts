@@ -3,6 +3,7 @@ import { actorLogFields, auditAccessDenied } from './access/middleware.js';
 import { mountUserRoutes } from './access/user-routes.js';
 import { recentAlertsPanel } from './console/alerts-panel.js';
 import { mountConsole } from './console/pages.js';
+import { mountTaxiiRoutes } from './federation/routes.js';
 import { createApp } from './platform/http/app.js';
 import type { AppDeps } from './platform/http/context.js';
 import { mountSystemRoutes } from './platform/http/system-routes.js';
@@ -42,6 +43,7 @@ export function buildApp(deps: AppDeps) {
   mountSuspensionRoutes(app);
   mountWatchlistRoutes(app);
   mountWebhookRoutes(app);
+  mountTaxiiRoutes(app);
   registerOrderMetrics(deps);
   mountConsole(app, { dashboardPanels: [recentAlertsPanel] });
   return app;

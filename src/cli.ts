@@ -23,6 +23,7 @@ import {
   wholeNumber,
 } from './cli/command.js';
 import { ConfigError, loadConfig } from './config.js';
+import { addPartner, listPartners } from './federation/partners.js';
 import { verifyAudit } from './platform/audit.js';
 import {
   createCheckpoint,
@@ -275,6 +276,56 @@ const COMMANDS: readonly Command[] = [
         },
       }),
     }),
+  }),
+  command({
+    name: 'partners add',
+    summary:
+      "Add a partner (another country's instance) and its API key for this TAXII server (printed once)",
+    options: {
+      country: { ...COUNTRY, description: "the partner's country, not this instance's" },
+      name: { type: 'string', value: 'NAME', required: true, description: "the partner's name" },
+      'taxii-url': {
+        type: 'string',
+        value: 'URL',
+        description:
+          "pull the partner's TAXII collection: its discovery URL or API root (with --key)",
+      },
+      key: {
+        type: 'string',
+        value: 'KEY',
+        description: 'the API key the partner issued to this instance (stored sealed)',
+      },
+    },
+    example:
+      'simline partners add --country TH --name "Thailand simline" --taxii-url https://simline.example.th/taxii2/ --key slk_...',
+    run: async ({ opts: o, runtime }) => {
+      const taxiiUrl = str(o, 'taxii-url');
+      const key = str(o, 'key');
+      if ((taxiiUrl === undefined) !== (key === undefined))
+        throw new UsageError('--taxii-url and --key go together');
+      const rt = await runtime();
+      return {
+        result: await addPartner({
+          ctx: {
+            ...adminCtx(rt),
+            country: rt.deps.config.SIMLINE_COUNTRY,
+            keyring: { keys: rt.deps.secrets.piiKeys },
+          },
+          input: {
+            country: need(o, 'country'),
+            name: need(o, 'name'),
+            ...(taxiiUrl !== undefined && key !== undefined ? { pull: { taxiiUrl, key } } : {}),
+          },
+        }),
+      };
+    },
+  }),
+  command({
+    name: 'partners list',
+    summary:
+      "List the partners with their countries and, for those pulled, the pull's lag (p50/p95), counts, cursor and last error",
+    example: 'simline partners list',
+    run: async ({ runtime }) => ({ result: await listPartners((await runtime()).deps.db) }),
   }),
   command({
     name: 'warninglist add',

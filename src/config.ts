@@ -172,6 +172,13 @@ const envSchema = z.object({
   WEBHOOK_RETENTION_DAYS: positiveInt(30),
   /** Fallback poll for due retries and missed notifications (events wake workers at once). */
   WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  /** How often the api role pulls each partner's TAXII collection and sends sightings back. */
+  FEDERATION_PULL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(10 * 60 * SECOND_MS)
+    .default(5 * SECOND_MS),
   KAFKA_BROKERS: optionalText,
   KAFKA_GROUP_ID: z.string().min(1).default('simline-scorer'),
   KAFKA_CDR_TOPIC: z.string().min(1).default('cdr.records'),

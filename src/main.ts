@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { buildApp, buildProbeApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { FederationPuller } from './federation/puller.js';
 import { startCheckpointWriter } from './platform/audit-checkpoint.js';
 import { purgeExpiredIdempotencyKeys } from './platform/idempotency.js';
 import { createLogger } from './platform/log.js';
@@ -61,6 +62,18 @@ async function main(): Promise<void> {
         })
       : undefined;
 
+  /** Pulls partners' TAXII collections and sends sightings back (api role). */
+  const puller = roles.includes('api')
+    ? new FederationPuller({
+        db: deps.db,
+        keyring: { keys: deps.secrets.piiKeys },
+        log,
+        clock: deps.clock,
+        intervalMs: config.FEDERATION_PULL_MS,
+      })
+    : undefined;
+  puller?.start();
+
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -75,6 +88,7 @@ async function main(): Promise<void> {
     const finish = async () => {
       await checkpoints?.stop();
       await webhooks?.stop();
+      await puller?.stop();
       await scorer?.stop();
       await runtime.close();
       log.info('stopped');

@@ -10,6 +10,12 @@ import type {
   loginThrottle,
   operators,
 } from './access/schema.js';
+import type {
+  federationImports,
+  federationPulls,
+  federationSightingOutbox,
+} from './federation/pull-schema.js';
+import type { federationReceivedSightings, federationStatuses } from './federation/schema.js';
 import type { auditHeads, auditLog, idempotencyKeys, rateBuckets } from './platform/schema.js';
 import type {
   capExemptAccounts,
@@ -50,6 +56,8 @@ import type {
 import type { webhookDeliveries, webhookEvents, webhookSubscriptions } from './webhooks/schema.js';
 
 export * from './access/schema.js';
+export * from './federation/pull-schema.js';
+export * from './federation/schema.js';
 export * from './platform/schema.js';
 export * from './registration/schema.js';
 export * from './scoring/schema.js';
@@ -99,4 +107,9 @@ export interface Database {
   webhook_subscriptions: Kyselify<typeof webhookSubscriptions>;
   webhook_events: Kyselify<typeof webhookEvents>;
   webhook_deliveries: Kyselify<typeof webhookDeliveries>;
+  federation_pulls: Kyselify<typeof federationPulls>;
+  federation_imports: Kyselify<typeof federationImports>;
+  federation_sighting_outbox: Kyselify<typeof federationSightingOutbox>;
+  federation_statuses: Kyselify<typeof federationStatuses>;
+  federation_received_sightings: Kyselify<typeof federationReceivedSightings>;
 }

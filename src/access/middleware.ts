@@ -18,6 +18,8 @@ declare module '../platform/http/context.js' {
     operator: AuthenticatedOperator;
     /** An operator or bank calling the watchlist with its API key. */
     organisation: AuthenticatedOperator;
+    /** Another country's instance calling the TAXII server with its API key. */
+    partner: AuthenticatedOperator;
     /** The console user of a valid session, with that session's CSRF token. */
     user: ConsoleUser;
   }
@@ -142,6 +144,20 @@ export function requireUser(
 }
 
 /**
+ * The API key of an Authorization header: `Bearer <key>`, or HTTP Basic with the key as the
+ * password (TAXII clients such as OpenCTI's and MISP's send Basic; the username is ignored).
+ */
+function presentedKey(header: string): string | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  if (bearer) return bearer;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]{1,400})$/i.exec(header)?.[1];
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 ? decoded.slice(colon + 1) : undefined;
+}
+
+/**
  * API-key auth (`Authorization: Bearer slk_…`) for an organisation of one of `kinds`, then the
  * scope, then the organisation's rate limit, so an unauthenticated flood cannot spend an
  * organisation's budget. A key of another kind (a bank's on an operator route) is refused (403).
@@ -152,9 +168,7 @@ async function authenticateKey(
   kinds: readonly string[],
 ): Promise<AuthenticatedOperator> {
   const deps = c.get('deps');
-  const header = c.req.header('authorization') ?? '';
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  const key = match?.[1];
+  const key = presentedKey(c.req.header('authorization') ?? '');
   if (!key?.startsWith(API_KEY_PREFIX) || key.length > 200) {
     throw new ServiceError('unauthorized', 'a valid API key is required (Bearer)');
   }
@@ -188,6 +202,14 @@ export function requireOperator(scope: string) {
 export function requireOrganisation(scope: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
     c.set('organisation', await authenticateKey(c, scope, ['operator', 'bank']));
+    await next();
+  });
+}
+
+/** A partner instance's API key (Bearer or Basic) with `scope`: the TAXII server's callers. */
+export function requirePartner(scope: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    c.set('partner', await authenticateKey(c, scope, ['partner']));
     await next();
   });
 }
@@ -251,5 +273,5 @@ export async function auditAccessDenied(c: Context<AppEnv>, err: ServiceError): 
 
 /** The fields of a request's access-log line that name its actor. */
 export function actorLogFields(c: Context<AppEnv>): Record<string, unknown> {
-  return { operatorId: (c.get('operator') ?? c.get('organisation'))?.id };
+  return { operatorId: (c.get('operator') ?? c.get('organisation') ?? c.get('partner'))?.id };
 }

@@ -25,7 +25,8 @@ export interface AdminCtx extends TxCtx {
   now: Date;
 }
 
-async function issueKey(ctx: AdminCtx, operatorId: string, scopes: readonly string[]) {
+/** A new API key of `operatorId` with `scopes`, audited; the key is returned once. */
+export async function issueKey(ctx: AdminCtx, operatorId: string, scopes: readonly string[]) {
   const key = newApiKey();
   await withTransaction(ctx, async (tx) => {
     await tx
@@ -45,7 +46,10 @@ async function issueKey(ctx: AdminCtx, operatorId: string, scopes: readonly stri
 }
 
 /** What every organisation needs: a name and one of the served countries. */
-function organisationIssues(name: string, country: string): { path: string; message: string }[] {
+export function organisationIssues(
+  name: string,
+  country: string,
+): { path: string; message: string }[] {
   const issues: { path: string; message: string }[] = [];
   if (!name.trim()) issues.push({ path: 'name', message: 'must not be empty' });
   if (!isServedCountry(country))
@@ -102,6 +106,16 @@ export async function createOperator({
 /** What a bank's key may do: contribute to the watchlist, look it up, and have its changes pushed. */
 export const BANK_SCOPES = ['watchlist:read', 'watchlist:write', 'webhooks:manage'] as const;
 
+/** What a partner's key may do: read this instance's TAXII collection and post sightings to it. */
+export const PARTNER_SCOPES = ['taxii:read', 'taxii:write'] as const;
+
+/** The scopes a key of an organisation of `kind` may carry. */
+export function scopesFor(kind: string): readonly string[] {
+  if (kind === 'bank') return BANK_SCOPES;
+  if (kind === 'partner') return PARTNER_SCOPES;
+  return API_KEY_SCOPES;
+}
+
 /**
  * A bank: an organisation with API keys as operators have (kind `bank`), reaching only the
  * watchlist. Its bank code is a BIC or the national bank code, upper case.
@@ -150,8 +164,8 @@ export async function createApiKey({
 }) {
   const org = await findOperator(dbOf(ctx), { operatorId: input.operatorId });
   if (!org) throw new NotFoundError(`operator ${input.operatorId}`);
-  /** A bank's keys carry only the watchlist scopes. */
-  const allowed: readonly string[] = org.kind === 'bank' ? BANK_SCOPES : API_KEY_SCOPES;
+  /** A bank's keys carry only the watchlist scopes, a partner's only the TAXII ones. */
+  const allowed = scopesFor(org.kind);
   const scopes = input.scopes ?? [...allowed];
   const unknown = scopes.filter((s) => !allowed.includes(s));
   if (unknown.length > 0)

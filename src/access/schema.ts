@@ -8,7 +8,10 @@ export const operators = pgTable('operators', {
   country: text('country').notNull(),
   /** MCC-MNC codes of the networks this operator runs, e.g. '520-01'. */
   mccMnc: text('mcc_mnc').array().notNull().default(sql`'{}'::text[]`),
-  /** `operator` or `bank`: a bank holds API keys too, but reaches only the watchlist. */
+  /**
+   * `operator`, `bank` (API keys that reach only the watchlist) or `partner` (another country's
+   * instance, whose keys reach only the TAXII server).
+   */
   kind: text('kind').notNull().default('operator'),
   /** A bank's code (BIC or national bank code); null for operators. */
   bankCode: text('bank_code'),

@@ -83,6 +83,7 @@ const NAV = [
   ['/console', 'Dashboard'],
   ['/console/zones', 'Zones'],
   ['/console/orders', 'Orders'],
+  ['/console/partners', 'Partners'],
 ] as const;
 const USERS_NAV = [['/console/users', 'Users']] as const;
 const WATCHLIST_NAV = [['/console/watchlist', 'Watchlist']] as const;

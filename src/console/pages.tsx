@@ -18,6 +18,7 @@ import type { DashboardPanel } from './dashboard.js';
 import { dashboardPage } from './dashboard-page.js';
 import { CONSOLE_CSS, CsrfField, Errors, Layout, Notice } from './layout.js';
 import { mountOrderPages } from './order-pages.js';
+import { mountPartnerPages } from './partner-pages.js';
 import { mountUserPages } from './user-pages.js';
 import { mountWatchlistPages } from './watchlist-pages.js';
 import { mountZonePages } from './zone-pages.js';
@@ -234,4 +235,5 @@ export function mountConsole(app: Router, opts: { dashboardPanels?: DashboardPan
   mountZonePages(app);
   mountOrderPages(app);
   mountUserPages(app);
+  mountPartnerPages(app);
 }

@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   four_eyes_violation: { status: 403, title: 'Four-eyes rule: another user must decide' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
+  not_acceptable: { status: 406, title: 'None of the accepted media types can be served' },
   conflict: { status: 409, title: 'Conflict' },
   network_taken: { status: 409, title: 'The network belongs to another operator' },
   sim_cap_exceeded: { status: 409, title: 'SIM cap exceeded' },

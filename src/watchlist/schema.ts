@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   index,
@@ -32,11 +33,18 @@ export const watchlistIndicators = pgTable(
     updatedAt: ts('updated_at').notNull(),
     revokedAt: ts('revoked_at'),
     revokeReason: text('revoke_reason'),
+    /**
+     * Federation change order, set by a trigger on every insert and update: the writing
+     * transaction's id and a strictly increasing sequence number (see src/federation/queries.ts).
+     */
+    federationXid: bigint('federation_xid', { mode: 'number' }).notNull().default(0),
+    federationSeq: bigint('federation_seq', { mode: 'number' }).notNull().default(0),
   },
   (t) => [
     uniqueIndex('watchlist_indicators_value_key').on(t.type, t.value, t.bankCode),
     uniqueIndex('watchlist_indicators_stix_key').on(t.stixId),
     index('watchlist_indicators_updated_idx').on(t.updatedAt),
+    index('watchlist_indicators_federation_idx').on(t.federationXid, t.federationSeq),
   ],
 );
 
