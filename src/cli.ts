@@ -47,6 +47,7 @@ import { openRuntime, type Runtime } from './runtime.js';
 import { encodeCdr } from './scoring/cdr.js';
 import { MAX_CDRS_PER_REQUEST } from './scoring/contract.js';
 import { evaluateAlerts, generateTraffic, type Labels } from './scoring/generator.js';
+import type { CampaignOptions } from './scoring/generator-campaigns.js';
 import { kafkaSettings } from './scoring/kafka-scorer.js';
 import { loadThresholds } from './scoring/queries.js';
 import { addAllowlisted, setThresholds } from './scoring/service.js';
@@ -136,6 +137,20 @@ const REPRESENTATIVE_EXAMPLE = `--operator op_... --account ACME-001 --subscribe
 /** Where `cdr generate` writes when given neither --out nor --kafka: outside the repository. */
 const DEFAULT_CDR_FILE = join(tmpdir(), 'simline-cdrs.ndjson');
 
+/** `cdr generate --campaigns`: campaigns per shape, their size, hard negatives per kind. */
+function campaignOptions(o: Opts): CampaignOptions {
+  const perShape = int(o, 'per-shape') ?? 2;
+  if (perShape < 1) throw new UsageError('--per-shape must be at least 1');
+  const members = str(o, 'members') ?? '20-150';
+  const m = /^(\d+)-(\d+)$/.exec(members);
+  const lo = Number(m?.[1]);
+  const hi = Number(m?.[2]);
+  if (m === null || lo < 2 || hi < lo || hi > 10_000)
+    throw new UsageError('--members must be MIN-MAX, 2 <= MIN <= MAX <= 10000');
+  const hardNegatives = int(o, 'hard-negatives') ?? 100;
+  return { perShape, members: [lo, hi], hardNegatives };
+}
+
 async function generate(o: Opts): Promise<CommandResult> {
   const lines = int(o, 'lines') ?? 1000;
   if (lines < 10) throw new UsageError('--lines must be at least 10 (each pattern is planted)');
@@ -146,7 +161,12 @@ async function generate(o: Opts): Promise<CommandResult> {
   if (str(o, 'out') !== undefined && topic !== undefined)
     throw new UsageError('--out and --kafka: give one of them');
   const out = topic === undefined ? fromCaller(str(o, 'out') ?? DEFAULT_CDR_FILE) : undefined;
-  const { records, labels } = generateTraffic({ lines, hours, seed });
+  const { records, labels } = generateTraffic({
+    lines,
+    hours,
+    seed,
+    campaigns: o.campaigns === true ? campaignOptions(o) : undefined,
+  });
   const labelsFile = fromCaller(
     str(o, 'labels') ?? `${out ?? join(tmpdir(), `simline-cdr-${seed}`)}.labels.json`,
   );
@@ -787,6 +807,26 @@ const COMMANDS: readonly Command[] = [
         type: 'string',
         value: 'FILE',
         description: 'where to write the labels; default FILE.labels.json',
+      },
+      campaigns: {
+        type: 'flag',
+        description:
+          'coordinated campaigns of each shape and group hard negatives beside --lines ordinary lines, instead of single-line patterns',
+      },
+      'per-shape': {
+        type: 'int',
+        value: 'N',
+        description: 'with --campaigns: campaigns of each shape; default 2',
+      },
+      members: {
+        type: 'string',
+        value: 'MIN-MAX',
+        description: 'with --campaigns: lines per campaign; default 20-150',
+      },
+      'hard-negatives': {
+        type: 'int',
+        value: 'N',
+        description: 'with --campaigns: lines of each group hard-negative kind; default 100',
       },
     },
     example: 'simline cdr generate --lines 2000 --seed 7 --out /tmp/cdrs.ndjson',
