@@ -40,7 +40,7 @@ export const coordinatedCalling: GroupRule<'coordinated_calling', CoordinatedCal
   window: 'day',
   keyKind: 'cell',
   defaults: {
-    membersAtLeast: 4,
+    membersAtLeast: 3,
     memberCallsAtLeast: 15,
     memberShortShareAtLeast: 0.5,
     memberDistinctCalleesAtLeast: 10,

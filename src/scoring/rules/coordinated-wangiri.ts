@@ -5,12 +5,15 @@ export interface CoordinatedWangiriThresholds {
   /** Per member: one-ring calls (unanswered, at most `wangiri.maxDurationSec`) from the cell. */
   memberOneRingCallsAtLeast: number;
   memberInternationalShareAtLeast: number;
+  /** Per member: one-ring calls at least this share of its outgoing calls from the cell. */
+  memberOneRingShareAtLeast: number;
   memberDistinctNumbersAtLeast: number;
 }
 
 function qualifies(m: GroupMember, t: CoordinatedWangiriThresholds): boolean {
   return (
     m.oneRingCalls >= t.memberOneRingCallsAtLeast &&
+    m.oneRingCalls >= t.memberOneRingShareAtLeast * m.outgoingCalls &&
     m.oneRingInternational >= t.memberInternationalShareAtLeast * m.oneRingCalls &&
     m.targets >= t.memberDistinctNumbersAtLeast
   );
@@ -29,12 +32,14 @@ export const coordinatedWangiri: GroupRule<'coordinated_wangiri', CoordinatedWan
     membersAtLeast: 3,
     memberOneRingCallsAtLeast: 8,
     memberInternationalShareAtLeast: 0.6,
+    memberOneRingShareAtLeast: 0.6,
     memberDistinctNumbersAtLeast: 6,
   },
   fields: {
     membersAtLeast: 'count',
     memberOneRingCallsAtLeast: 'count',
     memberInternationalShareAtLeast: 'share',
+    memberOneRingShareAtLeast: 'share',
     memberDistinctNumbersAtLeast: 'count',
   },
   qualifies,

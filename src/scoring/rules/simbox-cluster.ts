@@ -9,7 +9,7 @@ import {
 
 export interface SimboxClusterThresholds {
   membersAtLeast: number;
-  /** Handsets each carrying at least two of the member lines in the day. */
+  /** Handsets carrying member lines, each seen in the cell with two or more lines. */
   sharedHandsetsAtLeast: number;
   memberCallsAtLeast: number;
   memberDistinctCalleesAtLeast: number;
@@ -46,7 +46,7 @@ export const simboxCluster: GroupRule<'simbox_cluster', SimboxClusterThresholds>
     memberDistinctCalleesAtLeast: 10,
     memberOutgoingIncomingRatioAtLeast: 4,
     memberSmsAtMost: 2,
-    memberShortShareAtMost: 0.5,
+    memberShortShareAtMost: 0.2,
   },
   fields: {
     membersAtLeast: 'count',
@@ -59,12 +59,14 @@ export const simboxCluster: GroupRule<'simbox_cluster', SimboxClusterThresholds>
   },
   qualifies,
   evaluate(g, t) {
-    const alike = g.members.filter((m) => qualifies(m, t));
+    // A handset is shared when it carried two or more of the key's lines, whatever they did;
+    // the members are the lines behaving like a SIM box on a shared handset.
     const linesOf = new Map<string, number>();
-    for (const m of alike)
+    for (const m of g.members)
       for (const imei of m.imeis) linesOf.set(imei, (linesOf.get(imei) ?? 0) + 1);
-    const shared = new Set([...linesOf].filter(([, n]) => n >= 2).map(([imei]) => imei));
-    const members = alike.filter((m) => m.imeis.some((i) => shared.has(i)));
+    const onShared = (i: string) => (linesOf.get(i) ?? 0) >= 2;
+    const members = g.members.filter((m) => qualifies(m, t) && m.imeis.some(onShared));
+    const shared = new Set(members.flatMap((m) => m.imeis.filter(onShared)));
     if (
       members.length < t.membersAtLeast ||
       members.length === 0 ||
