@@ -475,7 +475,7 @@ function alertSubject(a: RaisedAlert): string {
 }
 
 /** Flags each identity whose registered lines raised alerts on enough distinct lines. */
-async function flagIdentities(tx: Tx, personKeys: string[], now: Date): Promise<void> {
+export async function flagIdentities(tx: Tx, personKeys: string[], now: Date): Promise<void> {
   const rows = await tx
     .selectFrom('scoring_alerts')
     .select([
