@@ -53,8 +53,9 @@ import {
 } from './scoring/evaluation.js';
 import { evaluateAlerts, generateTraffic, type Labels } from './scoring/generator.js';
 import type { CampaignOptions } from './scoring/generator-campaigns.js';
+import { listGroupAlertMembers } from './scoring/group-queries.js';
 import { kafkaSettings } from './scoring/kafka-scorer.js';
-import { loadThresholds } from './scoring/queries.js';
+import { listLineAlertSubjects, loadThresholds } from './scoring/queries.js';
 import { addAllowlisted, setThresholds } from './scoring/service.js';
 import {
   listListedIdentityPolicies,
@@ -215,13 +216,16 @@ async function generate(o: Opts): Promise<CommandResult> {
  */
 async function evaluate(o: Opts, rt: Runtime): Promise<CommandResult> {
   const labels = readLabels(fromCaller(need(o, 'labels')));
-  const alerts = await rt.deps.db
-    .selectFrom('scoring_alerts')
-    .select(['msisdn', 'rule', 'imei'])
-    .where('window_end', '>', new Date(labels.start))
-    .execute();
+  const since = new Date(labels.start);
+  const alerts = await listLineAlertSubjects(rt.deps.db, { since });
   const lineRules = evaluateAlerts(labels, alerts);
-  const campaigns = labels.campaigns === undefined ? undefined : evaluateCampaigns(labels, alerts);
+  const campaigns =
+    labels.campaigns === undefined
+      ? undefined
+      : evaluateCampaigns(labels, [
+          ...alerts,
+          ...(await listGroupAlertMembers(rt.deps.db, { since })),
+        ]);
   const result = campaigns === undefined ? lineRules : { ...lineRules, campaigns };
   if (o.json === true) return { result };
   const text = renderLineRuleQuality(lineRules.rules, lineRules.hardNegativesFlagged);
