@@ -28,6 +28,8 @@ export interface GroupRuleQuality {
   /** Of those, members of a campaign of this rule's shape. */
   truePositives: number;
   precision: number | null;
+  /** Of the lines this rule flagged, the share that are members of any campaign. */
+  campaignPrecision: number | null;
   recall: number | null;
   /** Campaign lines of this shape flagged by any rule. */
   flaggedByAnyRule: number;
@@ -112,6 +114,8 @@ export function evaluateCampaigns(
       flagged: byRule.size,
       truePositives: tp,
       precision: byRule.size === 0 ? null : tp / byRule.size,
+      campaignPrecision:
+        byRule.size === 0 ? null : [...byRule].filter((l) => shapeOf.has(l)).length / byRule.size,
       recall,
       flaggedByAnyRule: members.filter(flagged).length,
       recallGoalMet: recall !== null && recall >= CAMPAIGN_GOALS.recallAtLeast,
@@ -211,6 +215,7 @@ export function renderCampaignEvaluation(e: CampaignEvaluation): string {
       'flagged',
       'caught',
       'precision',
+      'any campaign',
       'recall',
       'any rule',
       `recall >= ${g.recallAtLeast}`,
@@ -222,6 +227,7 @@ export function renderCampaignEvaluation(e: CampaignEvaluation): string {
       r.flagged,
       r.truePositives,
       ratio(r.precision),
+      ratio(r.campaignPrecision),
       ratio(r.recall),
       r.flaggedByAnyRule,
       met(r.recallGoalMet),

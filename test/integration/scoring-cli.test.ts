@@ -158,7 +158,7 @@ describe('scoring CLI', () => {
     const table = cli('cdr', 'evaluate', '--labels', summary.labels);
     expect(table.status, table.stderr).toBe(0);
     expect(table.stdout).toMatch(
-      /^group rule +campaigns +lines +flagged +caught +precision +recall/m,
+      /^group rule +campaigns +lines +flagged +caught +precision +any campaign +recall/m,
     );
     expect(table.stdout).toMatch(/^coordinated_wangiri +1 +\d+ /m);
     expect(table.stdout).toMatch(/^normal +200 +\d+ /m);

@@ -52,6 +52,7 @@ describe('evaluateCampaigns', () => {
       flagged: 20,
       truePositives: 18,
       precision: 0.9,
+      campaignPrecision: 0.95,
       recall: 0.9,
       flaggedByAnyRule: 18,
       recallGoalMet: true,
@@ -101,8 +102,8 @@ describe('evaluateCampaigns', () => {
       { msisdn: '+66830000007', label: 'normal', rules: ['high_volume_calling'] },
     ]);
     const text = renderCampaignEvaluation(e);
-    expect(text).toMatch(/^coordinated_calling +2 +20 +20 +18 +0\.900 +0\.900 +18 +met$/m);
-    expect(text).toMatch(/^target_sweep +1 +10 +0 +0 +- +0\.000 +1 +NOT met$/m);
+    expect(text).toMatch(/^coordinated_calling +2 +20 +20 +18 +0\.900 +0\.950 +0\.900 +18 +met$/m);
+    expect(text).toMatch(/^target_sweep +1 +10 +0 +0 +- +- +0\.000 +1 +NOT met$/m);
     expect(text).toMatch(/^normal +2000 +1 +0\.05% +<= 0\.05% met$/m);
     expect(text).toMatch(/^all goals: NOT met$/m);
   });
