@@ -154,6 +154,8 @@ export interface HttpScorerOptions {
   /** How often watchlist changes are read (at most once per batch). */
   watchlistReloadMs: number;
   maxFutureSkewMs: number;
+  /** Group detection (SCORING_GROUPS): records also feed the group engine. */
+  groups: boolean;
 }
 
 /**
@@ -337,6 +339,7 @@ export class HttpScorer {
           operatorId,
           startedAt: r.startedAt,
         });
+        if (!this.opts.groups) continue;
         const sightings = this.sightings;
         sightings.length = 0;
         const personKey = newest.get(r.msisdn)?.registration.personKey ?? null;
