@@ -46,10 +46,16 @@ import { rekeyIdentities } from './registration/rekey.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { encodeCdr } from './scoring/cdr.js';
 import { MAX_CDRS_PER_REQUEST } from './scoring/contract.js';
+import {
+  evaluateCampaigns,
+  renderCampaignEvaluation,
+  renderLineRuleQuality,
+} from './scoring/evaluation.js';
 import { evaluateAlerts, generateTraffic, type Labels } from './scoring/generator.js';
 import type { CampaignOptions } from './scoring/generator-campaigns.js';
+import { listGroupAlertMembers } from './scoring/group-queries.js';
 import { kafkaSettings } from './scoring/kafka-scorer.js';
-import { loadThresholds } from './scoring/queries.js';
+import { listLineAlertSubjects, loadThresholds } from './scoring/queries.js';
 import { addAllowlisted, setThresholds } from './scoring/service.js';
 import {
   listListedIdentityPolicies,
@@ -72,7 +78,14 @@ function readLabels(file: string): Labels {
     Number.isNaN(Date.parse(labels.start)) ||
     typeof labels.positives !== 'object' ||
     labels.positives === null ||
-    !Array.isArray(labels.hardNegatives)
+    !Array.isArray(labels.hardNegatives) ||
+    (labels.campaigns !== undefined &&
+      (!Array.isArray(labels.campaigns) ||
+        !labels.campaigns.every((c) => typeof c?.shape === 'string' && Array.isArray(c.lines)) ||
+        typeof labels.groupHardNegatives !== 'object' ||
+        labels.groupHardNegatives === null ||
+        !Object.values(labels.groupHardNegatives).every(Array.isArray) ||
+        !Array.isArray(labels.normalLines)))
   )
     throw new UsageError(`--labels: ${file} is not a labels file written by cdr generate`);
   return labels as Labels;
@@ -194,6 +207,31 @@ async function generate(o: Opts): Promise<CommandResult> {
       ...(out === undefined ? {} : { out }),
       labels: labelsFile,
     },
+  };
+}
+
+/**
+ * Stored alerts against the labels: per planted line rule, and with campaign labels per group
+ * rule and per kind of line, as tables or JSON.
+ */
+async function evaluate(o: Opts, rt: Runtime): Promise<CommandResult> {
+  const labels = readLabels(fromCaller(need(o, 'labels')));
+  const since = new Date(labels.start);
+  const alerts = await listLineAlertSubjects(rt.deps.db, { since });
+  const lineRules = evaluateAlerts(labels, alerts);
+  const campaigns =
+    labels.campaigns === undefined
+      ? undefined
+      : evaluateCampaigns(labels, [
+          ...alerts,
+          ...(await listGroupAlertMembers(rt.deps.db, { since })),
+        ]);
+  const result = campaigns === undefined ? lineRules : { ...lineRules, campaigns };
+  if (o.json === true) return { result };
+  const text = renderLineRuleQuality(lineRules.rules, lineRules.hardNegativesFlagged);
+  return {
+    result,
+    text: campaigns === undefined ? text : `${text}\n${renderCampaignEvaluation(campaigns)}`,
   };
 }
 
@@ -868,17 +906,10 @@ const COMMANDS: readonly Command[] = [
         required: true,
         description: 'a labels file of cdr generate',
       },
+      json: { type: 'flag', description: 'print JSON instead of tables' },
     },
     example: 'simline cdr evaluate --labels /tmp/cdrs.ndjson.labels.json',
-    run: async ({ opts: o, runtime }) => {
-      const labels = readLabels(fromCaller(need(o, 'labels')));
-      const alerts = await (await runtime()).deps.db
-        .selectFrom('scoring_alerts')
-        .select(['msisdn', 'rule', 'imei'])
-        .where('window_end', '>', new Date(labels.start))
-        .execute();
-      return { result: evaluateAlerts(labels, alerts) };
-    },
+    run: async ({ opts: o, runtime }) => evaluate(o, await runtime()),
   }),
   command({
     name: 'users list',

@@ -622,3 +622,19 @@ export async function upsertAllowlisted(
     .onConflict((oc) => oc.column('msisdn').doUpdateSet({ reason: e.reason, added_by: e.by }))
     .execute();
 }
+
+/**
+ * The line alerts (not group members) of windows ending after `since`, for `cdr evaluate`: the
+ * line, the rule and, for imei_multi_sim, the handset.
+ */
+export async function listLineAlertSubjects(
+  db: DbOrTx,
+  { since }: { since: Date },
+): Promise<{ msisdn: string; rule: string; imei: string | null }[]> {
+  return db
+    .selectFrom('scoring_alerts')
+    .select(['msisdn', 'rule', 'imei'])
+    .where('group_key', 'is', null)
+    .where('window_end', '>', since)
+    .execute();
+}
