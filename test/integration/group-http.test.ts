@@ -66,9 +66,15 @@ describe('group alerts over POST /v1/cdrs', () => {
   it('raises coordinated_calling once for a cell shared by two operators, each member line showing it', async () => {
     const since = new Date(T - 86_400_000);
     // Each line alone is far under every line rule; two lines a cell are not a group yet.
-    await post(opA.apiKey, linesA.flatMap((l) => campaignLine(l)));
+    await post(
+      opA.apiKey,
+      linesA.flatMap((l) => campaignLine(l)),
+    );
     expect(await listGroupAlertMembers(w.deps.db, { since })).toEqual([]);
-    await post(opB.apiKey, linesB.flatMap((l) => campaignLine(l)));
+    await post(
+      opB.apiKey,
+      linesB.flatMap((l) => campaignLine(l)),
+    );
     const members = await listGroupAlertMembers(w.deps.db, { since });
     expect(members.map((m) => m.msisdn).sort()).toEqual([...linesA, ...linesB].sort());
     for (const m of members)
