@@ -148,6 +148,14 @@ describe('group rules', () => {
     expect(run((HARD_NEGATIVES[kind] as () => Cdr[])())).toEqual([]);
   });
 
+  it('tell a hit list dialled from one cell (target_sweep) from calls spread over the numbering plan', () => {
+    const sweep = group(6, 6, 20, (m, k) => ({
+      cellId: 'compound-2',
+      otherParty: `+66812300${String(m * 20 + k).padStart(3, '0')}`,
+    }));
+    expect(run(sweep).map((a) => a.rule)).toEqual(['target_sweep']);
+  });
+
   it('read their thresholds at run time', () => {
     const v = validateThresholds({ coordinated_calling: { membersAtLeast: 7 } });
     if (!v.ok) throw new Error('valid thresholds refused');

@@ -54,12 +54,16 @@ export class MemberState implements GroupMember {
   /** Lists start as the shared empty one: most lines do little in most keys. */
   records: number[] = noValues();
   targetList: number[] = noValues();
+  blockList: number[] = noValues();
   imeis: string[] = noValues();
   firstAt = Number.POSITIVE_INFINITY;
   lastAt = Number.NEGATIVE_INFINITY;
   constructor(readonly msisdn: string) {}
   get targets(): number {
     return this.targetList.length;
+  }
+  get targetBlocks(): number {
+    return this.blockList.length;
   }
 }
 
@@ -106,6 +110,7 @@ export interface MemberSummary {
   urlSms: number;
   oneRingCalls: number;
   targets: number;
+  targetBlocks: number;
   imeis: string[];
   firstAt: string;
   lastAt: string;
@@ -236,6 +241,7 @@ export class GroupEngine {
     }
     if (f & OUT && g.target >= 0) {
       m.targetList = addDistinct(m.targetList, g.target, MAX_TARGETS);
+      if (g.block >= 0) m.blockList = addDistinct(m.blockList, g.block, MAX_TARGETS);
       k.targetList = addDistinct(k.targetList, g.target, MAX_TARGETS);
     }
     if (g.imei !== '') m.imeis = addDistinct(m.imeis, g.imei, MAX_DEVICES);
@@ -420,6 +426,7 @@ function summaryOf(m: MemberState): MemberSummary {
     urlSms: m.urlSms,
     oneRingCalls: m.oneRingCalls,
     targets: m.targets,
+    targetBlocks: m.targetBlocks,
     imeis: [...m.imeis],
     firstAt: new Date(m.firstAt).toISOString(),
     lastAt: new Date(m.lastAt).toISOString(),
@@ -457,7 +464,7 @@ interface StoredKey {
   d: number;
   t: number[];
   r: [string, string[]][];
-  m: [string, string | null, string | null, number[], number[], number[], string[]][];
+  m: [string, string | null, string | null, number[], number[], number[], number[], string[]][];
 }
 
 function encodeKey(k: GroupKeyState): StoredKey {
@@ -473,6 +480,7 @@ function encodeKey(k: GroupKeyState): StoredKey {
       MEMBER_FIELDS.map((f) => m[f]),
       m.records,
       m.targetList,
+      m.blockList,
       m.imeis,
     ]),
   };
@@ -483,7 +491,7 @@ function decodeKey(json: string): GroupKeyState {
   const k = new GroupKeyState(v.k, v.d);
   k.targetList = v.t;
   for (const [rule, ms] of v.r) k.raised.set(rule as GroupRuleCode, new Set(ms));
-  for (const [msisdn, operatorId, personKey, counts, records, targets, imeis] of v.m) {
+  for (const [msisdn, operatorId, personKey, counts, records, targets, blocks, imeis] of v.m) {
     const m = new MemberState(msisdn);
     m.operatorId = operatorId;
     m.personKey = personKey;
@@ -492,6 +500,7 @@ function decodeKey(json: string): GroupKeyState {
     });
     m.records = records;
     m.targetList = targets;
+    m.blockList = blocks;
     m.imeis = imeis;
     k.members.set(msisdn, m);
   }

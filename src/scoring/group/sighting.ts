@@ -32,6 +32,8 @@ export interface GroupSighting {
   flags: number;
   /** `hash53` of the other party, -1 when there is none. */
   target: number;
+  /** `hash53` of the other party's block of numbers (`targetBlock`), -1 when there is none. */
+  block: number;
   imei: string;
 }
 
@@ -66,6 +68,7 @@ export function groupSightings(
       if (isInternational(callingCode(cdr.msisdn), cdr.otherParty)) flags |= INTERNATIONAL;
     }
   } else if (cdr.containsUrl) flags |= URL;
+  const block = targetBlock(cdr.otherParty);
   const base = {
     msisdn: cdr.msisdn,
     operatorId,
@@ -74,12 +77,11 @@ export function groupSightings(
     at: cdr.startedAt,
     flags,
     target: cdr.otherParty === '' ? -1 : hash53(cdr.otherParty),
+    block: block === undefined ? -1 : hash53(block),
     imei: cdr.imei,
   };
   if (cdr.cellId !== '') out.push({ key: `cell:${cdr.cellId}`, ...base });
-  if ((flags & OUT) === 0) return;
-  const block = targetBlock(cdr.otherParty);
-  if (block === undefined) return;
+  if ((flags & OUT) === 0 || block === undefined) return;
   if (flags & URL) out.push({ key: `sms-block:${block}`, ...base });
   else if (flags & VOICE && flags & SHORT) out.push({ key: `call-block:${block}`, ...base });
 }
@@ -94,6 +96,7 @@ export function encodeSighting(s: GroupSighting): string {
     s.at,
     s.flags,
     s.target,
+    s.block,
     s.imei,
   ]);
 }
@@ -105,8 +108,8 @@ export function decodeSighting(
   if (key === undefined || key === '') return 'key: missing group key';
   try {
     const v = JSON.parse(value?.toString('utf8') ?? '') as unknown;
-    if (!Array.isArray(v) || v.length !== 8) return 'value: not a group sighting';
-    const [msisdn, operatorId, personKey, record, at, flags, target, imei] = v;
+    if (!Array.isArray(v) || v.length !== 9) return 'value: not a group sighting';
+    const [msisdn, operatorId, personKey, record, at, flags, target, block, imei] = v;
     if (
       typeof msisdn === 'string' &&
       (typeof operatorId === 'string' || operatorId === null) &&
@@ -115,9 +118,10 @@ export function decodeSighting(
       typeof at === 'number' &&
       typeof flags === 'number' &&
       typeof target === 'number' &&
+      typeof block === 'number' &&
       typeof imei === 'string'
     )
-      return { key, msisdn, operatorId, personKey, record, at, flags, target, imei };
+      return { key, msisdn, operatorId, personKey, record, at, flags, target, block, imei };
     return 'value: not a group sighting';
   } catch {
     return 'value: not valid JSON';

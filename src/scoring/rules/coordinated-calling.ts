@@ -15,6 +15,11 @@ export interface CoordinatedCallingThresholds {
   memberShortShareAtLeast: number;
   memberDistinctCalleesAtLeast: number;
   memberOutgoingIncomingRatioAtLeast: number;
+  /**
+   * Per member: distinct blocks of a thousand numbers called over distinct numbers called, at
+   * least this (numbers spread over the plan; a hit list of consecutive blocks is target_sweep's).
+   */
+  memberTargetBlockSpreadAtLeast: number;
   /** Per member: one-ring international calls at most this share (else it is wangiri's). */
   memberOneRingInternationalShareAtMost: number;
 }
@@ -24,6 +29,7 @@ function qualifies(m: GroupMember, t: CoordinatedCallingThresholds): boolean {
     m.outgoingCalls >= t.memberCallsAtLeast &&
     m.shortOrUnanswered >= t.memberShortShareAtLeast * m.outgoingCalls &&
     m.targets >= t.memberDistinctCalleesAtLeast &&
+    m.targetBlocks >= t.memberTargetBlockSpreadAtLeast * m.targets &&
     outInRatio(m) >= t.memberOutgoingIncomingRatioAtLeast &&
     m.oneRingInternational <= t.memberOneRingInternationalShareAtMost * m.outgoingCalls
   );
@@ -45,6 +51,7 @@ export const coordinatedCalling: GroupRule<'coordinated_calling', CoordinatedCal
     memberShortShareAtLeast: 0.5,
     memberDistinctCalleesAtLeast: 10,
     memberOutgoingIncomingRatioAtLeast: 4,
+    memberTargetBlockSpreadAtLeast: 0.5,
     memberOneRingInternationalShareAtMost: 0.3,
   },
   fields: {
@@ -53,6 +60,7 @@ export const coordinatedCalling: GroupRule<'coordinated_calling', CoordinatedCal
     memberShortShareAtLeast: 'share',
     memberDistinctCalleesAtLeast: 'count',
     memberOutgoingIncomingRatioAtLeast: 'ratio',
+    memberTargetBlockSpreadAtLeast: 'share',
     memberOneRingInternationalShareAtMost: 'share',
   },
   qualifies,

@@ -148,6 +148,8 @@ export interface GroupMember {
   oneRingInternational: number;
   /** Distinct numbers called or texted (outgoing), up to the group cap. */
   targets: number;
+  /** Distinct blocks of a thousand numbers those targets fall in (a hit list: few), capped. */
+  targetBlocks: number;
   imeis: readonly string[];
   firstAt: number;
   lastAt: number;
