@@ -10,7 +10,7 @@
  */
 import { GROUP_RULE_LIST, type GroupRuleCode, type Thresholds } from '../rules/index.js';
 import type { GroupEvidence, GroupKeyKind, GroupMember } from '../rules/rule.js';
-import { addDistinct, HOUR_MS, NO_VALUES, noValues, WINDOW_HOURS } from '../windows.js';
+import { addDistinct, HOUR_MS, noValues, RecordIds, WINDOW_HOURS } from '../windows.js';
 import {
   ANSWERED,
   type GroupSighting,
@@ -51,8 +51,8 @@ export class MemberState implements GroupMember {
   urlSms = 0;
   oneRingCalls = 0;
   oneRingInternational = 0;
-  /** Lists start as the shared empty one: most lines do little in most keys. */
-  records: number[] = noValues();
+  /** Hashes of its record ids here (deduplication); lists start as the shared empty one. */
+  records = new RecordIds();
   targetList: number[] = noValues();
   blockList: number[] = noValues();
   imeis: string[] = noValues();
@@ -220,9 +220,7 @@ export class GroupEngine {
       m = new MemberState(g.msisdn);
       k.members.set(g.msisdn, m);
     }
-    if (m.records.includes(g.record)) return 'duplicate';
-    if ((m.records as readonly number[]) === NO_VALUES) m.records = [g.record];
-    else if (m.records.length < MAX_RECORDS) m.records.push(g.record);
+    if (m.records.size < MAX_RECORDS && !m.records.add(g.record)) return 'duplicate';
     const f = g.flags;
     if (f & VOICE) {
       if (f & OUT) {
@@ -467,6 +465,12 @@ interface StoredKey {
   m: [string, string | null, string | null, number[], number[], number[], number[], string[]][];
 }
 
+function recordHashes(ids: RecordIds): number[] {
+  const out: number[] = [];
+  ids.forEach((h) => out.push(h));
+  return out;
+}
+
 function encodeKey(k: GroupKeyState): StoredKey {
   return {
     k: k.key,
@@ -478,7 +482,7 @@ function encodeKey(k: GroupKeyState): StoredKey {
       m.operatorId,
       m.personKey,
       MEMBER_FIELDS.map((f) => m[f]),
-      m.records,
+      recordHashes(m.records),
       m.targetList,
       m.blockList,
       m.imeis,
@@ -498,7 +502,7 @@ function decodeKey(json: string): GroupKeyState {
     MEMBER_FIELDS.forEach((f, i) => {
       m[f] = counts[i] as number;
     });
-    m.records = records;
+    for (const r of records) m.records.add(r);
     m.targetList = targets;
     m.blockList = blocks;
     m.imeis = imeis;
