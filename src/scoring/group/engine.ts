@@ -467,7 +467,9 @@ interface StoredKey {
 
 function recordHashes(ids: RecordIds): number[] {
   const out: number[] = [];
-  ids.forEach((h) => out.push(h));
+  ids.forEach((h) => {
+    out.push(h);
+  });
   return out;
 }
 
