@@ -36,6 +36,7 @@ export function buildApp(deps: AppDeps) {
       reloadMs: deps.config.SCORING_RELOAD_MS,
       watchlistReloadMs: deps.config.WATCHLIST_RELOAD_MS,
       maxFutureSkewMs: deps.config.SCORING_MAX_FUTURE_SKEW_MS,
+      groups: deps.config.SCORING_GROUPS,
     }),
   );
   mountAuthRoutes(app);

@@ -47,9 +47,16 @@ import { rekeyIdentities } from './registration/rekey.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { encodeCdr } from './scoring/cdr.js';
 import { MAX_CDRS_PER_REQUEST } from './scoring/contract.js';
+import {
+  evaluateCampaigns,
+  renderCampaignEvaluation,
+  renderLineRuleQuality,
+} from './scoring/evaluation.js';
 import { evaluateAlerts, generateTraffic, type Labels } from './scoring/generator.js';
+import type { CampaignOptions } from './scoring/generator-campaigns.js';
+import { listGroupAlertMembers } from './scoring/group-queries.js';
 import { kafkaSettings } from './scoring/kafka-scorer.js';
-import { loadThresholds } from './scoring/queries.js';
+import { listLineAlertSubjects, loadThresholds } from './scoring/queries.js';
 import { addAllowlisted, setThresholds } from './scoring/service.js';
 import {
   listListedIdentityPolicies,
@@ -72,7 +79,14 @@ function readLabels(file: string): Labels {
     Number.isNaN(Date.parse(labels.start)) ||
     typeof labels.positives !== 'object' ||
     labels.positives === null ||
-    !Array.isArray(labels.hardNegatives)
+    !Array.isArray(labels.hardNegatives) ||
+    (labels.campaigns !== undefined &&
+      (!Array.isArray(labels.campaigns) ||
+        !labels.campaigns.every((c) => typeof c?.shape === 'string' && Array.isArray(c.lines)) ||
+        typeof labels.groupHardNegatives !== 'object' ||
+        labels.groupHardNegatives === null ||
+        !Object.values(labels.groupHardNegatives).every(Array.isArray) ||
+        !Array.isArray(labels.normalLines)))
   )
     throw new UsageError(`--labels: ${file} is not a labels file written by cdr generate`);
   return labels as Labels;
@@ -137,6 +151,20 @@ const REPRESENTATIVE_EXAMPLE = `--operator op_... --account ACME-001 --subscribe
 /** Where `cdr generate` writes when given neither --out nor --kafka: outside the repository. */
 const DEFAULT_CDR_FILE = join(tmpdir(), 'simline-cdrs.ndjson');
 
+/** `cdr generate --campaigns`: campaigns per shape, their size, hard negatives per kind. */
+function campaignOptions(o: Opts): CampaignOptions {
+  const perShape = int(o, 'per-shape') ?? 2;
+  if (perShape < 1) throw new UsageError('--per-shape must be at least 1');
+  const members = str(o, 'members') ?? '20-150';
+  const m = /^(\d+)-(\d+)$/.exec(members);
+  const lo = Number(m?.[1]);
+  const hi = Number(m?.[2]);
+  if (m === null || lo < 2 || hi < lo || hi > 10_000)
+    throw new UsageError('--members must be MIN-MAX, 2 <= MIN <= MAX <= 10000');
+  const hardNegatives = int(o, 'hard-negatives') ?? 100;
+  return { perShape, members: [lo, hi], hardNegatives };
+}
+
 async function generate(o: Opts): Promise<CommandResult> {
   const lines = int(o, 'lines') ?? 1000;
   if (lines < 10) throw new UsageError('--lines must be at least 10 (each pattern is planted)');
@@ -147,7 +175,12 @@ async function generate(o: Opts): Promise<CommandResult> {
   if (str(o, 'out') !== undefined && topic !== undefined)
     throw new UsageError('--out and --kafka: give one of them');
   const out = topic === undefined ? fromCaller(str(o, 'out') ?? DEFAULT_CDR_FILE) : undefined;
-  const { records, labels } = generateTraffic({ lines, hours, seed });
+  const { records, labels } = generateTraffic({
+    lines,
+    hours,
+    seed,
+    campaigns: o.campaigns === true ? campaignOptions(o) : undefined,
+  });
   const labelsFile = fromCaller(
     str(o, 'labels') ?? `${out ?? join(tmpdir(), `simline-cdr-${seed}`)}.labels.json`,
   );
@@ -175,6 +208,31 @@ async function generate(o: Opts): Promise<CommandResult> {
       ...(out === undefined ? {} : { out }),
       labels: labelsFile,
     },
+  };
+}
+
+/**
+ * Stored alerts against the labels: per planted line rule, and with campaign labels per group
+ * rule and per kind of line, as tables or JSON.
+ */
+async function evaluate(o: Opts, rt: Runtime): Promise<CommandResult> {
+  const labels = readLabels(fromCaller(need(o, 'labels')));
+  const since = new Date(labels.start);
+  const alerts = await listLineAlertSubjects(rt.deps.db, { since });
+  const lineRules = evaluateAlerts(labels, alerts);
+  const campaigns =
+    labels.campaigns === undefined
+      ? undefined
+      : evaluateCampaigns(labels, [
+          ...alerts,
+          ...(await listGroupAlertMembers(rt.deps.db, { since })),
+        ]);
+  const result = campaigns === undefined ? lineRules : { ...lineRules, campaigns };
+  if (o.json === true) return { result };
+  const text = renderLineRuleQuality(lineRules.rules, lineRules.hardNegativesFlagged);
+  return {
+    result,
+    text: campaigns === undefined ? text : `${text}\n${renderCampaignEvaluation(campaigns)}`,
   };
 }
 
@@ -839,6 +897,26 @@ const COMMANDS: readonly Command[] = [
         value: 'FILE',
         description: 'where to write the labels; default FILE.labels.json',
       },
+      campaigns: {
+        type: 'flag',
+        description:
+          'coordinated campaigns of each shape and group hard negatives beside --lines ordinary lines, instead of single-line patterns',
+      },
+      'per-shape': {
+        type: 'int',
+        value: 'N',
+        description: 'with --campaigns: campaigns of each shape; default 2',
+      },
+      members: {
+        type: 'string',
+        value: 'MIN-MAX',
+        description: 'with --campaigns: lines per campaign; default 20-150',
+      },
+      'hard-negatives': {
+        type: 'int',
+        value: 'N',
+        description: 'with --campaigns: lines of each group hard-negative kind; default 100',
+      },
     },
     example: 'simline cdr generate --lines 2000 --seed 7 --out /tmp/cdrs.ndjson',
     run: async ({ opts }) => generate(opts),
@@ -879,17 +957,10 @@ const COMMANDS: readonly Command[] = [
         required: true,
         description: 'a labels file of cdr generate',
       },
+      json: { type: 'flag', description: 'print JSON instead of tables' },
     },
     example: 'simline cdr evaluate --labels /tmp/cdrs.ndjson.labels.json',
-    run: async ({ opts: o, runtime }) => {
-      const labels = readLabels(fromCaller(need(o, 'labels')));
-      const alerts = await (await runtime()).deps.db
-        .selectFrom('scoring_alerts')
-        .select(['msisdn', 'rule', 'imei'])
-        .where('window_end', '>', new Date(labels.start))
-        .execute();
-      return { result: evaluateAlerts(labels, alerts) };
-    },
+    run: async ({ opts: o, runtime }) => evaluate(o, await runtime()),
   }),
   command({
     name: 'users list',

@@ -111,6 +111,14 @@ const envSchema = z.object({
    * How late (event time) a CDR may arrive and still count; at most a day (the stored hour ring,
    * HOUR_SLOTS in scoring/queries.ts, holds a day's window plus this much).
    */
+  /**
+   * Group detection (cells and blocks of target numbers shared by many lines): `false` stops the
+   * group sightings and the group stage, for the scorer's cost without it.
+   */
+  SCORING_GROUPS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   SCORING_LATENESS_MS: z.coerce
     .number()
     .int()
@@ -187,6 +195,8 @@ const envSchema = z.object({
   /** Webhook events (the same as the webhooks), keyed by organisation. */
   KAFKA_WEBHOOK_TOPIC: z.string().min(1).default('watchlist.events'),
   KAFKA_IMEI_TOPIC: z.string().min(1).default('simline.imei-repartition'),
+  /** Group sightings (by cell and by block of target numbers) re-keyed for the group stage. */
+  KAFKA_GROUP_TOPIC: z.string().min(1).default('simline.group-repartition'),
   /**
    * Messages per consume(n) call. Two batches are alive at once (one handled, one read ahead),
    * and every young-generation GC copies them: 2,000 drained the benchmark 7-10% faster than

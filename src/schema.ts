@@ -31,6 +31,8 @@ import type {
 import type {
   scoringAlerts,
   scoringAllowlist,
+  scoringGroupAlerts,
+  scoringGroupState,
   scoringImeiState,
   scoringLineHours,
   scoringLineState,
@@ -98,6 +100,8 @@ export interface Database {
   scoring_line_state: Kyselify<typeof scoringLineState>;
   scoring_line_hours: Kyselify<typeof scoringLineHours>;
   scoring_imei_state: Kyselify<typeof scoringImeiState>;
+  scoring_group_alerts: Kyselify<typeof scoringGroupAlerts>;
+  scoring_group_state: Kyselify<typeof scoringGroupState>;
   watchlist_indicators: Kyselify<typeof watchlistIndicators>;
   watchlist_indicator_sources: Kyselify<typeof watchlistIndicatorSources>;
   watchlist_sightings: Kyselify<typeof watchlistSightings>;

@@ -48,6 +48,21 @@ export const EvidenceSchema = z
       .string()
       .optional()
       .openapi({ description: 'Watchlist alerts: the record that matched' }),
+    group: z
+      .object({
+        key: z.string(),
+        memberLines: z.number().int(),
+        shared: z.record(z.string(), z.unknown()),
+      })
+      .optional()
+      .openapi({
+        description:
+          'Group alerts: the group key (cell:, sms-block:, call-block:), its member lines, and what they share (handsets, persons, timing, points of sale)',
+      }),
+    member: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: "Group alerts: this member line's own figures in the group" }),
   })
   .openapi('AlertEvidence');
 

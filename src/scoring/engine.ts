@@ -242,6 +242,11 @@ export class ScoringEngine {
     }
   }
 
+  /** The person registered to `msisdn`, as the stream was told; null when none or not yet. */
+  personKeyOf(streamName: string, msisdn: string): string | null {
+    return this.streams.get(streamName)?.lines.get(msisdn)?.registration?.personKey ?? null;
+  }
+
   /** The operator whose line `msisdn` is in the stream, as its records said; null if none yet. */
   lineOperator(streamName: string, msisdn: string): string | null {
     return this.streams.get(streamName)?.lines.get(msisdn)?.operatorId ?? null;

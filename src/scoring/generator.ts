@@ -7,6 +7,12 @@
 import { mulberry32 } from '../platform/seeded-random.js';
 import { MINUTE_MS } from '../platform/time.js';
 import type { Cdr } from './cdr.js';
+import {
+  type CampaignLabel,
+  type CampaignOptions,
+  type GroupHardNegativeKind,
+  generateCampaignTraffic,
+} from './generator-campaigns.js';
 import type { RuleCode } from './rules/index.js';
 import { HOUR_MS } from './windows.js';
 
@@ -30,6 +36,12 @@ export interface Labels {
   /** Busy but legitimate lines that no rule should flag. */
   hardNegatives: string[];
   records: number;
+  /** Traffic generated with `campaigns`: the coordinated campaigns and their members. */
+  campaigns?: CampaignLabel[];
+  /** Traffic generated with `campaigns`: legitimate groups no rule should flag, by kind. */
+  groupHardNegatives?: Record<GroupHardNegativeKind, string[]>;
+  /** Traffic generated with `campaigns`: the ordinary lines. */
+  normalLines?: string[];
 }
 
 /** Relative call intensity by hour of day (local time ≈ UTC+7): quiet at night, peaks at 10 and 19. */
@@ -46,11 +58,54 @@ export interface GenerateOptions {
   start?: number;
   /** Share of lines for each planted pattern (at least one line each). */
   share?: number;
+  /**
+   * Coordinated campaigns instead of single-line patterns: `lines` ordinary lines of a
+   * population realistic for group rules, plus campaigns of each shape and group hard negatives.
+   */
+  campaigns?: CampaignOptions;
+}
+
+/**
+ * Arrival order: by event time with jitter within a few minutes (out of order), and 1% of
+ * records delivered twice, the copy a few dozen records after the original.
+ */
+function arrivalOrder(records: Cdr[], rand: () => number): Cdr[] {
+  const jittered = records.map((r) => ({ r, k: r.startedAt + Math.floor(rand() * 4 * MINUTE_MS) }));
+  jittered.sort((a, b) => a.k - b.k);
+  const out: Cdr[] = [];
+  const replays: { at: number; r: Cdr }[] = [];
+  for (const { r } of jittered) {
+    out.push(r);
+    if (rand() < 0.01) replays.push({ at: out.length + 1 + Math.floor(rand() * 50), r });
+    while (replays.length > 0 && (replays[0] as { at: number }).at <= out.length)
+      out.push((replays.shift() as { r: Cdr }).r);
+  }
+  for (const x of replays) out.push(x.r);
+  return out;
+}
+
+function generateCampaigns(opts: GenerateOptions, campaigns: CampaignOptions, start: number) {
+  const traffic = generateCampaignTraffic({ ...opts, start, campaigns });
+  const out = arrivalOrder(traffic.records, mulberry32(opts.seed));
+  const labels: Labels = {
+    seed: opts.seed,
+    lines: opts.lines,
+    hours: opts.hours,
+    start: new Date(start).toISOString(),
+    positives: Object.fromEntries(PLANTED_RULES.map((r) => [r, []])),
+    hardNegatives: Object.values(traffic.groupHardNegatives).flat(),
+    records: out.length,
+    campaigns: traffic.campaigns,
+    groupHardNegatives: traffic.groupHardNegatives,
+    normalLines: traffic.normalLines,
+  };
+  return { records: out, labels };
 }
 
 export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels: Labels } {
-  const rand = mulberry32(opts.seed);
   const start = opts.start ?? Date.parse('2026-11-24T00:00:00Z');
+  if (opts.campaigns !== undefined) return generateCampaigns(opts, opts.campaigns, start);
+  const rand = mulberry32(opts.seed);
   const end = start + opts.hours * HOUR_MS;
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
@@ -295,19 +350,7 @@ export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels
         ordinary(l, 1);
     }
   }
-  /** Arrival order: by event time, with jitter within a few minutes (out of order). */
-  const jittered = records.map((r) => ({ r, k: r.startedAt + Math.floor(rand() * 4 * MINUTE_MS) }));
-  jittered.sort((a, b) => a.k - b.k);
-  /** 1% of records delivered twice, the copy a few dozen records after the original. */
-  const out: Cdr[] = [];
-  const replays: { at: number; r: Cdr }[] = [];
-  for (const { r } of jittered) {
-    out.push(r);
-    if (rand() < 0.01) replays.push({ at: out.length + int(1, 50), r });
-    while (replays.length > 0 && (replays[0] as { at: number }).at <= out.length)
-      out.push((replays.shift() as { r: Cdr }).r);
-  }
-  for (const x of replays) out.push(x.r);
+  const out = arrivalOrder(records, rand);
   return {
     records: out,
     labels: {

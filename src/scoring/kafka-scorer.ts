@@ -19,7 +19,7 @@ import type { RuleSettings } from './engine.js';
 import { loadScorerReference } from './pipeline.js';
 import { lockUnpublishedAlerts, markAlertsPublished, type StoredAlert } from './queries.js';
 import { ALERT_RULE_CODES } from './rules/index.js';
-import { OUTCOMES, Stage, type StageIo, type StageKind } from './stage.js';
+import { OUTCOMES, Stage, type StageIo, type StageKind, stageTopic } from './stage.js';
 import {
   type FromWorker,
   pack,
@@ -89,8 +89,8 @@ function reports(kind: StageKind, s: Shared): Pick<StageIo, Reported> {
 
 function groupConsumer(kind: StageKind, s: Shared, hooks: ManualConsumerHooks): ManualConsumer {
   const c = s.config;
-  const topic = kind === 'line' ? c.KAFKA_CDR_TOPIC : c.KAFKA_IMEI_TOPIC;
-  const group = kind === 'line' ? c.KAFKA_GROUP_ID : `${c.KAFKA_GROUP_ID}.imei`;
+  const topic = stageTopic(kind, c);
+  const group = kind === 'line' ? c.KAFKA_GROUP_ID : `${c.KAFKA_GROUP_ID}.${kind}`;
   return new ManualConsumer(kafkaSettings(c), group, [topic], hooks, s.onFatal);
 }
 
@@ -128,7 +128,7 @@ class LocalStage implements StageRunner {
   }
 
   setSettings(settings: RuleSettings): void {
-    this.stage.engine.setSettings(settings);
+    this.stage.setSettings(settings);
   }
 
   watchlistChanged(matcher: WatchlistMatcher): void {
@@ -300,7 +300,7 @@ class ThreadedStage implements StageRunner {
     count: number,
     private readonly s: Shared,
   ) {
-    this.topic = kind === 'line' ? s.config.KAFKA_CDR_TOPIC : s.config.KAFKA_IMEI_TOPIC;
+    this.topic = stageTopic(kind, s.config);
     this.threads = Array.from({ length: count }, (_, i) => new StageThread(kind, i, s));
     this.consumer = groupConsumer(kind, s, {
       onAssign: async (parts) => {
@@ -419,13 +419,14 @@ export class KafkaScorer {
     await ensureTopics(settings, [
       { topic: c.KAFKA_CDR_TOPIC, partitions: 4 },
       { topic: c.KAFKA_IMEI_TOPIC, partitions: 4 },
+      { topic: c.KAFKA_GROUP_TOPIC, partitions: 4 },
       { topic: c.KAFKA_DLQ_TOPIC, partitions: 1 },
       { topic: c.KAFKA_ALERTS_TOPIC, partitions: 4 },
     ]);
     const producer = await KafkaProducer.connect(settings, 'simline-scorer');
     this.producer = producer;
     // Every series from the start, at 0, so rate() and alerts on absence work after a restart.
-    for (const stage of ['line', 'imei'] as const) {
+    for (const stage of ['line', 'imei', 'group'] as const) {
       for (const outcome of OUTCOMES) this.metrics.scorerRecords.inc({ stage, outcome }, 0);
       this.metrics.scorerDeadLettered.inc({ stage }, 0);
     }
@@ -442,12 +443,15 @@ export class KafkaScorer {
       onAlerts: (alerts: StoredAlert[]) => this.raised(alerts),
       onFatal: this.onFatal,
     };
-    // With threads, the IMEI stage (a small share of the records) gets one of its own.
+    // With threads, the IMEI stage (a small share of the records) gets one of its own, and so
+    // does the group stage.
     const threads = c.SCORER_THREADS;
-    this.stages =
+    const kinds: StageKind[] = c.SCORING_GROUPS ? ['line', 'imei', 'group'] : ['line', 'imei'];
+    this.stages = kinds.map((kind) =>
       threads > 0
-        ? [new ThreadedStage('line', threads, shared), new ThreadedStage('imei', 1, shared)]
-        : [new LocalStage('line', shared), new LocalStage('imei', shared)];
+        ? new ThreadedStage(kind, kind === 'line' ? threads : 1, shared)
+        : new LocalStage(kind, shared),
+    );
     await this.refresh();
     for (const s of this.stages) s.watchlistChanged(this.watchlist.matcher, []);
     await this.watchlist.poll();

@@ -4,6 +4,9 @@ import type { Logger } from '../platform/log.js';
 import { WatchlistSync } from '../watchlist/matching/sync.js';
 import { type Cdr, futureRecordError } from './cdr.js';
 import { type ClockRepair, ScoringEngine } from './engine.js';
+import { type GroupAlert, GroupEngine } from './group/engine.js';
+import { type GroupSighting, groupSightings } from './group/sighting.js';
+import { commitGroupBatch, type GroupCommit, loadGroupStream } from './group-queries.js';
 import {
   commitBatch,
   deleteStream,
@@ -60,13 +63,40 @@ export function takeBatch(
   return { alerts, streams };
 }
 
-/** Writes a taken batch: state, offsets and alerts in one transaction. */
+/** Takes what the group engine did since the last call: alerts raised or grown, and changes. */
+export function takeGroupBatch(
+  group: GroupEngine,
+  offsets: ReadonlyMap<string, number | null> = new Map(),
+  generations: ReadonlyMap<string, number> = new Map(),
+  names: readonly string[] = group.streamNames(),
+): GroupBatch {
+  const alerts = group.advance();
+  const streams = names.map((stream) => ({
+    stream,
+    changes: group.exportChanges(stream),
+    nextOffset: offsets.get(stream) ?? null,
+    generation: generations.get(stream) ?? null,
+  }));
+  return { alerts, streams };
+}
+
+export interface GroupBatch {
+  alerts: GroupAlert[];
+  streams: GroupCommit[];
+}
+
+/** Writes a taken batch (and a group batch): state, offsets and alerts in one transaction. */
 export function writeBatch(
   db: Db,
   batch: ReturnType<typeof takeBatch>,
   now: Date,
+  group?: GroupBatch,
 ): Promise<StoredAlert[]> {
-  return db.transaction().execute((tx) => commitBatch(tx, { ...batch, now }));
+  return db.transaction().execute(async (tx) => {
+    const alerts = await commitBatch(tx, { ...batch, now });
+    if (group === undefined) return alerts;
+    return [...alerts, ...(await commitGroupBatch(tx, { ...group, now }))];
+  });
 }
 
 /**
@@ -76,6 +106,8 @@ export function writeBatch(
 export const LEGACY_HTTP_STREAM = 'http';
 export const HTTP_STREAM_PREFIX = 'http:';
 export const HTTP_IMEI_STREAM = 'http.imei';
+/** Group sightings over HTTP: one stream, so a cell or target block spans every operator. */
+export const HTTP_GROUP_STREAM = 'http.group';
 
 /**
  * The stream of the records `operatorId` feeds over HTTP: its own watermark, lateness and
@@ -122,6 +154,8 @@ export interface HttpScorerOptions {
   /** How often watchlist changes are read (at most once per batch). */
   watchlistReloadMs: number;
   maxFutureSkewMs: number;
+  /** Group detection (SCORING_GROUPS): records also feed the group engine. */
+  groups: boolean;
 }
 
 /**
@@ -171,6 +205,8 @@ export async function splitLegacyHttpStream(
  */
 export class HttpScorer {
   private engine: ScoringEngine | undefined;
+  private group: GroupEngine | undefined;
+  private readonly sightings: GroupSighting[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private loadedAt = Number.NEGATIVE_INFINITY;
   private networks: ReadonlyMap<string, string> = new Map();
@@ -224,6 +260,10 @@ export class HttpScorer {
     }
     if (repaired.length > 0)
       await writeBatch(this.db, takeBatch(engine, new Map(), new Map(), repaired), now);
+    const group = new GroupEngine(engine.thresholds);
+    const storedGroup = await loadGroupStream(this.db, HTTP_GROUP_STREAM);
+    if (storedGroup) group.importStream(HTTP_GROUP_STREAM, storedGroup.data);
+    this.group = group;
     return engine;
   }
 
@@ -243,9 +283,11 @@ export class HttpScorer {
 
   private async apply(operatorId: string, records: readonly Cdr[], now: Date) {
     if (this.engine === undefined) this.engine = await this.load(now);
+    const group = this.group as GroupEngine;
     if (now.getTime() - this.loadedAt >= this.opts.reloadMs) {
       const reference = await loadScorerReference(this.db);
       this.engine.setSettings(reference.settings);
+      group.setThresholds(reference.settings.thresholds);
       this.networks = reference.networks;
       this.loadedAt = now.getTime();
     }
@@ -297,6 +339,12 @@ export class HttpScorer {
           operatorId,
           startedAt: r.startedAt,
         });
+        if (!this.opts.groups) continue;
+        const sightings = this.sightings;
+        sightings.length = 0;
+        const personKey = newest.get(r.msisdn)?.registration.personKey ?? null;
+        groupSightings(r, operatorId, personKey, engine.thresholds, sightings);
+        for (const g of sightings) group.ingest(HTTP_GROUP_STREAM, g);
       } else if (outcome === 'duplicate') counts.duplicates++;
       else if (outcome === 'late') counts.late++;
       else {
@@ -310,6 +358,7 @@ export class HttpScorer {
         this.db,
         takeBatch(engine, new Map(), new Map(), touched),
         now,
+        takeGroupBatch(group, undefined, undefined, group.streamNames()),
       );
       return { counts, refused, alerts };
     } catch (err) {

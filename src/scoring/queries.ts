@@ -475,7 +475,7 @@ function alertSubject(a: RaisedAlert): string {
 }
 
 /** Flags each identity whose registered lines raised alerts on enough distinct lines. */
-async function flagIdentities(tx: Tx, personKeys: string[], now: Date): Promise<void> {
+export async function flagIdentities(tx: Tx, personKeys: string[], now: Date): Promise<void> {
   const rows = await tx
     .selectFrom('scoring_alerts')
     .select([
@@ -620,5 +620,21 @@ export async function upsertAllowlisted(
       created_at: e.at,
     })
     .onConflict((oc) => oc.column('msisdn').doUpdateSet({ reason: e.reason, added_by: e.by }))
+    .execute();
+}
+
+/**
+ * The line alerts (not group members) of windows ending after `since`, for `cdr evaluate`: the
+ * line, the rule and, for imei_multi_sim, the handset.
+ */
+export async function listLineAlertSubjects(
+  db: DbOrTx,
+  { since }: { since: Date },
+): Promise<{ msisdn: string; rule: string; imei: string | null }[]> {
+  return db
+    .selectFrom('scoring_alerts')
+    .select(['msisdn', 'rule', 'imei'])
+    .where('group_key', 'is', null)
+    .where('window_end', '>', since)
     .execute();
 }

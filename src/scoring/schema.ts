@@ -61,6 +61,8 @@ export const scoringAlerts = pgTable(
      * broker's acknowledgement delays an alert on the topic but never loses it.
      */
     publishedAt: ts('published_at'),
+    /** For a member line's row of a group alert: the group's key (`scoring_group_alerts`). */
+    groupKey: text('group_key'),
   },
   (t) => [
     uniqueIndex('scoring_alerts_subject_rule_window_key').on(t.subject, t.rule, t.windowEnd),
@@ -72,7 +74,47 @@ export const scoringAlerts = pgTable(
     index('scoring_alerts_msisdn_idx').on(t.msisdn, t.status),
     index('scoring_alerts_operator_idx').on(t.operatorId, t.id),
     index('scoring_alerts_person_idx').on(t.personKey),
+    index('scoring_alerts_group_idx').on(t.createdAt).where(sql`${t.groupKey} is not null`),
   ],
+);
+
+/**
+ * Group alerts, once per rule, group key (`cell:<id>`, `sms-block:<prefix>`,
+ * `call-block:<prefix>`) and UTC day, with every member line; each member line also has its own
+ * row in `scoring_alerts` (with `group_key`), which its risk, the alerts list and the alerts topic
+ * show. Members added later in the day grow `members` and the evidence.
+ */
+export const scoringGroupAlerts = pgTable(
+  'scoring_group_alerts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    rule: text('rule').notNull(),
+    groupKey: text('group_key').notNull(),
+    windowStart: ts('window_start').notNull(),
+    windowEnd: ts('window_end').notNull(),
+    score: doublePrecision('score').notNull(),
+    members: jsonb('members').notNull(),
+    memberCount: integer('member_count').notNull(),
+    evidence: jsonb('evidence').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('scoring_group_alerts_key').on(t.rule, t.groupKey, t.windowEnd)],
+);
+
+/**
+ * The group stage's state: per stream (a partition of the group repartition topic, or
+ * `http.group`) and `<day>|<group key>`, the summaries of the lines seen there (JSON), written
+ * with the stream's offset in one transaction.
+ */
+export const scoringGroupState = pgTable(
+  'scoring_group_state',
+  {
+    stream: text('stream').notNull(),
+    groupKey: text('group_key').notNull(),
+    state: text('state').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.stream, t.groupKey] })],
 );
 
 /**

@@ -22,8 +22,8 @@ import {
 } from './queries.js';
 import {
   type AlertRuleCode,
-  RULE_CODES,
-  type RuleCode,
+  THRESHOLD_RULE_CODES,
+  type ThresholdRuleCode,
   validateThresholds,
 } from './rules/index.js';
 
@@ -275,9 +275,9 @@ export async function setThresholds({
   ctx: AdminCtx;
   input: { rule: string; params: Record<string, unknown> };
 }) {
-  if (!(RULE_CODES as readonly string[]).includes(input.rule))
+  if (!(THRESHOLD_RULE_CODES as readonly string[]).includes(input.rule))
     throw new InvalidError('unknown rule', [
-      { path: 'rule', message: `must be one of ${RULE_CODES.join(', ')}` },
+      { path: 'rule', message: `must be one of ${THRESHOLD_RULE_CODES.join(', ')}` },
     ]);
   return ctx.db.transaction().execute(async (tx) => {
     const current = await findThresholdParams(tx, { rule: input.rule });
@@ -294,7 +294,7 @@ export async function setThresholds({
       before: current ?? {},
       after: merged,
     });
-    return { rule: input.rule, thresholds: v.thresholds[input.rule as RuleCode] };
+    return { rule: input.rule, thresholds: v.thresholds[input.rule as ThresholdRuleCode] };
   });
 }
 

@@ -100,7 +100,7 @@ function run(port: NonNullable<typeof parentPort>, data: StageWorkerData): void 
   let chain: Promise<unknown> = Promise.resolve();
   port.on('message', (m: ToWorker) => {
     if (m.t === 'settings') {
-      stage.engine.setSettings(m.settings);
+      stage.setSettings(m.settings);
       networks = m.networks;
     } else if (m.t === 'watchlist') {
       watchlist.apply(m.changes);

@@ -8,11 +8,35 @@ import {
 } from '../platform/kafka/messages.js';
 import type { Logger } from '../platform/log.js';
 import { type DecodeResult, decodeCdr, futureRecordError, MAX_CDR_BYTES } from './cdr.js';
-import { type ImeiSighting, ScoringEngine } from './engine.js';
-import { logClockRepair, prepareRegistrations, takeBatch, writeBatch } from './pipeline.js';
+import type { ImeiSighting, RuleSettings } from './engine.js';
+import { ScoringEngine } from './engine.js';
+import { GroupEngine } from './group/engine.js';
+import {
+  decodeSighting as decodeGroupSighting,
+  encodeSighting,
+  type GroupSighting,
+  groupSightings,
+} from './group/sighting.js';
+import { loadGroupStream } from './group-queries.js';
+import {
+  logClockRepair,
+  prepareRegistrations,
+  takeBatch,
+  takeGroupBatch,
+  writeBatch,
+} from './pipeline.js';
 import { claimStream, loadStream, type StoredAlert } from './queries.js';
 
-export type StageKind = 'line' | 'imei';
+export type StageKind = 'line' | 'imei' | 'group';
+
+/** The topic each stage reads. */
+export function stageTopic(kind: StageKind, c: Config): string {
+  return kind === 'line'
+    ? c.KAFKA_CDR_TOPIC
+    : kind === 'imei'
+      ? c.KAFKA_IMEI_TOPIC
+      : c.KAFKA_GROUP_TOPIC;
+}
 
 export const OUTCOMES = ['accepted', 'duplicate', 'late', 'dead_lettered', 'replayed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -70,6 +94,9 @@ function decodeSighting(value: Buffer | null): ImeiSighting | string {
  */
 export class Stage {
   readonly engine: ScoringEngine;
+  /** The group stage's engine (the other stages leave it empty). */
+  readonly group: GroupEngine;
+  private readonly sightings: GroupSighting[] = [];
   private readonly offsets = new Map<string, number | null>();
   /** The next offset of each partition as stored in PostgreSQL (for the lag gauge). */
   private readonly stored = new Map<string, { partition: number; next: number | null }>();
@@ -89,7 +116,14 @@ export class Stage {
   ) {
     const c = io.config;
     this.engine = new ScoringEngine(undefined, c.SCORING_LATENESS_MS, c.SCORING_MAX_FUTURE_SKEW_MS);
-    this.topic = kind === 'line' ? c.KAFKA_CDR_TOPIC : c.KAFKA_IMEI_TOPIC;
+    this.group = new GroupEngine(this.engine.thresholds);
+    this.topic = stageTopic(kind, c);
+  }
+
+  /** New thresholds, allowlist: from the next evaluation on. */
+  setSettings(settings: RuleSettings): void {
+    this.engine.setSettings(settings);
+    this.group.setThresholds(settings.thresholds);
   }
 
   /** Claims and loads each partition's stored state; resolves each one's next offset. */
@@ -98,6 +132,15 @@ export class Stage {
     for (const p of parts) {
       const key = partitionKey(p.topic, p.partition);
       this.generations.set(key, await claimStream(this.io.db, key, new Date()));
+      if (this.kind === 'group') {
+        const stored = await loadGroupStream(this.io.db, key);
+        if (stored) this.group.importStream(key, stored.data);
+        else this.group.dropStream(key);
+        next.set(key, stored?.nextOffset ?? null);
+        this.offsets.set(key, stored?.nextOffset ?? null);
+        this.stored.set(key, { partition: p.partition, next: stored?.nextOffset ?? null });
+        continue;
+      }
       const stored = await loadStream(this.io.db, key);
       if (stored) {
         const repair = this.engine.importStream(key, stored.data, this.kind, { now: Date.now() });
@@ -117,6 +160,7 @@ export class Stage {
     for (const p of parts) {
       const key = partitionKey(p.topic, p.partition);
       this.engine.dropStream(key);
+      this.group.dropStream(key);
       this.offsets.delete(key);
       this.generations.delete(key);
       this.stored.delete(key);
@@ -192,7 +236,15 @@ export class Stage {
           return;
         }
         counts[outcome]++;
-        if (outcome !== 'accepted' || cdr.type === 'data' || !engine.newSighting(key, cdr)) return;
+        if (outcome !== 'accepted' || cdr.type === 'data') return;
+        if (c.SCORING_GROUPS) {
+          const sightings = this.sightings;
+          sightings.length = 0;
+          const personKey = engine.personKeyOf(key, cdr.msisdn);
+          groupSightings(cdr, operatorId, personKey, engine.thresholds, sightings);
+          for (const g of sightings) io.produce(c.KAFKA_GROUP_TOPIC, g.key, encodeSighting(g), []);
+        }
+        if (!engine.newSighting(key, cdr)) return;
         const sighting: ImeiSighting = {
           imei: cdr.imei,
           imsi: cdr.imsi,
@@ -201,6 +253,17 @@ export class Stage {
           startedAt: cdr.startedAt,
         };
         io.produce(c.KAFKA_IMEI_TOPIC, cdr.imei, JSON.stringify(sighting), []);
+      });
+    } else if (this.kind === 'group') {
+      const group = this.group;
+      this.eachNew(messages, counts, (m, key) => {
+        const s = decodeGroupSighting(m.key?.toString(), m.value);
+        if (typeof s === 'string') {
+          this.deadLetter(m, s);
+          counts.dead_lettered++;
+          return;
+        }
+        counts[group.ingest(key, s)]++;
       });
     } else {
       this.eachNew(messages, counts, (m, key) => {
@@ -226,7 +289,9 @@ export class Stage {
     if (
       this.pending >= c.KAFKA_COMMIT_RECORDS ||
       (!this.writing &&
-        (engine.hasAlerts() || performance.now() - this.committedAt >= c.KAFKA_COMMIT_INTERVAL_MS))
+        (engine.hasAlerts() ||
+          this.group.hasDirty() ||
+          performance.now() - this.committedAt >= c.KAFKA_COMMIT_INTERVAL_MS))
     )
       await this.commit();
   }
@@ -303,13 +368,19 @@ export class Stage {
     if (this.pending === 0) return;
     await this.io.flush();
     await this.inflight;
-    const batch = takeBatch(this.engine, this.offsets, this.generations);
+    const group = this.kind === 'group';
+    const batch = group
+      ? { alerts: [], streams: [] }
+      : takeBatch(this.engine, this.offsets, this.generations);
+    const groupBatch = group
+      ? takeGroupBatch(this.group, this.offsets, this.generations)
+      : undefined;
     const storing = new Map(this.offsets);
     const records = this.pending;
     this.pending = 0;
     const taken = performance.now();
     this.writing = true;
-    this.inflight = writeBatch(this.io.db, batch, new Date()).then(
+    this.inflight = writeBatch(this.io.db, batch, new Date(), groupBatch).then(
       (alerts) => {
         this.io.log.debug(
           {

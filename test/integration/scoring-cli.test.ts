@@ -67,7 +67,7 @@ describe('scoring CLI', () => {
       body: tick,
       headers: { 'content-type': 'application/x-ndjson' },
     });
-    const evaluated = cli('cdr', 'evaluate', '--labels', summary.labels);
+    const evaluated = cli('cdr', 'evaluate', '--labels', summary.labels, '--json');
     expect(evaluated.status, evaluated.stderr).toBe(0);
     const report = JSON.parse(evaluated.stdout) as {
       rules: { rule: string; recall: number; precision: number }[];
@@ -75,7 +75,95 @@ describe('scoring CLI', () => {
     };
     expect(report.hardNegativesFlagged).toEqual([]);
     for (const r of report.rules) expect(r.recall, r.rule).toBe(1);
+    const table = cli('cdr', 'evaluate', '--labels', summary.labels);
+    expect(table.status, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^line rule +planted +flagged +caught +precision +recall\n/);
+    expect(table.stdout).toMatch(/^high_volume_calling .* 1\.000$/m);
+    expect(table.stdout).toContain('hard negatives flagged: 0');
   }, 120_000);
+
+  it('generates labelled campaigns and evaluates group rules and lines', async () => {
+    const out = join(dir, 'campaigns.ndjson');
+    const gen = cli(
+      'cdr',
+      'generate',
+      '--campaigns',
+      '--lines',
+      '200',
+      '--per-shape',
+      '1',
+      '--members',
+      '20-25',
+      '--hard-negatives',
+      '10',
+      '--seed',
+      '9',
+      '--out',
+      out,
+    );
+    expect(gen.status, gen.stderr).toBe(0);
+    const summary = JSON.parse(gen.stdout) as { records: number; labels: string };
+    const labels = JSON.parse(await readFile(summary.labels, 'utf8')) as {
+      campaigns: { shape: string; lines: string[] }[];
+      groupHardNegatives: Record<string, string[]>;
+      normalLines: string[];
+    };
+    expect(labels.campaigns.map((c) => c.shape)).toEqual([
+      'coordinated_calling',
+      'coordinated_sms_blast',
+      'coordinated_wangiri',
+      'simbox_cluster',
+      'target_sweep',
+    ]);
+    const op = await w.operator();
+    const lines = (await readFile(out, 'utf8')).trim().split('\n');
+    for (let i = 0; i < lines.length; i += 10_000) {
+      const res = await w.request('POST', '/v1/cdrs', {
+        key: op.apiKey,
+        body: lines.slice(i, i + 10_000).join('\n'),
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      expect(res.status).toBe(202);
+    }
+    await w.request('POST', '/v1/cdrs', {
+      key: op.apiKey,
+      body: JSON.stringify(cdr({ startedAt: Date.parse('2026-11-26T06:00:00Z') })),
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    const evaluated = cli('cdr', 'evaluate', '--labels', summary.labels, '--json');
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    const report = JSON.parse(evaluated.stdout) as {
+      rules: { rule: string; planted: number }[];
+      campaigns: {
+        groupRules: { rule: string; campaignLines: number; recall: number }[];
+        lines: Record<string, { lines: number; flagged: number }>;
+        byRule: { rule: string; flagged: number; unlabelled: number }[];
+      };
+    };
+    expect(report.rules.every((r) => r.planted === 0)).toBe(true);
+    const { groupRules, lines: shares, byRule } = report.campaigns;
+    expect(groupRules.map((r) => [r.rule, r.campaignLines])).toEqual(
+      labels.campaigns.map((c) => [c.shape, c.lines.length]),
+    );
+    for (const r of groupRules) expect(r.recall).toBeGreaterThanOrEqual(0);
+    expect(shares.campaign?.lines).toBe(labels.campaigns.flatMap((c) => c.lines).length);
+    expect(shares.hardNegatives?.lines).toBe(50);
+    expect(shares.normal?.lines).toBe(200);
+    // The campaigns stay under every line rule: what flags them is a group rule. (The alerts of
+    // the other traffic in this database count as unlabelled.)
+    const lineRules = report.rules.map((r) => r.rule);
+    for (const r of byRule.filter((x) => lineRules.includes(x.rule)))
+      expect(r.flagged, r.rule).toBe(r.unlabelled);
+
+    const table = cli('cdr', 'evaluate', '--labels', summary.labels);
+    expect(table.status, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(
+      /^group rule +campaigns +lines +flagged +caught +precision +any campaign +recall/m,
+    );
+    expect(table.stdout).toMatch(/^coordinated_wangiri +1 +\d+ /m);
+    expect(table.stdout).toMatch(/^normal +200 +\d+ /m);
+    expect(table.stdout).toMatch(/^all goals: (met|NOT met)$/m);
+  }, 180_000);
 
   it('writes and reads files where it was started, and refuses bad input with usage errors', async () => {
     const gen = cliIn(

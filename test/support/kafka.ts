@@ -16,6 +16,7 @@ export function topics(partitions = 4) {
     dlq: `t${id}.cdr.dlq`,
     alerts: `t${id}.line.alerts`,
     imei: `t${id}.imei-repartition`,
+    groupSightings: `t${id}.group-repartition`,
     group: `t${id}.scorer`,
   };
 }
@@ -25,6 +26,7 @@ export async function createTopics(t: Topics): Promise<void> {
   await ensureTopics({ brokers: brokers() }, [
     { topic: t.cdr, partitions: t.partitions },
     { topic: t.imei, partitions: t.partitions },
+    { topic: t.groupSightings, partitions: t.partitions },
     { topic: t.dlq, partitions: 1 },
     { topic: t.alerts, partitions: 1 },
   ]);
@@ -62,6 +64,7 @@ export function scorerEnv(w: World, t: Topics): Record<string, string> {
     KAFKA_DLQ_TOPIC: t.dlq,
     KAFKA_ALERTS_TOPIC: t.alerts,
     KAFKA_IMEI_TOPIC: t.imei,
+    KAFKA_GROUP_TOPIC: t.groupSightings,
     KAFKA_GROUP_ID: t.group,
   };
 }

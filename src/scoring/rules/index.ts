@@ -4,13 +4,26 @@
  * codes, windows, defaults, threshold validation, the gates the engine checks) is derived from
  * this list, so a rule is one file and one line below, and none exists without a gate.
  */
+import { coordinatedCalling } from './coordinated-calling.js';
+import { coordinatedSmsBlast } from './coordinated-sms-blast.js';
+import { coordinatedWangiri } from './coordinated-wangiri.js';
 import { highVolumeCalling } from './high-volume-calling.js';
 import { imeiMultiSim } from './imei-multi-sim.js';
 import { newLineBurst } from './new-line-burst.js';
-import type { FieldKind, GateCounts, Hit, ImeiRule, LineRule, WindowFeatures } from './rule.js';
+import type {
+  FieldKind,
+  GateCounts,
+  GroupRule,
+  Hit,
+  ImeiRule,
+  LineRule,
+  WindowFeatures,
+} from './rule.js';
 import { shortCallBurst } from './short-call-burst.js';
 import { simbox } from './simbox.js';
+import { simboxCluster } from './simbox-cluster.js';
 import { smsBlastUrls } from './sms-blast-urls.js';
+import { targetSweep } from './target-sweep.js';
 import { wangiri } from './wangiri.js';
 import { WATCHLIST_RULE_CODES, type WatchlistRuleCode } from './watchlist.js';
 
@@ -33,7 +46,36 @@ export const RULES = [
   newLineBurst,
 ] as const;
 
+/**
+ * The group rules: over the lines sharing a cell or a block of target numbers in a UTC day, run
+ * by the group stage (`src/scoring/group/`). Their thresholds live beside the line rules'.
+ */
+export const GROUP_RULES = [
+  coordinatedCalling,
+  coordinatedSmsBlast,
+  coordinatedWangiri,
+  simboxCluster,
+  targetSweep,
+] as const;
+
 type AnyRule = (typeof RULES)[number];
+type AnyGroupRule = (typeof GROUP_RULES)[number];
+export type GroupRuleCode = AnyGroupRule['code'];
+export const GROUP_RULE_CODES = GROUP_RULES.map((r) => r.code) as unknown as readonly [
+  GroupRuleCode,
+  ...GroupRuleCode[],
+];
+
+/** The group rules, typed loosely so the group engine can run them in one loop. */
+export const GROUP_RULE_LIST: readonly GroupRule<GroupRuleCode, unknown>[] = GROUP_RULES;
+
+/** Every rule with thresholds: the line and IMEI rules, then the group rules. */
+const THRESHOLD_RULES = [...RULES, ...GROUP_RULES] as const;
+export type ThresholdRuleCode = RuleCode | GroupRuleCode;
+export const THRESHOLD_RULE_CODES = THRESHOLD_RULES.map((r) => r.code) as unknown as readonly [
+  ThresholdRuleCode,
+  ...ThresholdRuleCode[],
+];
 export type RuleCode = AnyRule['code'];
 export type LineRuleCode = Extract<AnyRule, { subject: 'line' }>['code'];
 export type RuleWindow = AnyRule['window'];
@@ -41,14 +83,17 @@ export type RuleWindow = AnyRule['window'];
 export const RULE_CODES = RULES.map((r) => r.code) as unknown as readonly [RuleCode, ...RuleCode[]];
 
 /** Every code an alert can carry: the threshold rules' and the watchlist's record-level ones. */
-export type AlertRuleCode = RuleCode | WatchlistRuleCode;
-export const ALERT_RULE_CODES = [...RULE_CODES, ...WATCHLIST_RULE_CODES] as unknown as readonly [
-  AlertRuleCode,
-  ...AlertRuleCode[],
-];
+export type AlertRuleCode = RuleCode | GroupRuleCode | WatchlistRuleCode;
+export const ALERT_RULE_CODES = [
+  ...RULE_CODES,
+  ...GROUP_RULE_CODES,
+  ...WATCHLIST_RULE_CODES,
+] as unknown as readonly [AlertRuleCode, ...AlertRuleCode[]];
 
 /** Per rule, its threshold fields (the defaults' shape). */
-export type Thresholds = { [R in AnyRule as R['code']]: Parameters<R['evaluate']>[1] };
+export type Thresholds = {
+  [R in AnyRule | AnyGroupRule as R['code']]: Parameters<R['evaluate']>[1];
+};
 
 export type RuleHit = Hit<RuleCode>;
 
@@ -91,11 +136,11 @@ function deepFreeze<T extends object>(o: T): T {
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = deepFreeze(
-  Object.fromEntries(RULES.map((r) => [r.code, { ...r.defaults }])) as Thresholds,
+  Object.fromEntries(THRESHOLD_RULES.map((r) => [r.code, { ...r.defaults }])) as Thresholds,
 );
 
 const THRESHOLD_FIELDS: Readonly<Record<string, Readonly<Record<string, FieldKind>>>> =
-  Object.fromEntries(RULES.map((r) => [r.code, r.fields]));
+  Object.fromEntries(THRESHOLD_RULES.map((r) => [r.code, r.fields]));
 
 /** Counts also size the distinct-value caps, so they are bounded to keep memory bounded. */
 const MAX_COUNT = 100_000;

@@ -124,3 +124,89 @@ export function evidence(
 ): Evidence {
   return { feature, value, threshold, op };
 }
+
+/**
+ * One line's records within one group key and window (a cell, or a block of target numbers),
+ * as the group stage summarises them. Counts are of the records the group key saw, not of the
+ * line's whole traffic.
+ */
+export interface GroupMember {
+  msisdn: string;
+  operatorId: string | null;
+  personKey: string | null;
+  outgoingCalls: number;
+  answeredCalls: number;
+  /** Outgoing calls unanswered or shorter than `short_call_burst.shortCallSec`. */
+  shortOrUnanswered: number;
+  /** Answered outgoing calls of at least a minute (call centres, tour guides). */
+  longAnswered: number;
+  incomingCalls: number;
+  smsSent: number;
+  urlSms: number;
+  /** Outgoing calls unanswered and at most `wangiri.maxDurationSec` long. */
+  oneRingCalls: number;
+  oneRingInternational: number;
+  /** Distinct numbers called or texted (outgoing), up to the group cap. */
+  targets: number;
+  /** Distinct blocks of a thousand numbers those targets fall in (a hit list: few), capped. */
+  targetBlocks: number;
+  imeis: readonly string[];
+  firstAt: number;
+  lastAt: number;
+}
+
+/** The window of one group key as a rule sees it. */
+export interface GroupView {
+  key: string;
+  members: readonly GroupMember[];
+  /** Distinct target numbers of the key (for a block key: the numbers of the block reached). */
+  distinctTargets: number;
+}
+
+export type GroupKeyKind = 'cell' | 'sms-block' | 'call-block';
+
+export interface GroupEvidence {
+  feature: string;
+  value: number;
+  threshold: number;
+  op: ComparisonOp;
+}
+
+export interface GroupHit<C extends string> {
+  rule: C;
+  score: number;
+  /** The members that behave alike: the alert's member lines. */
+  members: GroupMember[];
+  evidence: GroupEvidence[];
+}
+
+/**
+ * A rule over a group of lines sharing a key (cell or target block) in a UTC day: each member
+ * must behave alike (`qualifies`), and the group's totals must pass the thresholds.
+ */
+export interface GroupRule<C extends string, T> extends RuleBase<C, T> {
+  readonly subject: 'group';
+  readonly window: 'day';
+  /**
+   * Which group keys it reads: `cell:<id>`, or a block of target numbers (the number without its
+   * last three digits) reached by URL SMS (`sms-block:`) or by short or unanswered calls
+   * (`call-block:`).
+   */
+  readonly keyKind: GroupKeyKind;
+  qualifies(m: GroupMember, t: T): boolean;
+  evaluate(g: GroupView, t: T): GroupHit<C> | undefined;
+}
+
+export function groupEvidence(
+  feature: string,
+  value: number,
+  threshold: number,
+  op: ComparisonOp,
+): GroupEvidence {
+  return { feature, value, threshold, op };
+}
+
+/** Outgoing over incoming calls, no incoming call counted as one. */
+export function outInRatio(m: GroupMember): number {
+  return m.outgoingCalls / Math.max(1, m.incomingCalls);
+}

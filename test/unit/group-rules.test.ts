@@ -1,0 +1,258 @@
+import { describe, expect, it } from 'vitest';
+import type { Cdr } from '../../src/scoring/cdr.js';
+import { ScoringEngine } from '../../src/scoring/engine.js';
+import { generateTraffic } from '../../src/scoring/generator.js';
+import { type GroupAlert, GroupEngine } from '../../src/scoring/group/engine.js';
+import { type GroupSighting, groupSightings } from '../../src/scoring/group/sighting.js';
+import {
+  DEFAULT_THRESHOLDS,
+  GROUP_RULE_CODES,
+  GROUP_RULES,
+  type GroupRuleCode,
+  validateThresholds,
+} from '../../src/scoring/rules/index.js';
+import { HOUR_MS } from '../../src/scoring/windows.js';
+
+const T0 = Date.parse('2026-11-25T02:00:00Z');
+let seq = 0;
+
+function cdr(msisdn: string, over: Partial<Cdr> = {}): Cdr {
+  seq++;
+  return {
+    recordId: `g${seq}`,
+    type: 'voice',
+    direction: 'mo',
+    msisdn,
+    otherParty: `+6689${String(seq * 7919)
+      .padStart(7, '0')
+      .slice(-7)}`,
+    imsi: `5200100${msisdn.slice(-8)}`,
+    imei: `35${msisdn.slice(-13).padStart(13, '0')}`,
+    cellId: '520-01-1-1',
+    startedAt: T0 + (seq % 600) * 60_000,
+    durationSec: 0,
+    answered: false,
+    containsUrl: false,
+    operator: '520-01',
+    ...over,
+  };
+}
+
+const line = (group: number, i: number) => `+66${String(810_000_000 + group * 1000 + i)}`;
+
+/** Feeds records through the group path as the scorer does; returns the alerts raised. */
+function run(records: Cdr[], thresholds = DEFAULT_THRESHOLDS): GroupAlert[] {
+  const g = new GroupEngine(thresholds);
+  const out: GroupSighting[] = [];
+  for (const r of records) {
+    out.length = 0;
+    groupSightings(r, 'op', null, thresholds, out);
+    for (const s of out) g.ingest('s', s);
+  }
+  return g.advance();
+}
+
+/** `members` lines each making `n` records shaped by `over`. */
+function group(
+  id: number,
+  members: number,
+  n: number,
+  over: (m: number, k: number) => Partial<Cdr>,
+): Cdr[] {
+  const out: Cdr[] = [];
+  for (let m = 0; m < members; m++)
+    for (let k = 0; k < n; k++) out.push(cdr(line(id, m), over(m, k)));
+  return out;
+}
+
+/** For each group rule, a group shaped the way it looks for. */
+const SHAPED: Record<GroupRuleCode, () => Cdr[]> = {
+  coordinated_calling: () => group(1, 6, 30, () => ({ cellId: 'compound' })),
+  coordinated_sms_blast: () =>
+    group(2, 6, 20, (m, k) => ({
+      type: 'sms',
+      containsUrl: true,
+      otherParty: `+668123${String(m * 20 + k).padStart(3, '0')}`,
+    })),
+  coordinated_wangiri: () =>
+    group(3, 5, 20, () => ({ durationSec: 1, otherParty: `+2348${String(seq).padStart(8, '0')}` })),
+  simbox_cluster: () =>
+    group(4, 6, 30, (m) => ({
+      answered: true,
+      durationSec: 120,
+      imei: `3500000000000${Math.floor(m / 2)}`,
+      cellId: 'farm',
+    })),
+  target_sweep: () =>
+    group(5, 6, 10, (m, k) => ({
+      otherParty: `+855121${String(m * 10 + k).padStart(3, '0')}`,
+      cellId: `c${m}-${k}`,
+    })),
+};
+
+/** Legitimate groups sharing cells, handsets or targets: no group rule may raise them. */
+const HARD_NEGATIVES: Record<string, () => Cdr[]> = {
+  // Two SIMs of one person in one phone, used as people use phones, in a busy cell.
+  dual_sim: () =>
+    group(10, 40, 8, (m, k) => ({
+      imei: `3511111111111${Math.floor(m / 2)}`,
+      cellId: 'mall',
+      answered: true,
+      durationSec: 90,
+      direction: k % 2 === 0 ? 'mo' : 'mt',
+    })),
+  // A mall cell: many lines, a few calls each, some unanswered.
+  mall: () => group(11, 200, 3, (_, k) => ({ cellId: 'mall', answered: k > 0, durationSec: 40 })),
+  // A call centre: long answered calls, and customers call back.
+  call_centre: () =>
+    group(12, 30, 40, (_, k) => ({
+      cellId: 'centre',
+      answered: k % 4 !== 0,
+      durationSec: k % 4 !== 0 ? 240 : 15,
+      direction: k % 3 === 0 ? 'mt' : 'mo',
+    })),
+  // Delivery riders: many short answered calls, called back, moving across cells.
+  delivery_rider: () =>
+    group(13, 30, 30, (m, k) => ({
+      cellId: `route-${(m + k) % 15}`,
+      answered: k % 5 !== 0,
+      durationSec: 25,
+      direction: k % 4 === 0 ? 'mt' : 'mo',
+    })),
+  // IoT meters: periodic SMS without a URL to one collector.
+  iot_meter: () =>
+    group(14, 40, 24, () => ({ type: 'sms', otherParty: '+6621234567', cellId: 'meters' })),
+  // Tour guides: international calls, answered.
+  tour_guide: () =>
+    group(15, 20, 20, (_, k) => ({
+      cellId: `sight-${k % 4}`,
+      answered: true,
+      durationSec: 300,
+      otherParty: `+8613${String(seq).padStart(9, '0')}`,
+    })),
+};
+
+describe('group rules', () => {
+  it.each(GROUP_RULE_CODES)('raise %s on a group shaped for it, with its member lines', (rule) => {
+    const alerts = run(SHAPED[rule]());
+    expect(alerts.map((a) => a.rule)).toContain(rule);
+    const a = alerts.find((x) => x.rule === rule) as GroupAlert;
+    expect(a.members.length).toBeGreaterThanOrEqual(3);
+    expect(a.added.sort()).toEqual(a.members.map((m) => m.msisdn).sort());
+    expect(a.windowEnd - a.windowStart).toBe(24 * HOUR_MS);
+    for (const c of a.checks)
+      expect(c.op === '>=' ? c.value >= c.threshold : c.value <= c.threshold).toBe(true);
+  });
+
+  it.each(Object.keys(HARD_NEGATIVES))('stay quiet on %s', (kind) => {
+    expect(run((HARD_NEGATIVES[kind] as () => Cdr[])())).toEqual([]);
+  });
+
+  it('tell a hit list dialled from one cell (target_sweep) from calls spread over the numbering plan', () => {
+    const sweep = group(6, 6, 20, (m, k) => ({
+      cellId: 'compound-2',
+      otherParty: `+66812300${String(m * 20 + k).padStart(3, '0')}`,
+    }));
+    expect(run(sweep).map((a) => a.rule)).toEqual(['target_sweep']);
+  });
+
+  it('read their thresholds at run time', () => {
+    const v = validateThresholds({ coordinated_calling: { membersAtLeast: 7 } });
+    if (!v.ok) throw new Error('valid thresholds refused');
+    expect(run(SHAPED.coordinated_calling(), v.thresholds)).toEqual([]);
+    for (const r of GROUP_RULES) expect(DEFAULT_THRESHOLDS[r.code]).toEqual(r.defaults);
+  });
+
+  it('raise once per group key and day, adding lines that join later as members', () => {
+    const g = new GroupEngine(DEFAULT_THRESHOLDS);
+    const feed = (records: Cdr[]) => {
+      const out: GroupSighting[] = [];
+      for (const r of records) {
+        out.length = 0;
+        groupSightings(r, 'op', null, DEFAULT_THRESHOLDS, out);
+        for (const s of out) g.ingest('s', s);
+      }
+      return g.advance();
+    };
+    const first = feed(group(20, 4, 30, () => ({ cellId: 'compound' })));
+    expect(first.map((a) => [a.rule, a.added.length])).toEqual([['coordinated_calling', 4]]);
+    const records = group(20, 4, 30, () => ({ cellId: 'compound' }));
+    // Each record again (a redelivery) counts once and raises nothing new.
+    expect(
+      feed(records.map((r) => ({ ...r, recordId: `g${Number(r.recordId.slice(1)) - 120}` }))),
+    ).toEqual([]);
+    const joined = feed(group(21, 1, 30, () => ({ cellId: 'compound' })));
+    expect(joined.map((a) => [a.rule, a.added, a.members.length])).toEqual([
+      ['coordinated_calling', [line(21, 0)], 5],
+    ]);
+  });
+
+  it('store and load their state: a restarted engine raises nothing twice', () => {
+    const g = new GroupEngine(DEFAULT_THRESHOLDS);
+    const out: GroupSighting[] = [];
+    for (const r of group(30, 4, 30, () => ({ cellId: 'compound' }))) {
+      out.length = 0;
+      groupSightings(r, 'op', null, DEFAULT_THRESHOLDS, out);
+      for (const s of out) g.ingest('s', s);
+    }
+    expect(g.advance()).toHaveLength(1);
+    const stored = g.exportChanges('s');
+    const again = new GroupEngine(DEFAULT_THRESHOLDS);
+    again.importStream('s', { newestDay: stored.newestDay, states: stored.states });
+    const feed = (records: Cdr[]) => {
+      for (const r of records) {
+        out.length = 0;
+        groupSightings(r, 'op', null, DEFAULT_THRESHOLDS, out);
+        for (const s of out) again.ingest('s', s);
+      }
+      return again.advance();
+    };
+    expect(feed(group(30, 1, 5, () => ({ cellId: 'compound' })))).toEqual([]);
+    const joined = feed(group(31, 1, 30, () => ({ cellId: 'compound' })));
+    expect(joined.map((a) => [a.added, a.members.length])).toEqual([[[line(31, 0)], 5]]);
+  });
+});
+
+describe('group detection on generated campaigns (issue 15)', () => {
+  it('catches at least 90% of each shape, flags at most 1% of hard negatives and 0.05% of normal lines', () => {
+    const { records, labels } = generateTraffic({ lines: 4000, hours: 26, seed: 7, campaigns: {} });
+    records.sort((a, b) => a.startedAt - b.startedAt);
+    const e = new ScoringEngine();
+    const g = new GroupEngine(e.thresholds);
+    const flagged = new Map<string, Set<string>>();
+    const note = (msisdn: string, rule: string) => {
+      const set = flagged.get(msisdn) ?? new Set();
+      set.add(rule);
+      flagged.set(msisdn, set);
+    };
+    const take = () => {
+      for (const a of g.advance()) for (const m of a.added) note(m, a.rule);
+      for (const a of e.advance().alerts) note(a.msisdn, a.rule);
+    };
+    const out: GroupSighting[] = [];
+    records.forEach((r, i) => {
+      if (e.ingest('s', r, 'op') !== 'accepted') return;
+      out.length = 0;
+      groupSightings(r, 'op', null, e.thresholds, out);
+      for (const s of out) g.ingest('g', s);
+      if (i % 5000 === 4999) take();
+    });
+    const last = records[records.length - 1] as Cdr;
+    e.ingest('s', { ...last, recordId: 'close', startedAt: last.startedAt + 30 * HOUR_MS }, 'op');
+    take();
+    const campaigns = labels.campaigns ?? [];
+    expect(new Set(campaigns.map((c) => c.shape))).toEqual(new Set(GROUP_RULE_CODES));
+    for (const shape of GROUP_RULE_CODES) {
+      const lines = campaigns.filter((c) => c.shape === shape).flatMap((c) => c.lines);
+      const caught = lines.filter((l) => flagged.get(l)?.has(shape)).length;
+      expect(caught / lines.length, shape).toBeGreaterThanOrEqual(0.9);
+    }
+    const negatives = Object.values(labels.groupHardNegatives ?? {}).flat();
+    expect(negatives.filter((l) => flagged.has(l)).length).toBeLessThanOrEqual(
+      negatives.length * 0.01,
+    );
+    const normal = labels.normalLines ?? [];
+    expect(normal).toHaveLength(4000);
+    expect(normal.filter((l) => flagged.has(l)).length).toBeLessThanOrEqual(normal.length * 0.0005);
+  });
+});
