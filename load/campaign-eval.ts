@@ -6,6 +6,7 @@
  * then the figures of `cdr evaluate` for each, and whether each goal holds (exit 1 if not).
  *
  *   npx tsx load/campaign-eval.ts [--lines 4000] [--hours 26] [--seed 1] [--only http|kafka]
+ *                                 [--json FILE]
  *
  * PostgreSQL is embedded (in .tmp/campaign-eval, one database per run); the broker is
  * KAFKA_BROKERS (default 127.0.0.1:42925), with fresh topics. Ports: CAMPAIGN_EVAL_PORT and the
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     hours: { type: 'string', default: '26' },
     seed: { type: 'string', default: '1' },
     only: { type: 'string' },
+    json: { type: 'string' },
   },
 });
 const lines = Number(values.lines);
@@ -281,20 +283,26 @@ function report(name: string, e: CampaignEvaluation): void {
 }
 
 let ok = true;
+const figures: Record<string, CampaignEvaluation> = {};
 try {
   if (values.only !== 'kafka') {
-    const e = await overHttp();
-    report('over HTTP, one API process', e);
-    ok &&= e.goals.all;
+    figures.http = await overHttp();
+    report('over HTTP, one API process', figures.http);
+    ok &&= figures.http.goals.all;
   }
   if (values.only !== 'http') {
-    const e = await overKafka();
-    report('over Kafka, two scorer instances', e);
-    ok &&= e.goals.all;
+    figures.kafka = await overKafka();
+    report('over Kafka, two scorer instances', figures.kafka);
+    ok &&= figures.kafka.goals.all;
   }
 } finally {
   for (const c of children) await stop(c);
   await pg.stop();
 }
+if (values.json !== undefined)
+  await writeFile(
+    resolve(values.json),
+    `${JSON.stringify({ lines, hours, seed, records: records.length, ...figures }, null, 2)}\n`,
+  );
 console.log(`\nissue 15 goals: ${ok ? 'met' : 'NOT met'}`);
 process.exit(ok ? 0 : 1);
