@@ -6,7 +6,7 @@
  * then the figures of `cdr evaluate` for each, and whether each goal holds (exit 1 if not).
  *
  *   npx tsx load/campaign-eval.ts [--lines 4000] [--hours 26] [--seed 1] [--only http|kafka]
- *                                 [--json FILE]
+ *                                 [--per-shape 2] [--members 20-150] [--json FILE]
  *
  * PostgreSQL is embedded (in .tmp/campaign-eval, one database per run); the broker is
  * KAFKA_BROKERS (default 127.0.0.1:42925), with fresh topics. Ports: CAMPAIGN_EVAL_PORT and the
@@ -46,6 +46,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     only: { type: 'string' },
     json: { type: 'string' },
+    'per-shape': { type: 'string', default: '2' },
+    members: { type: 'string', default: '20-150' },
   },
 });
 const lines = Number(values.lines);
@@ -59,7 +61,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dataDir = resolve('.tmp/campaign-eval');
 
 const t0 = performance.now();
-const { records, labels } = generateTraffic({ lines, hours, seed, campaigns: {} });
+const [minMembers, maxMembers] = (values.members ?? '').split('-').map(Number);
+const { records, labels } = generateTraffic({
+  lines,
+  hours,
+  seed,
+  campaigns: {
+    perShape: Number(values['per-shape']),
+    members: [minMembers ?? 20, maxMembers ?? minMembers ?? 150],
+  },
+});
 const campaignLines = (labels.campaigns ?? []).reduce((n, c) => n + c.lines.length, 0);
 const negativeLines = Object.values(labels.groupHardNegatives ?? {}).flat().length;
 console.log(
