@@ -35,9 +35,10 @@ import { HOUR_MS } from '../src/platform/time.js';
 import { decodeCdr, encodeCdr } from '../src/scoring/cdr.js';
 import { ScoringEngine } from '../src/scoring/engine.js';
 import { generateTraffic } from '../src/scoring/generator.js';
+import { GroupEngine } from '../src/scoring/group/engine.js';
 import { pack, transferList } from '../src/scoring/stage-protocol.js';
 import { hash53 } from '../src/scoring/windows.js';
-import { takeRecord } from './lib/engine-step.js';
+import { takeRecord, takeRecordWithGroups } from './lib/engine-step.js';
 import { spawnScorer } from './lib/scorer.js';
 
 const { values } = parseArgs({
@@ -79,33 +80,46 @@ timed('decodeCdr', () => {
   for (const b of buffers) if (decodeCdr(b).ok) n++;
   return n;
 });
-/** Decode + engine in this process, then the engine's heap per active line (then dropped). */
-function engineBench(): void {
+/**
+ * Decode + engine in this process, then the engine's heap per active line (then dropped); with
+ * `groups`, each record's group sightings also encoded, decoded and taken by a group engine (the
+ * group topic's round trip and the group stage, without Kafka), and its state exported as a
+ * commit would: group rules off and on, measured in one run.
+ */
+function engineBench(groups: boolean): void {
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   const engine = new ScoringEngine();
+  const group = new GroupEngine(engine.thresholds);
   let alertCount = 0;
-  const engineRate = timed('decode + engine', () => {
+  const engineRate = timed(groups ? 'decode + engine + groups' : 'decode + engine', () => {
     let i = 0;
     for (const b of buffers) {
       if (++i % 50_000 === 0) {
         alertCount += engine.advance().alerts.length;
         engine.exportChanges('p0');
         engine.exportChanges('i0');
+        if (groups) {
+          alertCount += group.advance().length;
+          group.exportChanges('g0');
+        }
       }
-      takeRecord(engine, 'p0', b);
+      if (groups) takeRecordWithGroups(engine, group, 'p0', b);
+      else takeRecord(engine, 'p0', b);
     }
-    alertCount += engine.advance().alerts.length;
+    alertCount += engine.advance().alerts.length + group.advance().length;
     return alertCount;
   });
   console.log(`engine / JSON.parse: ${(engineRate / parseRate).toFixed(2)}`);
   global.gc?.();
   const heapAfter = process.memoryUsage().heapUsed;
+  const size = group.size();
   console.log(
-    `heap per active line: ${fmt(Math.round((heapAfter - heapBefore) / engine.activeLines()))} bytes (${fmt(engine.activeLines())} lines${global.gc ? '' : '; run with --expose-gc for a steadier figure'})`,
+    `heap per active line: ${fmt(Math.round((heapAfter - heapBefore) / engine.activeLines()))} bytes (${fmt(engine.activeLines())} lines${groups ? `; group keys ${fmt(size.keys)}, members ${fmt(size.members)}` : ''}${global.gc ? '' : '; run with --expose-gc for a steadier figure'})`,
   );
 }
-engineBench();
+engineBench(false);
+engineBench(true);
 
 /**
  * Decode + engine in stage threads fed by this thread the way the scorer's consuming thread

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { Cdr } from '../../src/scoring/cdr.js';
 import { listGroupAlertMembers } from '../../src/scoring/group-queries.js';
+import { setThresholds } from '../../src/scoring/service.js';
 import { cdr, ndjson } from '../support/cdrs.js';
 import { consoleSession } from '../support/console.js';
 import { msisdn } from '../support/subjects.js';
@@ -22,11 +23,11 @@ beforeAll(async () => {
 afterAll(() => w.close());
 
 /** A campaign line: 30 short, unanswered calls to distinct numbers from one compound's cell. */
-function campaignLine(line: string): Cdr[] {
+function campaignLine(line: string, cellId = CELL): Cdr[] {
   return Array.from({ length: 30 }, (_, i) =>
     cdr({
       msisdn: line,
-      cellId: CELL,
+      cellId,
       startedAt: T + i * 60_000,
       answered: false,
       durationSec: 0,
@@ -65,9 +66,15 @@ describe('group alerts over POST /v1/cdrs', () => {
   it('raises coordinated_calling once for a cell shared by two operators, each member line showing it', async () => {
     const since = new Date(T - 86_400_000);
     // Each line alone is far under every line rule; two lines a cell are not a group yet.
-    await post(opA.apiKey, linesA.flatMap(campaignLine));
+    await post(
+      opA.apiKey,
+      linesA.flatMap((l) => campaignLine(l)),
+    );
     expect(await listGroupAlertMembers(w.deps.db, { since })).toEqual([]);
-    await post(opB.apiKey, linesB.flatMap(campaignLine));
+    await post(
+      opB.apiKey,
+      linesB.flatMap((l) => campaignLine(l)),
+    );
     const members = await listGroupAlertMembers(w.deps.db, { since });
     expect(members.map((m) => m.msisdn).sort()).toEqual([...linesA, ...linesB].sort());
     for (const m of members)
@@ -117,12 +124,35 @@ describe('group alerts over POST /v1/cdrs', () => {
     const res = await app.request('/v1/cdrs', {
       method: 'POST',
       headers: { authorization: `Bearer ${opA.apiKey}`, 'content-type': 'application/x-ndjson' },
-      body: ndjson([...campaignLine(late), ...linesA.flatMap(campaignLine)]),
+      body: ndjson([...campaignLine(late), ...linesA.flatMap((l) => campaignLine(l))]),
     });
     expect(res.status).toBe(202);
     const members = await listGroupAlertMembers(w.deps.db, { since });
     expect(members.map((m) => m.msisdn).sort()).toEqual([...linesA, ...linesB, late].sort());
     const groups = await w.deps.db.selectFrom('scoring_group_alerts').selectAll().execute();
     expect(groups.map((g) => g.member_count)).toEqual([5]);
+  });
+
+  it('reads thresholds set at run time (thresholds set)', async () => {
+    const ctx = { db: w.deps.db, actor: 'test', now: w.now() };
+    const result = await setThresholds({
+      ctx,
+      input: { rule: 'coordinated_calling', params: { membersAtLeast: 6 } },
+    });
+    expect(result.thresholds).toMatchObject({ membersAtLeast: 6 });
+    const cell = '520-01-77-7002';
+    const lines = [msisdn(), msisdn(), msisdn(), msisdn()];
+    await post(
+      opA.apiKey,
+      lines.flatMap((l) => campaignLine(l, cell)),
+    );
+    const members = await listGroupAlertMembers(w.deps.db, { since: new Date(T - 86_400_000) });
+    expect(members.filter((m) => m.groupKey === `cell:${cell}`)).toEqual([]);
+    await post(
+      opA.apiKey,
+      [msisdn(), msisdn()].flatMap((l) => campaignLine(l, cell)),
+    );
+    const after = await listGroupAlertMembers(w.deps.db, { since: new Date(T - 86_400_000) });
+    expect(after.filter((m) => m.groupKey === `cell:${cell}`)).toHaveLength(6);
   });
 });

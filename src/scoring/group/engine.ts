@@ -10,7 +10,7 @@
  */
 import { GROUP_RULE_LIST, type GroupRuleCode, type Thresholds } from '../rules/index.js';
 import type { GroupEvidence, GroupKeyKind, GroupMember } from '../rules/rule.js';
-import { HOUR_MS, WINDOW_HOURS } from '../windows.js';
+import { addDistinct, HOUR_MS, NO_VALUES, noValues, WINDOW_HOURS } from '../windows.js';
 import {
   ANSWERED,
   type GroupSighting,
@@ -32,7 +32,7 @@ export const MAX_KEYS_PER_STREAM = 200_000;
 const MAX_TARGETS = 128;
 /** Record hashes kept per line and key for deduplication; past this a repeat counts again. */
 const MAX_RECORDS = 2_048;
-/** Handsets and SIMs kept per line and key. */
+/** Handsets kept per line and key. */
 const MAX_DEVICES = 4;
 /** A line with fewer records than this in a key is idle there: evicted first when it is full. */
 const IDLE_RECORDS = 3;
@@ -51,10 +51,10 @@ export class MemberState implements GroupMember {
   urlSms = 0;
   oneRingCalls = 0;
   oneRingInternational = 0;
-  records: number[] = [];
-  targetList: number[] = [];
-  imeis: string[] = [];
-  imsis: string[] = [];
+  /** Lists start as the shared empty one: most lines do little in most keys. */
+  records: number[] = noValues();
+  targetList: number[] = noValues();
+  imeis: string[] = noValues();
   firstAt = Number.POSITIVE_INFINITY;
   lastAt = Number.NEGATIVE_INFINITY;
   constructor(readonly msisdn: string) {}
@@ -66,7 +66,7 @@ export class MemberState implements GroupMember {
 export class GroupKeyState {
   readonly members = new Map<string, MemberState>();
   /** Distinct targets of the key, over all its lines (capped). */
-  targetList: number[] = [];
+  targetList: number[] = noValues();
   /** Per rule raised, the member lines it was raised with. */
   raised = new Map<GroupRuleCode, Set<string>>();
   dirty = false;
@@ -136,12 +136,6 @@ class GroupStream {
 
 function stateKey(day: number, key: string): string {
   return `${day}|${key}`;
-}
-
-function addCapped<T>(list: T[], v: T, cap: number): boolean {
-  if (list.includes(v)) return false;
-  if (list.length < cap) list.push(v);
-  return true;
 }
 
 export class GroupEngine {
@@ -222,7 +216,8 @@ export class GroupEngine {
       k.members.set(g.msisdn, m);
     }
     if (m.records.includes(g.record)) return 'duplicate';
-    if (m.records.length < MAX_RECORDS) m.records.push(g.record);
+    if ((m.records as readonly number[]) === NO_VALUES) m.records = [g.record];
+    else if (m.records.length < MAX_RECORDS) m.records.push(g.record);
     const f = g.flags;
     if (f & VOICE) {
       if (f & OUT) {
@@ -240,11 +235,10 @@ export class GroupEngine {
       if (f & URL) m.urlSms++;
     }
     if (f & OUT && g.target >= 0) {
-      addCapped(m.targetList, g.target, MAX_TARGETS);
-      addCapped(k.targetList, g.target, MAX_TARGETS);
+      m.targetList = addDistinct(m.targetList, g.target, MAX_TARGETS);
+      k.targetList = addDistinct(k.targetList, g.target, MAX_TARGETS);
     }
-    if (g.imei !== '') addCapped(m.imeis, g.imei, MAX_DEVICES);
-    if (g.imsi !== '') addCapped(m.imsis, g.imsi, MAX_DEVICES);
+    if (g.imei !== '') m.imeis = addDistinct(m.imeis, g.imei, MAX_DEVICES);
     if (g.operatorId !== null) m.operatorId = g.operatorId;
     if (g.personKey !== null) m.personKey = g.personKey;
     if (g.at < m.firstAt) m.firstAt = g.at;
@@ -463,7 +457,7 @@ interface StoredKey {
   d: number;
   t: number[];
   r: [string, string[]][];
-  m: [string, string | null, string | null, number[], number[], number[], string[], string[]][];
+  m: [string, string | null, string | null, number[], number[], number[], string[]][];
 }
 
 function encodeKey(k: GroupKeyState): StoredKey {
@@ -480,7 +474,6 @@ function encodeKey(k: GroupKeyState): StoredKey {
       m.records,
       m.targetList,
       m.imeis,
-      m.imsis,
     ]),
   };
 }
@@ -490,7 +483,7 @@ function decodeKey(json: string): GroupKeyState {
   const k = new GroupKeyState(v.k, v.d);
   k.targetList = v.t;
   for (const [rule, ms] of v.r) k.raised.set(rule as GroupRuleCode, new Set(ms));
-  for (const [msisdn, operatorId, personKey, counts, records, targets, imeis, imsis] of v.m) {
+  for (const [msisdn, operatorId, personKey, counts, records, targets, imeis] of v.m) {
     const m = new MemberState(msisdn);
     m.operatorId = operatorId;
     m.personKey = personKey;
@@ -500,7 +493,6 @@ function decodeKey(json: string): GroupKeyState {
     m.records = records;
     m.targetList = targets;
     m.imeis = imeis;
-    m.imsis = imsis;
     k.members.set(msisdn, m);
   }
   return k;

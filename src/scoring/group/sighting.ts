@@ -33,7 +33,6 @@ export interface GroupSighting {
   /** `hash53` of the other party, -1 when there is none. */
   target: number;
   imei: string;
-  imsi: string;
 }
 
 /**
@@ -76,7 +75,6 @@ export function groupSightings(
     flags,
     target: cdr.otherParty === '' ? -1 : hash53(cdr.otherParty),
     imei: cdr.imei,
-    imsi: cdr.imsi,
   };
   if (cdr.cellId !== '') out.push({ key: `cell:${cdr.cellId}`, ...base });
   if ((flags & OUT) === 0) return;
@@ -97,7 +95,6 @@ export function encodeSighting(s: GroupSighting): string {
     s.flags,
     s.target,
     s.imei,
-    s.imsi,
   ]);
 }
 
@@ -108,8 +105,8 @@ export function decodeSighting(
   if (key === undefined || key === '') return 'key: missing group key';
   try {
     const v = JSON.parse(value?.toString('utf8') ?? '') as unknown;
-    if (!Array.isArray(v) || v.length !== 9) return 'value: not a group sighting';
-    const [msisdn, operatorId, personKey, record, at, flags, target, imei, imsi] = v;
+    if (!Array.isArray(v) || v.length !== 8) return 'value: not a group sighting';
+    const [msisdn, operatorId, personKey, record, at, flags, target, imei] = v;
     if (
       typeof msisdn === 'string' &&
       (typeof operatorId === 'string' || operatorId === null) &&
@@ -118,10 +115,9 @@ export function decodeSighting(
       typeof at === 'number' &&
       typeof flags === 'number' &&
       typeof target === 'number' &&
-      typeof imei === 'string' &&
-      typeof imsi === 'string'
+      typeof imei === 'string'
     )
-      return { key, msisdn, operatorId, personKey, record, at, flags, target, imei, imsi };
+      return { key, msisdn, operatorId, personKey, record, at, flags, target, imei };
     return 'value: not a group sighting';
   } catch {
     return 'value: not valid JSON';

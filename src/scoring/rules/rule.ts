@@ -149,7 +149,6 @@ export interface GroupMember {
   /** Distinct numbers called or texted (outgoing), up to the group cap. */
   targets: number;
   imeis: readonly string[];
-  imsis: readonly string[];
   firstAt: number;
   lastAt: number;
 }
