@@ -9,7 +9,7 @@
  *                                 [--per-shape 2] [--members 20-150] [--json FILE]
  *
  * PostgreSQL is embedded (in .tmp/campaign-eval, one database per run); the broker is
- * KAFKA_BROKERS (default 127.0.0.1:42925), with fresh topics. Ports: CAMPAIGN_EVAL_PORT and the
+ * KAFKA_BROKERS, or a local one started for the run, with fresh topics. Ports: CAMPAIGN_EVAL_PORT and the
  * four after it (default 43610).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -26,6 +26,7 @@ import { connect } from '../src/platform/db/client.js';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded.js';
 import { runMigrations } from '../src/platform/db/migrate.js';
 import { ensureTopics, KafkaProducer } from '../src/platform/kafka/client.js';
+import { startLocalBroker } from '../src/platform/kafka/local-broker.js';
 import { createLogger } from '../src/platform/log.js';
 import { type Cdr, encodeCdr } from '../src/scoring/cdr.js';
 import { MAX_CDRS_PER_REQUEST } from '../src/scoring/contract.js';
@@ -53,7 +54,6 @@ const { values } = parseArgs({
 const lines = Number(values.lines);
 const hours = Number(values.hours);
 const seed = Number(values.seed);
-const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:42925';
 const basePort = Number(process.env.CAMPAIGN_EVAL_PORT ?? 43610);
 const PARTITIONS = 4;
 const log = createLogger({ level: 'warn', destination: 2, name: 'campaign-eval' });
@@ -96,6 +96,7 @@ const pg = await startEmbeddedPostgres({
   log,
 });
 const children: ChildProcess[] = [];
+const cleanups: (() => Promise<void>)[] = [];
 const auditKeys: AuditKey[] = [{ id: 'eval', key: randomBytes(32) }];
 const secrets = {
   IDENTITY_PEPPER: randomBytes(32).toString('hex'),
@@ -216,6 +217,12 @@ async function overHttp(): Promise<CampaignEvaluation> {
 
 /** (b) Records produced to a topic that two scorer processes of one consumer group share. */
 async function overKafka(): Promise<CampaignEvaluation> {
+  let brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) {
+    const broker = await startLocalBroker({ heapMb: 1024 });
+    brokers = broker.brokers;
+    cleanups.push(broker.stop);
+  }
   const url = await database('eval_kafka');
   const id = randomBytes(3).toString('hex');
   const topics = {
@@ -309,6 +316,7 @@ try {
 } finally {
   for (const c of children) await stop(c);
   await pg.stop();
+  for (const c of cleanups) await c();
 }
 if (values.json !== undefined)
   await writeFile(
