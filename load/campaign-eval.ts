@@ -6,9 +6,10 @@
  * then the figures of `cdr evaluate` for each, and whether each goal holds (exit 1 if not).
  *
  *   npx tsx load/campaign-eval.ts [--lines 4000] [--hours 26] [--seed 1] [--only http|kafka]
+ *                                 [--per-shape 2] [--members 20-150] [--json FILE]
  *
  * PostgreSQL is embedded (in .tmp/campaign-eval, one database per run); the broker is
- * KAFKA_BROKERS (default 127.0.0.1:42925), with fresh topics. Ports: CAMPAIGN_EVAL_PORT and the
+ * KAFKA_BROKERS, or a local one started for the run, with fresh topics. Ports: CAMPAIGN_EVAL_PORT and the
  * four after it (default 43610).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -25,6 +26,7 @@ import { connect } from '../src/platform/db/client.js';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded.js';
 import { runMigrations } from '../src/platform/db/migrate.js';
 import { ensureTopics, KafkaProducer } from '../src/platform/kafka/client.js';
+import { startLocalBroker } from '../src/platform/kafka/local-broker.js';
 import { createLogger } from '../src/platform/log.js';
 import { type Cdr, encodeCdr } from '../src/scoring/cdr.js';
 import { MAX_CDRS_PER_REQUEST } from '../src/scoring/contract.js';
@@ -44,12 +46,14 @@ const { values } = parseArgs({
     hours: { type: 'string', default: '26' },
     seed: { type: 'string', default: '1' },
     only: { type: 'string' },
+    json: { type: 'string' },
+    'per-shape': { type: 'string', default: '2' },
+    members: { type: 'string', default: '20-150' },
   },
 });
 const lines = Number(values.lines);
 const hours = Number(values.hours);
 const seed = Number(values.seed);
-const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:42925';
 const basePort = Number(process.env.CAMPAIGN_EVAL_PORT ?? 43610);
 const PARTITIONS = 4;
 const log = createLogger({ level: 'warn', destination: 2, name: 'campaign-eval' });
@@ -57,7 +61,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dataDir = resolve('.tmp/campaign-eval');
 
 const t0 = performance.now();
-const { records, labels } = generateTraffic({ lines, hours, seed, campaigns: {} });
+const [minMembers, maxMembers] = (values.members ?? '').split('-').map(Number);
+const { records, labels } = generateTraffic({
+  lines,
+  hours,
+  seed,
+  campaigns: {
+    perShape: Number(values['per-shape']),
+    members: [minMembers ?? 20, maxMembers ?? minMembers ?? 150],
+  },
+});
 const campaignLines = (labels.campaigns ?? []).reduce((n, c) => n + c.lines.length, 0);
 const negativeLines = Object.values(labels.groupHardNegatives ?? {}).flat().length;
 console.log(
@@ -83,6 +96,7 @@ const pg = await startEmbeddedPostgres({
   log,
 });
 const children: ChildProcess[] = [];
+const cleanups: (() => Promise<void>)[] = [];
 const auditKeys: AuditKey[] = [{ id: 'eval', key: randomBytes(32) }];
 const secrets = {
   IDENTITY_PEPPER: randomBytes(32).toString('hex'),
@@ -203,6 +217,12 @@ async function overHttp(): Promise<CampaignEvaluation> {
 
 /** (b) Records produced to a topic that two scorer processes of one consumer group share. */
 async function overKafka(): Promise<CampaignEvaluation> {
+  let brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) {
+    const broker = await startLocalBroker({ heapMb: 1024 });
+    brokers = broker.brokers;
+    cleanups.push(broker.stop);
+  }
   const url = await database('eval_kafka');
   const id = randomBytes(3).toString('hex');
   const topics = {
@@ -281,20 +301,27 @@ function report(name: string, e: CampaignEvaluation): void {
 }
 
 let ok = true;
+const figures: Record<string, CampaignEvaluation> = {};
 try {
   if (values.only !== 'kafka') {
-    const e = await overHttp();
-    report('over HTTP, one API process', e);
-    ok &&= e.goals.all;
+    figures.http = await overHttp();
+    report('over HTTP, one API process', figures.http);
+    ok &&= figures.http.goals.all;
   }
   if (values.only !== 'http') {
-    const e = await overKafka();
-    report('over Kafka, two scorer instances', e);
-    ok &&= e.goals.all;
+    figures.kafka = await overKafka();
+    report('over Kafka, two scorer instances', figures.kafka);
+    ok &&= figures.kafka.goals.all;
   }
 } finally {
   for (const c of children) await stop(c);
   await pg.stop();
+  for (const c of cleanups) await c();
 }
+if (values.json !== undefined)
+  await writeFile(
+    resolve(values.json),
+    `${JSON.stringify({ lines, hours, seed, records: records.length, ...figures }, null, 2)}\n`,
+  );
 console.log(`\nissue 15 goals: ${ok ? 'met' : 'NOT met'}`);
 process.exit(ok ? 0 : 1);

@@ -381,9 +381,12 @@ export function generateCampaignTraffic(opts: {
           ? shuffle(hitList(int(1, 3)))
           : [];
       let nextTarget = 0;
+      /** A handset stays where it is: the SIMs it cycles share its cell. */
+      const siteOf = new Map<string, string>();
       for (const l of members) {
         const own = slices.get(l) ?? [];
-        const site = pick(sites);
+        const site = siteOf.get(l.imei) ?? pick(sites);
+        siteOf.set(l.imei, site);
         const cellOf = () => (rand() < 0.9 ? site : pick(sites));
         switch (shape) {
           case 'coordinated_calling': {

@@ -188,11 +188,28 @@ describe('scoring CLI', () => {
       cliIn(dir, 'cdr', 'evaluate', '--labels', 'empty.json'),
       cli('cdr', 'generate', '--lines', '0', '--out', join(dir, 'none.ndjson')),
       cli('caps', 'set', '--country', 'TH', '--per-operator', '99999999999999999999'),
+      cli('cdr', 'generate', '--campaigns', '--members', '30-20', '--out', join(dir, 'x.ndjson')),
+      cli('cdr', 'generate', '--campaigns', '--per-shape', '0', '--out', join(dir, 'x.ndjson')),
     ];
     for (const r of refused) {
       expect(r.status, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/^--(labels|lines|per-operator)/);
+      expect(r.stderr).toMatch(/^--(labels|lines|per-operator|members|per-shape)/);
     }
+    // A labels file whose campaigns are not what cdr generate writes.
+    await writeFile(
+      join(dir, 'bad-campaigns.json'),
+      JSON.stringify({
+        start: '2026-11-24T00:00:00Z',
+        positives: {},
+        hardNegatives: [],
+        campaigns: [{}],
+      }),
+    );
+    const badCampaigns = cliIn(dir, 'cdr', 'evaluate', '--labels', 'bad-campaigns.json');
+    expect(badCampaigns.status).toBe(2);
+    expect(badCampaigns.stderr).toMatch(
+      /^--labels: .* is not a labels file written by cdr generate/,
+    );
     const unknown = cli(
       'allowlist',
       'add',

@@ -75,6 +75,24 @@ describe('generated campaigns', () => {
           simsOf.set(r.imei, sims.add(r.imsi));
         }
       for (const sims of simsOf.values()) expect(sims.size).toBeLessThanOrEqual(3);
+      // A handset stays in one place: the SIMs it cycles are mostly seen in the same cell.
+      const cellsOf = new Map<string, Map<string, number>>();
+      for (const r of records)
+        if (members.has(r.msisdn)) {
+          const counts = cellsOf.get(r.msisdn) ?? new Map<string, number>();
+          cellsOf.set(r.msisdn, counts.set(r.cellId, (counts.get(r.cellId) ?? 0) + 1));
+        }
+      const mainCell = (l: string) =>
+        [...(cellsOf.get(l) ?? new Map<string, number>()).entries()].sort(
+          (a, b) => b[1] - a[1],
+        )[0]?.[0];
+      const handsetCells = new Map<string, Set<string | undefined>>();
+      for (const r of records)
+        if (members.has(r.msisdn)) {
+          const set = handsetCells.get(r.imei) ?? new Set();
+          handsetCells.set(r.imei, set.add(mainCell(r.msisdn)));
+        }
+      for (const [imei, set] of handsetCells) expect(set.size, imei).toBe(1);
     }
     for (const k of GROUP_HARD_NEGATIVE_KINDS) expect(negatives?.[k]).toHaveLength(40);
     expect(labels.normalLines).toHaveLength(600);
