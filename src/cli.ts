@@ -133,6 +133,9 @@ const REPRESENTATIVE_OPTIONS = {
 } as const;
 const REPRESENTATIVE_EXAMPLE = `--operator op_... --account ACME-001 --subscriber '{"documentType":"national_id","documentCountry":"TH","documentNumber":"1101700230708","nationality":"TH","fullName":"Somchai Jaidee","dateOfBirth":"1985-03-14"}'`;
 
+/** Share of the generated records that are data records (IP detail records). */
+const CDR_DATA_SHARE = 0.2;
+
 /** Where `cdr generate` writes when given neither --out nor --kafka: outside the repository. */
 const DEFAULT_CDR_FILE = join(tmpdir(), 'simline-cdrs.ndjson');
 
@@ -146,7 +149,7 @@ async function generate(o: Opts): Promise<CommandResult> {
   if (str(o, 'out') !== undefined && topic !== undefined)
     throw new UsageError('--out and --kafka: give one of them');
   const out = topic === undefined ? fromCaller(str(o, 'out') ?? DEFAULT_CDR_FILE) : undefined;
-  const { records, labels } = generateTraffic({ lines, hours, seed });
+  const { records, labels } = generateTraffic({ lines, hours, seed, dataShare: CDR_DATA_SHARE });
   const labelsFile = fromCaller(
     str(o, 'labels') ?? `${out ?? join(tmpdir(), `simline-cdr-${seed}`)}.labels.json`,
   );
@@ -764,7 +767,7 @@ const COMMANDS: readonly Command[] = [
   command({
     name: 'cdr generate',
     summary: 'Generate labelled synthetic CDR traffic to a file or a Kafka topic (no database)',
-    details: `Without --out or --kafka it writes ${DEFAULT_CDR_FILE}; the labels go beside the file.`,
+    details: `Without --out or --kafka it writes ${DEFAULT_CDR_FILE}; the labels go beside the file. ${CDR_DATA_SHARE * 100}% of the records are data records (type "data", remoteIp, host), which the line rules do not count.`,
     options: {
       lines: {
         type: 'int',

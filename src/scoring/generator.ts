@@ -46,6 +46,8 @@ export interface GenerateOptions {
   start?: number;
   /** Share of lines for each planted pattern (at least one line each). */
   share?: number;
+  /** Share of all records that are data records (see `addDataRecords`); none by default. */
+  dataShare?: number;
 }
 
 export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels: Labels } {
@@ -308,8 +310,9 @@ export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels
       out.push((replays.shift() as { r: Cdr }).r);
   }
   for (const x of replays) out.push(x.r);
+  const all = opts.dataShare ? addDataRecords(out, opts.seed, opts.dataShare, end) : out;
   return {
-    records: out,
+    records: all,
     labels: {
       seed: opts.seed,
       lines: n,
@@ -317,9 +320,64 @@ export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels
       start: new Date(start).toISOString(),
       positives,
       hardNegatives,
-      records: out.length,
+      records: all.length,
     },
   };
+}
+
+/** Servers lines reach, each at a fixed documentation address (RFC 5737, RFC 3849). */
+const SERVERS = [
+  ['www.google.com', '192.0.2.10'],
+  ['graph.facebook.com', '192.0.2.20'],
+  ['scontent.xx.fbcdn.net', '192.0.2.21'],
+  ['www.youtube.com', '192.0.2.30'],
+  ['line.me', '198.51.100.40'],
+  ['www.tiktok.com', '198.51.100.50'],
+  ['shopee.co.th', '198.51.100.60'],
+  ['api.grab.com', '2001:db8::70'],
+  ['', '203.0.113.80'],
+] as const;
+
+/**
+ * Interleaves IP detail records (`type: "data"`) with the voice and SMS ones: after a record, the
+ * same line reaches a server within a minute, so that data are `share` of all records. A record
+ * in fifty goes to an address of its own in 203.0.113.0/24 with no host. Data records draw from
+ * their own random sequence, so the voice and SMS records (and every line rule's figures) are
+ * the same with or without them.
+ */
+export function addDataRecords(
+  records: readonly Cdr[],
+  seed: number,
+  share: number,
+  end: number,
+): Cdr[] {
+  const rand = mulberry32(seed ^ 0x5eed_da7a);
+  const perRecord = share / (1 - share);
+  const out: Cdr[] = [];
+  let n = 0;
+  for (const r of records) {
+    out.push(r);
+    if (rand() >= perRecord) continue;
+    const startedAt = Math.min(end - 1, r.startedAt + Math.floor(rand() * MINUTE_MS));
+    const odd = rand() < 0.02;
+    const [host, remoteIp] = odd
+      ? ['', `203.0.113.${Math.floor(rand() * 256)}`]
+      : (SERVERS[Math.floor(rand() * SERVERS.length)] as (typeof SERVERS)[number]);
+    out.push({
+      ...r,
+      recordId: `d${seed}-${++n}`,
+      type: 'data',
+      direction: 'mo',
+      otherParty: '',
+      remoteIp,
+      host,
+      startedAt,
+      durationSec: 0,
+      answered: false,
+      containsUrl: false,
+    });
+  }
+  return out;
 }
 
 export interface RuleQuality {
