@@ -89,7 +89,7 @@ try {
     select b || ((10 - sum(case when i % 2 = 0 then (d * 2) / 10 + (d * 2) % 10 else d end) % 10) % 10)::text
     from (select i, substr(b, i, 1)::int as d from generate_series(1, 14) i) s $$`.execute(db);
   // Row i is the n-th of its type: within each block of 100 rows, its rank among that type's.
-  const rank = `case ${SHARES.map(([t, s], k) => {
+  const rank = `case ${SHARES.map(([, s], k) => {
     const from = SHARES.slice(0, k).reduce((a, [, x]) => a + x, 0);
     return `when i % 100 < ${from + s} then (i / 100) * ${s} + (i % 100 - ${from})`;
   }).join(' ')} end`;
