@@ -2,7 +2,7 @@
  * Watchlist matching benchmark. Prints figures; writes nothing.
  *
  *   node --expose-gc --import tsx load/watchlist-bench.ts [--lines 20000] [--hours 26]
- *     [--listed 1000000] [--ten-million]
+ *     [--listed 1000000] [--runs 5] [--ten-million]
  *
  * In one run (the engine without and with matching in turns, best of five each), on the same synthetic records (voice and SMS from the generator, plus one data
  * record in twenty with an address and a host): the engine without a watchlist, the engine
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     lines: { type: 'string', default: '20000' },
     hours: { type: 'string', default: '26' },
     listed: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '5' },
     'ten-million': { type: 'boolean', default: false },
   },
 });
@@ -116,14 +117,14 @@ function engineRun(matcher: WatchlistMatcher | undefined): { ns: number; alerts:
 }
 
 /**
- * The engine without and with matching, best of five runs each, taken in turns (without, with,
+ * The engine without and with matching, best of `--runs` runs each, taken in turns (without, with,
  * without, ...) so that a change in the machine's load or the heap's state meets both alike.
  */
 function engineRuns(m: WatchlistMatcher): { without: number; with: number; alerts: number } {
   let without = Number.POSITIVE_INFINITY;
   let withMatching = Number.POSITIVE_INFINITY;
   let alerts = 0;
-  for (let run = 0; run < 5; run++) {
+  for (let run = 0; run < Number(values.runs); run++) {
     gc?.();
     without = Math.min(without, engineRun(undefined).ns);
     gc?.();
