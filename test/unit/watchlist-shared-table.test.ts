@@ -112,3 +112,14 @@ describe('WatchlistMatcher shared with a reader', () => {
     expect(reader.size).toBe(writer.size);
   });
 });
+
+describe('IPv4 ranges', () => {
+  it('match dotted quads only, as isIPv4 reads them', () => {
+    const m = new WatchlistMatcher();
+    m.apply([row('ip', '10.1.0.0/16'), row('ip', '0.0.0.0/0')]);
+    expect(m.ip('10.1.255.7', NOW)?.type).toBe('ip');
+    expect(m.ip('10.1.255.7', NOW)?.id).not.toBe(m.ip('10.2.0.1', NOW)?.id);
+    for (const notV4 of ['10.1.2', '10.1.2.3.4', '10.01.2.3', '10.1.2.256', '10..2.3', '10.1.2.3.'])
+      expect(m.ip(notV4, NOW), notV4).toBeUndefined();
+  });
+});
