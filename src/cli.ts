@@ -148,6 +148,9 @@ const REPRESENTATIVE_OPTIONS = {
 } as const;
 const REPRESENTATIVE_EXAMPLE = `--operator op_... --account ACME-001 --subscriber '{"documentType":"national_id","documentCountry":"TH","documentNumber":"1101700230708","nationality":"TH","fullName":"Somchai Jaidee","dateOfBirth":"1985-03-14"}'`;
 
+/** Share of the generated records that are data records (IP detail records). */
+const CDR_DATA_SHARE = 0.2;
+
 /** Where `cdr generate` writes when given neither --out nor --kafka: outside the repository. */
 const DEFAULT_CDR_FILE = join(tmpdir(), 'simline-cdrs.ndjson');
 
@@ -179,6 +182,7 @@ async function generate(o: Opts): Promise<CommandResult> {
     lines,
     hours,
     seed,
+    dataShare: CDR_DATA_SHARE,
     campaigns: o.campaigns === true ? campaignOptions(o) : undefined,
   });
   const labelsFile = fromCaller(
@@ -421,7 +425,7 @@ const COMMANDS: readonly Command[] = [
       },
     },
     example:
-      'simline warninglist add --type msisdn --value +6621111111 --reason verified_bank --description "Krungthai Contact Center" --source krungthai.com',
+      'simline warninglist add --type msisdn --value +6621234567 --reason approved_bulk_caller --description "OTP sender of a bank" --source "operator approval letter"',
     run: async ({ opts: o, runtime }) => ({
       result: await addWarninglistEntry({
         ctx: adminCtx(await runtime()),
@@ -873,7 +877,7 @@ const COMMANDS: readonly Command[] = [
   command({
     name: 'cdr generate',
     summary: 'Generate labelled synthetic CDR traffic to a file or a Kafka topic (no database)',
-    details: `Without --out or --kafka it writes ${DEFAULT_CDR_FILE}; the labels go beside the file.`,
+    details: `Without --out or --kafka it writes ${DEFAULT_CDR_FILE}; the labels go beside the file. ${CDR_DATA_SHARE * 100}% of the records are data records (type "data", remoteIp, host), which the line rules do not count.`,
     options: {
       lines: {
         type: 'int',

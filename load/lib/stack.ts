@@ -50,6 +50,7 @@ function alive(pid: number): boolean {
 /**
  * A real stack for a load run: PostgreSQL (DATABASE_URL, or a fresh embedded server in
  * .tmp/load), migrated, one operator, and the API as its own process, the way it is deployed.
+ * LOAD_PG_PORT and LOAD_API_PORT pick the ports; free ones otherwise.
  */
 export async function startLoadStack(): Promise<LoadStack> {
   const log = createLogger({ level: 'warn', destination: 2, name: 'load' });
@@ -61,7 +62,7 @@ export async function startLoadStack(): Promise<LoadStack> {
     await rm(dataDir, { recursive: true, force: true });
     const embedded = {
       dataDir,
-      port: await freePort(),
+      port: Number(process.env.LOAD_PG_PORT) || (await freePort()),
       password: randomBytes(12).toString('hex'),
       log,
     };
@@ -86,7 +87,7 @@ export async function startLoadStack(): Promise<LoadStack> {
   });
   await handle.close();
 
-  const port = await freePort();
+  const port = Number(process.env.LOAD_API_PORT) || (await freePort());
   const child: ChildProcess = spawn(
     process.execPath,
     [

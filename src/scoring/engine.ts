@@ -303,7 +303,9 @@ export class ScoringEngine {
       return 'late';
     }
     const line = lineOf(s, cdr.msisdn);
-    if (w !== undefined) this.matchWatchlist(w, streamName, s, cdr, operatorId, line);
+    // The other party's hash serves the windows and the watchlist's filter alike.
+    const other = cdr.otherParty === '' ? -1 : hash53(cdr.otherParty);
+    if (w !== undefined) this.matchWatchlist(w, streamName, s, cdr, operatorId, line, other);
     this.lastLine = line;
     this.lastStream = s;
     const b = bucketAt(line.buckets, hour, LineBucket);
@@ -323,7 +325,6 @@ export class ScoringEngine {
     }
     const caps = this.caps;
     const th = this.settings.thresholds;
-    const other = cdr.otherParty === '' ? -1 : hash53(cdr.otherParty);
     if (cdr.type === 'voice') {
       if (cdr.direction === 'mo') {
         b.outgoingCalls++;
@@ -378,6 +379,8 @@ export class ScoringEngine {
     cdr: Cdr,
     operatorId: string | null,
     state: LineState | undefined,
+    /** `hash53(cdr.otherParty)` when the caller has it. */
+    otherHash?: number,
   ): void {
     const now = Number.isNaN(this.nowMs) ? cdr.startedAt : this.nowMs;
     if (cdr.type === 'data') {
@@ -387,7 +390,7 @@ export class ScoringEngine {
       if (hit !== undefined)
         this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_server', hit);
     } else if (cdr.otherParty !== '') {
-      const hit = w.msisdn(cdr.otherParty, now);
+      const hit = w.msisdn(cdr.otherParty, now, otherHash);
       if (hit !== undefined)
         this.raiseWatchlist(streamName, s, cdr, operatorId, 'watchlist_contact', hit);
     }

@@ -63,6 +63,8 @@ export interface GenerateOptions {
    * population realistic for group rules, plus campaigns of each shape and group hard negatives.
    */
   campaigns?: CampaignOptions;
+  /** Share of all records that are data records (see `addDataRecords`); none by default. */
+  dataShare?: number;
 }
 
 /**
@@ -86,7 +88,9 @@ function arrivalOrder(records: Cdr[], rand: () => number): Cdr[] {
 
 function generateCampaigns(opts: GenerateOptions, campaigns: CampaignOptions, start: number) {
   const traffic = generateCampaignTraffic({ ...opts, start, campaigns });
-  const out = arrivalOrder(traffic.records, mulberry32(opts.seed));
+  const ordered = arrivalOrder(traffic.records, mulberry32(opts.seed));
+  const end = start + opts.hours * HOUR_MS;
+  const out = opts.dataShare ? addDataRecords(ordered, opts.seed, opts.dataShare, end) : ordered;
   const labels: Labels = {
     seed: opts.seed,
     lines: opts.lines,
@@ -351,8 +355,9 @@ export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels
     }
   }
   const out = arrivalOrder(records, rand);
+  const all = opts.dataShare ? addDataRecords(out, opts.seed, opts.dataShare, end) : out;
   return {
-    records: out,
+    records: all,
     labels: {
       seed: opts.seed,
       lines: n,
@@ -360,9 +365,64 @@ export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels
       start: new Date(start).toISOString(),
       positives,
       hardNegatives,
-      records: out.length,
+      records: all.length,
     },
   };
+}
+
+/** Servers lines reach, each at a fixed documentation address (RFC 5737, RFC 3849). */
+const SERVERS = [
+  ['www.google.com', '192.0.2.10'],
+  ['graph.facebook.com', '192.0.2.20'],
+  ['scontent.xx.fbcdn.net', '192.0.2.21'],
+  ['www.youtube.com', '192.0.2.30'],
+  ['line.me', '198.51.100.40'],
+  ['www.tiktok.com', '198.51.100.50'],
+  ['shopee.co.th', '198.51.100.60'],
+  ['api.grab.com', '2001:db8::70'],
+  ['', '203.0.113.80'],
+] as const;
+
+/**
+ * Interleaves IP detail records (`type: "data"`) with the voice and SMS ones: after a record, the
+ * same line reaches a server within a minute, so that data are `share` of all records. A record
+ * in fifty goes to an address of its own in 203.0.113.0/24 with no host. Data records draw from
+ * their own random sequence, so the voice and SMS records (and every line rule's figures) are
+ * the same with or without them.
+ */
+export function addDataRecords(
+  records: readonly Cdr[],
+  seed: number,
+  share: number,
+  end: number,
+): Cdr[] {
+  const rand = mulberry32(seed ^ 0x5eed_da7a);
+  const perRecord = share / (1 - share);
+  const out: Cdr[] = [];
+  let n = 0;
+  for (const r of records) {
+    out.push(r);
+    if (rand() >= perRecord) continue;
+    const startedAt = Math.min(end - 1, r.startedAt + Math.floor(rand() * MINUTE_MS));
+    const odd = rand() < 0.02;
+    const [host, remoteIp] = odd
+      ? ['', `203.0.113.${Math.floor(rand() * 256)}`]
+      : (SERVERS[Math.floor(rand() * SERVERS.length)] as (typeof SERVERS)[number]);
+    out.push({
+      ...r,
+      recordId: `d${seed}-${++n}`,
+      type: 'data',
+      direction: 'mo',
+      otherParty: '',
+      remoteIp,
+      host,
+      startedAt,
+      durationSec: 0,
+      answered: false,
+      containsUrl: false,
+    });
+  }
+  return out;
 }
 
 export interface RuleQuality {

@@ -96,7 +96,10 @@ function groupConsumer(kind: StageKind, s: Shared, hooks: ManualConsumerHooks): 
 
 interface StageRunner {
   setSettings(settings: RuleSettings, networks: Map<string, string>): void;
-  /** Watchlist rows changed in `matcher` (this thread's index): a thread applies them to its own. */
+  /**
+   * Watchlist rows changed in `matcher` (this thread's index): a stage thread reads its shared
+   * tables and applies `changes` (what they do not hold) to its own.
+   */
   watchlistChanged(matcher: WatchlistMatcher, changes: IndicatorChange[]): void;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -342,8 +345,9 @@ class ThreadedStage implements StageRunner {
     for (const t of this.threads) t.post({ t: 'settings', settings, networks });
   }
 
-  watchlistChanged(_matcher: WatchlistMatcher, changes: IndicatorChange[]): void {
-    for (const t of this.threads) t.post({ t: 'watchlist', changes });
+  watchlistChanged(matcher: WatchlistMatcher, changes: IndicatorChange[]): void {
+    const tables = matcher.shared();
+    for (const t of this.threads) t.post({ t: 'watchlist', changes, tables });
   }
 
   async start(): Promise<void> {

@@ -8,7 +8,7 @@ import type {
   MessageHeader,
   PartitionAssignment,
 } from '../platform/kafka/messages.js';
-import type { IndicatorChange } from '../watchlist/matching/matcher.js';
+import type { IndicatorChange, SharedWatchlist } from '../watchlist/matching/matcher.js';
 import type { RuleSettings } from './engine.js';
 import type { StoredAlert } from './queries.js';
 import type { Outcome, StageKind } from './stage.js';
@@ -37,7 +37,7 @@ export interface PackedBatch {
 
 export type ToWorker =
   | { t: 'settings'; settings: RuleSettings; networks: Map<string, string> }
-  | { t: 'watchlist'; changes: IndicatorChange[] }
+  | { t: 'watchlist'; changes: IndicatorChange[]; tables: SharedWatchlist }
   | { t: 'flushed'; id: number; error?: string }
   | { t: 'assign' | 'revoke'; id: number; parts: PartitionAssignment[] }
   | ({ t: 'batch'; id: number } & PackedBatch)

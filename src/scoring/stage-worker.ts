@@ -103,6 +103,7 @@ function run(port: NonNullable<typeof parentPort>, data: StageWorkerData): void 
       stage.setSettings(m.settings);
       networks = m.networks;
     } else if (m.t === 'watchlist') {
+      watchlist.attach(m.tables);
       watchlist.apply(m.changes);
     } else if (m.t === 'flushed') {
       const f = flushing.get(m.id);

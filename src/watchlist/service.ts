@@ -377,7 +377,9 @@ export async function checkIndicator({
     const top = rows.length > 0 ? Math.max(...rows.map((r) => r.confidence)) : undefined;
     const ids = rows.map((r) => r.id).sort();
     await audit(tx, auditCtx(ctx), {
-      shard: auditShard('watchlist', `check:${actorRef(ctx.actor)}`),
+      // A bucket of the value within the actor's checks: one actor's concurrent lookups would
+      // otherwise all wait on one chain head.
+      shard: auditShard(`watchlist:check:${actorRef(ctx.actor)}`, `${key.type}:${key.value}`),
       action: 'watchlist.checked',
       subjectType: 'watchlist_indicator',
       subjectId: ids.join(',') || '-',

@@ -48,6 +48,9 @@ describe('scoring CLI', () => {
     const summary = JSON.parse(gen.stdout) as { records: number; labels: string };
     const lines = (await readFile(out, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(summary.records);
+    // A fifth are data records, which reach the scorer and leave the line rules' figures alone.
+    const data = lines.filter((l) => JSON.parse(l).type === 'data').length;
+    expect(data / lines.length).toBeGreaterThan(0.15);
     const again = generate(join(dir, 'again.ndjson'));
     expect(again.status).toBe(0);
     expect(await readFile(join(dir, 'again.ndjson'), 'utf8')).toBe(await readFile(out, 'utf8'));

@@ -99,8 +99,13 @@ describe('banks and warninglist from the CLI', () => {
     const list = JSON.parse(simline(['warninglist', 'list']).stdout) as {
       value: string;
       reason: string;
+      source: string;
     }[];
     expect(list.map((e) => e.value)).toEqual(expect.arrayContaining([value, '+6628888888']));
+    // The seeded hotlines are the ones a public source confirms, each naming it.
+    const seeds = list.filter((e) => e.value !== value);
+    expect(seeds.map((e) => e.value).sort()).toEqual(['+6626455555', '+6627777575', '+6628888888']);
+    for (const s of seeds) expect(s.source).toMatch(/(thaipbsworld|bangkokbank)\.com\//);
   });
 
   it('users create accepts the analyst role', () => {

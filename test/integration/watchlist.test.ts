@@ -355,6 +355,26 @@ describe('check', () => {
     expect(everything).not.toContain(value);
     expect(everything).not.toContain('posing as police');
   });
+
+  it('spreads one key’s checks over several audit chains, so concurrent lookups do not queue on one', async () => {
+    const values = Array.from({ length: 24 }, () => msisdn());
+    const answers = await Promise.all(
+      values.map((v) =>
+        call('GET', `/v1/watchlist/check?type=msisdn&value=${encodeURIComponent(v)}`, {
+          key: op2.apiKey,
+        }),
+      ),
+    );
+    for (const a of answers) expect(a.status).toBe(200);
+    const shards = await w.deps.db
+      .selectFrom('audit_log')
+      .select('shard')
+      .distinct()
+      .where('action', '=', 'watchlist.checked')
+      .where('actor_id', '=', op2.operatorId)
+      .execute();
+    expect(shards.length).toBeGreaterThan(4);
+  });
 });
 
 describe('sightings, review and revocation', () => {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { newId } from '../../src/platform/crypto.js';
 import type { Db } from '../../src/platform/db/client.js';
-
-let n = 0;
 
 /** Lists an indicator directly in `watchlist_indicators` (active, valid a year unless told). */
 export async function listIndicator(
@@ -9,8 +8,7 @@ export async function listIndicator(
   now: Date,
   v: { type: string; value: string; category?: string; validUntil?: Date; status?: string },
 ): Promise<string> {
-  n++;
-  const id = `ind_test${n}_${randomUUID().slice(0, 8)}`;
+  const id = newId('ind');
   await db
     .insertInto('watchlist_indicators')
     .values({

@@ -5,6 +5,15 @@
  * that were active when last read; expiry is checked at match time against the server's time.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { SharedNumberTable, type SharedTableHandle } from './shared-table.js';
+
+/** The shared part of a matcher, as the scorer's main thread hands it to its stage threads. */
+export interface SharedWatchlist {
+  msisdn: SharedTableHandle;
+  imei: SharedTableHandle;
+  /** One word: the count of the writer's `apply` calls. */
+  applied: SharedArrayBuffer;
+}
 
 /** What the scorer keeps of an indicator row (plain data: it crosses to stage threads). */
 export interface IndicatorChange {
@@ -50,12 +59,40 @@ function ipv6BigInt(ip: string): bigint {
   return v;
 }
 
+/**
+ * The number of a dotted-quad IPv4 address (what `isIPv4` accepts: no leading zeros), else -1.
+ * One pass, no regular expression and no array: a data record's address is read on every record.
+ */
+function ipv4Parse(ip: string): number {
+  let n = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+      continue;
+    }
+    const d = c - 48;
+    if (d < 0 || d > 9 || (digits === 1 && part === 0) || digits === 3) return -1;
+    digits++;
+    part = part * 10 + d;
+    if (part > 255) return -1;
+  }
+  return digits === 0 || dots !== 3 ? -1 : n * 256 + part;
+}
+
 /** The key of `ip` within a range of `len` leading bits, or undefined when it is no address. */
 function rangeKey(ip: string, len: number): string | undefined {
-  if (isIPv4(ip)) {
+  const v4 = ipv4Parse(ip);
+  if (v4 >= 0) {
     if (len > 32) return undefined;
-    const n = ipv4Number(ip);
-    return `4:${len === 0 ? 0 : Math.floor(n / 2 ** (32 - len))}`;
+    return `4:${len === 0 ? 0 : Math.floor(v4 / 2 ** (32 - len))}`;
   }
   if (isIPv6(ip)) {
     if (len > 128) return undefined;
@@ -124,6 +161,10 @@ class FilteredTable {
     return this.table.size;
   }
 
+  has(key: string): boolean {
+    return this.table.has(key);
+  }
+
   get(key: string): ListedEntry | undefined {
     const h = keyHash(key) & this.mask;
     if (((this.bits[h >>> 5] as number) & (1 << (h & 31))) === 0) return undefined;
@@ -154,7 +195,20 @@ class FilteredTable {
   }
 }
 
+/**
+ * Numbers and IMEIs live in shared tables (`shared-table.ts`) that the scorer's main thread
+ * writes and its stage threads only read (`attach`); a row the shared table cannot hold (an id
+ * of another shape, a value that is no number) goes to a table of this thread's own, and such
+ * rows, with addresses and domains, are what `apply` answers for the stage threads to apply.
+ */
 export class WatchlistMatcher {
+  private msisdnTable = SharedNumberTable.create('msisdn', '+');
+  private imeiTable = SharedNumberTable.create('imei', '');
+  private applied = new Int32Array(new SharedArrayBuffer(4));
+  /** Whether the shared tables are another thread's (this matcher only reads them). */
+  private reader = false;
+  /** Changes of this thread's own: applied rows, tables attached. */
+  private localChanges = 0;
   private readonly msisdns = new FilteredTable();
   private readonly imeis = new FilteredTable();
   private readonly ips = new Map<string, ListedEntry>();
@@ -163,38 +217,76 @@ export class WatchlistMatcher {
   private readonly ranges = new Map<number, Map<string, ListedEntry>>();
   /** Prefix lengths in use, longest first (the most specific range answers). */
   private rangeLengths: number[] = [];
-  /** Counts the `apply` calls: an answer remembered at an older generation may be stale. */
-  generation = 0;
+  /** Changes with every `apply` (here or by the writer): an answer remembered before may be stale. */
+  get generation(): number {
+    return Atomics.load(this.applied, 0) + this.localChanges;
+  }
+
+  /** The shared tables, for a stage thread to `attach` (buffers are shared, not copied). */
+  shared(): SharedWatchlist {
+    return {
+      msisdn: this.msisdnTable.handle,
+      imei: this.imeiTable.handle,
+      applied: this.applied.buffer as SharedArrayBuffer,
+    };
+  }
+
+  /** Reads the shared tables of the writer's matcher from now on (again when they grew). */
+  attach(shared: SharedWatchlist): void {
+    this.reader = true;
+    if (this.msisdnTable.handle.buffer !== shared.msisdn.buffer)
+      this.msisdnTable = new SharedNumberTable(shared.msisdn);
+    if (this.imeiTable.handle.buffer !== shared.imei.buffer)
+      this.imeiTable = new SharedNumberTable(shared.imei);
+    if (this.applied.buffer !== shared.applied) this.applied = new Int32Array(shared.applied);
+    this.localChanges++;
+  }
 
   get size(): number {
-    let n = this.msisdns.size + this.imeis.size + this.ips.size + this.domains.size;
+    let n = this.msisdnTable.size + this.imeiTable.size;
+    n += this.msisdns.size + this.imeis.size + this.ips.size + this.domains.size;
     for (const r of this.ranges.values()) n += r.size;
     return n;
   }
 
-  /** Applies changed rows: an active one is (re)listed, any other status removes it. */
-  apply(changes: readonly IndicatorChange[]): void {
-    this.generation++;
+  /**
+   * Applies changed rows: an active one is (re)listed, any other status removes it. Answers the
+   * rows a reader of the shared tables must apply too (those that changed no shared table).
+   */
+  apply(changes: readonly IndicatorChange[]): IndicatorChange[] {
+    if (this.reader) this.localChanges++;
+    else Atomics.add(this.applied, 0, 1);
+    const own: IndicatorChange[] = [];
     for (const c of changes) {
       const entry: ListedEntry | undefined =
         c.status === 'active'
           ? { id: c.id, type: c.type, category: c.category, validUntil: c.validUntil }
           : undefined;
       switch (c.type) {
-        case 'msisdn':
-          set(this.msisdns, c.value, entry);
+        case 'msisdn': {
+          const place = placeNumber(this.msisdnTable, this.msisdns, c, entry);
+          if (place !== 'shared') own.push(c);
+          if (place !== 'own' && !this.reader)
+            this.msisdnTable = this.msisdnTable.set(c.value, entry);
           break;
-        case 'imei':
-          set(this.imeis, c.value, entry);
+        }
+        case 'imei': {
+          const place = placeNumber(this.imeiTable, this.imeis, c, entry);
+          if (place !== 'shared') own.push(c);
+          if (place !== 'own' && !this.reader) this.imeiTable = this.imeiTable.set(c.value, entry);
           break;
+        }
         case 'domain':
           set(this.domains, c.value, entry);
+          own.push(c);
           break;
         case 'ip':
           this.applyIp(c.value, entry);
+          own.push(c);
           break;
       }
     }
+    return own;
   }
 
   private applyIp(value: string, entry: ListedEntry | undefined): void {
@@ -217,12 +309,20 @@ export class WatchlistMatcher {
     this.rangeLengths = [...this.ranges.keys()].sort((a, b) => b - a);
   }
 
-  msisdn(value: string, now: number): ListedEntry | undefined {
-    return live(this.msisdns.get(value), now);
+  /** `hash` is `hash53(value)` when the caller has it already. */
+  msisdn(value: string, now: number, hash?: number): ListedEntry | undefined {
+    return live(
+      this.msisdnTable.get(value, hash) ??
+        (this.msisdns.size === 0 ? undefined : this.msisdns.get(value)),
+      now,
+    );
   }
 
   imei(value: string, now: number): ListedEntry | undefined {
-    return live(this.imeis.get(value), now);
+    return live(
+      this.imeiTable.get(value) ?? (this.imeis.size === 0 ? undefined : this.imeis.get(value)),
+      now,
+    );
   }
 
   /** An exact listing of `ip`, else the most specific listed range holding it. */
@@ -251,6 +351,26 @@ export class WatchlistMatcher {
       name = name.slice(dot + 1);
     }
   }
+}
+
+/**
+ * Where a number's row goes: to this thread's own table when the shared one cannot hold it
+ * (`own`: readers apply it too), else to the shared one, leaving the own table if it was there
+ * (`left`: readers drop theirs too) or not (`shared`: readers need nothing).
+ */
+function placeNumber(
+  table: SharedNumberTable,
+  own: FilteredTable,
+  c: IndicatorChange,
+  entry: ListedEntry | undefined,
+): 'own' | 'left' | 'shared' {
+  if (entry !== undefined && !table.fits(c.value, c.id, c.category)) {
+    own.set(c.value, entry);
+    return 'own';
+  }
+  if (!own.has(c.value)) return 'shared';
+  own.set(c.value, undefined);
+  return 'left';
 }
 
 function set(

@@ -55,7 +55,8 @@ export async function readIndicatorChanges(
 
 /**
  * A scorer's watchlist: the index and its cursor. `poll` reads what changed since the last one
- * and hands the rows to `onChange` (stage threads hold their own index and apply the same rows).
+ * and hands `onChange` the rows stage threads apply to their own part of the index (numbers and
+ * IMEIs are in shared tables they read: see `WatchlistMatcher.attach`).
  */
 export class WatchlistSync {
   readonly matcher = new WatchlistMatcher();
@@ -84,8 +85,7 @@ export class WatchlistSync {
       : null;
     const newest = await readIndicatorChanges(this.db, since, (rows) => {
       if (rows.length === 0) return;
-      this.matcher.apply(rows);
-      this.onChange(rows);
+      this.onChange(this.matcher.apply(rows));
     });
     this.loaded = true;
     if (newest !== null && (this.cursor === null || newest > this.cursor)) this.cursor = newest;
