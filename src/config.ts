@@ -298,6 +298,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       if (!env[field]?.trim() && !issues.some((i) => i.field === field))
         issues.push({ field, message });
     }
+    if (parsed.success && parsed.data.WEBHOOK_ALLOW_INSECURE_URLS)
+      issues.push({
+        field: 'WEBHOOK_ALLOW_INSECURE_URLS',
+        message: 'must be false in production (it lets webhooks reach private addresses)',
+      });
   }
   if (
     parsed.success &&

@@ -67,6 +67,22 @@ describe('config', () => {
     ).toEqual([]);
   });
 
+  it('refuses webhooks to private addresses in production', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db/simline',
+      IDENTITY_PEPPER: KEY,
+      PII_KEYS: `k1:${KEY}`,
+      FINGERPRINT_KEYS: `f1:${KEY}`,
+      AUDIT_HMAC_KEY: `a1:${KEY}`,
+      AUDIT_SIGNING_KEY: Buffer.alloc(32, 3).toString('base64'),
+    };
+    expect(issues({ ...production, WEBHOOK_ALLOW_INSECURE_URLS: 'true' })).toEqual([
+      'WEBHOOK_ALLOW_INSECURE_URLS',
+    ]);
+    expect(issues({ WEBHOOK_ALLOW_INSECURE_URLS: 'true' })).toEqual([]);
+  });
+
   it('reads the audit signing key as PKCS8 PEM (also with \\n escapes) or a raw seed', () => {
     const pem = generateKeyPairSync('ed25519')
       .privateKey.export({ format: 'pem', type: 'pkcs8' })
