@@ -65,7 +65,7 @@ details.card summary{cursor:pointer}details.card[open] summary{margin-bottom:.8r
 h3{font-size:1rem;margin:.2rem 0 .4rem}#actions form+form{border-top:1px solid #e6ebf0;margin-top:1rem;padding-top:.6rem}
 .glossary{grid-template-columns:repeat(auto-fit,minmax(min(420px,100%),1fr))}.glossary .wide{grid-column:1/-1}
 .w-active{background:#dcebfb;color:#0b4f93}.w-suspended{background:#fff1cc;color:#7a5700}.w-revoked{background:#eceff3;color:#55606d}
-@media (max-width:640px){header.top{flex-wrap:wrap;gap:.4rem 1rem;padding:.6rem 1rem}header.top .who{margin-left:0}main{padding:0 .8rem}.card{padding:.8rem}
+@media (max-width:640px){header.top{flex-wrap:wrap;gap:.4rem 1rem;padding:.6rem 1rem}header.top .who{margin-left:0}header.top nav{display:flex;flex-wrap:wrap;gap:.2rem 0;flex:1 1 100%;min-width:0}main{padding:0 .8rem}.card{padding:.8rem}
 table.cards thead{display:none}table.cards tr{display:block;border-bottom:1px solid #c9d4df;padding:.3rem 0}table.cards td{display:flex;gap:.6rem;border:none;padding:.15rem 0}
 table.cards td::before{content:attr(data-label);flex:0 0 6.5rem;color:#6b7785;font-weight:600}
 .glossary dl.facts{grid-template-columns:1fr;gap:.1rem}.glossary dl.facts dt{margin-top:.5rem;color:#1d2733;font-weight:600}}
