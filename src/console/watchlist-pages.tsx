@@ -25,8 +25,10 @@ import {
   failureStatus,
   formFailure,
   Glossary,
+  InputField,
   invalidAttrs,
   StatusBadge,
+  TextareaField,
   TlpBadge,
   WATCH_READERS,
   WATCH_WRITERS,
@@ -234,39 +236,32 @@ const ListingForm = ({
           <FieldError id="category" failure={failure} />
         </div>
       </div>
-      <label for="value">Value</label>
-      <input
-        type="text"
+      <InputField
         id="value"
-        name="value"
+        label="Value"
         value={v.value}
-        placeholder="+85512345678, an IMEI, an account number, 203.0.113.0/24, a domain or a URL"
-        {...invalidAttrs('value', failure)}
+        failure={failure}
+        attrs={{
+          placeholder:
+            '+85512345678, an IMEI, an account number, 203.0.113.0/24, a domain or a URL',
+        }}
       />
-      <FieldError id="value" failure={failure} />
-      <label for="bankCode">Bank code (bank accounts only: BIC or national bank code)</label>
-      <input
-        type="text"
+      <InputField
         id="bankCode"
-        name="bankCode"
+        label="Bank code (bank accounts only: BIC or national bank code)"
         value={v.bankCode}
-        {...invalidAttrs('bankCode', failure)}
+        failure={failure}
       />
-      <FieldError id="bankCode" failure={failure} />
       <div class="row">
         <div>
-          <label for="confidence">Confidence (0-100)</label>
-          <input
-            type="number"
+          <InputField
             id="confidence"
-            name="confidence"
-            min="0"
-            max="100"
-            step="1"
+            label="Confidence (0-100)"
+            type="number"
+            attrs={{ min: '0', max: '100', step: '1' }}
             value={v.confidence}
-            {...invalidAttrs('confidence', failure)}
+            failure={failure}
           />
-          <FieldError id="confidence" failure={failure} />
         </div>
         <div>
           <label for="tlp">TLP marking</label>
@@ -280,26 +275,19 @@ const ListingForm = ({
           <FieldError id="tlp" failure={failure} />
         </div>
       </div>
-      <label for="shareWith">
-        Share with (country codes such as LA, TH; or * for every partner)
-      </label>
-      <input
-        type="text"
+      <InputField
         id="shareWith"
-        name="shareWith"
+        label="Share with (country codes such as LA, TH; or * for every partner)"
         value={v.shareWith}
-        {...invalidAttrs('shareWith', failure)}
+        failure={failure}
       />
-      <FieldError id="shareWith" failure={failure} />
-      <label for="validUntil">Valid until (UTC; leave empty for the type's default lifetime)</label>
-      <input
-        type="datetime-local"
+      <InputField
         id="validUntil"
-        name="validUntil"
+        label="Valid until (UTC; leave empty for the type's default lifetime)"
+        type="datetime-local"
         value={v.validUntil}
-        {...invalidAttrs('validUntil', failure)}
+        failure={failure}
       />
-      <FieldError id="validUntil" failure={failure} />
       <p class="small muted" id="lifetimes">
         {`Default lifetime, in days (maximum): ${lifetimes
           .map(
@@ -308,20 +296,18 @@ const ListingForm = ({
           )
           .join(' · ')}. A sighting extends it.`}
       </p>
-      <label for="description">Description (why it is listed)</label>
-      <textarea id="description" name="description" {...invalidAttrs('description', failure)}>
-        {v.description}
-      </textarea>
-      <FieldError id="description" failure={failure} />
-      <label for="caseRef">Case reference (optional)</label>
-      <input
-        type="text"
-        id="caseRef"
-        name="caseRef"
-        value={v.caseRef}
-        {...invalidAttrs('caseRef', failure)}
+      <TextareaField
+        id="description"
+        label="Description (why it is listed)"
+        value={v.description}
+        failure={failure}
       />
-      <FieldError id="caseRef" failure={failure} />
+      <InputField
+        id="caseRef"
+        label="Case reference (optional)"
+        value={v.caseRef}
+        failure={failure}
+      />
       <p>
         <button type="submit">List indicator</button>
       </p>
@@ -377,26 +363,22 @@ async function watchlistPage(c: PageCtx, listing?: { v: ListingValues; failure: 
               </select>
             </div>
             <div>
-              <label for="q-value">Value (any spelling; needs the type)</label>
-              <input
-                type="text"
+              <InputField
                 id="q-value"
                 name="value"
+                label="Value (any spelling; needs the type)"
                 value={s.value}
-                {...invalidAttrs('q-value', qFailure)}
+                failure={qFailure}
               />
-              <FieldError id="q-value" failure={qFailure} />
             </div>
             <div>
-              <label for="q-bankCode">Bank code</label>
-              <input
-                type="text"
+              <InputField
                 id="q-bankCode"
                 name="bankCode"
+                label="Bank code"
                 value={s.bankCode}
-                {...invalidAttrs('q-bankCode', qFailure)}
+                failure={qFailure}
               />
-              <FieldError id="q-bankCode" failure={qFailure} />
             </div>
           </div>
           <div class="row">

@@ -111,6 +111,47 @@ export function invalidAttrs(id: string, failure?: FormFailure) {
   return failure?.fields[id] ? { 'aria-invalid': 'true', 'aria-describedby': `${id}-error` } : {};
 }
 
+/** A labelled input and its sentences; the failure names the field by the input's `id`. */
+export const InputField: FC<{
+  id: string;
+  name?: string;
+  label: string;
+  value: string;
+  failure?: FormFailure;
+  type?: string;
+  attrs?: Record<string, string>;
+}> = ({ id, name = id, label, value, failure, type = 'text', attrs = {} }) => (
+  <>
+    <label for={id}>{label}</label>
+    <input
+      type={type}
+      id={id}
+      name={name}
+      {...attrs}
+      value={value}
+      {...invalidAttrs(id, failure)}
+    />
+    <FieldError id={id} failure={failure} />
+  </>
+);
+
+/** A labelled textarea and its sentences; the failure names the field by its `name`. */
+export const TextareaField: FC<{
+  id: string;
+  name?: string;
+  label: string;
+  value: string;
+  failure?: FormFailure;
+}> = ({ id, name = id, label, value, failure }) => (
+  <>
+    <label for={id}>{label}</label>
+    <textarea id={id} name={name} {...invalidAttrs(name, failure)}>
+      {value}
+    </textarea>
+    <FieldError id={name} failure={failure} />
+  </>
+);
+
 /** A TLP 2.0 label in FIRST's colours (coloured text on black). */
 export const TlpBadge: FC<{ tlp: string }> = ({ tlp }) => (
   <span class={`tlp tlp-${tlp.replace('+', '-')}`} title={TLP_TEXT[tlp as Tlp]}>
