@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import { usernames } from '../access/queries.js';
 import { NotFoundError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
@@ -35,8 +36,8 @@ import {
   failureStatus,
   formFailure,
   Glossary,
-  invalidAttrs,
   StatusBadge,
+  TextareaField,
   TlpBadge,
   WATCH_READERS,
   WATCH_WRITERS,
@@ -360,16 +361,45 @@ async function detailPage(
   );
 }
 
-const SightingForm = ({ c, id, failure, typed }: ActionFormProps) => (
-  <form
-    class="stack"
-    method="post"
-    action={`/console/watchlist/${id}/sightings`}
-    id="sighting-form"
-  >
+/** The frame every action form shares: where it posts, its heading, summary and button. */
+const ActionForm = ({
+  c,
+  id,
+  path,
+  formId,
+  title,
+  failure,
+  button,
+  children,
+}: {
+  c: PageCtx;
+  id: string;
+  path: string;
+  formId: string;
+  title: string;
+  failure?: FormFailure;
+  button: Child;
+  children: Child;
+}) => (
+  <form class="stack" method="post" action={`/console/watchlist/${id}/${path}`} id={formId}>
     <CsrfField token={c.get('user').csrfToken} />
-    <h3>Record a sighting</h3>
+    <h3>{title}</h3>
     <Errors message={failure?.message} />
+    {children}
+    <p>{button}</p>
+  </form>
+);
+
+const SightingForm = ({ c, id, failure, typed }: ActionFormProps) => (
+  <ActionForm
+    c={c}
+    id={id}
+    path="sightings"
+    formId="sighting-form"
+    title="Record a sighting"
+    failure={failure}
+    button={<button type="submit">Record sighting</button>}
+  >
     <fieldset class="checks">
       <legend>What was seen</legend>
       <label>
@@ -387,22 +417,26 @@ const SightingForm = ({ c, id, failure, typed }: ActionFormProps) => (
       </label>
     </fieldset>
     <FieldError id="kind" failure={failure} />
-    <label for="sighting-note">Note</label>
-    <textarea id="sighting-note" name="note" {...invalidAttrs('note', failure)}>
-      {typed.note ?? ''}
-    </textarea>
-    <FieldError id="note" failure={failure} />
-    <p>
-      <button type="submit">Record sighting</button>
-    </p>
-  </form>
+    <TextareaField
+      id="sighting-note"
+      name="note"
+      label="Note"
+      value={typed.note ?? ''}
+      failure={failure}
+    />
+  </ActionForm>
 );
 
 const ReviewForm = ({ c, id, failure, typed }: ActionFormProps) => (
-  <form class="stack" method="post" action={`/console/watchlist/${id}/review`} id="review-form">
-    <CsrfField token={c.get('user').csrfToken} />
-    <h3>Review the false positive</h3>
-    <Errors message={failure?.message} />
+  <ActionForm
+    c={c}
+    id={id}
+    path="review"
+    formId="review-form"
+    title="Review the false positive"
+    failure={failure}
+    button={<button type="submit">Record review</button>}
+  >
     <label for="decision">Decision</label>
     <select id="decision" name="decision">
       <option value="reinstate">Reinstate: it matches again</option>
@@ -410,33 +444,37 @@ const ReviewForm = ({ c, id, failure, typed }: ActionFormProps) => (
         Revoke: the report was right
       </option>
     </select>
-    <label for="review-note">Note (required)</label>
-    <textarea id="review-note" name="note" {...invalidAttrs('note', failure)}>
-      {typed.note ?? ''}
-    </textarea>
-    <FieldError id="note" failure={failure} />
-    <p>
-      <button type="submit">Record review</button>
-    </p>
-  </form>
+    <TextareaField
+      id="review-note"
+      name="note"
+      label="Note (required)"
+      value={typed.note ?? ''}
+      failure={failure}
+    />
+  </ActionForm>
 );
 
 const RevokeForm = ({ c, id, failure, typed }: ActionFormProps) => (
-  <form class="stack" method="post" action={`/console/watchlist/${id}/revoke`} id="revoke-form">
-    <CsrfField token={c.get('user').csrfToken} />
-    <h3>Revoke</h3>
-    <Errors message={failure?.message} />
-    <label for="reason">Reason (required; partners receive the revocation)</label>
-    <textarea id="reason" name="reason" {...invalidAttrs('reason', failure)}>
-      {typed.reason ?? ''}
-    </textarea>
-    <FieldError id="reason" failure={failure} />
-    <p>
+  <ActionForm
+    c={c}
+    id={id}
+    path="revoke"
+    formId="revoke-form"
+    title="Revoke"
+    failure={failure}
+    button={
       <button type="submit" class="danger">
         Revoke indicator
       </button>
-    </p>
-  </form>
+    }
+  >
+    <TextareaField
+      id="reason"
+      label="Reason (required; partners receive the revocation)"
+      value={typed.reason ?? ''}
+      failure={failure}
+    />
+  </ActionForm>
 );
 
 export function mountWatchlistDetailPages(app: Router): void {
