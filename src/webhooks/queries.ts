@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql, type UpdateObject } from 'kysely';
 import type { DbOrTx, Tx } from '../platform/db/client.js';
+import type { Database } from '../schema.js';
 
 export interface SubscriptionRow {
   id: string;
@@ -25,6 +26,24 @@ export async function findSubscription(
     .where('id', '=', q.id)
     .where('org_id', '=', q.orgId)
     .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** Changes an organisation's subscription, not deleted; answers the changed row, if any. */
+export async function updateLiveSubscription(
+  tx: Tx,
+  q: { orgId: string; id: string },
+  set: (
+    eb: ExpressionBuilder<Database, 'webhook_subscriptions'>,
+  ) => UpdateObject<Database, 'webhook_subscriptions'>,
+): Promise<SubscriptionRow | undefined> {
+  return tx
+    .updateTable('webhook_subscriptions')
+    .set(set)
+    .where('id', '=', q.id)
+    .where('org_id', '=', q.orgId)
+    .where('deleted_at', 'is', null)
+    .returningAll()
     .executeTakeFirst();
 }
 
