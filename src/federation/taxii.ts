@@ -191,41 +191,45 @@ function dateHeaders(items: Served[]) {
   return first && last ? { first: first.dateAdded, last: last.dateAdded } : undefined;
 }
 
-/** `GET .../objects/`: an envelope of the objects the partner may read, in change order. */
-export async function listObjects({ ctx, input }: { ctx: TaxiiCtx; input: ObjectQuery }) {
+/**
+ * A page of what the partner may read, in change order, audited as a read of `endpoint`: its
+ * `more` and `next` and each item in the shape the endpoint answers.
+ */
+async function readPage<T>(
+  ctx: TaxiiCtx,
+  input: ObjectQuery,
+  endpoint: 'objects' | 'manifest',
+  shape: (s: Served) => T,
+) {
   return withTransaction(ctx, async (tx) => {
     const { items, more, lastKey } = await page(tx, ctx, input);
-    await auditRead(tx, ctx, 'objects', items.length);
+    await auditRead(tx, ctx, endpoint, items.length);
     return {
-      envelope: {
+      body: {
         more,
         ...(lastKey ? { next: encodeNext(lastKey) } : {}),
-        objects: items.map((s) => s.object),
+        objects: items.map(shape),
       },
       dateAdded: dateHeaders(items),
     };
   });
 }
 
+/** `GET .../objects/`: an envelope of the objects the partner may read, in change order. */
+export async function listObjects({ ctx, input }: { ctx: TaxiiCtx; input: ObjectQuery }) {
+  const { body, dateAdded } = await readPage(ctx, input, 'objects', (s) => s.object);
+  return { envelope: body, dateAdded };
+}
+
 /** `GET .../manifest/`: the same page, as manifest records. */
 export async function listManifest({ ctx, input }: { ctx: TaxiiCtx; input: ObjectQuery }) {
-  return withTransaction(ctx, async (tx) => {
-    const { items, more, lastKey } = await page(tx, ctx, input);
-    await auditRead(tx, ctx, 'manifest', items.length);
-    return {
-      manifest: {
-        more,
-        ...(lastKey ? { next: encodeNext(lastKey) } : {}),
-        objects: items.map((s) => ({
-          id: s.object.id,
-          date_added: s.dateAdded,
-          version: s.version,
-          media_type: STIX_MEDIA_TYPE,
-        })),
-      },
-      dateAdded: dateHeaders(items),
-    };
-  });
+  const { body, dateAdded } = await readPage(ctx, input, 'manifest', (s) => ({
+    id: s.object.id,
+    date_added: s.dateAdded,
+    version: s.version,
+    media_type: STIX_MEDIA_TYPE,
+  }));
+  return { manifest: body, dateAdded };
 }
 
 /** One object by id, or not found alike whether it is unknown or the partner may not read it. */
@@ -240,20 +244,24 @@ async function findObject(tx: Tx, ctx: TaxiiCtx, collectionId: string, id: strin
   return servedIndicator(row, ctx.country);
 }
 
-/** `GET .../objects/{id}/`: its versions that `match[version]` selects (the latest by default). */
-export async function getObject({
-  ctx,
-  input,
-}: {
-  ctx: TaxiiCtx;
-  input: {
-    collectionId: string;
-    objectId: string;
-    addedAfter?: Date;
-    versions?: string[];
-    specVersions?: string[];
-  };
-}) {
+/** One object by id, and the filters of `match[...]` that apply to one object. */
+interface OneObjectQuery {
+  collectionId: string;
+  objectId: string;
+  addedAfter?: Date;
+  versions?: string[];
+  specVersions?: string[];
+}
+
+/**
+ * The object `objectId` in a list when it passes the filters (`versions` selects among its
+ * versions), else an empty list; audited as a read of `endpoint`.
+ */
+async function readOne(
+  ctx: TaxiiCtx,
+  input: OneObjectQuery,
+  endpoint: 'object' | 'versions',
+): Promise<Served[]> {
   return withTransaction(ctx, async (tx) => {
     const served = await findObject(tx, ctx, input.collectionId, input.objectId);
     const selected =
@@ -265,12 +273,18 @@ export async function getObject({
       (!input.specVersions || input.specVersions.includes('2.1'))
         ? [served]
         : [];
-    await auditRead(tx, ctx, 'object', selected.length);
-    return {
-      envelope: { more: false, objects: selected.map((s) => s.object) },
-      dateAdded: dateHeaders(selected),
-    };
+    await auditRead(tx, ctx, endpoint, selected.length);
+    return selected;
   });
+}
+
+/** `GET .../objects/{id}/`: its versions that `match[version]` selects (the latest by default). */
+export async function getObject({ ctx, input }: { ctx: TaxiiCtx; input: OneObjectQuery }) {
+  const selected = await readOne(ctx, input, 'object');
+  return {
+    envelope: { more: false, objects: selected.map((s) => s.object) },
+    dateAdded: dateHeaders(selected),
+  };
 }
 
 /** `GET .../objects/{id}/versions/`: the versions this server holds (the latest only). */
@@ -281,19 +295,16 @@ export async function getVersions({
   ctx: TaxiiCtx;
   input: { collectionId: string; objectId: string; addedAfter?: Date; specVersions?: string[] };
 }) {
-  return withTransaction(ctx, async (tx) => {
-    const served = await findObject(tx, ctx, input.collectionId, input.objectId);
-    const selected =
-      keep(served, { collectionId: input.collectionId, addedAfter: input.addedAfter }) &&
-      (!input.specVersions || input.specVersions.includes('2.1'))
-        ? [served]
-        : [];
-    await auditRead(tx, ctx, 'versions', selected.length);
-    return {
-      versions: { more: false, versions: selected.map((s) => s.version) },
-      dateAdded: dateHeaders(selected),
-    };
-  });
+  const { collectionId, objectId, addedAfter, specVersions } = input;
+  const selected = await readOne(
+    ctx,
+    { collectionId, objectId, addedAfter, specVersions },
+    'versions',
+  );
+  return {
+    versions: { more: false, versions: selected.map((s) => s.version) },
+    dateAdded: dateHeaders(selected),
+  };
 }
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
