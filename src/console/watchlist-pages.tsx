@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import type { Router } from '../platform/http/app.js';
 import { parseInput } from '../platform/parse.js';
 import {
@@ -148,6 +149,27 @@ const Options = ({
   </>
 );
 
+/** A labelled select of the listing form and its sentences. */
+const SelectField = ({
+  id,
+  label,
+  failure,
+  children,
+}: {
+  id: string;
+  label: string;
+  failure?: FormFailure;
+  children: Child;
+}) => (
+  <>
+    <label for={id}>{label}</label>
+    <select id={id} name={id} {...invalidAttrs(id, failure)}>
+      {children}
+    </select>
+    <FieldError id={id} failure={failure} />
+  </>
+);
+
 const IndicatorTable = ({ items }: { items: IndicatorView[] }) => (
   <div class="scroll">
     <table id="indicators" class="cards">
@@ -214,26 +236,22 @@ const ListingForm = ({
       <CsrfField token={c.get('user').csrfToken} />
       <div class="row">
         <div>
-          <label for="type">Type</label>
-          <select id="type" name="type" {...invalidAttrs('type', failure)}>
+          <SelectField id="type" label="Type" failure={failure}>
             <Options
               values={INDICATOR_TYPES}
               selected={v.type}
               label={(t) => TYPE_LABELS[t as IndicatorType]}
             />
-          </select>
-          <FieldError id="type" failure={failure} />
+          </SelectField>
         </div>
         <div>
-          <label for="category">Category</label>
-          <select id="category" name="category" {...invalidAttrs('category', failure)}>
+          <SelectField id="category" label="Category" failure={failure}>
             <Options
               values={CATEGORIES}
               selected={v.category}
               label={(k) => CATEGORY_TEXT[k as Category].label}
             />
-          </select>
-          <FieldError id="category" failure={failure} />
+          </SelectField>
         </div>
       </div>
       <InputField
@@ -264,15 +282,13 @@ const ListingForm = ({
           />
         </div>
         <div>
-          <label for="tlp">TLP marking</label>
-          <select id="tlp" name="tlp" {...invalidAttrs('tlp', failure)}>
+          <SelectField id="tlp" label="TLP marking" failure={failure}>
             <Options
               values={TLP_LEVELS}
               selected={v.tlp}
               label={(t) => TLP_TEXT[t as keyof typeof TLP_TEXT].split(':')[1] ?? t}
             />
-          </select>
-          <FieldError id="tlp" failure={failure} />
+          </SelectField>
         </div>
       </div>
       <InputField
