@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { audit, auditShard } from '../platform/audit.js';
+import { type AuditFacts, audit, auditShard } from '../platform/audit.js';
 import type { Tx } from '../platform/db/client.js';
 import { type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import { NotFoundError, ServiceError } from '../platform/errors.js';
@@ -170,19 +170,23 @@ async function page(tx: Tx, ctx: TaxiiCtx, q: ObjectQuery) {
   return { items, more, lastKey: lastKey ?? cursor };
 }
 
-function auditRead(tx: Tx, ctx: TaxiiCtx, endpoint: string, count: number) {
+/** An audit row of what the partner did, on the partner's federation chain. */
+function auditByPartner(tx: Tx, ctx: TaxiiCtx, facts: Omit<AuditFacts, 'shard'>) {
   return audit(
     tx,
     { now: ctx.now, operator: { id: ctx.partner.id } },
-    {
-      shard: auditShard('federation', ctx.partner.id),
-      action: 'federation.read',
-      subjectType: 'taxii_collection',
-      subjectId: INDICATORS_COLLECTION_ID,
-      outcome: count > 0 ? 'matched' : 'unknown',
-      data: { endpoint, objects: count, partnerCountry: ctx.partner.country },
-    },
+    { shard: auditShard('federation', ctx.partner.id), ...facts },
   );
+}
+
+function auditRead(tx: Tx, ctx: TaxiiCtx, endpoint: string, count: number) {
+  return auditByPartner(tx, ctx, {
+    action: 'federation.read',
+    subjectType: 'taxii_collection',
+    subjectId: INDICATORS_COLLECTION_ID,
+    outcome: count > 0 ? 'matched' : 'unknown',
+    data: { endpoint, objects: count, partnerCountry: ctx.partner.country },
+  });
 }
 
 function dateHeaders(items: Served[]) {
@@ -396,18 +400,13 @@ export async function addSightings({
         },
         input: { indicatorId: row.id, kind: s.kind, note: s.note },
       });
-      await audit(
-        tx,
-        { now: ctx.now, operator: { id: ctx.partner.id } },
-        {
-          shard: auditShard('federation', ctx.partner.id),
-          action: 'federation.sighting',
-          subjectType: 'watchlist_indicator',
-          subjectId: row.id,
-          outcome: 'success',
-          data: { kind: s.kind, partnerCountry: ctx.partner.country },
-        },
-      );
+      await auditByPartner(tx, ctx, {
+        action: 'federation.sighting',
+        subjectType: 'watchlist_indicator',
+        subjectId: row.id,
+        outcome: 'success',
+        data: { kind: s.kind, partnerCountry: ctx.partner.country },
+      });
       return undefined;
     });
     if (outcome) failures.push({ id, version, message: outcome });
@@ -421,18 +420,13 @@ export async function addSightings({
       successes,
       failures,
     });
-    await audit(
-      tx,
-      { now: ctx.now, operator: { id: ctx.partner.id } },
-      {
-        shard: auditShard('federation', ctx.partner.id),
-        action: 'federation.sightings_received',
-        subjectType: 'taxii_status',
-        subjectId: row.id,
-        outcome: 'success',
-        data: { total: row.total_count, succeeded: row.success_count, failed: row.failure_count },
-      },
-    );
+    await auditByPartner(tx, ctx, {
+      action: 'federation.sightings_received',
+      subjectType: 'taxii_status',
+      subjectId: row.id,
+      outcome: 'success',
+      data: { total: row.total_count, succeeded: row.success_count, failed: row.failure_count },
+    });
     return statusResource(row);
   });
 }
