@@ -93,17 +93,26 @@ export interface PendingEvent {
   payload: unknown;
 }
 
-/** Events not yet dispatched, oldest first, locked; rows another worker holds are skipped. */
-export async function lockPendingEvents(tx: Tx, limit: number): Promise<PendingEvent[]> {
+/** Events whose `stamp` is not set yet, oldest first, locked; rows another worker holds are skipped. */
+function lockEventsWithout(
+  tx: Tx,
+  stamp: 'dispatched_at' | 'published_at',
+  limit: number,
+): Promise<PendingEvent[]> {
   return tx
     .selectFrom('webhook_events')
     .select(['id', 'org_id', 'type', 'payload'])
-    .where('dispatched_at', 'is', null)
+    .where(stamp, 'is', null)
     .orderBy('seq')
     .limit(limit)
     .forUpdate()
     .skipLocked()
     .execute();
+}
+
+/** Events not yet dispatched to their subscriptions' deliveries. */
+export function lockPendingEvents(tx: Tx, limit: number): Promise<PendingEvent[]> {
+  return lockEventsWithout(tx, 'dispatched_at', limit);
 }
 
 /** One delivery per event and live subscription of its organisation that asked for its type. */
@@ -152,17 +161,9 @@ export async function markDispatched(
     .execute();
 }
 
-/** Events not yet on the Kafka topic, oldest first, locked; rows another worker holds are skipped. */
-export async function lockUnpublishedEvents(tx: Tx, limit: number): Promise<PendingEvent[]> {
-  return tx
-    .selectFrom('webhook_events')
-    .select(['id', 'org_id', 'type', 'payload'])
-    .where('published_at', 'is', null)
-    .orderBy('seq')
-    .limit(limit)
-    .forUpdate()
-    .skipLocked()
-    .execute();
+/** Events not yet on the Kafka topic. */
+export function lockUnpublishedEvents(tx: Tx, limit: number): Promise<PendingEvent[]> {
+  return lockEventsWithout(tx, 'published_at', limit);
 }
 
 export async function markPublished(tx: Tx, ids: string[], at: Date): Promise<void> {
