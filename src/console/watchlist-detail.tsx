@@ -29,6 +29,7 @@ import {
   WATCHLIST_ALERT_TEXT,
 } from './watchlist-text.js';
 import {
+  CardTable,
   canWrite,
   consoleWatchCtx,
   FieldError,
@@ -223,73 +224,48 @@ async function detailPage(
       </div>
       <section class="card" id="sources">
         <h2>Sources ({ind.sources?.length ?? 0})</h2>
-        <div class="scroll">
-          <table class="cards">
-            <thead>
-              <tr>
-                <th>Organisation</th>
-                <th>Confidence</th>
-                <th>Description</th>
-                <th>Case ref</th>
-                <th>Listed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(ind.sources ?? []).map((s) => (
-                <tr>
-                  <td data-label="Organisation">
-                    <div>
-                      {org(s.sourceOrg)}
-                      {s.owner && <span class="muted small"> (owner)</span>}
-                    </div>
-                  </td>
-                  <td data-label="Confidence">{s.confidence}</td>
-                  <td class="prewrap" data-label="Description">
-                    {s.description}
-                  </td>
-                  <td data-label="Case ref">{s.caseRef ?? '—'}</td>
-                  <td class="small nowrap" data-label="Listed">
-                    {when(s.listedAt)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CardTable headers={['Organisation', 'Confidence', 'Description', 'Case ref', 'Listed']}>
+          {(ind.sources ?? []).map((s) => (
+            <tr>
+              <td data-label="Organisation">
+                <div>
+                  {org(s.sourceOrg)}
+                  {s.owner && <span class="muted small"> (owner)</span>}
+                </div>
+              </td>
+              <td data-label="Confidence">{s.confidence}</td>
+              <td class="prewrap" data-label="Description">
+                {s.description}
+              </td>
+              <td data-label="Case ref">{s.caseRef ?? '—'}</td>
+              <td class="small nowrap" data-label="Listed">
+                {when(s.listedAt)}
+              </td>
+            </tr>
+          ))}
+        </CardTable>
       </section>
       <section class="card" id="sightings">
         <h2>Sightings ({ind.sightings?.length ?? 0})</h2>
         {(ind.sightings ?? []).length === 0 ? (
           <p class="muted">No sighting reported.</p>
         ) : (
-          <div class="scroll">
-            <table class="cards">
-              <thead>
-                <tr>
-                  <th>When</th>
-                  <th>Kind</th>
-                  <th>By</th>
-                  <th>Note</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(ind.sightings ?? []).map((s) => (
-                  <tr>
-                    <td class="small nowrap" data-label="When">
-                      {when(s.at)}
-                    </td>
-                    <td data-label="Kind">
-                      <Badge value={s.kind} />
-                    </td>
-                    <td data-label="By">{org(s.byOrg)}</td>
-                    <td class="prewrap" data-label="Note">
-                      {s.note || '—'}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CardTable headers={['When', 'Kind', 'By', 'Note']}>
+            {(ind.sightings ?? []).map((s) => (
+              <tr>
+                <td class="small nowrap" data-label="When">
+                  {when(s.at)}
+                </td>
+                <td data-label="Kind">
+                  <Badge value={s.kind} />
+                </td>
+                <td data-label="By">{org(s.byOrg)}</td>
+                <td class="prewrap" data-label="Note">
+                  {s.note || '—'}
+                </td>
+              </tr>
+            ))}
+          </CardTable>
         )}
       </section>
       <section class="card" id="matches">
@@ -297,43 +273,30 @@ async function detailPage(
         {matches.length === 0 ? (
           <p class="muted">No call, message or connection has matched this indicator.</p>
         ) : (
-          <div class="scroll">
-            <table class="cards">
-              <thead>
-                <tr>
-                  <th>Line</th>
-                  <th>Operator</th>
-                  <th>Alert</th>
-                  <th>Raised</th>
-                  <th>Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {matches.map((m) => (
-                  <tr data-alert={m.alertId}>
-                    <td class="nowrap" data-label="Line">
-                      {m.msisdn}
-                    </td>
-                    <td data-label="Operator">{m.operatorId ? org(m.operatorId) : '—'}</td>
-                    <td data-label="Alert">
-                      <div>
-                        <strong>{WATCHLIST_ALERT_TEXT[m.rule]?.label ?? m.rule}</strong>{' '}
-                        <code class="small">{m.rule}</code>
-                        <br />
-                        <span class="small muted">{WATCHLIST_ALERT_TEXT[m.rule]?.explain}</span>
-                      </div>
-                    </td>
-                    <td class="small nowrap" data-label="Raised">
-                      {when(m.raisedAt)}
-                    </td>
-                    <td data-label="Status">
-                      <Badge value={m.status} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CardTable headers={['Line', 'Operator', 'Alert', 'Raised', 'Status']}>
+            {matches.map((m) => (
+              <tr data-alert={m.alertId}>
+                <td class="nowrap" data-label="Line">
+                  {m.msisdn}
+                </td>
+                <td data-label="Operator">{m.operatorId ? org(m.operatorId) : '—'}</td>
+                <td data-label="Alert">
+                  <div>
+                    <strong>{WATCHLIST_ALERT_TEXT[m.rule]?.label ?? m.rule}</strong>{' '}
+                    <code class="small">{m.rule}</code>
+                    <br />
+                    <span class="small muted">{WATCHLIST_ALERT_TEXT[m.rule]?.explain}</span>
+                  </div>
+                </td>
+                <td class="small nowrap" data-label="Raised">
+                  {when(m.raisedAt)}
+                </td>
+                <td data-label="Status">
+                  <Badge value={m.status} />
+                </td>
+              </tr>
+            ))}
+          </CardTable>
         )}
       </section>
       <section class="card" id="history">

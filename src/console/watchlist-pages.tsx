@@ -18,6 +18,7 @@ import { layoutUser, type PageCtx, page } from './pages.js';
 import { mountWatchlistDetailPages } from './watchlist-detail.js';
 import { CATEGORY_TEXT, TLP_TEXT, TYPE_LABELS } from './watchlist-text.js';
 import {
+  CardTable,
   CategoryLabel,
   canWrite,
   consoleWatchCtx,
@@ -171,51 +172,38 @@ const SelectField = ({
 );
 
 const IndicatorTable = ({ items }: { items: IndicatorView[] }) => (
-  <div class="scroll">
-    <table id="indicators" class="cards">
-      <thead>
-        <tr>
-          <th>Type</th>
-          <th>Value</th>
-          <th>Category</th>
-          <th>Confidence</th>
-          <th>TLP</th>
-          <th>Status</th>
-          <th>Valid until</th>
-          <th>Source</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((i) => (
-          <tr data-id={i.id}>
-            <td class="small" data-label="Type">
-              {TYPE_LABELS[i.type]}
-            </td>
-            <td class="value" data-label="Value">
-              <div>
-                <a href={`/console/watchlist/${i.id}`}>{i.value}</a>
-                {i.bankCode && <span class="muted small"> at {i.bankCode}</span>}
-              </div>
-            </td>
-            <td data-label="Category">
-              <CategoryLabel category={i.category} />
-            </td>
-            <td data-label="Confidence">{i.confidence}</td>
-            <td data-label="TLP">
-              <TlpBadge tlp={i.tlp} />
-            </td>
-            <td data-label="Status">
-              <StatusBadge status={i.status} />
-            </td>
-            <td class="small nowrap" data-label="Valid until">
-              {when(i.validUntil)}
-            </td>
-            <td data-label="Source">{i.sourceCountry}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  </div>
+  <CardTable
+    id="indicators"
+    headers={['Type', 'Value', 'Category', 'Confidence', 'TLP', 'Status', 'Valid until', 'Source']}
+  >
+    {items.map((i) => (
+      <tr data-id={i.id}>
+        <td class="small" data-label="Type">
+          {TYPE_LABELS[i.type]}
+        </td>
+        <td class="value" data-label="Value">
+          <div>
+            <a href={`/console/watchlist/${i.id}`}>{i.value}</a>
+            {i.bankCode && <span class="muted small"> at {i.bankCode}</span>}
+          </div>
+        </td>
+        <td data-label="Category">
+          <CategoryLabel category={i.category} />
+        </td>
+        <td data-label="Confidence">{i.confidence}</td>
+        <td data-label="TLP">
+          <TlpBadge tlp={i.tlp} />
+        </td>
+        <td data-label="Status">
+          <StatusBadge status={i.status} />
+        </td>
+        <td class="small nowrap" data-label="Valid until">
+          {when(i.validUntil)}
+        </td>
+        <td data-label="Source">{i.sourceCountry}</td>
+      </tr>
+    ))}
+  </CardTable>
 );
 
 const ListingForm = ({
