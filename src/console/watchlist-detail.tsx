@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import { usernames } from '../access/queries.js';
 import { NotFoundError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
@@ -28,6 +29,7 @@ import {
   WATCHLIST_ALERT_TEXT,
 } from './watchlist-text.js';
 import {
+  CardTable,
   canWrite,
   consoleWatchCtx,
   FieldError,
@@ -35,8 +37,8 @@ import {
   failureStatus,
   formFailure,
   Glossary,
-  invalidAttrs,
   StatusBadge,
+  TextareaField,
   TlpBadge,
   WATCH_READERS,
   WATCH_WRITERS,
@@ -222,73 +224,48 @@ async function detailPage(
       </div>
       <section class="card" id="sources">
         <h2>Sources ({ind.sources?.length ?? 0})</h2>
-        <div class="scroll">
-          <table class="cards">
-            <thead>
-              <tr>
-                <th>Organisation</th>
-                <th>Confidence</th>
-                <th>Description</th>
-                <th>Case ref</th>
-                <th>Listed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(ind.sources ?? []).map((s) => (
-                <tr>
-                  <td data-label="Organisation">
-                    <div>
-                      {org(s.sourceOrg)}
-                      {s.owner && <span class="muted small"> (owner)</span>}
-                    </div>
-                  </td>
-                  <td data-label="Confidence">{s.confidence}</td>
-                  <td class="prewrap" data-label="Description">
-                    {s.description}
-                  </td>
-                  <td data-label="Case ref">{s.caseRef ?? '—'}</td>
-                  <td class="small nowrap" data-label="Listed">
-                    {when(s.listedAt)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CardTable headers={['Organisation', 'Confidence', 'Description', 'Case ref', 'Listed']}>
+          {(ind.sources ?? []).map((s) => (
+            <tr>
+              <td data-label="Organisation">
+                <div>
+                  {org(s.sourceOrg)}
+                  {s.owner && <span class="muted small"> (owner)</span>}
+                </div>
+              </td>
+              <td data-label="Confidence">{s.confidence}</td>
+              <td class="prewrap" data-label="Description">
+                {s.description}
+              </td>
+              <td data-label="Case ref">{s.caseRef ?? '—'}</td>
+              <td class="small nowrap" data-label="Listed">
+                {when(s.listedAt)}
+              </td>
+            </tr>
+          ))}
+        </CardTable>
       </section>
       <section class="card" id="sightings">
         <h2>Sightings ({ind.sightings?.length ?? 0})</h2>
         {(ind.sightings ?? []).length === 0 ? (
           <p class="muted">No sighting reported.</p>
         ) : (
-          <div class="scroll">
-            <table class="cards">
-              <thead>
-                <tr>
-                  <th>When</th>
-                  <th>Kind</th>
-                  <th>By</th>
-                  <th>Note</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(ind.sightings ?? []).map((s) => (
-                  <tr>
-                    <td class="small nowrap" data-label="When">
-                      {when(s.at)}
-                    </td>
-                    <td data-label="Kind">
-                      <Badge value={s.kind} />
-                    </td>
-                    <td data-label="By">{org(s.byOrg)}</td>
-                    <td class="prewrap" data-label="Note">
-                      {s.note || '—'}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CardTable headers={['When', 'Kind', 'By', 'Note']}>
+            {(ind.sightings ?? []).map((s) => (
+              <tr>
+                <td class="small nowrap" data-label="When">
+                  {when(s.at)}
+                </td>
+                <td data-label="Kind">
+                  <Badge value={s.kind} />
+                </td>
+                <td data-label="By">{org(s.byOrg)}</td>
+                <td class="prewrap" data-label="Note">
+                  {s.note || '—'}
+                </td>
+              </tr>
+            ))}
+          </CardTable>
         )}
       </section>
       <section class="card" id="matches">
@@ -296,43 +273,30 @@ async function detailPage(
         {matches.length === 0 ? (
           <p class="muted">No call, message or connection has matched this indicator.</p>
         ) : (
-          <div class="scroll">
-            <table class="cards">
-              <thead>
-                <tr>
-                  <th>Line</th>
-                  <th>Operator</th>
-                  <th>Alert</th>
-                  <th>Raised</th>
-                  <th>Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {matches.map((m) => (
-                  <tr data-alert={m.alertId}>
-                    <td class="nowrap" data-label="Line">
-                      {m.msisdn}
-                    </td>
-                    <td data-label="Operator">{m.operatorId ? org(m.operatorId) : '—'}</td>
-                    <td data-label="Alert">
-                      <div>
-                        <strong>{WATCHLIST_ALERT_TEXT[m.rule]?.label ?? m.rule}</strong>{' '}
-                        <code class="small">{m.rule}</code>
-                        <br />
-                        <span class="small muted">{WATCHLIST_ALERT_TEXT[m.rule]?.explain}</span>
-                      </div>
-                    </td>
-                    <td class="small nowrap" data-label="Raised">
-                      {when(m.raisedAt)}
-                    </td>
-                    <td data-label="Status">
-                      <Badge value={m.status} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CardTable headers={['Line', 'Operator', 'Alert', 'Raised', 'Status']}>
+            {matches.map((m) => (
+              <tr data-alert={m.alertId}>
+                <td class="nowrap" data-label="Line">
+                  {m.msisdn}
+                </td>
+                <td data-label="Operator">{m.operatorId ? org(m.operatorId) : '—'}</td>
+                <td data-label="Alert">
+                  <div>
+                    <strong>{WATCHLIST_ALERT_TEXT[m.rule]?.label ?? m.rule}</strong>{' '}
+                    <code class="small">{m.rule}</code>
+                    <br />
+                    <span class="small muted">{WATCHLIST_ALERT_TEXT[m.rule]?.explain}</span>
+                  </div>
+                </td>
+                <td class="small nowrap" data-label="Raised">
+                  {when(m.raisedAt)}
+                </td>
+                <td data-label="Status">
+                  <Badge value={m.status} />
+                </td>
+              </tr>
+            ))}
+          </CardTable>
         )}
       </section>
       <section class="card" id="history">
@@ -360,16 +324,45 @@ async function detailPage(
   );
 }
 
-const SightingForm = ({ c, id, failure, typed }: ActionFormProps) => (
-  <form
-    class="stack"
-    method="post"
-    action={`/console/watchlist/${id}/sightings`}
-    id="sighting-form"
-  >
+/** The frame every action form shares: where it posts, its heading, summary and button. */
+const ActionForm = ({
+  c,
+  id,
+  path,
+  formId,
+  title,
+  failure,
+  button,
+  children,
+}: {
+  c: PageCtx;
+  id: string;
+  path: string;
+  formId: string;
+  title: string;
+  failure?: FormFailure;
+  button: Child;
+  children: Child;
+}) => (
+  <form class="stack" method="post" action={`/console/watchlist/${id}/${path}`} id={formId}>
     <CsrfField token={c.get('user').csrfToken} />
-    <h3>Record a sighting</h3>
+    <h3>{title}</h3>
     <Errors message={failure?.message} />
+    {children}
+    <p>{button}</p>
+  </form>
+);
+
+const SightingForm = ({ c, id, failure, typed }: ActionFormProps) => (
+  <ActionForm
+    c={c}
+    id={id}
+    path="sightings"
+    formId="sighting-form"
+    title="Record a sighting"
+    failure={failure}
+    button={<button type="submit">Record sighting</button>}
+  >
     <fieldset class="checks">
       <legend>What was seen</legend>
       <label>
@@ -387,22 +380,26 @@ const SightingForm = ({ c, id, failure, typed }: ActionFormProps) => (
       </label>
     </fieldset>
     <FieldError id="kind" failure={failure} />
-    <label for="sighting-note">Note</label>
-    <textarea id="sighting-note" name="note" {...invalidAttrs('note', failure)}>
-      {typed.note ?? ''}
-    </textarea>
-    <FieldError id="note" failure={failure} />
-    <p>
-      <button type="submit">Record sighting</button>
-    </p>
-  </form>
+    <TextareaField
+      id="sighting-note"
+      name="note"
+      label="Note"
+      value={typed.note ?? ''}
+      failure={failure}
+    />
+  </ActionForm>
 );
 
 const ReviewForm = ({ c, id, failure, typed }: ActionFormProps) => (
-  <form class="stack" method="post" action={`/console/watchlist/${id}/review`} id="review-form">
-    <CsrfField token={c.get('user').csrfToken} />
-    <h3>Review the false positive</h3>
-    <Errors message={failure?.message} />
+  <ActionForm
+    c={c}
+    id={id}
+    path="review"
+    formId="review-form"
+    title="Review the false positive"
+    failure={failure}
+    button={<button type="submit">Record review</button>}
+  >
     <label for="decision">Decision</label>
     <select id="decision" name="decision">
       <option value="reinstate">Reinstate: it matches again</option>
@@ -410,33 +407,37 @@ const ReviewForm = ({ c, id, failure, typed }: ActionFormProps) => (
         Revoke: the report was right
       </option>
     </select>
-    <label for="review-note">Note (required)</label>
-    <textarea id="review-note" name="note" {...invalidAttrs('note', failure)}>
-      {typed.note ?? ''}
-    </textarea>
-    <FieldError id="note" failure={failure} />
-    <p>
-      <button type="submit">Record review</button>
-    </p>
-  </form>
+    <TextareaField
+      id="review-note"
+      name="note"
+      label="Note (required)"
+      value={typed.note ?? ''}
+      failure={failure}
+    />
+  </ActionForm>
 );
 
 const RevokeForm = ({ c, id, failure, typed }: ActionFormProps) => (
-  <form class="stack" method="post" action={`/console/watchlist/${id}/revoke`} id="revoke-form">
-    <CsrfField token={c.get('user').csrfToken} />
-    <h3>Revoke</h3>
-    <Errors message={failure?.message} />
-    <label for="reason">Reason (required; partners receive the revocation)</label>
-    <textarea id="reason" name="reason" {...invalidAttrs('reason', failure)}>
-      {typed.reason ?? ''}
-    </textarea>
-    <FieldError id="reason" failure={failure} />
-    <p>
+  <ActionForm
+    c={c}
+    id={id}
+    path="revoke"
+    formId="revoke-form"
+    title="Revoke"
+    failure={failure}
+    button={
       <button type="submit" class="danger">
         Revoke indicator
       </button>
-    </p>
-  </form>
+    }
+  >
+    <TextareaField
+      id="reason"
+      label="Reason (required; partners receive the revocation)"
+      value={typed.reason ?? ''}
+      failure={failure}
+    />
+  </ActionForm>
 );
 
 export function mountWatchlistDetailPages(app: Router): void {

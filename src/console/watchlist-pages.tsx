@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import type { Router } from '../platform/http/app.js';
 import { parseInput } from '../platform/parse.js';
 import {
@@ -17,6 +18,7 @@ import { layoutUser, type PageCtx, page } from './pages.js';
 import { mountWatchlistDetailPages } from './watchlist-detail.js';
 import { CATEGORY_TEXT, TLP_TEXT, TYPE_LABELS } from './watchlist-text.js';
 import {
+  CardTable,
   CategoryLabel,
   canWrite,
   consoleWatchCtx,
@@ -25,8 +27,10 @@ import {
   failureStatus,
   formFailure,
   Glossary,
+  InputField,
   invalidAttrs,
   StatusBadge,
+  TextareaField,
   TlpBadge,
   WATCH_READERS,
   WATCH_WRITERS,
@@ -146,52 +150,60 @@ const Options = ({
   </>
 );
 
+/** A labelled select of the listing form and its sentences. */
+const SelectField = ({
+  id,
+  label,
+  failure,
+  children,
+}: {
+  id: string;
+  label: string;
+  failure?: FormFailure;
+  children: Child;
+}) => (
+  <>
+    <label for={id}>{label}</label>
+    <select id={id} name={id} {...invalidAttrs(id, failure)}>
+      {children}
+    </select>
+    <FieldError id={id} failure={failure} />
+  </>
+);
+
 const IndicatorTable = ({ items }: { items: IndicatorView[] }) => (
-  <div class="scroll">
-    <table id="indicators" class="cards">
-      <thead>
-        <tr>
-          <th>Type</th>
-          <th>Value</th>
-          <th>Category</th>
-          <th>Confidence</th>
-          <th>TLP</th>
-          <th>Status</th>
-          <th>Valid until</th>
-          <th>Source</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((i) => (
-          <tr data-id={i.id}>
-            <td class="small" data-label="Type">
-              {TYPE_LABELS[i.type]}
-            </td>
-            <td class="value" data-label="Value">
-              <div>
-                <a href={`/console/watchlist/${i.id}`}>{i.value}</a>
-                {i.bankCode && <span class="muted small"> at {i.bankCode}</span>}
-              </div>
-            </td>
-            <td data-label="Category">
-              <CategoryLabel category={i.category} />
-            </td>
-            <td data-label="Confidence">{i.confidence}</td>
-            <td data-label="TLP">
-              <TlpBadge tlp={i.tlp} />
-            </td>
-            <td data-label="Status">
-              <StatusBadge status={i.status} />
-            </td>
-            <td class="small nowrap" data-label="Valid until">
-              {when(i.validUntil)}
-            </td>
-            <td data-label="Source">{i.sourceCountry}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  </div>
+  <CardTable
+    id="indicators"
+    headers={['Type', 'Value', 'Category', 'Confidence', 'TLP', 'Status', 'Valid until', 'Source']}
+  >
+    {items.map((i) => (
+      <tr data-id={i.id}>
+        <td class="small" data-label="Type">
+          {TYPE_LABELS[i.type]}
+        </td>
+        <td class="value" data-label="Value">
+          <div>
+            <a href={`/console/watchlist/${i.id}`}>{i.value}</a>
+            {i.bankCode && <span class="muted small"> at {i.bankCode}</span>}
+          </div>
+        </td>
+        <td data-label="Category">
+          <CategoryLabel category={i.category} />
+        </td>
+        <td data-label="Confidence">{i.confidence}</td>
+        <td data-label="TLP">
+          <TlpBadge tlp={i.tlp} />
+        </td>
+        <td data-label="Status">
+          <StatusBadge status={i.status} />
+        </td>
+        <td class="small nowrap" data-label="Valid until">
+          {when(i.validUntil)}
+        </td>
+        <td data-label="Source">{i.sourceCountry}</td>
+      </tr>
+    ))}
+  </CardTable>
 );
 
 const ListingForm = ({
@@ -212,94 +224,74 @@ const ListingForm = ({
       <CsrfField token={c.get('user').csrfToken} />
       <div class="row">
         <div>
-          <label for="type">Type</label>
-          <select id="type" name="type" {...invalidAttrs('type', failure)}>
+          <SelectField id="type" label="Type" failure={failure}>
             <Options
               values={INDICATOR_TYPES}
               selected={v.type}
               label={(t) => TYPE_LABELS[t as IndicatorType]}
             />
-          </select>
-          <FieldError id="type" failure={failure} />
+          </SelectField>
         </div>
         <div>
-          <label for="category">Category</label>
-          <select id="category" name="category" {...invalidAttrs('category', failure)}>
+          <SelectField id="category" label="Category" failure={failure}>
             <Options
               values={CATEGORIES}
               selected={v.category}
               label={(k) => CATEGORY_TEXT[k as Category].label}
             />
-          </select>
-          <FieldError id="category" failure={failure} />
+          </SelectField>
         </div>
       </div>
-      <label for="value">Value</label>
-      <input
-        type="text"
+      <InputField
         id="value"
-        name="value"
+        label="Value"
         value={v.value}
-        placeholder="+85512345678, an IMEI, an account number, 203.0.113.0/24, a domain or a URL"
-        {...invalidAttrs('value', failure)}
+        failure={failure}
+        attrs={{
+          placeholder:
+            '+85512345678, an IMEI, an account number, 203.0.113.0/24, a domain or a URL',
+        }}
       />
-      <FieldError id="value" failure={failure} />
-      <label for="bankCode">Bank code (bank accounts only: BIC or national bank code)</label>
-      <input
-        type="text"
+      <InputField
         id="bankCode"
-        name="bankCode"
+        label="Bank code (bank accounts only: BIC or national bank code)"
         value={v.bankCode}
-        {...invalidAttrs('bankCode', failure)}
+        failure={failure}
       />
-      <FieldError id="bankCode" failure={failure} />
       <div class="row">
         <div>
-          <label for="confidence">Confidence (0-100)</label>
-          <input
-            type="number"
+          <InputField
             id="confidence"
-            name="confidence"
-            min="0"
-            max="100"
-            step="1"
+            label="Confidence (0-100)"
+            type="number"
+            attrs={{ min: '0', max: '100', step: '1' }}
             value={v.confidence}
-            {...invalidAttrs('confidence', failure)}
+            failure={failure}
           />
-          <FieldError id="confidence" failure={failure} />
         </div>
         <div>
-          <label for="tlp">TLP marking</label>
-          <select id="tlp" name="tlp" {...invalidAttrs('tlp', failure)}>
+          <SelectField id="tlp" label="TLP marking" failure={failure}>
             <Options
               values={TLP_LEVELS}
               selected={v.tlp}
               label={(t) => TLP_TEXT[t as keyof typeof TLP_TEXT].split(':')[1] ?? t}
             />
-          </select>
-          <FieldError id="tlp" failure={failure} />
+          </SelectField>
         </div>
       </div>
-      <label for="shareWith">
-        Share with (country codes such as LA, TH; or * for every partner)
-      </label>
-      <input
-        type="text"
+      <InputField
         id="shareWith"
-        name="shareWith"
+        label="Share with (country codes such as LA, TH; or * for every partner)"
         value={v.shareWith}
-        {...invalidAttrs('shareWith', failure)}
+        failure={failure}
       />
-      <FieldError id="shareWith" failure={failure} />
-      <label for="validUntil">Valid until (UTC; leave empty for the type's default lifetime)</label>
-      <input
-        type="datetime-local"
+      <InputField
         id="validUntil"
-        name="validUntil"
+        label="Valid until (UTC; leave empty for the type's default lifetime)"
+        type="datetime-local"
         value={v.validUntil}
-        {...invalidAttrs('validUntil', failure)}
+        failure={failure}
       />
-      <FieldError id="validUntil" failure={failure} />
       <p class="small muted" id="lifetimes">
         {`Default lifetime, in days (maximum): ${lifetimes
           .map(
@@ -308,20 +300,18 @@ const ListingForm = ({
           )
           .join(' · ')}. A sighting extends it.`}
       </p>
-      <label for="description">Description (why it is listed)</label>
-      <textarea id="description" name="description" {...invalidAttrs('description', failure)}>
-        {v.description}
-      </textarea>
-      <FieldError id="description" failure={failure} />
-      <label for="caseRef">Case reference (optional)</label>
-      <input
-        type="text"
-        id="caseRef"
-        name="caseRef"
-        value={v.caseRef}
-        {...invalidAttrs('caseRef', failure)}
+      <TextareaField
+        id="description"
+        label="Description (why it is listed)"
+        value={v.description}
+        failure={failure}
       />
-      <FieldError id="caseRef" failure={failure} />
+      <InputField
+        id="caseRef"
+        label="Case reference (optional)"
+        value={v.caseRef}
+        failure={failure}
+      />
       <p>
         <button type="submit">List indicator</button>
       </p>
@@ -377,26 +367,22 @@ async function watchlistPage(c: PageCtx, listing?: { v: ListingValues; failure: 
               </select>
             </div>
             <div>
-              <label for="q-value">Value (any spelling; needs the type)</label>
-              <input
-                type="text"
+              <InputField
                 id="q-value"
                 name="value"
+                label="Value (any spelling; needs the type)"
                 value={s.value}
-                {...invalidAttrs('q-value', qFailure)}
+                failure={qFailure}
               />
-              <FieldError id="q-value" failure={qFailure} />
             </div>
             <div>
-              <label for="q-bankCode">Bank code</label>
-              <input
-                type="text"
+              <InputField
                 id="q-bankCode"
                 name="bankCode"
+                label="Bank code"
                 value={s.bankCode}
-                {...invalidAttrs('q-bankCode', qFailure)}
+                failure={qFailure}
               />
-              <FieldError id="q-bankCode" failure={qFailure} />
             </div>
           </div>
           <div class="row">

@@ -1,4 +1,4 @@
-import type { FC } from 'hono/jsx';
+import type { Child, FC } from 'hono/jsx';
 import type { ConsoleRole } from '../access/roles.js';
 import { ServiceError } from '../platform/errors.js';
 import { CATEGORIES, TLP_LEVELS, type Tlp } from '../watchlist/contract.js';
@@ -110,6 +110,67 @@ export const FieldError: FC<{ id: string; failure?: FormFailure }> = ({ id, fail
 export function invalidAttrs(id: string, failure?: FormFailure) {
   return failure?.fields[id] ? { 'aria-invalid': 'true', 'aria-describedby': `${id}-error` } : {};
 }
+
+/** A table shown as one card a row on narrow screens; each cell's `data-label` names it. */
+export const CardTable: FC<{ id?: string; headers: readonly string[]; children: Child }> = ({
+  id,
+  headers,
+  children,
+}) => (
+  <div class="scroll">
+    <table id={id} class="cards">
+      <thead>
+        <tr>
+          {headers.map((h) => (
+            <th>{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  </div>
+);
+
+/** A labelled input and its sentences; the failure names the field by the input's `id`. */
+export const InputField: FC<{
+  id: string;
+  name?: string;
+  label: string;
+  value: string;
+  failure?: FormFailure;
+  type?: string;
+  attrs?: Record<string, string>;
+}> = ({ id, name = id, label, value, failure, type = 'text', attrs = {} }) => (
+  <>
+    <label for={id}>{label}</label>
+    <input
+      type={type}
+      id={id}
+      name={name}
+      {...attrs}
+      value={value}
+      {...invalidAttrs(id, failure)}
+    />
+    <FieldError id={id} failure={failure} />
+  </>
+);
+
+/** A labelled textarea and its sentences; the failure names the field by its `name`. */
+export const TextareaField: FC<{
+  id: string;
+  name?: string;
+  label: string;
+  value: string;
+  failure?: FormFailure;
+}> = ({ id, name = id, label, value, failure }) => (
+  <>
+    <label for={id}>{label}</label>
+    <textarea id={id} name={name} {...invalidAttrs(name, failure)}>
+      {value}
+    </textarea>
+    <FieldError id={name} failure={failure} />
+  </>
+);
 
 /** A TLP 2.0 label in FIRST's colours (coloured text on black). */
 export const TlpBadge: FC<{ tlp: string }> = ({ tlp }) => (

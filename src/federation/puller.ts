@@ -4,13 +4,14 @@
  * and sends the sightings owed to source partners. A failing partner backs off (doubling, at
  * most five minutes) and shows its error in `partners list`; the others go on.
  */
-import { sql } from 'kysely';
+import { sql, type UpdateObject } from 'kysely';
 import { v5 as uuidv5 } from 'uuid';
 import { audit } from '../platform/audit.js';
 import type { Keyring } from '../platform/crypto.js';
-import type { Db } from '../platform/db/client.js';
+import type { Db, DbOrTx, Tx } from '../platform/db/client.js';
 import type { Logger } from '../platform/log.js';
 import { MINUTE_MS, SECOND_MS } from '../platform/time.js';
+import type { Database } from '../schema.js';
 import { importObjects } from './import.js';
 import { openPullKey } from './pulls.js';
 import { discover, getObjects, postObjects, TaxiiError, type TaxiiTarget } from './taxii-client.js';
@@ -71,6 +72,44 @@ function backoffMs(intervalMs: number, failures: number): number {
 
 const errorText = (err: unknown) =>
   err instanceof TaxiiError ? err.message : `internal error: ${(err as Error).message}`;
+
+/** An audit row of the puller about one of its pulls, on the partner's federation chain. */
+function auditPull(
+  tx: Tx,
+  now: Date,
+  pull: { id: string; partner_id: string },
+  action: string,
+  data: Record<string, unknown>,
+) {
+  return audit(
+    tx,
+    { now, actor: 'federation-puller' },
+    {
+      shard: `federation:${pull.partner_id}`,
+      action,
+      subjectType: 'federation_pull',
+      subjectId: pull.id,
+      outcome: 'success',
+      data: { partnerId: pull.partner_id, ...data },
+    },
+  );
+}
+
+/** Changes one row of the sightings outbox, found by its key. */
+function updateOutboxRow(
+  db: DbOrTx,
+  o: { pull_id: string; stix_id: string; kind: string; minute: Date },
+  set: UpdateObject<Database, 'federation_sighting_outbox'>,
+) {
+  return db
+    .updateTable('federation_sighting_outbox')
+    .set(set)
+    .where('pull_id', '=', o.pull_id)
+    .where('stix_id', '=', o.stix_id)
+    .where('kind', '=', o.kind)
+    .where('minute', '=', o.minute)
+    .execute();
+}
 
 export class FederationPuller {
   private timer: NodeJS.Timeout | undefined;
@@ -217,24 +256,12 @@ export class FederationPuller {
           .where('id', '=', start.id)
           .execute();
         if (out.imported + out.updated + out.revoked + out.refused > 0)
-          await audit(
-            tx,
-            { now, actor: 'federation-puller' },
-            {
-              shard: `federation:${start.partner_id}`,
-              action: 'federation.imported',
-              subjectType: 'federation_pull',
-              subjectId: start.id,
-              outcome: 'success',
-              data: {
-                partnerId: start.partner_id,
-                imported: out.imported,
-                updated: out.updated,
-                revoked: out.revoked,
-                refused: out.refused,
-              },
-            },
-          );
+          await auditPull(tx, now, start, 'federation.imported', {
+            imported: out.imported,
+            updated: out.updated,
+            revoked: out.revoked,
+            refused: out.refused,
+          });
         return true;
       });
       if (!moved) return;
@@ -279,50 +306,25 @@ export class FederationPuller {
     } catch (err) {
       const message = errorText(err).slice(0, 500);
       for (const o of owed)
-        await this.deps.db
-          .updateTable('federation_sighting_outbox')
-          .set({
-            attempts: o.attempts + 1,
-            last_error: message,
-            next_attempt_at: new Date(
-              now.getTime() + backoffMs(this.deps.intervalMs, o.attempts + 1),
-            ),
-          })
-          .where('pull_id', '=', o.pull_id)
-          .where('stix_id', '=', o.stix_id)
-          .where('kind', '=', o.kind)
-          .where('minute', '=', o.minute)
-          .execute();
+        await updateOutboxRow(this.deps.db, o, {
+          attempts: o.attempts + 1,
+          last_error: message,
+          next_attempt_at: new Date(
+            now.getTime() + backoffMs(this.deps.intervalMs, o.attempts + 1),
+          ),
+        });
       throw err;
     }
     await this.deps.db.transaction().execute(async (tx) => {
       for (const o of owed)
-        await tx
-          .updateTable('federation_sighting_outbox')
-          .set({
-            sent_count: sql`sent_count + ${o.count - o.sent_count}`,
-            sent_at: now,
-            attempts: 0,
-            last_error: null,
-            next_attempt_at: null,
-          })
-          .where('pull_id', '=', o.pull_id)
-          .where('stix_id', '=', o.stix_id)
-          .where('kind', '=', o.kind)
-          .where('minute', '=', o.minute)
-          .execute();
-      await audit(
-        tx,
-        { now, actor: 'federation-puller' },
-        {
-          shard: `federation:${pull.partner_id}`,
-          action: 'federation.sightings_sent',
-          subjectType: 'federation_pull',
-          subjectId: pull.id,
-          outcome: 'success',
-          data: { partnerId: pull.partner_id, sightings: owed.length },
-        },
-      );
+        await updateOutboxRow(tx, o, {
+          sent_count: sql`sent_count + ${o.count - o.sent_count}`,
+          sent_at: now,
+          attempts: 0,
+          last_error: null,
+          next_attempt_at: null,
+        });
+      await auditPull(tx, now, pull, 'federation.sightings_sent', { sightings: owed.length });
     });
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { audit, auditShard } from '../platform/audit.js';
+import { type AuditFacts, audit, auditShard } from '../platform/audit.js';
 import type { Tx } from '../platform/db/client.js';
 import { type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import { NotFoundError, ServiceError } from '../platform/errors.js';
@@ -170,19 +170,23 @@ async function page(tx: Tx, ctx: TaxiiCtx, q: ObjectQuery) {
   return { items, more, lastKey: lastKey ?? cursor };
 }
 
-function auditRead(tx: Tx, ctx: TaxiiCtx, endpoint: string, count: number) {
+/** An audit row of what the partner did, on the partner's federation chain. */
+function auditByPartner(tx: Tx, ctx: TaxiiCtx, facts: Omit<AuditFacts, 'shard'>) {
   return audit(
     tx,
     { now: ctx.now, operator: { id: ctx.partner.id } },
-    {
-      shard: auditShard('federation', ctx.partner.id),
-      action: 'federation.read',
-      subjectType: 'taxii_collection',
-      subjectId: INDICATORS_COLLECTION_ID,
-      outcome: count > 0 ? 'matched' : 'unknown',
-      data: { endpoint, objects: count, partnerCountry: ctx.partner.country },
-    },
+    { shard: auditShard('federation', ctx.partner.id), ...facts },
   );
+}
+
+function auditRead(tx: Tx, ctx: TaxiiCtx, endpoint: string, count: number) {
+  return auditByPartner(tx, ctx, {
+    action: 'federation.read',
+    subjectType: 'taxii_collection',
+    subjectId: INDICATORS_COLLECTION_ID,
+    outcome: count > 0 ? 'matched' : 'unknown',
+    data: { endpoint, objects: count, partnerCountry: ctx.partner.country },
+  });
 }
 
 function dateHeaders(items: Served[]) {
@@ -191,41 +195,45 @@ function dateHeaders(items: Served[]) {
   return first && last ? { first: first.dateAdded, last: last.dateAdded } : undefined;
 }
 
-/** `GET .../objects/`: an envelope of the objects the partner may read, in change order. */
-export async function listObjects({ ctx, input }: { ctx: TaxiiCtx; input: ObjectQuery }) {
+/**
+ * A page of what the partner may read, in change order, audited as a read of `endpoint`: its
+ * `more` and `next` and each item in the shape the endpoint answers.
+ */
+async function readPage<T>(
+  ctx: TaxiiCtx,
+  input: ObjectQuery,
+  endpoint: 'objects' | 'manifest',
+  shape: (s: Served) => T,
+) {
   return withTransaction(ctx, async (tx) => {
     const { items, more, lastKey } = await page(tx, ctx, input);
-    await auditRead(tx, ctx, 'objects', items.length);
+    await auditRead(tx, ctx, endpoint, items.length);
     return {
-      envelope: {
+      body: {
         more,
         ...(lastKey ? { next: encodeNext(lastKey) } : {}),
-        objects: items.map((s) => s.object),
+        objects: items.map(shape),
       },
       dateAdded: dateHeaders(items),
     };
   });
 }
 
+/** `GET .../objects/`: an envelope of the objects the partner may read, in change order. */
+export async function listObjects({ ctx, input }: { ctx: TaxiiCtx; input: ObjectQuery }) {
+  const { body, dateAdded } = await readPage(ctx, input, 'objects', (s) => s.object);
+  return { envelope: body, dateAdded };
+}
+
 /** `GET .../manifest/`: the same page, as manifest records. */
 export async function listManifest({ ctx, input }: { ctx: TaxiiCtx; input: ObjectQuery }) {
-  return withTransaction(ctx, async (tx) => {
-    const { items, more, lastKey } = await page(tx, ctx, input);
-    await auditRead(tx, ctx, 'manifest', items.length);
-    return {
-      manifest: {
-        more,
-        ...(lastKey ? { next: encodeNext(lastKey) } : {}),
-        objects: items.map((s) => ({
-          id: s.object.id,
-          date_added: s.dateAdded,
-          version: s.version,
-          media_type: STIX_MEDIA_TYPE,
-        })),
-      },
-      dateAdded: dateHeaders(items),
-    };
-  });
+  const { body, dateAdded } = await readPage(ctx, input, 'manifest', (s) => ({
+    id: s.object.id,
+    date_added: s.dateAdded,
+    version: s.version,
+    media_type: STIX_MEDIA_TYPE,
+  }));
+  return { manifest: body, dateAdded };
 }
 
 /** One object by id, or not found alike whether it is unknown or the partner may not read it. */
@@ -240,20 +248,24 @@ async function findObject(tx: Tx, ctx: TaxiiCtx, collectionId: string, id: strin
   return servedIndicator(row, ctx.country);
 }
 
-/** `GET .../objects/{id}/`: its versions that `match[version]` selects (the latest by default). */
-export async function getObject({
-  ctx,
-  input,
-}: {
-  ctx: TaxiiCtx;
-  input: {
-    collectionId: string;
-    objectId: string;
-    addedAfter?: Date;
-    versions?: string[];
-    specVersions?: string[];
-  };
-}) {
+/** One object by id, and the filters of `match[...]` that apply to one object. */
+interface OneObjectQuery {
+  collectionId: string;
+  objectId: string;
+  addedAfter?: Date;
+  versions?: string[];
+  specVersions?: string[];
+}
+
+/**
+ * The object `objectId` in a list when it passes the filters (`versions` selects among its
+ * versions), else an empty list; audited as a read of `endpoint`.
+ */
+async function readOne(
+  ctx: TaxiiCtx,
+  input: OneObjectQuery,
+  endpoint: 'object' | 'versions',
+): Promise<Served[]> {
   return withTransaction(ctx, async (tx) => {
     const served = await findObject(tx, ctx, input.collectionId, input.objectId);
     const selected =
@@ -265,12 +277,18 @@ export async function getObject({
       (!input.specVersions || input.specVersions.includes('2.1'))
         ? [served]
         : [];
-    await auditRead(tx, ctx, 'object', selected.length);
-    return {
-      envelope: { more: false, objects: selected.map((s) => s.object) },
-      dateAdded: dateHeaders(selected),
-    };
+    await auditRead(tx, ctx, endpoint, selected.length);
+    return selected;
   });
+}
+
+/** `GET .../objects/{id}/`: its versions that `match[version]` selects (the latest by default). */
+export async function getObject({ ctx, input }: { ctx: TaxiiCtx; input: OneObjectQuery }) {
+  const selected = await readOne(ctx, input, 'object');
+  return {
+    envelope: { more: false, objects: selected.map((s) => s.object) },
+    dateAdded: dateHeaders(selected),
+  };
 }
 
 /** `GET .../objects/{id}/versions/`: the versions this server holds (the latest only). */
@@ -281,19 +299,16 @@ export async function getVersions({
   ctx: TaxiiCtx;
   input: { collectionId: string; objectId: string; addedAfter?: Date; specVersions?: string[] };
 }) {
-  return withTransaction(ctx, async (tx) => {
-    const served = await findObject(tx, ctx, input.collectionId, input.objectId);
-    const selected =
-      keep(served, { collectionId: input.collectionId, addedAfter: input.addedAfter }) &&
-      (!input.specVersions || input.specVersions.includes('2.1'))
-        ? [served]
-        : [];
-    await auditRead(tx, ctx, 'versions', selected.length);
-    return {
-      versions: { more: false, versions: selected.map((s) => s.version) },
-      dateAdded: dateHeaders(selected),
-    };
-  });
+  const { collectionId, objectId, addedAfter, specVersions } = input;
+  const selected = await readOne(
+    ctx,
+    { collectionId, objectId, addedAfter, specVersions },
+    'versions',
+  );
+  return {
+    versions: { more: false, versions: selected.map((s) => s.version) },
+    dateAdded: dateHeaders(selected),
+  };
 }
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -385,18 +400,13 @@ export async function addSightings({
         },
         input: { indicatorId: row.id, kind: s.kind, note: s.note },
       });
-      await audit(
-        tx,
-        { now: ctx.now, operator: { id: ctx.partner.id } },
-        {
-          shard: auditShard('federation', ctx.partner.id),
-          action: 'federation.sighting',
-          subjectType: 'watchlist_indicator',
-          subjectId: row.id,
-          outcome: 'success',
-          data: { kind: s.kind, partnerCountry: ctx.partner.country },
-        },
-      );
+      await auditByPartner(tx, ctx, {
+        action: 'federation.sighting',
+        subjectType: 'watchlist_indicator',
+        subjectId: row.id,
+        outcome: 'success',
+        data: { kind: s.kind, partnerCountry: ctx.partner.country },
+      });
       return undefined;
     });
     if (outcome) failures.push({ id, version, message: outcome });
@@ -410,18 +420,13 @@ export async function addSightings({
       successes,
       failures,
     });
-    await audit(
-      tx,
-      { now: ctx.now, operator: { id: ctx.partner.id } },
-      {
-        shard: auditShard('federation', ctx.partner.id),
-        action: 'federation.sightings_received',
-        subjectType: 'taxii_status',
-        subjectId: row.id,
-        outcome: 'success',
-        data: { total: row.total_count, succeeded: row.success_count, failed: row.failure_count },
-      },
-    );
+    await auditByPartner(tx, ctx, {
+      action: 'federation.sightings_received',
+      subjectType: 'taxii_status',
+      subjectId: row.id,
+      outcome: 'success',
+      data: { total: row.total_count, succeeded: row.success_count, failed: row.failure_count },
+    });
     return statusResource(row);
   });
 }

@@ -377,3 +377,32 @@ export async function verifyAudit(
   }
   return { ok: true, shards: heads.length, rows };
 }
+
+/**
+ * The audit rows about some subjects of one type, oldest first (at most `limit`): who did what
+ * to them and when, for the timelines the console shows.
+ */
+export async function subjectTrail(
+  db: DbOrTx,
+  q: { subjectType: string; subjectIds: readonly string[]; limit?: number },
+) {
+  if (q.subjectIds.length === 0) return [];
+  let query = db
+    .selectFrom('audit_log')
+    .select(['at', 'actor_type', 'actor_id', 'action', 'outcome', 'subject_id', 'data'])
+    .where('subject_type', '=', q.subjectType)
+    .where('subject_id', 'in', q.subjectIds)
+    .orderBy('at')
+    .orderBy('id');
+  if (q.limit !== undefined) query = query.limit(q.limit);
+  const rows = await query.execute();
+  return rows.map((r) => ({
+    at: r.at.toISOString(),
+    actorType: r.actor_type,
+    actorId: r.actor_id,
+    action: r.action,
+    outcome: r.outcome,
+    subjectId: r.subject_id,
+    data: r.data as Record<string, unknown>,
+  }));
+}

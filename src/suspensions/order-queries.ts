@@ -1,5 +1,6 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { z } from 'zod';
+import { subjectTrail } from '../platform/audit.js';
 import type { DbOrTx, Tx } from '../platform/db/client.js';
 import { NotFoundError } from '../platform/errors.js';
 import type { Database } from '../schema.js';
@@ -337,27 +338,10 @@ export async function orderTimeline(db: DbOrTx, { reference }: { reference: stri
     .select('id')
     .where('reference', '=', reference)
     .execute();
-  if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom('audit_log')
-    .select(['at', 'actor_type', 'actor_id', 'action', 'subject_id', 'data'])
-    .where('subject_type', '=', 'suspension_order')
-    .where(
-      'subject_id',
-      'in',
-      ids.map((i) => i.id),
-    )
-    .orderBy('at')
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({
-    at: r.at.toISOString(),
-    actorType: r.actor_type,
-    actorId: r.actor_id,
-    action: r.action,
-    orderId: r.subject_id,
-    data: r.data as Record<string, unknown>,
-  }));
+  return subjectTrail(db, {
+    subjectType: 'suspension_order',
+    subjectIds: ids.map((i) => i.id),
+  });
 }
 
 /** The frozen cells of an issued order with each operator's latest report. */

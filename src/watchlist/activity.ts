@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { subjectTrail } from '../platform/audit.js';
 import type { DbOrTx } from '../platform/db/client.js';
 
 /**
@@ -40,23 +41,12 @@ export async function indicatorMatches(
 }
 
 /** The audit rows about an indicator, oldest first: who listed, sighted, reviewed, revoked it. */
-export async function indicatorHistory(db: DbOrTx, { indicatorId }: { indicatorId: string }) {
-  const rows = await db
-    .selectFrom('audit_log')
-    .select(['at', 'actor_type', 'actor_id', 'action', 'outcome'])
-    .where('subject_type', '=', 'watchlist_indicator')
-    .where('subject_id', '=', indicatorId)
-    .orderBy('at')
-    .orderBy('id')
-    .limit(500)
-    .execute();
-  return rows.map((r) => ({
-    at: r.at.toISOString(),
-    actorType: r.actor_type,
-    actorId: r.actor_id,
-    action: r.action,
-    outcome: r.outcome,
-  }));
+export function indicatorHistory(db: DbOrTx, { indicatorId }: { indicatorId: string }) {
+  return subjectTrail(db, {
+    subjectType: 'watchlist_indicator',
+    subjectIds: [indicatorId],
+    limit: 500,
+  });
 }
 
 /** Names of the organisations (operators, banks, partners) among `ids`, by id. */

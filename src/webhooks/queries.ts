@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql, type UpdateObject } from 'kysely';
 import type { DbOrTx, Tx } from '../platform/db/client.js';
+import type { Database } from '../schema.js';
 
 export interface SubscriptionRow {
   id: string;
@@ -25,6 +26,24 @@ export async function findSubscription(
     .where('id', '=', q.id)
     .where('org_id', '=', q.orgId)
     .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** Changes an organisation's subscription, not deleted; answers the changed row, if any. */
+export async function updateLiveSubscription(
+  tx: Tx,
+  q: { orgId: string; id: string },
+  set: (
+    eb: ExpressionBuilder<Database, 'webhook_subscriptions'>,
+  ) => UpdateObject<Database, 'webhook_subscriptions'>,
+): Promise<SubscriptionRow | undefined> {
+  return tx
+    .updateTable('webhook_subscriptions')
+    .set(set)
+    .where('id', '=', q.id)
+    .where('org_id', '=', q.orgId)
+    .where('deleted_at', 'is', null)
+    .returningAll()
     .executeTakeFirst();
 }
 
@@ -74,17 +93,26 @@ export interface PendingEvent {
   payload: unknown;
 }
 
-/** Events not yet dispatched, oldest first, locked; rows another worker holds are skipped. */
-export async function lockPendingEvents(tx: Tx, limit: number): Promise<PendingEvent[]> {
+/** Events whose `stamp` is not set yet, oldest first, locked; rows another worker holds are skipped. */
+function lockEventsWithout(
+  tx: Tx,
+  stamp: 'dispatched_at' | 'published_at',
+  limit: number,
+): Promise<PendingEvent[]> {
   return tx
     .selectFrom('webhook_events')
     .select(['id', 'org_id', 'type', 'payload'])
-    .where('dispatched_at', 'is', null)
+    .where(stamp, 'is', null)
     .orderBy('seq')
     .limit(limit)
     .forUpdate()
     .skipLocked()
     .execute();
+}
+
+/** Events not yet dispatched to their subscriptions' deliveries. */
+export function lockPendingEvents(tx: Tx, limit: number): Promise<PendingEvent[]> {
+  return lockEventsWithout(tx, 'dispatched_at', limit);
 }
 
 /** One delivery per event and live subscription of its organisation that asked for its type. */
@@ -133,17 +161,9 @@ export async function markDispatched(
     .execute();
 }
 
-/** Events not yet on the Kafka topic, oldest first, locked; rows another worker holds are skipped. */
-export async function lockUnpublishedEvents(tx: Tx, limit: number): Promise<PendingEvent[]> {
-  return tx
-    .selectFrom('webhook_events')
-    .select(['id', 'org_id', 'type', 'payload'])
-    .where('published_at', 'is', null)
-    .orderBy('seq')
-    .limit(limit)
-    .forUpdate()
-    .skipLocked()
-    .execute();
+/** Events not yet on the Kafka topic. */
+export function lockUnpublishedEvents(tx: Tx, limit: number): Promise<PendingEvent[]> {
+  return lockEventsWithout(tx, 'published_at', limit);
 }
 
 export async function markPublished(tx: Tx, ids: string[], at: Date): Promise<void> {

@@ -16,6 +16,7 @@ import {
   listDeliveryRows,
   listSubscriptionRows,
   type SubscriptionRow,
+  updateLiveSubscription,
 } from './queries.js';
 import { checkWebhookUrl, hostOf, type UrlPolicy } from './url-policy.js';
 
@@ -62,6 +63,23 @@ function auditSubscription(
     subjectId: row.id,
     outcome: 'success',
     data: { host: hostOf(new URL(row.url)), events: row.events },
+  });
+}
+
+/**
+ * Changes the organisation's live subscription `id` and audits `action`, in one transaction;
+ * another organisation's or a deleted subscription is not found.
+ */
+async function changeSubscription(
+  ctx: WebhookCtx,
+  id: string,
+  action: string,
+  set: Parameters<typeof updateLiveSubscription>[2],
+): Promise<void> {
+  await withTransaction(ctx, async (tx) => {
+    const row = await updateLiveSubscription(tx, { orgId: ctx.org.id, id }, set);
+    if (!row) throw new NotFoundError('the webhook');
+    await auditSubscription(tx, ctx, action, row);
   });
 }
 
@@ -132,18 +150,7 @@ export async function deleteSubscription({
   ctx: WebhookCtx;
   input: { id: string };
 }): Promise<void> {
-  await withTransaction(ctx, async (tx) => {
-    const row = await tx
-      .updateTable('webhook_subscriptions')
-      .set({ deleted_at: ctx.now })
-      .where('id', '=', input.id)
-      .where('org_id', '=', ctx.org.id)
-      .where('deleted_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) throw new NotFoundError('the webhook');
-    await auditSubscription(tx, ctx, 'webhook.deleted', row);
-  });
+  await changeSubscription(ctx, input.id, 'webhook.deleted', () => ({ deleted_at: ctx.now }));
 }
 
 /**
@@ -159,23 +166,12 @@ export async function rotateSecret({
   input: { id: string };
 }): Promise<{ id: string; secret: string }> {
   const secret = newSecret();
-  await withTransaction(ctx, async (tx) => {
-    const row = await tx
-      .updateTable('webhook_subscriptions')
-      .set((eb) => ({
-        previous_secret_sealed: eb.ref('secret_sealed'),
-        previous_secret_until: new Date(ctx.now.getTime() + ctx.secretGraceMs),
-        secret_sealed: seal(ctx.keyring, secret, secretBinding(input.id)),
-        rotated_at: ctx.now,
-      }))
-      .where('id', '=', input.id)
-      .where('org_id', '=', ctx.org.id)
-      .where('deleted_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) throw new NotFoundError('the webhook');
-    await auditSubscription(tx, ctx, 'webhook.secret_rotated', row);
-  });
+  await changeSubscription(ctx, input.id, 'webhook.secret_rotated', (eb) => ({
+    previous_secret_sealed: eb.ref('secret_sealed'),
+    previous_secret_until: new Date(ctx.now.getTime() + ctx.secretGraceMs),
+    secret_sealed: seal(ctx.keyring, secret, secretBinding(input.id)),
+    rotated_at: ctx.now,
+  }));
   return { id: input.id, secret };
 }
 

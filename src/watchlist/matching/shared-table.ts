@@ -14,17 +14,9 @@
  * into a new buffer (the writer's `set` answers the table to use from then on).
  */
 import { hash53 } from '../../scoring/windows.js';
+import { CATEGORIES, type Category } from '../contract.js';
 import type { ListedEntry } from './matcher.js';
 
-/** The categories an entry can hold (their index is stored); others stay off the table. */
-const CATEGORIES = [
-  'scam_caller',
-  'mule_account',
-  'scam_server',
-  'phishing',
-  'sim_farm_device',
-  'other',
-] as const;
 const ID_PREFIX = 'ind_';
 /** `ind_` and 16 base64url characters: 12 bytes. */
 const ID_BYTES = 12;
@@ -140,7 +132,7 @@ export class SharedNumberTable {
     return (
       !Number.isNaN(numberOf(value, this.handle.prefix)) &&
       packId(id) !== undefined &&
-      CATEGORIES.includes(category as (typeof CATEGORIES)[number])
+      CATEGORIES.includes(category as Category)
     );
   }
 
@@ -202,7 +194,7 @@ export class SharedNumberTable {
       return this;
     }
     const id = packId(entry.id) as Buffer;
-    const category = CATEGORIES.indexOf(entry.category as (typeof CATEGORIES)[number]);
+    const category = CATEGORIES.indexOf(entry.category as Category);
     if (found < 0)
       return this.add(key, value.length, filterHash(hash53(value)), id, category, entry.validUntil);
     this.write(() => {
