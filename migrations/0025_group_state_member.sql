@@ -1,0 +1,1 @@
+ALTER TABLE "scoring_group_state" ADD COLUMN "member" text DEFAULT '' NOT NULL;
