@@ -167,6 +167,8 @@ class GroupStream {
   /** Members and keys refused at the caps since start (for the logs and the benchmark). */
   refusedMembers = 0;
   refusedKeys = 0;
+  /** Rule evaluations of a key since start (for the benchmark). */
+  evaluations = 0;
 }
 
 function stateKey(day: number, key: string): string {
@@ -212,18 +214,26 @@ export class GroupEngine {
   }
 
   /** Keys and member lines held, over every stream. */
-  size(): { keys: number; members: number; refusedMembers: number; refusedKeys: number } {
+  size(): {
+    keys: number;
+    members: number;
+    refusedMembers: number;
+    refusedKeys: number;
+    evaluations: number;
+  } {
     let keys = 0;
     let members = 0;
     let refusedMembers = 0;
     let refusedKeys = 0;
+    let evaluations = 0;
     for (const s of this.streams.values()) {
       keys += s.keys.size;
       for (const k of s.keys.values()) members += k.members.size;
       refusedMembers += s.refusedMembers;
       refusedKeys += s.refusedKeys;
+      evaluations += s.evaluations;
     }
-    return { keys, members, refusedMembers, refusedKeys };
+    return { keys, members, refusedMembers, refusedKeys, evaluations };
   }
 
   ingest(streamName: string, g: GroupSighting): GroupOutcome {
@@ -398,6 +408,7 @@ export class GroupEngine {
             run = true;
           if (!run) continue;
           members ??= [...k.members.values()];
+          s.evaluations++;
           this.evaluate(name, k, rule, members, th);
         }
         k.evaluatedEpoch = this.epoch;
