@@ -102,10 +102,14 @@ export class GroupKeyState {
   handsetsChanged = false;
   /** Per group rule (by index): its lines qualifying at the last evaluation. */
   readonly qualifying: number[] = GROUP_RULE_LIST.map(() => 0);
+  /** `<day>|<key>`: its id in storage. */
+  readonly id: string;
   constructor(
     readonly key: string,
     readonly day: number,
-  ) {}
+  ) {
+    this.id = stateKey(day, key);
+  }
   get kind(): GroupKeyKind {
     return this.key.slice(0, this.key.indexOf(':')) as GroupKeyKind;
   }
@@ -159,7 +163,9 @@ export interface GroupShared {
 class GroupStream {
   /** Newest UTC day seen: keys of days before the previous one are evicted. */
   newestDay = Number.NEGATIVE_INFINITY;
+  /** Keys by `<day>|<key>`, and by day then key (looked up per sighting without a new string). */
   readonly keys = new Map<string, GroupKeyState>();
+  readonly byDay = new Map<number, Map<string, GroupKeyState>>();
   /** Keys to export, and keys to evaluate. */
   readonly dirty = new Set<GroupKeyState>();
   readonly pending = new Set<GroupKeyState>();
@@ -244,15 +250,20 @@ export class GroupEngine {
       this.evictDays(s);
     }
     if (day < s.newestDay - 1) return 'late';
-    const sk = stateKey(day, g.key);
-    let k = s.keys.get(sk);
+    let keys = s.byDay.get(day);
+    if (keys === undefined) {
+      keys = new Map();
+      s.byDay.set(day, keys);
+    }
+    let k = keys.get(g.key);
     if (k === undefined) {
       if (!this.admitKey(s)) {
         s.refusedKeys++;
         return 'accepted';
       }
       k = new GroupKeyState(g.key, day);
-      s.keys.set(sk, k);
+      s.keys.set(k.id, k);
+      keys.set(g.key, k);
     }
     let m = k.members.get(g.msisdn);
     if (m === undefined) {
@@ -325,6 +336,7 @@ export class GroupEngine {
     for (const [sk, k] of s.keys) {
       if (k.members.size > 1 || k.raised.size > 0) continue;
       s.keys.delete(sk);
+      s.byDay.get(k.day)?.delete(k.key);
       s.dirty.delete(k);
       s.pending.delete(k);
       s.removed.add(sk);
@@ -340,6 +352,7 @@ export class GroupEngine {
       s.pending.delete(k);
       s.removed.add(sk);
     }
+    for (const day of s.byDay.keys()) if (day < s.newestDay - 1) s.byDay.delete(day);
   }
 
   /** Whether alerts or state changes wait for the next `advance`. */
@@ -480,7 +493,7 @@ export class GroupEngine {
     const removedMembers: { key: string; member: string }[] = [];
     for (const k of s.dirty) {
       k.dirty = false;
-      const key = stateKey(k.day, k.key);
+      const key = k.id;
       if (k.headerUnsaved) {
         k.headerUnsaved = false;
         states.push({ key, member: '', state: JSON.stringify(encodeHeader(k)) });
@@ -527,6 +540,12 @@ export class GroupEngine {
         s.dirty.add(k);
       }
       s.keys.set(key, k);
+      let keys = s.byDay.get(k.day);
+      if (keys === undefined) {
+        keys = new Map();
+        s.byDay.set(k.day, keys);
+      }
+      keys.set(k.key, k);
     }
     for (const { key, member, state } of data.states) {
       if (member === '') continue;
