@@ -84,7 +84,8 @@ export async function commitGroupBatch(
       await sql`
         delete from scoring_group_state g
         using unnest(${removedMembers.map((x) => x.key)}::text[], ${removedMembers.map((x) => x.member)}::text[]) as x(k, m)
-        where g.stream = ${s.stream} and g.group_key = x.k and g.member = x.m`.execute(tx);
+        where g.stream = ${s.stream} and g.group_key = x.k
+          and (g.member = x.m or left(g.member, length(x.m) + 1) = x.m || '#')`.execute(tx);
     if (states.length > 0)
       await sql`
         insert into scoring_group_state (stream, group_key, member, state)

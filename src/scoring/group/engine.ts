@@ -67,6 +67,8 @@ export class MemberState implements GroupMember {
   /** Changed since the last export / the last evaluation (it is then in its key's list). */
   unsaved = false;
   unevaluated = false;
+  /** Record hashes stored so far: chunks before the one holding the next are final. */
+  savedRecords = 0;
   constructor(readonly msisdn: string) {}
   get targets(): number {
     return this.targetList.length;
@@ -500,12 +502,13 @@ export class GroupEngine {
       }
       for (const m of k.unsaved) {
         m.unsaved = false;
-        if (k.members.get(m.msisdn) === m)
-          states.push({ key, member: m.msisdn, state: JSON.stringify(encodeMember(m)) });
+        if (k.members.get(m.msisdn) !== m) continue;
+        states.push({ key, member: m.msisdn, state: JSON.stringify(encodeMember(m)) });
+        recordChunks(key, m, states);
       }
       k.unsaved = [];
-      for (const member of k.removedMembers)
-        if (!k.members.has(member)) removedMembers.push({ key, member });
+      // Deleted before the rows above are written: a line evicted and seen again is stored anew.
+      for (const member of k.removedMembers) removedMembers.push({ key, member });
       k.removedMembers = [];
     }
     s.dirty.clear();
@@ -547,11 +550,23 @@ export class GroupEngine {
       }
       keys.set(k.key, k);
     }
+    const chunks: { m: MemberState; chunk: number; state: string }[] = [];
     for (const { key, member, state } of data.states) {
-      if (member === '') continue;
+      if (member === '' || member.includes('#')) continue;
       const k = s.keys.get(key);
       if (k !== undefined) k.members.set(member, decodeMember(member, state));
     }
+    for (const { key, member, state } of data.states) {
+      const at = member.indexOf('#');
+      if (at < 0) continue;
+      const m = s.keys.get(key)?.members.get(member.slice(0, at));
+      if (m !== undefined) chunks.push({ m, chunk: Number(member.slice(at + 1)), state });
+    }
+    chunks.sort((a, b) => a.chunk - b.chunk);
+    for (const { m, state } of chunks) for (const h of unpackHashes(state)) m.records.add(h);
+    // Members of keys stored whole wait, unsaved, for all their rows to be written.
+    for (const k of s.keys.values())
+      for (const m of k.members.values()) if (!m.unsaved) m.savedRecords = m.records.size;
     this.streams.set(streamName, s);
   }
 }
@@ -713,25 +728,49 @@ function encodeHeader(k: GroupKeyState): StoredHeader {
   };
 }
 
-/** Room for a member's figures, three lengths and its capped hash lists. */
-const packed = new Float64Array(MEMBER_FIELDS.length + 3 + MAX_RECORDS + 2 * MAX_TARGETS);
+/** Room for a member's figures, two lengths and its capped hash lists, or its record hashes. */
+const packed = new Float64Array(MEMBER_FIELDS.length + 2 + Math.max(MAX_RECORDS, 2 * MAX_TARGETS));
 
 /**
- * A member's figures, then the lengths and values of its record hashes, targets and blocks, as
- * base64 of their float64 bytes: one string per member, exact (hashes are below 2^53).
+ * A member's figures, then the lengths and values of its targets and blocks, as base64 of their
+ * float64 bytes: one string per member, exact (hashes are below 2^53).
  */
 function packMember(m: MemberState): string {
   let n = 0;
   for (const f of MEMBER_FIELDS) packed[n++] = m[f];
-  packed[n++] = m.records.size;
   packed[n++] = m.targetList.length;
   packed[n++] = m.blockList.length;
-  m.records.forEach((h) => {
-    packed[n++] = h;
-  });
   for (const t of m.targetList) packed[n++] = t;
   for (const b of m.blockList) packed[n++] = b;
   return Buffer.from(packed.buffer, 0, n * 8).toString('base64');
+}
+
+/** Record hashes per stored chunk row (`<msisdn>#<chunk>`): a full chunk is never rewritten. */
+const RECORD_CHUNK = 64;
+
+/**
+ * The chunk rows of a member's record hashes changed since it was last stored: from the chunk
+ * holding the first hash not yet stored to the last (hashes keep their order once past the
+ * first chunk).
+ */
+function recordChunks(key: string, m: MemberState, out: StoredRow[]): void {
+  const size = m.records.size;
+  if (size === m.savedRecords) return;
+  const from = Math.floor(m.savedRecords / RECORD_CHUNK) * RECORD_CHUNK;
+  let i = 0;
+  m.records.forEach((h) => {
+    if (i >= from) packed[i - from] = h;
+    i++;
+  });
+  for (let c = from; c < size; c += RECORD_CHUNK) {
+    const end = Math.min(size, c + RECORD_CHUNK) - from;
+    out.push({
+      key,
+      member: `${m.msisdn}#${c / RECORD_CHUNK}`,
+      state: Buffer.from(packed.buffer, (c - from) * 8, (end - (c - from)) * 8).toString('base64'),
+    });
+  }
+  m.savedRecords = size;
 }
 
 function encodeMember(m: MemberState): StoredMember {
@@ -761,10 +800,8 @@ function decodeMember(msisdn: string, json: string): MemberState {
   m.imeis = imeis.length === 0 ? noValues() : imeis;
   let n = 0;
   for (const f of MEMBER_FIELDS) m[f] = v[n++] as number;
-  const records = v[n++] as number;
   const targets = v[n++] as number;
   const blocks = v[n++] as number;
-  for (let i = 0; i < records; i++) m.records.add(v[n++] as number);
   if (targets > 0) m.targetList = v.slice(n, n + targets);
   if (blocks > 0) m.blockList = v.slice(n + targets, n + targets + blocks);
   return m;
