@@ -1,7 +1,7 @@
 /**
  * Scorer benchmark. Prints figures; writes nothing outside a temp dir.
  *
- *   npx tsx load/scorer-bench.ts [--lines 50000] [--hours 26] [--kafka]
+ *   npx tsx load/scorer-bench.ts [--lines 50000] [--hours 26] [--commit-every 50000] [--kafka]
  *
  * 1. In-process: the same synthetic records (as Kafka would hand them, Buffers) through
  *    `JSON.parse` alone (the floor), through `decodeCdr`, and through decode + engine, measured
@@ -45,11 +45,14 @@ const { values } = parseArgs({
   options: {
     lines: { type: 'string', default: '50000' },
     hours: { type: 'string', default: '26' },
+    /** In-process engines: records between two advances and state exports (a commit). */
+    'commit-every': { type: 'string', default: '50000' },
     kafka: { type: 'boolean', default: false },
   },
 });
 const lines = Number(values.lines);
 const hours = Number(values.hours);
+const commitEvery = Number(values['commit-every']);
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -95,7 +98,7 @@ function engineBench(groups: boolean): void {
   const engineRate = timed(groups ? 'decode + engine + groups' : 'decode + engine', () => {
     let i = 0;
     for (const b of buffers) {
-      if (++i % 50_000 === 0) {
+      if (++i % commitEvery === 0) {
         alertCount += engine.advance().alerts.length;
         engine.exportChanges('p0');
         engine.exportChanges('i0');

@@ -29,7 +29,7 @@ export async function loadGroupStream(
   if (!head) return undefined;
   const states = await db
     .selectFrom('scoring_group_state')
-    .select(['group_key as key', 'state'])
+    .select(['group_key as key', 'member', 'state'])
     .where('stream', '=', stream)
     .execute();
   const newestDay = (head.clock as { newestDay?: number | null }).newestDay ?? null;
@@ -72,19 +72,26 @@ export async function commitGroupBatch(
       .returning('stream')
       .executeTakeFirst();
     if (!head) throw new FencedError(s.stream);
-    const { states, removed } = s.changes;
-    if (states.length > 0)
-      await sql`
-        insert into scoring_group_state (stream, group_key, state)
-        select ${s.stream}, x.k, x.s
-        from unnest(${states.map((x) => x.key)}::text[], ${states.map((x) => x.state)}::text[]) as x(k, s)
-        on conflict (stream, group_key) do update set state = excluded.state`.execute(tx);
+    const { states, removed, removedMembers } = s.changes;
+    // Removals first: a key removed and created again since is in `states` in full.
     if (removed.length > 0)
       await tx
         .deleteFrom('scoring_group_state')
         .where('stream', '=', s.stream)
         .where('group_key', 'in', removed)
         .execute();
+    if (removedMembers.length > 0)
+      await sql`
+        delete from scoring_group_state g
+        using unnest(${removedMembers.map((x) => x.key)}::text[], ${removedMembers.map((x) => x.member)}::text[]) as x(k, m)
+        where g.stream = ${s.stream} and g.group_key = x.k
+          and (g.member = x.m or left(g.member, length(x.m) + 1) = x.m || '#')`.execute(tx);
+    if (states.length > 0)
+      await sql`
+        insert into scoring_group_state (stream, group_key, member, state)
+        select ${s.stream}, x.k, x.m, x.s
+        from unnest(${states.map((x) => x.key)}::text[], ${states.map((x) => x.member)}::text[], ${states.map((x) => x.state)}::text[]) as x(k, m, s)
+        on conflict (stream, group_key, member) do update set state = excluded.state`.execute(tx);
   }
   const inserted: StoredAlert[] = [];
   if (batch.alerts.length === 0) return inserted;

@@ -104,17 +104,19 @@ export const scoringGroupAlerts = pgTable(
 
 /**
  * The group stage's state: per stream (a partition of the group repartition topic, or
- * `http.group`) and `<day>|<group key>`, the summaries of the lines seen there (JSON), written
- * with the stream's offset in one transaction.
+ * `http.group`) and `<day>|<group key>`, one row per line seen there (`member`, its summary as
+ * JSON) and one for the key's own facts (`member` ''), written with the stream's offset in one
+ * transaction; a commit rewrites only the rows that changed.
  */
 export const scoringGroupState = pgTable(
   'scoring_group_state',
   {
     stream: text('stream').notNull(),
     groupKey: text('group_key').notNull(),
+    member: text('member').notNull().default(''),
     state: text('state').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.stream, t.groupKey] })],
+  (t) => [primaryKey({ columns: [t.stream, t.groupKey, t.member] })],
 );
 
 /**

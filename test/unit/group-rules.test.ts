@@ -213,6 +213,163 @@ describe('group rules', () => {
   });
 });
 
+describe('group stage cost', () => {
+  const feed = (g: GroupEngine, records: Cdr[]) => {
+    const out: GroupSighting[] = [];
+    for (const r of records) {
+      out.length = 0;
+      groupSightings(r, 'op', null, DEFAULT_THRESHOLDS, out);
+      for (const s of out) g.ingest('s', s);
+    }
+  };
+
+  it('evaluates a key again only when a line newly qualifies', () => {
+    const g = new GroupEngine(DEFAULT_THRESHOLDS);
+    feed(
+      g,
+      group(40, 4, 30, () => ({ cellId: 'busy' })),
+    );
+    expect(g.advance().map((a) => a.added.length)).toEqual([4]);
+    const before = g.size().evaluations;
+    // Raised lines calling on and a line doing too little: nothing can be added.
+    for (let batch = 0; batch < 5; batch++) {
+      feed(
+        g,
+        group(40, 4, 2, () => ({ cellId: 'busy' })),
+      );
+      feed(g, [cdr(line(41, batch), { cellId: 'busy', answered: true, durationSec: 200 })]);
+      expect(g.advance()).toEqual([]);
+    }
+    expect(g.size().evaluations).toBe(before);
+    feed(
+      g,
+      group(42, 1, 30, () => ({ cellId: 'busy' })),
+    );
+    expect(g.advance().map((a) => [a.rule, a.added])).toEqual([
+      ['coordinated_calling', [line(42, 0)]],
+    ]);
+    expect(g.size().evaluations).toBe(before + 1);
+  });
+
+  it('raises what an engine evaluating every changed key in full raises, however batched', () => {
+    const { records } = generateTraffic({ lines: 1500, hours: 26, seed: 11, campaigns: {} });
+    records.sort((a, b) => a.startedAt - b.startedAt);
+    // New thresholds make an engine evaluate every changed key in full: the reference.
+    const other = { ...DEFAULT_THRESHOLDS, target_sweep: { ...DEFAULT_THRESHOLDS.target_sweep } };
+    for (const every of [1_000, 7_000]) {
+      const gated = new GroupEngine(DEFAULT_THRESHOLDS);
+      const full = new GroupEngine(DEFAULT_THRESHOLDS);
+      const got: unknown[] = [];
+      const want: unknown[] = [];
+      const out: GroupSighting[] = [];
+      const take = () => {
+        full.setThresholds({
+          ...other,
+          target_sweep: { ...other.target_sweep, membersAtLeast: 99 },
+        });
+        full.setThresholds(DEFAULT_THRESHOLDS);
+        got.push(...gated.advance());
+        want.push(...full.advance());
+      };
+      records.forEach((r, i) => {
+        out.length = 0;
+        groupSightings(r, 'op', null, DEFAULT_THRESHOLDS, out);
+        for (const s of out) {
+          gated.ingest('s', s);
+          full.ingest('s', s);
+        }
+        if (i % every === every - 1) take();
+      });
+      take();
+      expect(want.length).toBeGreaterThan(0);
+      expect(got).toEqual(want);
+      expect(gated.size().evaluations).toBeLessThan(full.size().evaluations / 2);
+    }
+  });
+
+  it('a commit stores only the lines that changed, and a restart loads them', () => {
+    const g = new GroupEngine(DEFAULT_THRESHOLDS);
+    const records = group(50, 5, 100, () => ({ cellId: 'store' }));
+    feed(g, records);
+    expect(g.advance()).toHaveLength(1);
+    const first = g.exportChanges('s');
+    const cellRows = (e: typeof first) =>
+      e.states
+        .filter((x) => x.key.endsWith('|cell:store') && x.member !== '' && !x.member.includes('#'))
+        .map((x) => x.member);
+    expect(cellRows(first)).toEqual([0, 1, 2, 3, 4].map((i) => line(50, i)));
+    feed(g, [cdr(line(50, 2), { cellId: 'store', otherParty: '+66891234567' })]);
+    g.advance();
+    const second = g.exportChanges('s');
+    expect(cellRows(second)).toEqual([line(50, 2)]);
+    // Of its record hashes, only the chunk still filling (records 64 to 100); not the key's own
+    // facts (its distinct targets are at their cap, nothing was raised).
+    const storeRows = second.states.filter((x) => x.key.endsWith('|cell:store'));
+    expect(storeRows.map((x) => x.member)).toEqual([line(50, 2), `${line(50, 2)}#1`]);
+    // The stored rows, latest per key and member, load as the engine held them.
+    const rows = new Map<string, (typeof first.states)[number]>();
+    for (const x of [...first.states, ...second.states]) rows.set(`${x.key}/${x.member}`, x);
+    const again = new GroupEngine(DEFAULT_THRESHOLDS);
+    again.importStream('s', { newestDay: second.newestDay, states: [...rows.values()] });
+    expect(again.size()).toMatchObject({ keys: g.size().keys, members: g.size().members });
+    // Records seen before the restart count once.
+    const seen: GroupSighting[] = [];
+    for (const r of [records[0], records[99], records[250]] as Cdr[])
+      groupSightings(r, 'op', null, DEFAULT_THRESHOLDS, seen);
+    expect(seen.map((x) => again.ingest('s', x))).toEqual(seen.map(() => 'duplicate'));
+    feed(
+      again,
+      group(50, 5, 3, () => ({ cellId: 'store' })),
+    );
+    expect(again.advance()).toEqual([]);
+    feed(
+      again,
+      group(51, 1, 30, () => ({ cellId: 'store' })),
+    );
+    expect(again.advance().map((a) => [a.added, a.members.length])).toEqual([[[line(51, 0)], 6]]);
+  });
+
+  it('loads a key stored whole (before member rows) and stores it again as rows', () => {
+    const day = Math.floor(T0 / (24 * HOUR_MS));
+    const member = (i: number) => [
+      line(60, i),
+      'op',
+      null,
+      [30, 0, 30, 0, 0, 0, 0, 0, 0, T0, T0 + HOUR_MS],
+      [i * 100 + 1, i * 100 + 2],
+      Array.from({ length: 30 }, (_, t) => i * 1000 + t),
+      Array.from({ length: 30 }, (_, t) => i * 1000 + t),
+      [`35000000000060${i}`],
+    ];
+    const whole = {
+      k: 'cell:legacy',
+      d: day,
+      t: [1, 2, 3],
+      r: [['coordinated_calling', [0, 1, 2].map((i) => line(60, i))]],
+      m: [0, 1, 2, 3].map(member),
+    };
+    const key = `${day}|cell:legacy`;
+    const g = new GroupEngine(DEFAULT_THRESHOLDS);
+    g.importStream('s', {
+      newestDay: day,
+      states: [{ key, member: '', state: JSON.stringify(whole) }],
+    });
+    expect(g.size()).toMatchObject({ keys: 1, members: 4 });
+    const stored = g.exportChanges('s');
+    expect(stored.states.map((x) => x.member)).toEqual([
+      '',
+      ...[0, 1, 2, 3].flatMap((i) => [line(60, i), `${line(60, i)}#0`]),
+    ]);
+    const again = new GroupEngine(DEFAULT_THRESHOLDS);
+    again.importStream('s', { newestDay: day, states: stored.states });
+    // Line 3 qualified but was not raised: the first evaluation adds it, and only it.
+    feed(again, [cdr(line(60, 0), { cellId: 'legacy', startedAt: T0 + 2 * HOUR_MS })]);
+    expect(again.advance().map((a) => [a.rule, a.added, a.members.length])).toEqual([
+      ['coordinated_calling', [line(60, 3)], 4],
+    ]);
+  });
+});
+
 describe('group detection on generated campaigns (issue 15)', () => {
   it('catches at least 90% of each shape, flags at most 1% of hard negatives and 0.05% of normal lines', () => {
     const { records, labels } = generateTraffic({ lines: 4000, hours: 26, seed: 7, campaigns: {} });

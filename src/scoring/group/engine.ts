@@ -7,9 +7,13 @@
  * Memory is bounded: at most `MAX_MEMBERS_PER_KEY` lines per key and `MAX_KEYS_PER_STREAM` keys
  * per stream (see `admitMember` and `admitKey` for what is evicted and what that can miss).
  * Nothing here reads a clock or the database.
+ *
+ * Cost: a key is evaluated again only when what its rules read changed in a way that can add a
+ * member (see `advance`), and a commit stores only the member lines that changed (one row each)
+ * and the key's own facts when they changed, not the whole key.
  */
 import { GROUP_RULE_LIST, type GroupRuleCode, type Thresholds } from '../rules/index.js';
-import type { GroupEvidence, GroupKeyKind, GroupMember } from '../rules/rule.js';
+import type { GroupEvidence, GroupKeyKind, GroupMember, GroupRule } from '../rules/rule.js';
 import { addDistinct, HOUR_MS, noValues, RecordIds, WINDOW_HOURS } from '../windows.js';
 import {
   ANSWERED,
@@ -58,6 +62,13 @@ export class MemberState implements GroupMember {
   imeis: string[] = noValues();
   firstAt = Number.POSITIVE_INFINITY;
   lastAt = Number.NEGATIVE_INFINITY;
+  /** Per group rule (bit = its index in `GROUP_RULE_LIST`): qualified at the last evaluation. */
+  qualified = 0;
+  /** Changed since the last export / the last evaluation (it is then in its key's list). */
+  unsaved = false;
+  unevaluated = false;
+  /** Record hashes stored so far: chunks before the one holding the next are final. */
+  savedRecords = 0;
   constructor(readonly msisdn: string) {}
   get targets(): number {
     return this.targetList.length;
@@ -73,11 +84,34 @@ export class GroupKeyState {
   targetList: number[] = noValues();
   /** Per rule raised, the member lines it was raised with. */
   raised = new Map<GroupRuleCode, Set<string>>();
+  /** Waits for the next export (it is then in its stream's `dirty`). */
   dirty = false;
+  /** Its own facts (targets, raised) changed since the last export. */
+  headerUnsaved = true;
+  /** Members changed since the last export, and members evicted since then. */
+  unsaved: MemberState[] = [];
+  removedMembers: string[] = [];
+  /** Waits for the next evaluation (it is then in its stream's `pending`). */
+  pending = false;
+  /** Members changed since the last evaluation. */
+  unevaluated: MemberState[] = [];
+  /**
+   * What the last evaluation saw: the thresholds' epoch (-1: never evaluated with two or more
+   * lines, or loaded from storage), the distinct targets, and whether a handset set changed since.
+   */
+  evaluatedEpoch = -1;
+  evaluatedTargets = 0;
+  handsetsChanged = false;
+  /** Per group rule (by index): its lines qualifying at the last evaluation. */
+  readonly qualifying: number[] = GROUP_RULE_LIST.map(() => 0);
+  /** `<day>|<key>`: its id in storage. */
+  readonly id: string;
   constructor(
     readonly key: string,
     readonly day: number,
-  ) {}
+  ) {
+    this.id = stateKey(day, key);
+  }
   get kind(): GroupKeyKind {
     return this.key.slice(0, this.key.indexOf(':')) as GroupKeyKind;
   }
@@ -131,12 +165,18 @@ export interface GroupShared {
 class GroupStream {
   /** Newest UTC day seen: keys of days before the previous one are evicted. */
   newestDay = Number.NEGATIVE_INFINITY;
+  /** Keys by `<day>|<key>`, and by day then key (looked up per sighting without a new string). */
   readonly keys = new Map<string, GroupKeyState>();
+  readonly byDay = new Map<number, Map<string, GroupKeyState>>();
+  /** Keys to export, and keys to evaluate. */
   readonly dirty = new Set<GroupKeyState>();
+  readonly pending = new Set<GroupKeyState>();
   readonly removed = new Set<string>();
   /** Members and keys refused at the caps since start (for the logs and the benchmark). */
   refusedMembers = 0;
   refusedKeys = 0;
+  /** Rule evaluations of a key since start (for the benchmark). */
+  evaluations = 0;
 }
 
 function stateKey(day: number, key: string): string {
@@ -146,6 +186,8 @@ function stateKey(day: number, key: string): string {
 export class GroupEngine {
   private readonly streams = new Map<string, GroupStream>();
   private thresholds: Thresholds;
+  /** Bumped when the thresholds change: every key is then evaluated in full once. */
+  private epoch = 0;
   private alerts: GroupAlert[] = [];
 
   constructor(thresholds: Thresholds) {
@@ -153,6 +195,8 @@ export class GroupEngine {
   }
 
   setThresholds(t: Thresholds): void {
+    if (t !== this.thresholds && JSON.stringify(t) !== JSON.stringify(this.thresholds))
+      this.epoch++;
     this.thresholds = t;
   }
 
@@ -178,18 +222,26 @@ export class GroupEngine {
   }
 
   /** Keys and member lines held, over every stream. */
-  size(): { keys: number; members: number; refusedMembers: number; refusedKeys: number } {
+  size(): {
+    keys: number;
+    members: number;
+    refusedMembers: number;
+    refusedKeys: number;
+    evaluations: number;
+  } {
     let keys = 0;
     let members = 0;
     let refusedMembers = 0;
     let refusedKeys = 0;
+    let evaluations = 0;
     for (const s of this.streams.values()) {
       keys += s.keys.size;
       for (const k of s.keys.values()) members += k.members.size;
       refusedMembers += s.refusedMembers;
       refusedKeys += s.refusedKeys;
+      evaluations += s.evaluations;
     }
-    return { keys, members, refusedMembers, refusedKeys };
+    return { keys, members, refusedMembers, refusedKeys, evaluations };
   }
 
   ingest(streamName: string, g: GroupSighting): GroupOutcome {
@@ -200,16 +252,20 @@ export class GroupEngine {
       this.evictDays(s);
     }
     if (day < s.newestDay - 1) return 'late';
-    const sk = stateKey(day, g.key);
-    let k = s.keys.get(sk);
+    let keys = s.byDay.get(day);
+    if (keys === undefined) {
+      keys = new Map();
+      s.byDay.set(day, keys);
+    }
+    let k = keys.get(g.key);
     if (k === undefined) {
       if (!this.admitKey(s)) {
         s.refusedKeys++;
         return 'accepted';
       }
       k = new GroupKeyState(g.key, day);
-      s.keys.set(sk, k);
-      s.removed.delete(sk);
+      s.keys.set(k.id, k);
+      keys.set(g.key, k);
     }
     let m = k.members.get(g.msisdn);
     if (m === undefined) {
@@ -240,16 +296,34 @@ export class GroupEngine {
     if (f & OUT && g.target >= 0) {
       m.targetList = addDistinct(m.targetList, g.target, MAX_TARGETS);
       if (g.block >= 0) m.blockList = addDistinct(m.blockList, g.block, MAX_TARGETS);
+      const targets = k.targetList.length;
       k.targetList = addDistinct(k.targetList, g.target, MAX_TARGETS);
+      if (k.targetList.length !== targets) k.headerUnsaved = true;
     }
-    if (g.imei !== '') m.imeis = addDistinct(m.imeis, g.imei, MAX_DEVICES);
+    if (g.imei !== '') {
+      const imeis = m.imeis.length;
+      m.imeis = addDistinct(m.imeis, g.imei, MAX_DEVICES);
+      if (m.imeis.length !== imeis) k.handsetsChanged = true;
+    }
     if (g.operatorId !== null) m.operatorId = g.operatorId;
     if (g.personKey !== null) m.personKey = g.personKey;
     if (g.at < m.firstAt) m.firstAt = g.at;
     if (g.at > m.lastAt) m.lastAt = g.at;
+    if (!m.unsaved) {
+      m.unsaved = true;
+      k.unsaved.push(m);
+    }
+    if (!m.unevaluated) {
+      m.unevaluated = true;
+      k.unevaluated.push(m);
+    }
     if (!k.dirty) {
       k.dirty = true;
       s.dirty.add(k);
+    }
+    if (!k.pending) {
+      k.pending = true;
+      s.pending.add(k);
     }
     return 'accepted';
   }
@@ -264,7 +338,9 @@ export class GroupEngine {
     for (const [sk, k] of s.keys) {
       if (k.members.size > 1 || k.raised.size > 0) continue;
       s.keys.delete(sk);
+      s.byDay.get(k.day)?.delete(k.key);
       s.dirty.delete(k);
+      s.pending.delete(k);
       s.removed.add(sk);
     }
     return s.keys.size < MAX_KEYS_PER_STREAM;
@@ -275,94 +351,222 @@ export class GroupEngine {
       if (k.day >= s.newestDay - 1) continue;
       s.keys.delete(sk);
       s.dirty.delete(k);
+      s.pending.delete(k);
       s.removed.add(sk);
     }
+    for (const day of s.byDay.keys()) if (day < s.newestDay - 1) s.byDay.delete(day);
   }
 
   /** Whether alerts or state changes wait for the next `advance`. */
   hasDirty(): boolean {
-    for (const s of this.streams.values()) if (s.dirty.size > 0) return true;
+    for (const s of this.streams.values()) if (s.dirty.size > 0 || s.pending.size > 0) return true;
     return false;
   }
 
   /**
    * Evaluates every key changed since the last call against the group rules of its kind and
    * returns the alerts raised or grown. Marks nothing exported: `exportChanges` does.
+   *
+   * A rule is evaluated again only when it can add a member: when a changed line newly
+   * qualifies for it, or when something else it reads (`GroupRule.reads`) changed; otherwise its
+   * qualifying lines are a subset of those it last saw (all raised if it was raised, too few or
+   * too little if not), so it would add nobody. New thresholds, a key loaded from storage or a
+   * key reaching its second line are evaluated in full.
    */
   advance(): GroupAlert[] {
     const t = this.thresholds as unknown as Record<GroupRuleCode, unknown>;
     for (const [name, s] of this.streams) {
-      for (const k of s.dirty) {
-        if (k.members.size < 2) continue;
-        const kind = k.kind;
-        for (const rule of GROUP_RULE_LIST) {
-          if (rule.keyKind !== kind) continue;
-          const hit = rule.evaluate(
-            { key: k.key, members: [...k.members.values()], distinctTargets: k.targetList.length },
-            t[rule.code],
-          );
-          if (hit === undefined) continue;
-          let raised = k.raised.get(rule.code);
-          if (raised === undefined) {
-            raised = new Set();
-            k.raised.set(rule.code, raised);
-          }
-          const added: string[] = [];
-          for (const m of hit.members) {
-            if (raised.has(m.msisdn)) continue;
-            raised.add(m.msisdn);
-            added.push(m.msisdn);
-          }
-          if (added.length === 0) continue;
-          const members = [...raised]
-            .map((msisdn) => k.members.get(msisdn))
-            .filter((m) => m !== undefined);
-          this.alerts.push({
-            stream: name,
-            rule: rule.code,
-            groupKey: k.key,
-            windowStart: k.day * DAY_MS,
-            windowEnd: (k.day + 1) * DAY_MS,
-            score: hit.score,
-            checks: hit.evidence,
-            shared: sharedOf(members, k.targetList.length),
-            members: members.map(summaryOf),
-            added,
-          });
+      for (const k of s.pending) {
+        k.pending = false;
+        const changed = k.unevaluated;
+        k.unevaluated = [];
+        for (const m of changed) m.unevaluated = false;
+        if (k.members.size < 2) {
+          k.evaluatedEpoch = -1;
+          continue;
         }
+        const full = k.evaluatedEpoch !== this.epoch;
+        const targetsGrew = k.targetList.length !== k.evaluatedTargets;
+        const kind = k.kind;
+        let members: MemberState[] | undefined;
+        for (let i = 0; i < GROUP_RULE_LIST.length; i++) {
+          const rule = GROUP_RULE_LIST[i] as GroupRule<GroupRuleCode, unknown>;
+          if (rule.keyKind !== kind) continue;
+          const bit = 1 << i;
+          const th = t[rule.code];
+          let run = full;
+          if (full) {
+            k.qualifying[i] = 0;
+            for (const m of k.members.values()) m.qualified &= ~bit;
+          }
+          let qualifying = k.qualifying[i] as number;
+          for (const m of full ? k.members.values() : changed) {
+            if (rule.qualifies(m, th)) {
+              if ((m.qualified & bit) === 0) {
+                m.qualified |= bit;
+                qualifying++;
+                run = true;
+              }
+            } else if (m.qualified & bit) {
+              m.qualified &= ~bit;
+              qualifying--;
+            }
+          }
+          k.qualifying[i] = qualifying;
+          // What else the rule reads can only matter while some line qualifies.
+          if (
+            !run &&
+            qualifying > 0 &&
+            ((targetsGrew && rule.reads.includes('distinctTargets')) ||
+              (k.handsetsChanged && rule.reads.includes('handsets')))
+          )
+            run = true;
+          if (!run) continue;
+          members ??= [...k.members.values()];
+          s.evaluations++;
+          this.evaluate(name, k, rule, members, th);
+        }
+        k.evaluatedEpoch = this.epoch;
+        k.evaluatedTargets = k.targetList.length;
+        k.handsetsChanged = false;
       }
+      s.pending.clear();
     }
     const out = this.alerts;
     this.alerts = [];
     return out;
   }
 
-  /** The keys changed and removed since the last export, to store with the stream's offsets. */
+  private evaluate(
+    stream: string,
+    k: GroupKeyState,
+    rule: GroupRule<GroupRuleCode, unknown>,
+    all: MemberState[],
+    t: unknown,
+  ): void {
+    const hit = rule.evaluate(
+      { key: k.key, members: all, distinctTargets: k.targetList.length },
+      t,
+    );
+    if (hit === undefined) return;
+    let raised = k.raised.get(rule.code);
+    if (raised === undefined) {
+      raised = new Set();
+      k.raised.set(rule.code, raised);
+    }
+    const added: string[] = [];
+    for (const m of hit.members) {
+      if (raised.has(m.msisdn)) continue;
+      raised.add(m.msisdn);
+      added.push(m.msisdn);
+    }
+    if (added.length === 0) return;
+    k.headerUnsaved = true;
+    if (!k.dirty) {
+      k.dirty = true;
+      this.stream(stream).dirty.add(k);
+    }
+    const members = [...raised]
+      .map((msisdn) => k.members.get(msisdn))
+      .filter((m) => m !== undefined);
+    this.alerts.push({
+      stream,
+      rule: rule.code,
+      groupKey: k.key,
+      windowStart: k.day * DAY_MS,
+      windowEnd: (k.day + 1) * DAY_MS,
+      score: hit.score,
+      checks: hit.evidence,
+      shared: sharedOf(members, k.targetList.length),
+      members: members.map(summaryOf),
+      added,
+    });
+  }
+
+  /**
+   * What changed since the last export, to store with the stream's offsets: per changed key its
+   * own facts when they changed and each changed member line (one row each), the member lines
+   * evicted, and the keys removed (all their rows; a key removed and created again since is
+   * stored again in full, after the removal).
+   */
   exportChanges(streamName: string): GroupExport {
     const s = this.stream(streamName);
-    const states: { key: string; state: string }[] = [];
+    const states: StoredRow[] = [];
+    const removedMembers: { key: string; member: string }[] = [];
     for (const k of s.dirty) {
       k.dirty = false;
-      states.push({ key: stateKey(k.day, k.key), state: JSON.stringify(encodeKey(k)) });
+      const key = k.id;
+      if (k.headerUnsaved) {
+        k.headerUnsaved = false;
+        states.push({ key, member: '', state: JSON.stringify(encodeHeader(k)) });
+      }
+      for (const m of k.unsaved) {
+        m.unsaved = false;
+        if (k.members.get(m.msisdn) !== m) continue;
+        states.push({ key, member: m.msisdn, state: JSON.stringify(encodeMember(m)) });
+        recordChunks(key, m, states);
+      }
+      k.unsaved = [];
+      // Deleted before the rows above are written: a line evicted and seen again is stored anew.
+      for (const member of k.removedMembers) removedMembers.push({ key, member });
+      k.removedMembers = [];
     }
     s.dirty.clear();
     const removed = [...s.removed];
     s.removed.clear();
-    return { newestDay: Number.isFinite(s.newestDay) ? s.newestDay : null, states, removed };
+    return {
+      newestDay: Number.isFinite(s.newestDay) ? s.newestDay : null,
+      states,
+      removed,
+      removedMembers,
+    };
   }
 
-  /** Replaces a stream's state with what was stored. */
+  /**
+   * Replaces a stream's state with what was stored. A key stored whole (before member rows) is
+   * marked to be stored again as rows at the next export.
+   */
   importStream(streamName: string, data: GroupImport): void {
     const s = new GroupStream();
     if (data.newestDay !== null) s.newestDay = data.newestDay;
-    for (const { key, state } of data.states) {
-      const k = decodeKey(state);
+    for (const { key, member, state } of data.states) {
+      if (member !== '') continue;
+      const k = decodeHeader(state);
       if (k.day < s.newestDay - 1) {
         s.removed.add(key);
         continue;
       }
+      k.headerUnsaved = false;
+      if (k.unsaved.length > 0) {
+        k.headerUnsaved = true;
+        k.dirty = true;
+        s.dirty.add(k);
+      }
       s.keys.set(key, k);
+      let keys = s.byDay.get(k.day);
+      if (keys === undefined) {
+        keys = new Map();
+        s.byDay.set(k.day, keys);
+      }
+      keys.set(k.key, k);
     }
+    const chunks: { m: MemberState; chunk: number; state: string }[] = [];
+    for (const { key, member, state } of data.states) {
+      if (member === '' || member.includes('#')) continue;
+      const k = s.keys.get(key);
+      if (k !== undefined) k.members.set(member, decodeMember(member, state));
+    }
+    for (const { key, member, state } of data.states) {
+      const at = member.indexOf('#');
+      if (at < 0) continue;
+      const m = s.keys.get(key)?.members.get(member.slice(0, at));
+      if (m !== undefined) chunks.push({ m, chunk: Number(member.slice(at + 1)), state });
+    }
+    chunks.sort((a, b) => a.chunk - b.chunk);
+    for (const { m, state } of chunks) for (const h of unpackHashes(state)) m.records.add(h);
+    // Members of keys stored whole wait, unsaved, for all their rows to be written.
+    for (const k of s.keys.values())
+      for (const m of k.members.values()) if (!m.unsaved) m.savedRecords = m.records.size;
     this.streams.set(streamName, s);
   }
 }
@@ -379,7 +583,14 @@ function admitMember(k: GroupKeyState): boolean {
   for (const r of k.raised.values()) for (const m of r) raised.add(m);
   for (const [msisdn, m] of k.members) {
     if (raised.has(msisdn)) continue;
-    if (m.outgoingCalls + m.incomingCalls + m.smsSent < IDLE_RECORDS) k.members.delete(msisdn);
+    if (m.outgoingCalls + m.incomingCalls + m.smsSent < IDLE_RECORDS) {
+      k.qualifying.forEach((n, i) => {
+        if (m.qualified & (1 << i)) k.qualifying[i] = n - 1;
+      });
+      k.members.delete(msisdn);
+      k.removedMembers.push(msisdn);
+      k.handsetsChanged = true;
+    }
   }
   return k.members.size < MAX_MEMBERS_PER_KEY;
 }
@@ -431,16 +642,26 @@ function summaryOf(m: MemberState): MemberSummary {
   };
 }
 
+/** One stored row: `<day>|<key>`, and a member line or '' for the key's own facts (JSON). */
+export interface StoredRow {
+  key: string;
+  member: string;
+  state: string;
+}
+
 export interface GroupExport {
   newestDay: number | null;
-  /** Each changed key as `<day>|<key>` and its state (JSON). */
-  states: { key: string; state: string }[];
+  /** The rows changed. */
+  states: StoredRow[];
+  /** Keys removed: every row of theirs. */
   removed: string[];
+  /** Member lines evicted from a key that stays. */
+  removedMembers: { key: string; member: string }[];
 }
 
 export interface GroupImport {
   newestDay: number | null;
-  states: { key: string; state: string }[];
+  states: StoredRow[];
 }
 
 const MEMBER_FIELDS = [
@@ -457,58 +678,146 @@ const MEMBER_FIELDS = [
   'lastAt',
 ] as const;
 
-interface StoredKey {
+/** Hash lists are packed (`packHashes`); keys stored whole (before member rows) hold arrays. */
+type Hashes = string | number[];
+
+/** A member row: operator, person, handsets, and its figures and hash lists (`packMember`). */
+type StoredMember = [string | null, string | null, string[], string];
+/** A member inside a key stored whole (before member rows). */
+type WholeKeyMember = [
+  string | null,
+  string | null,
+  number[],
+  number[],
+  number[],
+  number[],
+  string[],
+];
+
+interface StoredHeader {
   k: string;
   d: number;
-  t: number[];
+  t: Hashes;
   r: [string, string[]][];
-  m: [string, string | null, string | null, number[], number[], number[], number[], string[]][];
+  /** Members, in keys stored whole before member rows. */
+  m?: [string, ...WholeKeyMember][];
 }
 
-function recordHashes(ids: RecordIds): number[] {
-  const out: number[] = [];
-  ids.forEach((h) => {
-    out.push(h);
-  });
-  return out;
+/**
+ * A list of `hash53` values (record ids, targets, blocks) as base64 of their float64 bytes:
+ * exact for integers below 2^53, and far quicker to write and read than JSON numbers.
+ */
+function packHashes(values: readonly number[]): string {
+  return Buffer.from(Float64Array.from(values).buffer).toString('base64');
 }
 
-function encodeKey(k: GroupKeyState): StoredKey {
+function unpackHashes(packed: Hashes): number[] {
+  if (typeof packed !== 'string') return packed;
+  const bytes = Buffer.from(packed, 'base64');
+  const out = new Float64Array(bytes.length / 8);
+  new Uint8Array(out.buffer).set(bytes);
+  return Array.from(out);
+}
+
+function encodeHeader(k: GroupKeyState): StoredHeader {
   return {
     k: k.key,
     d: k.day,
-    t: k.targetList,
+    t: packHashes(k.targetList),
     r: [...k.raised].map(([rule, ms]) => [rule, [...ms]]),
-    m: [...k.members.values()].map((m) => [
-      m.msisdn,
-      m.operatorId,
-      m.personKey,
-      MEMBER_FIELDS.map((f) => m[f]),
-      recordHashes(m.records),
-      m.targetList,
-      m.blockList,
-      m.imeis,
-    ]),
   };
 }
 
-function decodeKey(json: string): GroupKeyState {
-  const v = JSON.parse(json) as StoredKey;
-  const k = new GroupKeyState(v.k, v.d);
-  k.targetList = v.t;
-  for (const [rule, ms] of v.r) k.raised.set(rule as GroupRuleCode, new Set(ms));
-  for (const [msisdn, operatorId, personKey, counts, records, targets, blocks, imeis] of v.m) {
-    const m = new MemberState(msisdn);
-    m.operatorId = operatorId;
-    m.personKey = personKey;
-    MEMBER_FIELDS.forEach((f, i) => {
-      m[f] = counts[i] as number;
+/** Room for a member's figures, two lengths and its capped hash lists, or its record hashes. */
+const packed = new Float64Array(MEMBER_FIELDS.length + 2 + Math.max(MAX_RECORDS, 2 * MAX_TARGETS));
+
+/**
+ * A member's figures, then the lengths and values of its targets and blocks, as base64 of their
+ * float64 bytes: one string per member, exact (hashes are below 2^53).
+ */
+function packMember(m: MemberState): string {
+  let n = 0;
+  for (const f of MEMBER_FIELDS) packed[n++] = m[f];
+  packed[n++] = m.targetList.length;
+  packed[n++] = m.blockList.length;
+  for (const t of m.targetList) packed[n++] = t;
+  for (const b of m.blockList) packed[n++] = b;
+  return Buffer.from(packed.buffer, 0, n * 8).toString('base64');
+}
+
+/** Record hashes per stored chunk row (`<msisdn>#<chunk>`): a full chunk is never rewritten. */
+const RECORD_CHUNK = 64;
+
+/**
+ * The chunk rows of a member's record hashes changed since it was last stored: from the chunk
+ * holding the first hash not yet stored to the last (hashes keep their order once past the
+ * first chunk).
+ */
+function recordChunks(key: string, m: MemberState, out: StoredRow[]): void {
+  const size = m.records.size;
+  if (size === m.savedRecords) return;
+  const from = Math.floor(m.savedRecords / RECORD_CHUNK) * RECORD_CHUNK;
+  let i = 0;
+  m.records.forEach((h) => {
+    if (i >= from) packed[i - from] = h;
+    i++;
+  });
+  for (let c = from; c < size; c += RECORD_CHUNK) {
+    const end = Math.min(size, c + RECORD_CHUNK) - from;
+    out.push({
+      key,
+      member: `${m.msisdn}#${c / RECORD_CHUNK}`,
+      state: Buffer.from(packed.buffer, (c - from) * 8, (end - (c - from)) * 8).toString('base64'),
     });
-    for (const r of records) m.records.add(r);
-    m.targetList = targets;
-    m.blockList = blocks;
-    m.imeis = imeis;
+  }
+  m.savedRecords = size;
+}
+
+function encodeMember(m: MemberState): StoredMember {
+  return [m.operatorId, m.personKey, m.imeis, packMember(m)];
+}
+
+function decodeHeader(json: string): GroupKeyState {
+  const v = JSON.parse(json) as StoredHeader;
+  const k = new GroupKeyState(v.k, v.d);
+  k.targetList = unpackHashes(v.t);
+  for (const [rule, ms] of v.r) k.raised.set(rule as GroupRuleCode, new Set(ms));
+  for (const [msisdn, ...stored] of v.m ?? []) {
+    const m = memberOf(msisdn, stored);
+    m.unsaved = true;
+    k.unsaved.push(m);
     k.members.set(msisdn, m);
   }
   return k;
+}
+
+function decodeMember(msisdn: string, json: string): MemberState {
+  const [operatorId, personKey, imeis, figures] = JSON.parse(json) as StoredMember;
+  const v = unpackHashes(figures);
+  const m = new MemberState(msisdn);
+  m.operatorId = operatorId;
+  m.personKey = personKey;
+  m.imeis = imeis.length === 0 ? noValues() : imeis;
+  let n = 0;
+  for (const f of MEMBER_FIELDS) m[f] = v[n++] as number;
+  const targets = v[n++] as number;
+  const blocks = v[n++] as number;
+  if (targets > 0) m.targetList = v.slice(n, n + targets);
+  if (blocks > 0) m.blockList = v.slice(n + targets, n + targets + blocks);
+  return m;
+}
+
+function memberOf(msisdn: string, stored: WholeKeyMember): MemberState {
+  const [operatorId, personKey, counts, records, targets, blocks, imeis] = stored;
+  const m = new MemberState(msisdn);
+  m.operatorId = operatorId;
+  m.personKey = personKey;
+  MEMBER_FIELDS.forEach((f, i) => {
+    m[f] = counts[i] as number;
+  });
+  for (const r of unpackHashes(records)) m.records.add(r);
+  m.targetList = unpackHashes(targets);
+  m.blockList = unpackHashes(blocks);
+  m.imeis = imeis;
+  return m;
 }

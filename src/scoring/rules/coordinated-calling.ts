@@ -45,6 +45,7 @@ export const coordinatedCalling: GroupRule<'coordinated_calling', CoordinatedCal
   subject: 'group',
   window: 'day',
   keyKind: 'cell',
+  reads: [],
   defaults: {
     membersAtLeast: 3,
     memberCallsAtLeast: 15,

@@ -24,6 +24,7 @@ export const coordinatedSmsBlast: GroupRule<
   subject: 'group',
   window: 'day',
   keyKind: 'sms-block',
+  reads: ['distinctTargets'],
   defaults: { membersAtLeast: 4, memberUrlSmsAtLeast: 2, distinctRecipientsAtLeast: 30 },
   fields: {
     membersAtLeast: 'count',

@@ -28,6 +28,7 @@ export const coordinatedWangiri: GroupRule<'coordinated_wangiri', CoordinatedWan
   subject: 'group',
   window: 'day',
   keyKind: 'cell',
+  reads: [],
   defaults: {
     membersAtLeast: 3,
     memberOneRingCallsAtLeast: 8,

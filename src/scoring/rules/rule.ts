@@ -193,6 +193,13 @@ export interface GroupRule<C extends string, T> extends RuleBase<C, T> {
    * (`call-block:`).
    */
   readonly keyKind: GroupKeyKind;
+  /**
+   * What `evaluate` reads beyond its qualifying members: the key's distinct targets, the
+   * handsets of all its lines. Its hit must need enough qualifying members (fewer never hit) and
+   * its members must be qualifying ones: the engine evaluates a key again only when a line newly
+   * qualifies or what is named here changed.
+   */
+  readonly reads: readonly ('distinctTargets' | 'handsets')[];
   qualifies(m: GroupMember, t: T): boolean;
   evaluate(g: GroupView, t: T): GroupHit<C> | undefined;
 }

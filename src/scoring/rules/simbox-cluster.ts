@@ -39,6 +39,7 @@ export const simboxCluster: GroupRule<'simbox_cluster', SimboxClusterThresholds>
   subject: 'group',
   window: 'day',
   keyKind: 'cell',
+  reads: ['handsets'],
   defaults: {
     membersAtLeast: 4,
     sharedHandsetsAtLeast: 2,

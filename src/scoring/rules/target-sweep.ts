@@ -18,6 +18,7 @@ export const targetSweep: GroupRule<'target_sweep', TargetSweepThresholds> = {
   subject: 'group',
   window: 'day',
   keyKind: 'call-block',
+  reads: ['distinctTargets'],
   defaults: { membersAtLeast: 4, memberCallsAtLeast: 2, distinctTargetsAtLeast: 30 },
   fields: { membersAtLeast: 'count', memberCallsAtLeast: 'count', distinctTargetsAtLeast: 'count' },
   qualifies,
