@@ -12,7 +12,7 @@
  * window holds two shifts.
  */
 
-import { mulberry32 } from '../platform/seeded-random.js';
+import { mulberry32, seededDraws } from '../platform/seeded-random.js';
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../platform/time.js';
 import type { Cdr } from './cdr.js';
 
@@ -109,20 +109,7 @@ export function generateCampaignTraffic(opts: {
   const perShape = opts.campaigns.perShape ?? 2;
   const [minMembers, maxMembers] = opts.campaigns.members ?? [20, 150];
   const perNegative = opts.campaigns.hardNegatives ?? 100;
-  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-  const digits = (n: number) => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += String(Math.floor(rand() * 10));
-    return s;
-  };
-  const shuffle = <T>(xs: T[]): T[] => {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [xs[i], xs[j]] = [xs[j] as T, xs[i] as T];
-    }
-    return xs;
-  };
+  const { int, pick, digits, shuffle } = seededDraws(rand);
   const records: Cdr[] = [];
   let seq = 0;
 

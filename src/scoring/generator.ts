@@ -4,7 +4,7 @@
  * small share of lines, and hard negatives (busy but legitimate lines) beside them.
  */
 
-import { mulberry32 } from '../platform/seeded-random.js';
+import { mulberry32, seededDraws } from '../platform/seeded-random.js';
 import { MINUTE_MS } from '../platform/time.js';
 import type { Cdr } from './cdr.js';
 import {
@@ -111,13 +111,7 @@ export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels
   if (opts.campaigns !== undefined) return generateCampaigns(opts, opts.campaigns, start);
   const rand = mulberry32(opts.seed);
   const end = start + opts.hours * HOUR_MS;
-  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-  const digits = (n: number) => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += String(Math.floor(rand() * 10));
-    return s;
-  };
+  const { int, pick, digits } = seededDraws(rand);
   const records: Cdr[] = [];
   let seq = 0;
   const lineNumber = (i: number) => `+668${String(10_000_000 + i).slice(-8)}`;
