@@ -66,6 +66,47 @@ export function cli<T = unknown>(env: InstanceEnv, ...args: string[]): Promise<T
   });
 }
 
+/**
+ * Partners two instances one way, with the CLI: `publisher` adds `puller`'s country and issues
+ * it a key, then `puller` adds `publisher` with its TAXII URL and that key, to pull it.
+ */
+export async function partnerToPull(o: {
+  publisher: InstanceEnv;
+  publisherName: string;
+  puller: InstanceEnv;
+  pullerName: string;
+}): Promise<{
+  /** The puller's key at the publisher (it pulls and posts sightings with it). */
+  pullerKey: { partnerId: string; apiKey: string };
+  /** The puller's partner record of the publisher. */
+  publisherAtPuller: { partnerId: string };
+}> {
+  const country = (env: InstanceEnv) => env.SIMLINE_COUNTRY as string;
+  const pullerKey = await cli<{ partnerId: string; apiKey: string }>(
+    o.publisher,
+    'partners',
+    'add',
+    '--country',
+    country(o.puller),
+    '--name',
+    o.pullerName,
+  );
+  const publisherAtPuller = await cli<{ partnerId: string }>(
+    o.puller,
+    'partners',
+    'add',
+    '--country',
+    country(o.publisher),
+    '--name',
+    o.publisherName,
+    '--taxii-url',
+    `http://127.0.0.1:${o.publisher.PORT}/taxii2/`,
+    '--key',
+    pullerKey.apiKey,
+  );
+  return { pullerKey, publisherAtPuller };
+}
+
 export interface Instance {
   url: string;
   child: ChildProcess;
