@@ -96,6 +96,33 @@ interface Line {
 /** A span of event time [from, to) in epoch ms. */
 type Span = readonly [number, number];
 
+/**
+ * A generated line's record: an unanswered outgoing voice call on the home network (520-01),
+ * unless `over` says otherwise.
+ */
+export function generatedRecord(
+  l: Line,
+  recordId: string,
+  cellId: string,
+  over: Partial<Cdr> & { startedAt: number },
+): Cdr {
+  return {
+    recordId,
+    type: 'voice',
+    direction: 'mo',
+    msisdn: l.msisdn,
+    otherParty: '',
+    imsi: l.imsi,
+    imei: l.imei,
+    cellId,
+    durationSec: 0,
+    answered: false,
+    containsUrl: false,
+    operator: '520-01',
+    ...over,
+  };
+}
+
 export function generateCampaignTraffic(opts: {
   lines: number;
   hours: number;
@@ -144,21 +171,7 @@ export function generateCampaignTraffic(opts: {
   const emit = (l: Line, cellId: string, over: Partial<Cdr> & { startedAt: number }) => {
     if (over.startedAt >= end || over.startedAt < start) return;
     seq++;
-    records.push({
-      recordId: `c${opts.seed}-${seq}`,
-      type: 'voice',
-      direction: 'mo',
-      msisdn: l.msisdn,
-      otherParty: '',
-      imsi: l.imsi,
-      imei: l.imei,
-      cellId,
-      durationSec: 0,
-      answered: false,
-      containsUrl: false,
-      operator: '520-01',
-      ...over,
-    });
+    records.push(generatedRecord(l, `c${opts.seed}-${seq}`, cellId, over));
   };
   const hourAt = (h: number) => start + h * HOUR_MS;
   /** A random instant in `hour` of the traffic. */

@@ -12,6 +12,7 @@ import {
   type CampaignOptions,
   type GroupHardNegativeKind,
   generateCampaignTraffic,
+  generatedRecord,
 } from './generator-campaigns.js';
 import type { RuleCode } from './rules/index.js';
 import { HOUR_MS } from './windows.js';
@@ -137,21 +138,7 @@ export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels
   const emit = (l: Line, over: Partial<Cdr> & { startedAt: number }) => {
     if (over.startedAt >= end) return;
     seq++;
-    records.push({
-      recordId: `g${opts.seed}-${seq}`,
-      type: 'voice',
-      direction: 'mo',
-      msisdn: l.msisdn,
-      otherParty: '',
-      imsi: l.imsi,
-      imei: l.imei,
-      cellId: pick(l.cells),
-      durationSec: 0,
-      answered: false,
-      containsUrl: false,
-      operator: '520-01',
-      ...over,
-    });
+    records.push(generatedRecord(l, `g${opts.seed}-${seq}`, pick(l.cells), over));
   };
   const at = (hour: number) => start + hour * HOUR_MS + Math.floor(rand() * HOUR_MS);
 
