@@ -178,3 +178,33 @@ export async function topicSize(topic: string, partitions: number): Promise<numb
   await new Promise<void>((r) => c.disconnect(() => r()));
   return total;
 }
+
+/**
+ * One scorer alone on its topics (in `alone`'s database), and a pair of scorers (in `paired`'s),
+ * one running its stages in two threads, on a second set of topics that reads the same CDR
+ * topic: fed the same records, the pair must raise what the single one does. Resolves once both
+ * of the pair were assigned partitions of `stage`.
+ */
+export async function startSingleAndPair(alone: World, paired: World, stage: 'line' | 'group') {
+  const one = topics();
+  await createTopics(one);
+  const two = { ...topics(), cdr: one.cdr, partitions: one.partitions };
+  await createTopics(two);
+  const single = spawnScorer(alone, one);
+  const pair = ['2', '0'].map((threads) =>
+    spawnScorer(paired, two, { LOG_LEVEL: 'info', SCORER_THREADS: threads }),
+  );
+  /** The child's logged assignments of `stage` partitions. */
+  const assignments = (child: ChildProcess) =>
+    logsOf(child).filter((l) => l.msg === 'partitions assigned' && l.stage === stage);
+  await waitFor(`both instances to share the ${stage} partitions`, async () =>
+    pair.every((c) => assignments(c).length > 0),
+  );
+  return {
+    one,
+    two,
+    pair,
+    assignments,
+    stop: () => Promise.all([single, ...pair].map((c) => stopped(c, 'SIGTERM'))),
+  };
+}
