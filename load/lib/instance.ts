@@ -134,15 +134,32 @@ export async function startInstance(env: InstanceEnv): Promise<Instance> {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`instance exited with ${child.exitCode}: ${logs}`);
+  try {
+    await awaitReady(url, child, { what: `instance on ${url}`, tries: 600 });
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}: ${logs}`);
+  }
+  return { url, child, logs: () => logs, stop };
+}
+
+/**
+ * Polls `url`'s `/readyz` every 100 ms, `tries` times at most, while `child` (the process serving
+ * it) runs; throws, naming `what`, when the process exits first or never gets ready.
+ */
+export async function awaitReady(
+  url: string,
+  child: ChildProcess,
+  o: { what: string; tries: number },
+): Promise<void> {
+  for (let i = 0; i < o.tries; i++) {
+    if (child.exitCode !== null) throw new Error(`${o.what} exited with ${child.exitCode}`);
     const ok = await fetch(`${url}/readyz`).then(
       (r) => r.ok,
       () => false,
     );
-    if (ok) return { url, child, logs: () => logs, stop };
+    if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  await stop();
-  throw new Error(`instance on ${url} did not become ready: ${logs}`);
+  throw new Error(`${o.what} did not become ready`);
 }

@@ -10,6 +10,7 @@ import { connect } from '../../src/platform/db/client.js';
 import { startEmbeddedPostgres } from '../../src/platform/db/embedded.js';
 import { runMigrations } from '../../src/platform/db/migrate.js';
 import { createLogger } from '../../src/platform/log.js';
+import { awaitReady } from './instance.js';
 
 export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -156,16 +157,7 @@ export async function startApiProcess(o: {
   };
   const baseUrl = `http://127.0.0.1:${o.port}`;
   try {
-    for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-      const ok = await fetch(`${baseUrl}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (i > 300) throw new Error('the API did not become ready');
-      await sleep(100);
-    }
+    await awaitReady(baseUrl, child, { what: 'the API', tries: 302 });
   } catch (err) {
     await stop();
     throw err;
