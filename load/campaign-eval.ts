@@ -39,7 +39,7 @@ import { generateTraffic } from '../src/scoring/generator.js';
 import { listGroupAlertMembers } from '../src/scoring/group-queries.js';
 import { listLineAlertSubjects } from '../src/scoring/queries.js';
 import { HOUR_MS } from '../src/scoring/windows.js';
-import { awaitReady } from './lib/instance.js';
+import { awaitReady, stopped } from './lib/instance.js';
 
 const { values } = parseArgs({
   options: {
@@ -136,11 +136,8 @@ function start(
   return child;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
+function stop(child: ChildProcess): Promise<void> {
+  return stopped(child, 'SIGTERM');
 }
 
 function ready(port: number, child: ChildProcess): Promise<void> {

@@ -129,11 +129,7 @@ export async function startInstance(env: InstanceEnv): Promise<Instance> {
   child.stderr?.on('data', (d) => {
     logs += d;
   });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
+  const stop = () => stopped(child, 'SIGTERM');
   try {
     await awaitReady(url, child, { what: `instance on ${url}`, tries: 600 });
   } catch (err) {
@@ -141,6 +137,14 @@ export async function startInstance(env: InstanceEnv): Promise<Instance> {
     throw new Error(`${(err as Error).message}: ${logs}`);
   }
   return { url, child, logs: () => logs, stop };
+}
+
+/** Sends `signal` to `child` and resolves once it exited; at once when it already had. */
+export function stopped(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const done = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill(signal);
+  return done;
 }
 
 /**

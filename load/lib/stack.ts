@@ -10,7 +10,7 @@ import { connect } from '../../src/platform/db/client.js';
 import { startEmbeddedPostgres } from '../../src/platform/db/embedded.js';
 import { runMigrations } from '../../src/platform/db/migrate.js';
 import { createLogger } from '../../src/platform/log.js';
-import { awaitReady } from './instance.js';
+import { awaitReady, stopped } from './instance.js';
 
 export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -149,12 +149,7 @@ export async function startApiProcess(o: {
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  };
+  const stop = () => stopped(child, 'SIGTERM');
   const baseUrl = `http://127.0.0.1:${o.port}`;
   try {
     await awaitReady(baseUrl, child, { what: 'the API', tries: 302 });

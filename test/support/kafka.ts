@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import Kafka from 'node-rdkafka';
 import { inject } from 'vitest';
+import { stopped } from '../../load/lib/instance.js';
 import { ensureTopics, KafkaProducer } from '../../src/platform/kafka/client.js';
 import type { World } from './world.js';
 
@@ -94,12 +95,7 @@ export function spawnScorer(w: World, t: Topics, extra: Record<string, string> =
   return child;
 }
 
-export function stopped(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const done = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill(signal);
-  return done;
-}
+export { stopped };
 
 /** Sum of the next offsets stored for a topic's partitions (= records consumed from offset 0). */
 export async function consumedOffsets(w: World, topic: string): Promise<number> {
