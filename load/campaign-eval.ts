@@ -39,6 +39,7 @@ import { generateTraffic } from '../src/scoring/generator.js';
 import { listGroupAlertMembers } from '../src/scoring/group-queries.js';
 import { listLineAlertSubjects } from '../src/scoring/queries.js';
 import { HOUR_MS } from '../src/scoring/windows.js';
+import { awaitReady, stopped } from './lib/instance.js';
 
 const { values } = parseArgs({
   options: {
@@ -135,24 +136,15 @@ function start(
   return child;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
+function stop(child: ChildProcess): Promise<void> {
+  return stopped(child, 'SIGTERM');
 }
 
-async function ready(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`a process exited with ${child.exitCode}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (i > 600) throw new Error(`port ${port} did not become ready`);
-    await sleep(100);
-  }
+function ready(port: number, child: ChildProcess): Promise<void> {
+  return awaitReady(`http://127.0.0.1:${port}`, child, {
+    what: `the process on port ${port}`,
+    tries: 602,
+  });
 }
 
 /** The alerts as `cdr evaluate` reads them, once their count has not moved for `quietMs`. */

@@ -17,7 +17,7 @@ import { startEmbeddedPostgres } from '../src/platform/db/embedded.js';
 import { runMigrations } from '../src/platform/db/migrate.js';
 import { createLogger } from '../src/platform/log.js';
 import { msisdn } from '../test/support/subjects.js';
-import { cli, type Instance, instanceEnv, startInstance } from './lib/instance.js';
+import { cli, type Instance, instanceEnv, partnerToPull, startInstance } from './lib/instance.js';
 
 const { values } = parseArgs({
   options: {
@@ -92,28 +92,7 @@ try {
   const extra = { FEDERATION_PULL_MS: PULL_MS, LOG_LEVEL: 'error' };
   const thEnv = instanceEnv({ databaseUrl: urlOf('bench_th'), country: 'TH', port: 43350, extra });
   const laEnv = instanceEnv({ databaseUrl: urlOf('bench_la'), country: 'LA', port: 43351, extra });
-  const laKey = await cli<{ apiKey: string }>(
-    thEnv,
-    'partners',
-    'add',
-    '--country',
-    'LA',
-    '--name',
-    'LA',
-  );
-  await cli(
-    laEnv,
-    'partners',
-    'add',
-    '--country',
-    'TH',
-    '--name',
-    'TH',
-    '--taxii-url',
-    'http://127.0.0.1:43350/taxii2/',
-    '--key',
-    laKey.apiKey,
-  );
+  await partnerToPull({ publisher: thEnv, publisherName: 'TH', puller: laEnv, pullerName: 'LA' });
   const op = await cli<{ apiKey: string }>(
     thEnv,
     'operators',

@@ -11,7 +11,6 @@
  * the request sent (an upper bound: it includes the API's own work) and from its answer received
  * (the listing or the alert committed before the answer). The 5 s goal is held to the first.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -24,6 +23,7 @@ import { connect } from '../src/platform/db/client.js';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded.js';
 import { runMigrations } from '../src/platform/db/migrate.js';
 import { createLogger } from '../src/platform/log.js';
+import { type ApiProcess, startApiProcess } from './lib/stack.js';
 
 const { values } = parseArgs({
   options: {
@@ -51,7 +51,7 @@ const pg = await startEmbeddedPostgres({
   password: randomBytes(12).toString('hex'),
   log,
 });
-let api: ChildProcess | undefined;
+let api: ApiProcess | undefined;
 let receiverClose = async () => {};
 try {
   await runMigrations(pg.url);
@@ -68,38 +68,18 @@ try {
   });
   await handle.close();
 
-  api = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  api = await startApiProcess({
+    databaseUrl: pg.url,
+    port: API_PORT,
+    dataDir,
+    auditKeys,
     env: {
-      ...process.env,
-      DATABASE_URL: pg.url,
-      PORT: String(API_PORT),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      DATA_DIR: dataDir,
-      IDENTITY_PEPPER: randomBytes(32).toString('hex'),
-      PII_KEYS: `k1:${randomBytes(32).toString('hex')}`,
-      AUDIT_HMAC_KEY: auditKeys.map((k) => `${k.id}:${k.key.toString('hex')}`).join(','),
-      RATE_LIMIT_RPS: '1000000',
-      RATE_LIMIT_BURST: '1000000',
       WEBHOOK_ALLOW_INSECURE_URLS: 'true',
       WATCHLIST_RELOAD_MS: String(WATCHLIST_RELOAD_MS),
       KAFKA_BROKERS: '',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const base = `http://127.0.0.1:${API_PORT}`;
-  for (let i = 0; ; i++) {
-    if (api.exitCode !== null) throw new Error(`the API exited with ${api.exitCode}`);
-    if (
-      await fetch(`${base}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (i > 300) throw new Error('the API did not become ready');
-    await sleep(100);
-  }
+  const base = api.baseUrl;
 
   /** Receipt times by correlation key (the indicator id, or the CDR's record id). */
   const received = new Map<string, number>();
@@ -284,10 +264,6 @@ try {
   if (!listingsOk || !recordsOk || badSignatures > 0) process.exitCode = 1;
 } finally {
   await receiverClose();
-  if (api && api.exitCode === null) {
-    const exited = new Promise((r) => api?.once('exit', r));
-    api.kill('SIGTERM');
-    await exited;
-  }
+  await api?.stop();
   await pg.stop();
 }

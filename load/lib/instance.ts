@@ -66,6 +66,47 @@ export function cli<T = unknown>(env: InstanceEnv, ...args: string[]): Promise<T
   });
 }
 
+/**
+ * Partners two instances one way, with the CLI: `publisher` adds `puller`'s country and issues
+ * it a key, then `puller` adds `publisher` with its TAXII URL and that key, to pull it.
+ */
+export async function partnerToPull(o: {
+  publisher: InstanceEnv;
+  publisherName: string;
+  puller: InstanceEnv;
+  pullerName: string;
+}): Promise<{
+  /** The puller's key at the publisher (it pulls and posts sightings with it). */
+  pullerKey: { partnerId: string; apiKey: string };
+  /** The puller's partner record of the publisher. */
+  publisherAtPuller: { partnerId: string };
+}> {
+  const country = (env: InstanceEnv) => env.SIMLINE_COUNTRY as string;
+  const pullerKey = await cli<{ partnerId: string; apiKey: string }>(
+    o.publisher,
+    'partners',
+    'add',
+    '--country',
+    country(o.puller),
+    '--name',
+    o.pullerName,
+  );
+  const publisherAtPuller = await cli<{ partnerId: string }>(
+    o.puller,
+    'partners',
+    'add',
+    '--country',
+    country(o.publisher),
+    '--name',
+    o.publisherName,
+    '--taxii-url',
+    `http://127.0.0.1:${o.publisher.PORT}/taxii2/`,
+    '--key',
+    pullerKey.apiKey,
+  );
+  return { pullerKey, publisherAtPuller };
+}
+
 export interface Instance {
   url: string;
   child: ChildProcess;
@@ -88,20 +129,41 @@ export async function startInstance(env: InstanceEnv): Promise<Instance> {
   child.stderr?.on('data', (d) => {
     logs += d;
   });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`instance exited with ${child.exitCode}: ${logs}`);
+  const stop = () => stopped(child, 'SIGTERM');
+  try {
+    await awaitReady(url, child, { what: `instance on ${url}`, tries: 600 });
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}: ${logs}`);
+  }
+  return { url, child, logs: () => logs, stop };
+}
+
+/** Sends `signal` to `child` and resolves once it exited; at once when it already had. */
+export function stopped(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const done = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill(signal);
+  return done;
+}
+
+/**
+ * Polls `url`'s `/readyz` every 100 ms, `tries` times at most, while `child` (the process serving
+ * it) runs; throws, naming `what`, when the process exits first or never gets ready.
+ */
+export async function awaitReady(
+  url: string,
+  child: ChildProcess,
+  o: { what: string; tries: number },
+): Promise<void> {
+  for (let i = 0; i < o.tries; i++) {
+    if (child.exitCode !== null) throw new Error(`${o.what} exited with ${child.exitCode}`);
     const ok = await fetch(`${url}/readyz`).then(
       (r) => r.ok,
       () => false,
     );
-    if (ok) return { url, child, logs: () => logs, stop };
+    if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  await stop();
-  throw new Error(`instance on ${url} did not become ready: ${logs}`);
+  throw new Error(`${o.what} did not become ready`);
 }

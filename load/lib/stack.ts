@@ -10,6 +10,7 @@ import { connect } from '../../src/platform/db/client.js';
 import { startEmbeddedPostgres } from '../../src/platform/db/embedded.js';
 import { runMigrations } from '../../src/platform/db/migrate.js';
 import { createLogger } from '../../src/platform/log.js';
+import { awaitReady, stopped } from './instance.js';
 
 export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -87,57 +88,76 @@ export async function startLoadStack(): Promise<LoadStack> {
   });
   await handle.close();
 
-  const port = Number(process.env.LOAD_API_PORT) || (await freePort());
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      ...(process.env.LOAD_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      '--import',
-      'tsx',
-      'src/main.ts',
-    ],
-    {
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        DATA_DIR: dataDir,
-        IDENTITY_PEPPER: randomBytes(32).toString('hex'),
-        PII_KEYS: `k1:${randomBytes(32).toString('hex')}`,
-        AUDIT_HMAC_KEY: auditKeys.map((k) => `${k.id}:${k.key.toString('hex')}`).join(','),
-        RATE_LIMIT_RPS: '1000000',
-        RATE_LIMIT_BURST: '1000000',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const baseUrl = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    const ok = await fetch(`${baseUrl}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (i > 300) throw new Error('the API did not become ready');
-    await sleep(100);
-  }
+  const api = await startApiProcess({
+    databaseUrl,
+    port: Number(process.env.LOAD_API_PORT) || (await freePort()),
+    dataDir,
+    auditKeys,
+    nodeArgs: process.env.LOAD_API_NODE_ARGS?.split(' ').filter(Boolean),
+  });
   return {
-    baseUrl,
+    baseUrl: api.baseUrl,
     databaseUrl,
     operatorId,
     apiKey,
     auditKeys,
     crashDatabase,
     stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+      await api.stop();
       await stopDb();
     },
   };
+}
+
+export interface ApiProcess {
+  baseUrl: string;
+  /** Stops the API with SIGTERM and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The API (`src/main.ts`) as its own process on 127.0.0.1:`port`, with fresh secrets, the audit
+ * keys given (so rows a load tool writes directly link with the API's), rate limits out of the
+ * way and `env` on top; resolves once `/readyz` answers, or stops it and throws.
+ */
+export async function startApiProcess(o: {
+  databaseUrl: string;
+  port: number;
+  dataDir: string;
+  auditKeys: AuditKey[];
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}): Promise<ApiProcess> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(o.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: o.databaseUrl,
+        PORT: String(o.port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        DATA_DIR: o.dataDir,
+        IDENTITY_PEPPER: randomBytes(32).toString('hex'),
+        PII_KEYS: `k1:${randomBytes(32).toString('hex')}`,
+        AUDIT_HMAC_KEY: o.auditKeys.map((k) => `${k.id}:${k.key.toString('hex')}`).join(','),
+        RATE_LIMIT_RPS: '1000000',
+        RATE_LIMIT_BURST: '1000000',
+        ...o.env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const stop = () => stopped(child, 'SIGTERM');
+  const baseUrl = `http://127.0.0.1:${o.port}`;
+  try {
+    await awaitReady(baseUrl, child, { what: 'the API', tries: 302 });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { baseUrl, stop };
 }
 
 export interface Figures {

@@ -12,7 +12,7 @@
  * window holds two shifts.
  */
 
-import { mulberry32 } from '../platform/seeded-random.js';
+import { mulberry32, seededDraws } from '../platform/seeded-random.js';
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../platform/time.js';
 import type { Cdr } from './cdr.js';
 
@@ -96,6 +96,33 @@ interface Line {
 /** A span of event time [from, to) in epoch ms. */
 type Span = readonly [number, number];
 
+/**
+ * A generated line's record: an unanswered outgoing voice call on the home network (520-01),
+ * unless `over` says otherwise.
+ */
+export function generatedRecord(
+  l: Line,
+  recordId: string,
+  cellId: string,
+  over: Partial<Cdr> & { startedAt: number },
+): Cdr {
+  return {
+    recordId,
+    type: 'voice',
+    direction: 'mo',
+    msisdn: l.msisdn,
+    otherParty: '',
+    imsi: l.imsi,
+    imei: l.imei,
+    cellId,
+    durationSec: 0,
+    answered: false,
+    containsUrl: false,
+    operator: '520-01',
+    ...over,
+  };
+}
+
 export function generateCampaignTraffic(opts: {
   lines: number;
   hours: number;
@@ -109,20 +136,7 @@ export function generateCampaignTraffic(opts: {
   const perShape = opts.campaigns.perShape ?? 2;
   const [minMembers, maxMembers] = opts.campaigns.members ?? [20, 150];
   const perNegative = opts.campaigns.hardNegatives ?? 100;
-  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-  const digits = (n: number) => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += String(Math.floor(rand() * 10));
-    return s;
-  };
-  const shuffle = <T>(xs: T[]): T[] => {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [xs[i], xs[j]] = [xs[j] as T, xs[i] as T];
-    }
-    return xs;
-  };
+  const { int, pick, digits, shuffle } = seededDraws(rand);
   const records: Cdr[] = [];
   let seq = 0;
 
@@ -157,21 +171,7 @@ export function generateCampaignTraffic(opts: {
   const emit = (l: Line, cellId: string, over: Partial<Cdr> & { startedAt: number }) => {
     if (over.startedAt >= end || over.startedAt < start) return;
     seq++;
-    records.push({
-      recordId: `c${opts.seed}-${seq}`,
-      type: 'voice',
-      direction: 'mo',
-      msisdn: l.msisdn,
-      otherParty: '',
-      imsi: l.imsi,
-      imei: l.imei,
-      cellId,
-      durationSec: 0,
-      answered: false,
-      containsUrl: false,
-      operator: '520-01',
-      ...over,
-    });
+    records.push(generatedRecord(l, `c${opts.seed}-${seq}`, cellId, over));
   };
   const hourAt = (h: number) => start + h * HOUR_MS;
   /** A random instant in `hour` of the traffic. */

@@ -4,7 +4,7 @@
  * small share of lines, and hard negatives (busy but legitimate lines) beside them.
  */
 
-import { mulberry32 } from '../platform/seeded-random.js';
+import { mulberry32, seededDraws } from '../platform/seeded-random.js';
 import { MINUTE_MS } from '../platform/time.js';
 import type { Cdr } from './cdr.js';
 import {
@@ -12,6 +12,7 @@ import {
   type CampaignOptions,
   type GroupHardNegativeKind,
   generateCampaignTraffic,
+  generatedRecord,
 } from './generator-campaigns.js';
 import type { RuleCode } from './rules/index.js';
 import { HOUR_MS } from './windows.js';
@@ -111,13 +112,7 @@ export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels
   if (opts.campaigns !== undefined) return generateCampaigns(opts, opts.campaigns, start);
   const rand = mulberry32(opts.seed);
   const end = start + opts.hours * HOUR_MS;
-  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-  const digits = (n: number) => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += String(Math.floor(rand() * 10));
-    return s;
-  };
+  const { int, pick, digits } = seededDraws(rand);
   const records: Cdr[] = [];
   let seq = 0;
   const lineNumber = (i: number) => `+668${String(10_000_000 + i).slice(-8)}`;
@@ -143,21 +138,7 @@ export function generateTraffic(opts: GenerateOptions): { records: Cdr[]; labels
   const emit = (l: Line, over: Partial<Cdr> & { startedAt: number }) => {
     if (over.startedAt >= end) return;
     seq++;
-    records.push({
-      recordId: `g${opts.seed}-${seq}`,
-      type: 'voice',
-      direction: 'mo',
-      msisdn: l.msisdn,
-      otherParty: '',
-      imsi: l.imsi,
-      imei: l.imei,
-      cellId: pick(l.cells),
-      durationSec: 0,
-      answered: false,
-      containsUrl: false,
-      operator: '520-01',
-      ...over,
-    });
+    records.push(generatedRecord(l, `g${opts.seed}-${seq}`, pick(l.cells), over));
   };
   const at = (hour: number) => start + hour * HOUR_MS + Math.floor(rand() * HOUR_MS);
 

@@ -1,6 +1,7 @@
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser } from '../../src/access/users.js';
+import { launchBrowser } from '../support/browser.js';
 import { squareZone } from '../support/console.js';
 import { startServer } from '../support/server.js';
 import { createWorld, type World } from '../support/world.js';
@@ -17,10 +18,7 @@ beforeAll(async () => {
     CONSOLE_SESSION_ABSOLUTE_HOURS: '10000',
   });
   server = await startServer(world);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {

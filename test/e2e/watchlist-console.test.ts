@@ -1,6 +1,7 @@
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addWarninglistEntry } from '../../src/watchlist/warninglist.js';
+import { launchBrowser } from '../support/browser.js';
 import { cdr, ndjson } from '../support/cdrs.js';
 import { consoleSession, type Session } from '../support/console.js';
 import { startServer } from '../support/server.js';
@@ -22,10 +23,7 @@ beforeAll(async () => {
     WATCHLIST_RELOAD_MS: '100',
   });
   server = await startServer(world);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
   analyst = await consoleSession(world, 'analyst');
   auditor = await consoleSession(world, 'auditor');
   analystPage = await signIn(analyst);

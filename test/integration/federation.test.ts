@@ -10,6 +10,7 @@ import {
   type Instance,
   type InstanceEnv,
   instanceEnv,
+  partnerToPull,
   startInstance,
 } from '../../load/lib/instance.js';
 import { cdr, ndjson } from '../support/cdrs.js';
@@ -153,21 +154,14 @@ beforeAll(async () => {
     port: LA_PORT,
     extra: { FEDERATION_PULL_MS: '200', WATCHLIST_RELOAD_MS: '200' },
   });
-  laReadsTh = await cli(thEnv, 'partners', 'add', '--country', 'LA', '--name', 'Lao PDR simline');
-  [thAtLa, thOperator, laOperator] = await Promise.all([
-    cli<{ partnerId: string }>(
-      laEnv,
-      'partners',
-      'add',
-      '--country',
-      'TH',
-      '--name',
-      'Thailand simline',
-      '--taxii-url',
-      `http://127.0.0.1:${TH_PORT}/taxii2/`,
-      '--key',
-      laReadsTh.apiKey,
-    ),
+  let partners: Awaited<ReturnType<typeof partnerToPull>>;
+  [partners, thOperator, laOperator] = await Promise.all([
+    partnerToPull({
+      publisher: thEnv,
+      publisherName: 'Thailand simline',
+      puller: laEnv,
+      pullerName: 'Lao PDR simline',
+    }),
     cli<{ operatorId: string; apiKey: string }>(
       thEnv,
       'operators',
@@ -189,6 +183,8 @@ beforeAll(async () => {
       '457-03',
     ),
   ]);
+  laReadsTh = partners.pullerKey;
+  thAtLa = partners.publisherAtPuller;
   [th, la] = await Promise.all([startInstance(thEnv), startInstance(laEnv)]);
 }, 180_000);
 

@@ -5,13 +5,9 @@ import { listGroupAlertMembers } from '../../src/scoring/group-queries.js';
 import { GROUP_RULE_CODES } from '../../src/scoring/rules/index.js';
 import {
   consumedOffsets,
-  createTopics,
-  logsOf,
   produce,
-  spawnScorer,
-  stopped,
+  startSingleAndPair,
   topicSize,
-  topics,
   waitFor,
 } from '../support/kafka.js';
 import { createWorld, type World } from '../support/world.js';
@@ -23,10 +19,6 @@ afterAll(async () => {
 
 describe('group detection on Kafka', () => {
   it('re-keys sightings through the group topic, and two instances (one threaded) raise the group alerts one does', async () => {
-    const one = topics();
-    await createTopics(one);
-    const two = { ...topics(), cdr: one.cdr, partitions: one.partitions };
-    await createTopics(two);
     const { records, labels } = generateTraffic({
       lines: 300,
       hours: 26,
@@ -36,15 +28,13 @@ describe('group detection on Kafka', () => {
     const wOne = await createWorld();
     const wTwo = await createWorld();
     worlds.push(wOne, wTwo);
-    const single = spawnScorer(wOne, one);
-    const pair = ['2', '0'].map((threads) =>
-      spawnScorer(wTwo, two, { LOG_LEVEL: 'info', SCORER_THREADS: threads }),
-    );
-    const groupAssignments = (child: (typeof pair)[number]) =>
-      logsOf(child).filter((l) => l.msg === 'partitions assigned' && l.stage === 'group');
-    await waitFor('both instances to share the group partitions', async () =>
-      pair.every((c) => groupAssignments(c).length > 0),
-    );
+    const {
+      one,
+      two,
+      pair,
+      assignments: groupAssignments,
+      stop,
+    } = await startSingleAndPair(wOne, wTwo, 'group');
     await produce(
       one.cdr,
       records.map((r) => ({ key: r.msisdn, value: encodeCdr(r) })),
@@ -68,7 +58,7 @@ describe('group detection on Kafka', () => {
         );
       }
     } finally {
-      await Promise.all([single, ...pair].map((c) => stopped(c, 'SIGTERM')));
+      await stop();
     }
     for (const child of pair)
       expect(

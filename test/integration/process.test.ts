@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awaitReady } from '../../load/lib/instance.js';
 import { identityKey } from '../../src/platform/crypto.js';
 import { idemKey, registrationBody, thaiSubscriber } from '../support/subjects.js';
 import { createWorld, type World } from '../support/world.js';
@@ -31,19 +32,6 @@ function cli(...args: string[]) {
     timeout: 60_000,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-async function waitReady(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not become ready');
 }
 
 beforeAll(async () => {
@@ -117,7 +105,7 @@ describe('server process', () => {
       child.on('exit', (code) => resolve(code)),
     );
     try {
-      await waitReady(port, child);
+      await awaitReady(`http://127.0.0.1:${port}`, child, { what: 'server', tries: 200 });
       const subscriber = thaiSubscriber();
       const post = (body: unknown) =>
         fetch(`http://127.0.0.1:${port}/v1/registrations`, {

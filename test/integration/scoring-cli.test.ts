@@ -37,6 +37,26 @@ function cliIn(initCwd: string | undefined, ...args: string[]) {
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
+/**
+ * Posts generated NDJSON `lines` in batches of 10,000 over the CDR API, then one record at
+ * `tickAt` that moves the scorer's clock past the traffic so its windows close.
+ */
+async function ingest(key: string, lines: string[], tickAt: string) {
+  for (let i = 0; i < lines.length; i += 10_000) {
+    const res = await w.request('POST', '/v1/cdrs', {
+      key,
+      body: lines.slice(i, i + 10_000).join('\n'),
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    expect(res.status).toBe(202);
+  }
+  await w.request('POST', '/v1/cdrs', {
+    key,
+    body: JSON.stringify(cdr({ startedAt: Date.parse(tickAt) })),
+    headers: { 'content-type': 'application/x-ndjson' },
+  });
+}
+
 describe('scoring CLI', () => {
   it('generates labelled traffic that, scored, evaluates to full recall', async () => {
     const out = join(dir, 'cdrs.ndjson');
@@ -56,20 +76,7 @@ describe('scoring CLI', () => {
     expect(await readFile(join(dir, 'again.ndjson'), 'utf8')).toBe(await readFile(out, 'utf8'));
 
     const op = await w.operator();
-    const tick = JSON.stringify(cdr({ startedAt: Date.parse('2026-11-25T05:00:00Z') }));
-    for (let i = 0; i < lines.length; i += 10_000) {
-      const res = await w.request('POST', '/v1/cdrs', {
-        key: op.apiKey,
-        body: lines.slice(i, i + 10_000).join('\n'),
-        headers: { 'content-type': 'application/x-ndjson' },
-      });
-      expect(res.status).toBe(202);
-    }
-    await w.request('POST', '/v1/cdrs', {
-      key: op.apiKey,
-      body: tick,
-      headers: { 'content-type': 'application/x-ndjson' },
-    });
+    await ingest(op.apiKey, lines, '2026-11-25T05:00:00Z');
     const evaluated = cli('cdr', 'evaluate', '--labels', summary.labels, '--json');
     expect(evaluated.status, evaluated.stderr).toBe(0);
     const report = JSON.parse(evaluated.stdout) as {
@@ -120,19 +127,7 @@ describe('scoring CLI', () => {
     ]);
     const op = await w.operator();
     const lines = (await readFile(out, 'utf8')).trim().split('\n');
-    for (let i = 0; i < lines.length; i += 10_000) {
-      const res = await w.request('POST', '/v1/cdrs', {
-        key: op.apiKey,
-        body: lines.slice(i, i + 10_000).join('\n'),
-        headers: { 'content-type': 'application/x-ndjson' },
-      });
-      expect(res.status).toBe(202);
-    }
-    await w.request('POST', '/v1/cdrs', {
-      key: op.apiKey,
-      body: JSON.stringify(cdr({ startedAt: Date.parse('2026-11-26T06:00:00Z') })),
-      headers: { 'content-type': 'application/x-ndjson' },
-    });
+    await ingest(op.apiKey, lines, '2026-11-26T06:00:00Z');
     const evaluated = cli('cdr', 'evaluate', '--labels', summary.labels, '--json');
     expect(evaluated.status, evaluated.stderr).toBe(0);
     const report = JSON.parse(evaluated.stdout) as {

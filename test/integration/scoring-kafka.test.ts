@@ -20,6 +20,7 @@ import {
   readTopic,
   scorerEnv,
   spawnScorer,
+  startSingleAndPair,
   stopped,
   topicSize,
   topics,
@@ -416,11 +417,17 @@ describe('scorer on Kafka', () => {
   }, 180_000);
 
   it('scores planted patterns, spares hard negatives, and two instances (one threaded) agree with one', async () => {
-    const one = topics();
-    await createTopics(one);
-    const two = { ...topics(), cdr: one.cdr, partitions: one.partitions };
-    await createTopics(two);
     const { records, labels } = generateTraffic({ lines: 400, hours: 26, seed: 11 });
+    const wOne = await world();
+    const wTwo = await world();
+    // One of the pair runs its line stage in two threads: rebalances cross the thread boundary.
+    const {
+      one,
+      two,
+      pair,
+      assignments: lineAssignments,
+      stop,
+    } = await startSingleAndPair(wOne, wTwo, 'line');
     const end = Date.parse(labels.start) + (labels.hours + 2) * 3_600_000;
     const ticks = Array.from({ length: one.partitions }, (_, p) => ({
       key: null,
@@ -430,18 +437,6 @@ describe('scorer on Kafka', () => {
       ),
     }));
     const total = records.length + ticks.length;
-    const wOne = await world();
-    const wTwo = await world();
-    const single = spawnScorer(wOne, one);
-    // One of the pair runs its line stage in two threads: rebalances cross the thread boundary.
-    const pair = ['2', '0'].map((threads) =>
-      spawnScorer(wTwo, two, { LOG_LEVEL: 'info', SCORER_THREADS: threads }),
-    );
-    const lineAssignments = (child: (typeof pair)[number]) =>
-      logsOf(child).filter((l) => l.msg === 'partitions assigned' && l.stage === 'line');
-    await waitFor('both instances to share the partitions', async () =>
-      pair.every((c) => lineAssignments(c).length > 0),
-    );
     await produce(one.cdr, [
       ...records.map((r) => ({ key: r.msisdn, value: encodeCdr(r) })),
       ...ticks,
@@ -466,7 +461,7 @@ describe('scorer on Kafka', () => {
         );
       }
     } finally {
-      await Promise.all([single, ...pair].map((c) => stopped(c, 'SIGTERM')));
+      await stop();
     }
     const alertsOf = (ww: World) =>
       ww.deps.db

@@ -69,6 +69,17 @@ async function indicator(
   return { id, stixId };
 }
 
+/** An indicator whose validity, cut to a day from `now`, a seen sighting visibly extends. */
+async function validForADay(db: Db, now: Date, v: Parameters<typeof indicator>[2]) {
+  const made = await indicator(db, now, v);
+  await db
+    .updateTable('watchlist_indicators')
+    .set({ valid_until: new Date(now.getTime() + 86_400_000) })
+    .where('id', '=', made.id)
+    .execute();
+  return made;
+}
+
 function headersFor(key: string | undefined, extra: Record<string, string> = {}) {
   return { accept: TAXII, ...(key ? { authorization: `Bearer ${key}` } : {}), ...extra };
 }
@@ -724,12 +735,7 @@ describe('sightings from partners', () => {
   it('records seen (extends validity) and false_positive (no suspension); invisible ones fail alike', async () => {
     const db = w.deps.db;
     const now = w.now();
-    const visible = await indicator(db, now, { tlp: 'amber', shareWith: ['LA'] });
-    await db
-      .updateTable('watchlist_indicators')
-      .set({ valid_until: new Date(now.getTime() + 86_400_000) })
-      .where('id', '=', visible.id)
-      .execute();
+    const visible = await validForADay(db, now, { tlp: 'amber', shareWith: ['LA'] });
     const fp = await indicator(db, now, { tlp: 'amber', shareWith: ['LA'] });
     const red = await indicator(db, now, { tlp: 'red', shareWith: ['LA'] });
     const seen = sighting(visible.stixId, 'seen');
@@ -811,12 +817,7 @@ describe('sightings from partners', () => {
   it('a seen sighting makes a new change the partners receive', async () => {
     const db = w.deps.db;
     const now = w.now();
-    const ind = await indicator(db, now, { tlp: 'green', shareWith: ['*'] });
-    await db
-      .updateTable('watchlist_indicators')
-      .set({ valid_until: new Date(now.getTime() + 86_400_000) })
-      .where('id', '=', ind.id)
-      .execute();
+    const ind = await validForADay(db, now, { tlp: 'green', shareWith: ['*'] });
     const { objects: before } = await pullUntil(
       vn.apiKey,
       'match[type]=indicator',

@@ -71,6 +71,35 @@ async function subscribe(key: string, url: string, events: string[]) {
   return (await res.json()) as { id: string; secret: string };
 }
 
+/** A new bank with a receiver of its own subscribed to `events`. */
+async function subscribedBank(
+  events = ['watchlist.account_listed'],
+  status?: (n: number) => number,
+) {
+  const b = await bank();
+  const r = await receiver(status);
+  const sub = await subscribe(b.apiKey, r.url, events);
+  return { b, r, sub };
+}
+
+/** The first request `r` receives. */
+async function firstDelivery(r: Receiver): Promise<Received> {
+  const [got] = await r.waitFor(1);
+  if (!got) throw new Error('no delivery');
+  return got;
+}
+
+/** Runs `fn` with the shared dispatcher stopped, then starts it again. */
+async function withoutDispatcher<T>(fn: () => Promise<T>): Promise<T> {
+  await dispatcher?.stop();
+  dispatcher = undefined;
+  try {
+    return await fn();
+  } finally {
+    dispatcher = await startWebhookDispatcher(w.deps);
+  }
+}
+
 const ACCOUNT_EVENTS = ['watchlist.account_listed', 'watchlist.account_revoked'];
 
 async function listAccount(key: string, code: string, account = randomDigits(10)) {
@@ -132,8 +161,7 @@ describe('bank account events', () => {
     expect(sub.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
 
     const listed = await listAccount(mine.apiKey, mine.bankCode, '12-3456-7890');
-    const [got] = await rMine.waitFor(1);
-    if (!got) throw new Error('no delivery');
+    const got = await firstDelivery(rMine);
     expect(got.headers['webhook-id']).toMatch(/^msg_[0-9a-f]{32}$/);
     expect(got.headers['webhook-signature']).toMatch(/^v1,/);
     const event = verify(sub.secret, got);
@@ -178,9 +206,7 @@ describe('bank account events', () => {
   });
 
   it('tells the bank again when a revoked account is listed again', async () => {
-    const b = await bank();
-    const r = await receiver();
-    const sub = await subscribe(b.apiKey, r.url, ACCOUNT_EVENTS);
+    const { b, r, sub } = await subscribedBank(ACCOUNT_EVENTS);
     const first = await listAccount(b.apiKey, b.bankCode);
     const revoke = await w.request('POST', `/v1/watchlist/indicators/${first.id}/revoke`, {
       key: b.apiKey,
@@ -209,9 +235,7 @@ describe('bank account events', () => {
   });
 
   it('delivers to the third attempt when the receiver fails twice, with backoff', async () => {
-    const b = await bank();
-    const r = await receiver((n) => (n <= 2 ? 503 : 200));
-    const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
+    const { b, r, sub } = await subscribedBank(undefined, (n) => (n <= 2 ? 503 : 200));
     await listAccount(b.apiKey, b.bankCode);
     const got = await r.waitFor(3);
     const ids = new Set(got.map((g) => g.headers['webhook-id']));
@@ -226,9 +250,7 @@ describe('bank account events', () => {
   });
 
   it('marks a delivery failed after the last retry', async () => {
-    const b = await bank();
-    const r = await receiver(() => 500);
-    const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
+    const { b, r, sub } = await subscribedBank(undefined, () => 500);
     await listAccount(b.apiKey, b.bankCode);
     await r.waitFor(3);
     await expect
@@ -239,30 +261,19 @@ describe('bank account events', () => {
   });
 
   it('delivers an event committed while no dispatcher ran, once one starts again', async () => {
-    const b = await bank();
-    const r = await receiver();
-    const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
-    await dispatcher?.stop();
-    dispatcher = undefined;
-    try {
+    const { b, r, sub } = await subscribedBank();
+    await withoutDispatcher(async () => {
       await listAccount(b.apiKey, b.bankCode);
       await new Promise((res) => setTimeout(res, 300));
       expect(r.received).toHaveLength(0);
-    } finally {
-      dispatcher = await startWebhookDispatcher(w.deps);
-    }
-    const [got] = await r.waitFor(1);
-    if (!got) throw new Error('no delivery');
+    });
+    const got = await firstDelivery(r);
     expect(verify(sub.secret, got).type).toBe('watchlist.account_listed');
   });
 
   it('attempts again a delivery whose worker died mid-attempt, once its lease ends', async () => {
-    const b = await bank();
-    const r = await receiver();
-    const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
-    await dispatcher?.stop();
-    dispatcher = undefined;
-    try {
+    const { b, r, sub } = await subscribedBank();
+    await withoutDispatcher(async () => {
       await listAccount(b.apiKey, b.bankCode);
       // What a worker does before it dies: dispatch the event, then claim its delivery.
       await w.deps.db.transaction().execute(async (tx) => {
@@ -281,13 +292,10 @@ describe('bank account events', () => {
         limit: 100,
       });
       expect(claimed.map((c) => c.subscription_id)).toContain(sub.id);
-    } finally {
-      dispatcher = await startWebhookDispatcher(w.deps);
-    }
+    });
     await new Promise((res) => setTimeout(res, 200));
     expect(r.received).toHaveLength(0);
-    const [got] = await r.waitFor(1);
-    if (!got) throw new Error('no delivery');
+    const got = await firstDelivery(r);
     expect(verify(sub.secret, got).type).toBe('watchlist.account_listed');
     await expect
       .poll(async () => (await deliveries(b.apiKey, sub.id))[0])
@@ -297,9 +305,7 @@ describe('bank account events', () => {
   it('delivers each event once with several dispatchers sharing the outbox', async () => {
     const second = await startWebhookDispatcher(w.deps);
     try {
-      const b = await bank();
-      const r = await receiver();
-      await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
+      const { b, r } = await subscribedBank();
       const listed = await Promise.all(
         Array.from({ length: 20 }, () => listAccount(b.apiKey, b.bankCode)),
       );
@@ -315,9 +321,7 @@ describe('bank account events', () => {
   });
 
   it('signs with the new and the old secret for the grace period after a rotation, then with the new only', async () => {
-    const b = await bank();
-    const r = await receiver();
-    const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
+    const { b, r, sub } = await subscribedBank();
     const rotate = async () => {
       const res = await w.request('POST', `/v1/webhooks/${sub.id}/rotate-secret`, {
         key: b.apiKey,
@@ -333,8 +337,7 @@ describe('bank account events', () => {
       expect(first.id).toBe(sub.id);
       expect(first.secret).not.toBe(sub.secret);
       await listAccount(b.apiKey, b.bankCode);
-      const [during] = await r.waitFor(1);
-      if (!during) throw new Error('no delivery');
+      const during = await firstDelivery(r);
       expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
       expect(verify(first.secret, during).type).toBe('watchlist.account_listed');
       expect(verify(sub.secret, during).type).toBe('watchlist.account_listed');
@@ -354,9 +357,7 @@ describe('bank account events', () => {
   });
 
   it('sends nothing more to a deleted webhook', async () => {
-    const b = await bank();
-    const r = await receiver();
-    const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
+    const { b, r, sub } = await subscribedBank();
     const del = await w.request('DELETE', `/v1/webhooks/${sub.id}`, { key: b.apiKey });
     expect(del.status).toBe(204);
     const list = await w.request('GET', '/v1/webhooks', { key: b.apiKey });
@@ -367,36 +368,32 @@ describe('bank account events', () => {
   });
 
   it('delivers webhooks while Kafka is down, and publishes the events once it is back', async () => {
-    const b = await bank();
-    const r = await receiver();
-    const sub = await subscribe(b.apiKey, r.url, ['watchlist.account_listed']);
-    await dispatcher?.stop();
-    dispatcher = undefined;
-    const { config } = w.deps;
-    const brokerDown = new WebhookDispatcher({
-      db: w.deps.db,
-      sql: w.deps.sql,
-      keyring: { keys: w.deps.secrets.piiKeys },
-      log: w.deps.log,
-      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-      retryDelaysMs: config.WEBHOOK_RETRY_DELAYS_MS,
-      concurrency: 4,
-      pollMs: 50,
-      retentionMs: 86_400_000,
-      allowInsecureUrls: true,
-      kafka: { topic: TOPIC, connect: () => Promise.reject(new Error('broker down')) },
+    const { b, r, sub } = await subscribedBank();
+    await withoutDispatcher(async () => {
+      const { config } = w.deps;
+      const brokerDown = new WebhookDispatcher({
+        db: w.deps.db,
+        sql: w.deps.sql,
+        keyring: { keys: w.deps.secrets.piiKeys },
+        log: w.deps.log,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        retryDelaysMs: config.WEBHOOK_RETRY_DELAYS_MS,
+        concurrency: 4,
+        pollMs: 50,
+        retentionMs: 86_400_000,
+        allowInsecureUrls: true,
+        kafka: { topic: TOPIC, connect: () => Promise.reject(new Error('broker down')) },
+      });
+      try {
+        await brokerDown.start();
+        await listAccount(b.apiKey, b.bankCode);
+        const got = await firstDelivery(r);
+        expect(verify(sub.secret, got).type).toBe('watchlist.account_listed');
+        expect(await published(b.bankId)).toEqual([false]);
+      } finally {
+        await brokerDown.stop();
+      }
     });
-    try {
-      await brokerDown.start();
-      await listAccount(b.apiKey, b.bankCode);
-      const [got] = await r.waitFor(1);
-      if (!got) throw new Error('no delivery');
-      expect(verify(sub.secret, got).type).toBe('watchlist.account_listed');
-      expect(await published(b.bankId)).toEqual([false]);
-    } finally {
-      await brokerDown.stop();
-      dispatcher = await startWebhookDispatcher(w.deps);
-    }
     await expect.poll(() => published(b.bankId)).toEqual([true]);
     await new Promise((res) => setTimeout(res, 200));
     expect(r.received).toHaveLength(1);
@@ -411,16 +408,12 @@ describe('bank account events', () => {
       .poll(async () => (await deliveries(done.apiKey, sub.id))[0]?.status)
       .toBe('delivered');
     await expect.poll(() => published(done.bankId)).toEqual([true]);
-    await dispatcher?.stop();
-    dispatcher = undefined;
     const waiting = await bank();
-    try {
+    await withoutDispatcher(async () => {
       await subscribe(waiting.apiKey, r.url, ['watchlist.account_listed']);
       await listAccount(waiting.apiKey, waiting.bankCode);
       await purgeHistory(w.deps.db, { before: new Date(Date.now() + 60_000) });
-    } finally {
-      dispatcher = await startWebhookDispatcher(w.deps);
-    }
+    });
     expect(await deliveries(done.apiKey, sub.id)).toEqual([]);
     const left = await w.deps.db
       .selectFrom('webhook_events')
@@ -473,8 +466,7 @@ describe('operator match events', () => {
       headers: { 'content-type': 'application/x-ndjson' },
     });
     expect(res.status).toBe(202);
-    const [got] = await r.waitFor(1);
-    if (!got) throw new Error('no delivery');
+    const got = await firstDelivery(r);
     const event = verify(sub.secret, got);
     expect(event.type).toBe('watchlist.match');
     expect(event.data).toMatchObject({

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import Kafka from 'node-rdkafka';
 import { inject } from 'vitest';
+import { stopped } from '../../load/lib/instance.js';
 import { ensureTopics, KafkaProducer } from '../../src/platform/kafka/client.js';
 import type { World } from './world.js';
 
@@ -94,12 +95,7 @@ export function spawnScorer(w: World, t: Topics, extra: Record<string, string> =
   return child;
 }
 
-export function stopped(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const done = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill(signal);
-  return done;
-}
+export { stopped };
 
 /** Sum of the next offsets stored for a topic's partitions (= records consumed from offset 0). */
 export async function consumedOffsets(w: World, topic: string): Promise<number> {
@@ -177,4 +173,34 @@ export async function topicSize(topic: string, partitions: number): Promise<numb
     );
   await new Promise<void>((r) => c.disconnect(() => r()));
   return total;
+}
+
+/**
+ * One scorer alone on its topics (in `alone`'s database), and a pair of scorers (in `paired`'s),
+ * one running its stages in two threads, on a second set of topics that reads the same CDR
+ * topic: fed the same records, the pair must raise what the single one does. Resolves once both
+ * of the pair were assigned partitions of `stage`.
+ */
+export async function startSingleAndPair(alone: World, paired: World, stage: 'line' | 'group') {
+  const one = topics();
+  await createTopics(one);
+  const two = { ...topics(), cdr: one.cdr, partitions: one.partitions };
+  await createTopics(two);
+  const single = spawnScorer(alone, one);
+  const pair = ['2', '0'].map((threads) =>
+    spawnScorer(paired, two, { LOG_LEVEL: 'info', SCORER_THREADS: threads }),
+  );
+  /** The child's logged assignments of `stage` partitions. */
+  const assignments = (child: ChildProcess) =>
+    logsOf(child).filter((l) => l.msg === 'partitions assigned' && l.stage === stage);
+  await waitFor(`both instances to share the ${stage} partitions`, async () =>
+    pair.every((c) => assignments(c).length > 0),
+  );
+  return {
+    one,
+    two,
+    pair,
+    assignments,
+    stop: () => Promise.all([single, ...pair].map((c) => stopped(c, 'SIGTERM'))),
+  };
 }
