@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../platform/db/client.js';
 import type { GroupAlert, GroupExport, GroupImport } from './group/engine.js';
-import { FencedError, flagIdentities, type StoredAlert } from './queries.js';
+import { advanceStream, flagIdentities, type StoredAlert } from './queries.js';
 
 const jsonb = (v: unknown) => sql<unknown>`${JSON.stringify(v)}::text::jsonb`;
 
@@ -50,28 +50,13 @@ export async function commitGroupBatch(
   batch: { streams: GroupCommit[]; alerts: GroupAlert[]; now: Date },
 ): Promise<StoredAlert[]> {
   for (const s of batch.streams) {
-    const head = await tx
-      .insertInto('scoring_streams')
-      .values({
-        stream: s.stream,
-        clock: jsonb({ newestDay: s.changes.newestDay }),
-        next_offset: s.nextOffset,
-        generation: s.generation ?? 0,
-        updated_at: batch.now,
-      })
-      .onConflict((oc) => {
-        const update = oc.column('stream').doUpdateSet({
-          clock: sql`excluded.clock`,
-          next_offset: (eb) => eb.ref('excluded.next_offset'),
-          updated_at: (eb) => eb.ref('excluded.updated_at'),
-        });
-        return s.generation === null
-          ? update
-          : update.where('scoring_streams.generation', '=', s.generation);
-      })
-      .returning('stream')
-      .executeTakeFirst();
-    if (!head) throw new FencedError(s.stream);
+    await advanceStream(tx, {
+      stream: s.stream,
+      clock: jsonb({ newestDay: s.changes.newestDay }),
+      nextOffset: s.nextOffset,
+      generation: s.generation,
+      now: batch.now,
+    });
     const { states, removed, removedMembers } = s.changes;
     // Removals first: a key removed and created again since is in `states` in full.
     if (removed.length > 0)

@@ -1,4 +1,4 @@
-import { type Selectable, sql } from 'kysely';
+import { type RawBuilder, type Selectable, sql } from 'kysely';
 import type { DbOrTx, Tx } from '../platform/db/client.js';
 import type { Database } from '../schema.js';
 import type { RuleSettings } from './engine.js';
@@ -367,33 +367,56 @@ export async function markAlertsPublished(tx: Tx, ids: readonly number[], at: Da
  * new alerts (a replayed alert is skipped by its unique key) and identity flags.
  * Returns the alerts actually inserted.
  */
+/**
+ * Moves a stream's clock and next offset in the committing transaction. With a `generation`, only
+ * the holder of that generation may: another's commit is refused with `FencedError`.
+ */
+export async function advanceStream(
+  tx: Tx,
+  s: {
+    stream: string;
+    clock: RawBuilder<unknown>;
+    nextOffset: number | null;
+    generation: number | null;
+    now: Date;
+  },
+): Promise<void> {
+  const head = await tx
+    .insertInto('scoring_streams')
+    .values({
+      stream: s.stream,
+      clock: s.clock,
+      next_offset: s.nextOffset,
+      generation: s.generation ?? 0,
+      updated_at: s.now,
+    })
+    .onConflict((oc) => {
+      const update = oc.column('stream').doUpdateSet({
+        clock: sql`excluded.clock`,
+        next_offset: (eb) => eb.ref('excluded.next_offset'),
+        updated_at: (eb) => eb.ref('excluded.updated_at'),
+      });
+      return s.generation === null
+        ? update
+        : update.where('scoring_streams.generation', '=', s.generation);
+    })
+    .returning('stream')
+    .executeTakeFirst();
+  if (!head) throw new FencedError(s.stream);
+}
+
 export async function commitBatch(
   tx: Tx,
   batch: { streams: StreamCommit[]; alerts: RaisedAlert[]; now: Date },
 ): Promise<StoredAlert[]> {
   for (const s of batch.streams) {
-    const head = await tx
-      .insertInto('scoring_streams')
-      .values({
-        stream: s.stream,
-        clock: sql`${s.clock}::text::jsonb`,
-        next_offset: s.nextOffset,
-        generation: s.generation ?? 0,
-        updated_at: batch.now,
-      })
-      .onConflict((oc) => {
-        const update = oc.column('stream').doUpdateSet({
-          clock: sql`excluded.clock`,
-          next_offset: (eb) => eb.ref('excluded.next_offset'),
-          updated_at: (eb) => eb.ref('excluded.updated_at'),
-        });
-        return s.generation === null
-          ? update
-          : update.where('scoring_streams.generation', '=', s.generation);
-      })
-      .returning('stream')
-      .executeTakeFirst();
-    if (!head) throw new FencedError(s.stream);
+    await advanceStream(tx, {
+      stream: s.stream,
+      clock: sql`${s.clock}::text::jsonb`,
+      nextOffset: s.nextOffset,
+      generation: s.generation,
+      now: batch.now,
+    });
     // A few statements per table, their rows in array parameters: building thousands of VALUES
     // rows costs far more in the client than Postgres spends reading arrays. Binary states
     // travel as one bytea per chunk, cut by offset; nothing is parsed on either side.
