@@ -1,7 +1,13 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../platform/db/client.js';
 import type { GroupAlert, GroupExport, GroupImport } from './group/engine.js';
-import { advanceStream, flagIdentities, type StoredAlert } from './queries.js';
+import {
+  advanceStream,
+  flagIdentities,
+  STORED_ALERT_COLUMNS,
+  type StoredAlert,
+  storedAlert,
+} from './queries.js';
 
 const jsonb = (v: unknown) => sql<unknown>`${JSON.stringify(v)}::text::jsonb`;
 
@@ -144,30 +150,9 @@ export async function commitGroupBatch(
       .insertInto('scoring_alerts')
       .values(rows)
       .onConflict((oc) => oc.columns(['subject', 'rule', 'window_end']).doNothing())
-      .returning([
-        'id',
-        'msisdn',
-        'operator_id',
-        'rule',
-        'score',
-        'window_start',
-        'window_end',
-        'evidence',
-        'created_at',
-      ])
+      .returning(STORED_ALERT_COLUMNS)
       .execute();
-    for (const r of out)
-      inserted.push({
-        id: r.id,
-        msisdn: r.msisdn,
-        operatorId: r.operator_id,
-        rule: r.rule,
-        score: r.score,
-        windowStart: r.window_start,
-        windowEnd: r.window_end,
-        evidence: r.evidence,
-        createdAt: r.created_at,
-      });
+    for (const r of out) inserted.push(storedAlert(r));
   }
   const persons = [
     ...new Set(

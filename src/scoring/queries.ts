@@ -305,7 +305,7 @@ export interface StoredAlert {
   createdAt: Date;
 }
 
-const STORED_ALERT_COLUMNS = [
+export const STORED_ALERT_COLUMNS = [
   'id',
   'msisdn',
   'operator_id',
@@ -317,7 +317,7 @@ const STORED_ALERT_COLUMNS = [
   'created_at',
 ] as const;
 
-function storedAlert(r: {
+export function storedAlert(r: {
   id: number;
   msisdn: string;
   operator_id: string | null;
