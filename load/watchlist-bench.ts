@@ -2,16 +2,20 @@
  * Watchlist matching benchmark. Prints figures; writes nothing.
  *
  *   node --expose-gc --import tsx load/watchlist-bench.ts [--lines 20000] [--hours 26]
- *     [--listed 1000000] [--runs 5] [--ten-million]
+ *     [--listed 1000000] [--runs 15] [--ten-million]
  *
- * In one run (the engine without and with matching in turns, best of five each), on the same synthetic records (voice and SMS from the generator, plus one data
- * record in twenty with an address and a host): the engine without a watchlist, the engine
- * matching every record against `--listed` listed numbers (plus IMEIs, addresses, ranges and
- * domains), and three plain lookups a record (what a line's per-line memo spares); the difference per record is the matching cost. Then the
- * index's heap, and with --ten-million the same with ten million listed numbers.
+ * The records (voice and SMS from the generator, plus one data record in twenty with an address
+ * and a host) are encoded and decoded with the scorer's own `decodeCdr`, so the engine meets the
+ * objects and flat strings it meets in service. Then `--runs` rounds, each running all records
+ * through a fresh engine three ways in a rotating order: without a watchlist, without again (the
+ * control: the same engine twice shows the machine's noise), and matching every record against
+ * `--listed` listed numbers (plus IMEIs, addresses, ranges and domains). The matching cost is the
+ * median over rounds of (with - without) in the same round, with its quartiles; the control's
+ * median tells how far the machine alone moves it. Then three plain lookups a record (what a
+ * line's memo spares), the index's heap, and with --ten-million the same with ten million numbers.
  */
 import { parseArgs } from 'node:util';
-import type { Cdr } from '../src/scoring/cdr.js';
+import { type Cdr, decodeCdr, encodeCdr } from '../src/scoring/cdr.js';
 import { ScoringEngine } from '../src/scoring/engine.js';
 import { generateTraffic } from '../src/scoring/generator.js';
 import {
@@ -25,11 +29,12 @@ const { values } = parseArgs({
     lines: { type: 'string', default: '20000' },
     hours: { type: 'string', default: '26' },
     listed: { type: 'string', default: '1000000' },
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '15' },
     'ten-million': { type: 'boolean', default: false },
   },
 });
 const fmt = (n: number) => n.toLocaleString('en-US');
+const us = (ns: number) => (ns / 1000).toFixed(3);
 const gc = (globalThis as { gc?: () => void }).gc;
 const heapMb = () => {
   gc?.();
@@ -41,12 +46,12 @@ const { records: voice } = generateTraffic({
   hours: Number(values.hours),
   seed: 42,
 });
-const records: Cdr[] = [];
+const generated: Cdr[] = [];
 for (let i = 0; i < voice.length; i++) {
   const r = voice[i] as Cdr;
-  records.push(r);
+  generated.push(r);
   if (i % 20 === 0)
-    records.push({
+    generated.push({
       ...r,
       recordId: `${r.recordId}-ip`,
       type: 'data',
@@ -58,6 +63,12 @@ for (let i = 0; i < voice.length; i++) {
       containsUrl: false,
     });
 }
+/** As the scorer takes them: decoded from bytes (the generator's strings are built in pieces). */
+const records = generated.map((r) => {
+  const d = decodeCdr(Buffer.from(encodeCdr(r)));
+  if (!d.ok) throw new Error(d.error);
+  return d.cdr;
+});
 const dataRecords = records.length - voice.length;
 console.log(`records: ${fmt(records.length)} (${fmt(dataRecords)} data records)`);
 
@@ -116,23 +127,48 @@ function engineRun(matcher: WatchlistMatcher | undefined): { ns: number; alerts:
   };
 }
 
+interface Spread {
+  q25: number;
+  median: number;
+  q75: number;
+}
+
+function spread(values: number[]): Spread {
+  const v = [...values].sort((a, b) => a - b);
+  const at = (p: number) => v[Math.round(p * (v.length - 1))] as number;
+  return { q25: at(0.25), median: at(0.5), q75: at(0.75) };
+}
+
 /**
- * The engine without and with matching, best of `--runs` runs each, taken in turns (without, with,
- * without, ...) so that a change in the machine's load or the heap's state meets both alike.
+ * `--runs` rounds of the engine without matching, without again (the control) and with
+ * matching, in an order that rotates each round so that neither the machine's load nor the
+ * heap's state favours one; per round, the differences to the first.
  */
-function engineRuns(m: WatchlistMatcher): { without: number; with: number; alerts: number } {
-  let without = Number.POSITIVE_INFINITY;
-  let withMatching = Number.POSITIVE_INFINITY;
+function engineRuns(m: WatchlistMatcher): {
+  without: number;
+  cost: Spread;
+  control: Spread;
+  alerts: number;
+} {
+  const ways = [undefined, undefined, m];
+  const ns: number[][] = [[], [], []];
   let alerts = 0;
-  for (let run = 0; run < Number(values.runs); run++) {
-    gc?.();
-    without = Math.min(without, engineRun(undefined).ns);
-    gc?.();
-    const r = engineRun(m);
-    withMatching = Math.min(withMatching, r.ns);
-    alerts = r.alerts;
+  for (let round = 0; round < Number(values.runs); round++) {
+    for (let k = 0; k < ways.length; k++) {
+      const way = (round + k) % ways.length;
+      gc?.();
+      const r = engineRun(ways[way]);
+      (ns[way] as number[]).push(r.ns);
+      if (way === 2) alerts = r.alerts;
+    }
   }
-  return { without, with: withMatching, alerts };
+  const [without, again, withMatching] = ns as [number[], number[], number[]];
+  return {
+    without: spread(without).median,
+    cost: spread(withMatching.map((v, i) => v - (without[i] as number))),
+    control: spread(again.map((v, i) => v - (without[i] as number))),
+    alerts,
+  };
 }
 
 /** The lookups a record makes, alone, in CPU ns a record (best of five). */
@@ -170,9 +206,10 @@ function measure(listed: number): void {
   console.log(
     [
       `listed: ${fmt(m.size)} indicators (${fmt(listed)} numbers), applied in ${fmt(loadMs)} ms, index heap ${heap.toFixed(0)} MB and shared tables ${sharedMb.toFixed(0)} MB (${(((heap + sharedMb) * 1e6) / m.size).toFixed(0)} B each)`,
-      `  engine without matching: ${runs.without.toFixed(0)} ns/record`,
-      `  engine with matching:    ${runs.with.toFixed(0)} ns/record (${fmt(runs.alerts)} watchlist alerts)`,
-      `  matching cost: ${((runs.with - runs.without) / 1000).toFixed(3)} us/record (goal < 0.3 us); three plain lookups a record, without the per-line memo: ${alone.toFixed(0)} ns`,
+      `  engine without matching: ${runs.without.toFixed(0)} ns/record (median of ${values.runs} rounds; ${fmt(runs.alerts)} watchlist alerts with it)`,
+      `  matching cost: ${us(runs.cost.median)} us/record, quartiles ${us(runs.cost.q25)} to ${us(runs.cost.q75)} (goal < 0.3 us)`,
+      `  control (the engine without, twice): ${us(runs.control.median)} us/record, quartiles ${us(runs.control.q25)} to ${us(runs.control.q75)}`,
+      `  three plain lookups a record, without the per-line memo: ${alone.toFixed(0)} ns`,
       `  heap used now: ${heapMb().toFixed(0)} MB`,
     ].join('\n'),
   );

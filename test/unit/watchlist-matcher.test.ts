@@ -66,6 +66,20 @@ describe('WatchlistMatcher', () => {
     expect(m.ip('10.1.2.200', NOW)?.id).toBe('r8');
   });
 
+  it('keeps IPv4 and IPv6 ranges of one length apart, and /0 holds its whole family', () => {
+    const m = new WatchlistMatcher();
+    m.apply([
+      row('v4', 'ip', '10.1.0.0/16'),
+      row('v6', 'ip', 'a01::/16'),
+      row('zero', 'ip', '0.0.0.0/0'),
+    ]);
+    expect(m.ip('10.1.255.255', NOW)?.id).toBe('v4');
+    expect(m.ip('a01:ffff::1', NOW)?.id).toBe('v6');
+    expect(m.ip('10.2.0.1', NOW)?.id).toBe('zero');
+    expect(m.ip('a02::1', NOW)).toBeUndefined();
+    expect(m.ip('not-an-address', NOW)).toBeUndefined();
+  });
+
   it('matches a host or any parent domain, not a suffix that is no parent', () => {
     const m = new WatchlistMatcher();
     m.apply([row('d', 'domain', 'evil-bank.example')]);

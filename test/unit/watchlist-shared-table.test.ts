@@ -67,6 +67,21 @@ describe('SharedNumberTable', () => {
     expect(t.get('000000000000007')?.category).toBe('other');
     expect(t.size).toBe(5000);
   });
+
+  it('lets every listed value through its filter and about one unlisted value in 25 at most', () => {
+    let t = SharedNumberTable.create('msisdn', '+');
+    const entry = { id: newId('ind'), type: 'msisdn', category: 'other', validUntil: LATER };
+    const listed = (i: number) => `+6689${String(i).padStart(8, '0')}`;
+    for (let i = 0; i < t.capacity; i++) t = t.set(listed(i), entry);
+    for (let i = 0; i < t.capacity; i++) expect(t.mayHold(hash53(listed(i)))).toBe(true);
+    let passed = 0;
+    const tries = 100_000;
+    for (let i = 0; i < tries; i++)
+      if (t.mayHold(hash53(`+8551${String(i).padStart(8, '0')}`))) passed++;
+    // Three bits in one word, 8 bits a listed value: about 4% when the table is full.
+    expect(passed / tries).toBeLessThan(0.05);
+    expect(passed).toBeGreaterThan(0);
+  });
 });
 
 describe('WatchlistMatcher shared with a reader', () => {

@@ -87,13 +87,13 @@ function ipv4Parse(ip: string): number {
   return digits === 0 || dots !== 3 ? -1 : n * 256 + part;
 }
 
-/** The key of `ip` within a range of `len` leading bits, or undefined when it is no address. */
-function rangeKey(ip: string, len: number): string | undefined {
-  const v4 = ipv4Parse(ip);
-  if (v4 >= 0) {
-    if (len > 32) return undefined;
-    return `4:${len === 0 ? 0 : Math.floor(v4 / 2 ** (32 - len))}`;
-  }
+/**
+ * The key of `ip` within a range of `len` leading bits, or undefined when it is no address or
+ * `len` is longer than its family's: for IPv4 the number of its leading bits (no string is made
+ * on the data records' path), for IPv6 a string of them. `v4` is `ipv4Parse(ip)`.
+ */
+function rangeKey(ip: string, len: number, v4 = ipv4Parse(ip)): number | string | undefined {
+  if (v4 >= 0) return len > 32 ? undefined : Math.floor(v4 / 2 ** (32 - len));
   if (isIPv6(ip)) {
     if (len > 128) return undefined;
     return `6:${(ipv6BigInt(ip) >> BigInt(128 - len)).toString(36)}`;
@@ -214,7 +214,7 @@ export class WatchlistMatcher {
   private readonly ips = new Map<string, ListedEntry>();
   private readonly domains = new Map<string, ListedEntry>();
   /** Per prefix length, the ranges listed, by the key of their leading bits. */
-  private readonly ranges = new Map<number, Map<string, ListedEntry>>();
+  private readonly ranges = new Map<number, Map<number | string, ListedEntry>>();
   /** Prefix lengths in use, longest first (the most specific range answers). */
   private rangeLengths: number[] = [];
   /** Changes with every `apply` (here or by the writer): an answer remembered before may be stale. */
@@ -327,10 +327,11 @@ export class WatchlistMatcher {
 
   /** An exact listing of `ip`, else the most specific listed range holding it. */
   ip(value: string, now: number): ListedEntry | undefined {
-    const exact = live(this.ips.get(value), now);
-    if (exact !== undefined) return exact;
+    const exact = this.ips.size === 0 ? undefined : live(this.ips.get(value), now);
+    if (exact !== undefined || this.rangeLengths.length === 0) return exact;
+    const v4 = ipv4Parse(value);
     for (const len of this.rangeLengths) {
-      const key = rangeKey(value, len);
+      const key = rangeKey(value, len, v4);
       // A length only the other family has (an IPv6 /48 for an IPv4 address).
       if (key === undefined) continue;
       const hit = live(this.ranges.get(len)?.get(key), now);
@@ -341,6 +342,7 @@ export class WatchlistMatcher {
 
   /** `host` itself listed, else its closest listed parent domain. */
   domain(host: string, now: number): ListedEntry | undefined {
+    if (this.domains.size === 0) return undefined;
     let name = host.toLowerCase();
     if (name.endsWith('.')) name = name.slice(0, -1);
     for (;;) {
@@ -373,13 +375,8 @@ function placeNumber(
   return 'left';
 }
 
-function set(
-  map: Map<string, ListedEntry> | FilteredTable,
-  key: string,
-  entry: ListedEntry | undefined,
-): void {
-  if (map instanceof FilteredTable) map.set(key, entry);
-  else if (entry === undefined) map.delete(key);
+function set<K>(map: Map<K, ListedEntry>, key: K, entry: ListedEntry | undefined): void {
+  if (entry === undefined) map.delete(key);
   else map.set(key, entry);
 }
 

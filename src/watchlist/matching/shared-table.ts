@@ -5,9 +5,11 @@
  *
  * Layout: a header, then per entry (dense, in insertion order) the number, its length, its
  * expiry, its category and its indicator id packed in 12 bytes; an open-addressing table of
- * entry numbers (at most half full); and a one-hash bit filter, 32 bits an entry, that answers
- * nearly every unlisted value (most of traffic) from one word. The filter is indexed by
- * `hash53` of the value, which the scorer already computes for a record's other party.
+ * entry numbers (at most half full); and a blocked bit filter that answers nearly every unlisted
+ * value (most of traffic) from one word: 8 bits an entry, a value's three bits in one 32-bit word,
+ * so a million numbers need 1 MB (within a core's L2 beside the scorer's own state) and 1-4.5%
+ * of unlisted values (as the table fills) pass on to the table. The filter is indexed by `hash53` of the value,
+ * which the scorer already computes for a record's other party.
  *
  * One writer; readers check a sequence number around each lookup (a seqlock) and look again
  * when a write ran meanwhile. A removed value keeps its entry, inactive, until the table grows
@@ -26,8 +28,10 @@ const SEQ = 0;
 const USED = 1;
 const ACTIVE = 2;
 const MIN_CAPACITY = 1024;
-/** Bytes per entry of capacity: number, expiry, two slots, filter word, hash, id, category, length. */
-const ENTRY_BYTES = 8 + 8 + 8 + 4 + 4 + ID_BYTES + 1 + 1;
+/** Entries of capacity per filter word (8 bits an entry). */
+const ENTRIES_PER_FILTER_WORD = 4;
+/** Bytes per entry of capacity: number, expiry, two slots, filter, hash, id, category, length. */
+const ENTRY_BYTES = 8 + 8 + 8 + 4 / ENTRIES_PER_FILTER_WORD + 4 + ID_BYTES + 1 + 1;
 
 /** The indicator id packed into 12 bytes, or undefined when it has another shape. */
 function packId(id: string): Buffer | undefined {
@@ -62,10 +66,16 @@ function slotHash(key: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** The filter's bit for a value of hash53 `h`. */
+/** The filter hash of a value of hash53 `h`: its low bits choose the word. */
 function filterHash(h: number): number {
   const x = Math.imul((h >>> 0) ^ Math.floor(h / 4_294_967_296), 0x9e3779b1);
   return (x ^ (x >>> 15)) >>> 0;
+}
+
+/** The three bits a value of filter hash `f` sets in its word (from all of `f`'s bits). */
+function filterBits(f: number): number {
+  const y = Math.imul(f ^ (f >>> 16), 0x85ebca6b);
+  return (1 << (y >>> 27)) | (1 << ((y >>> 22) & 31)) | (1 << ((y >>> 17) & 31));
 }
 
 /** What a table is made of, to hand to another thread (the buffer is shared, not copied). */
@@ -105,13 +115,14 @@ export class SharedNumberTable {
     this.keys = take((o) => new Float64Array(b, o, cap), 8 * cap);
     this.validUntil = take((o) => new Float64Array(b, o, cap), 8 * cap);
     this.slots = take((o) => new Int32Array(b, o, 2 * cap), 8 * cap);
-    this.filter = take((o) => new Uint32Array(b, o, cap), 4 * cap);
+    const words = cap / ENTRIES_PER_FILTER_WORD;
+    this.filter = take((o) => new Uint32Array(b, o, words), 4 * words);
     this.hashes = take((o) => new Uint32Array(b, o, cap), 4 * cap);
     this.ids = take((o) => new Uint8Array(b, o, ID_BYTES * cap), ID_BYTES * cap);
     this.categories = take((o) => new Uint8Array(b, o, cap), cap);
     this.lengths = take((o) => new Uint8Array(b, o, cap), cap);
     this.slotMask = 2 * cap - 1;
-    this.filterMask = 32 * cap - 1;
+    this.filterMask = words - 1;
   }
 
   /** An empty table of `type` values starting with `prefix`, room for `entries` at least. */
@@ -136,10 +147,16 @@ export class SharedNumberTable {
     );
   }
 
+  /** False when no listed value has hash53 `h`; true for listed ones and 1-4.5% of others. */
+  mayHold(h: number): boolean {
+    const f = filterHash(h);
+    const bits = filterBits(f);
+    return ((this.filter[f & this.filterMask] as number) & bits) === bits;
+  }
+
   /** The entry of `value`, listed or not; `h` is `hash53(value)`. */
   get(value: string, h = hash53(value)): ListedEntry | undefined {
-    const f = filterHash(h) & this.filterMask;
-    if (((this.filter[f >>> 5] as number) & (1 << (f & 31))) === 0) return undefined;
+    if (!this.mayHold(h)) return undefined;
     const key = numberOf(value, this.handle.prefix);
     if (Number.isNaN(key)) return undefined;
     for (;;) {
@@ -225,8 +242,8 @@ export class SharedNumberTable {
       let i = slotHash(key) & this.slotMask;
       while (this.slots[i] !== 0) i = (i + 1) & this.slotMask;
       this.slots[i] = used + 1;
-      const f = hash & this.filterMask;
-      this.filter[f >>> 5] = (this.filter[f >>> 5] as number) | (1 << (f & 31));
+      const w = hash & this.filterMask;
+      this.filter[w] = (this.filter[w] as number) | filterBits(hash);
       this.header[USED] = used + 1;
       this.header[ACTIVE] = (this.header[ACTIVE] as number) + 1;
     });
