@@ -179,7 +179,7 @@ export async function lineRisk({ ctx, input }: { ctx: ScoringCtx; input: { msisd
   if (!shown && openAlerts.length === 0) throw new NotFoundError(`line ${input.msisdn}`);
   return {
     msisdn: input.msisdn,
-    score: shown?.score ?? 0,
+    score: shown ? withGroupAlerts(shown.score, shown.windowEnd, openAlerts) : 0,
     rules: shown?.rules ?? [],
     windowEnd: shown ? new Date(shown.windowEnd).toISOString() : null,
     features: shown ? (shown.features as unknown as Record<string, number | null>) : null,
@@ -188,6 +188,24 @@ export async function lineRisk({ ctx, input }: { ctx: ScoringCtx; input: { msisd
     openAlerts: openAlerts.map(alertView),
     highRiskZones: shown ? await highRiskZonesOf(ctx.db, shown.cells) : [],
   };
+}
+
+/**
+ * A line's score with its open group alerts of the current window's day (a group alert's window
+ * is the UTC day; the line's window ends inside it) combined as the line rules are: each one
+ * multiplies the chance of no risk by 1 − its score.
+ */
+function withGroupAlerts(score: number, windowEnd: number, open: readonly AlertRow[]): number {
+  let keep = 1;
+  for (const a of open)
+    if (
+      a.group_key !== null &&
+      a.window_start.getTime() < windowEnd &&
+      windowEnd <= a.window_end.getTime()
+    )
+      keep *= 1 - a.score;
+  // 1 − (1 − score) · keep, written so that no group alert leaves the score exactly as it was.
+  return score + (1 - score) * (1 - keep);
 }
 
 /**
