@@ -1,5 +1,5 @@
 import { GROUP_ALERT_READERS } from '../scoring/group-alerts.js';
-import { findGroupAlertIds, groupAlertRef } from '../scoring/group-queries.js';
+import { findGroupAlertsByRef, groupAlertRef } from '../scoring/group-queries.js';
 import type { GroupRuleCode } from '../scoring/rules/index.js';
 import { listAlerts } from '../scoring/service.js';
 import type { DashboardPanel } from './dashboard.js';
@@ -24,11 +24,11 @@ export const recentAlertsPanel: DashboardPanel = {
         ? { rule: a.rule, groupKey: a.evidence.group.key, windowEnd: new Date(a.windowEnd) }
         : undefined;
     const groups = groupReader
-      ? await findGroupAlertIds(
+      ? await findGroupAlertsByRef(
           deps.db,
           items.flatMap((a) => groupOf(a) ?? []),
         )
-      : new Map<string, number>();
+      : new Map<string, { id: number; memberCount: number }>();
     return (
       <div class="scroll">
         <table>
@@ -43,19 +43,17 @@ export const recentAlertsPanel: DashboardPanel = {
           <tbody>
             {items.map((a) => {
               const group = groupOf(a);
-              const groupId = group && groups.get(groupAlertRef(group));
-              const text =
-                WATCHLIST_ALERT_TEXT[a.rule] ??
-                (group ? GROUP_ALERT_TEXT[a.rule as GroupRuleCode] : undefined);
+              const campaign = group && groups.get(groupAlertRef(group));
+              const watch = WATCHLIST_ALERT_TEXT[a.rule];
               return (
                 <tr>
                   <td class="nowrap">{a.msisdn}</td>
                   <td>
                     <code class="small">{a.rule}</code>
-                    {text && (
+                    {watch && (
                       <span class="small muted explain">
                         <br />
-                        {text.explain}
+                        {watch.explain}
                         {watchReader && a.evidence.indicator && (
                           <>
                             {' '}
@@ -64,11 +62,17 @@ export const recentAlertsPanel: DashboardPanel = {
                             </a>
                           </>
                         )}
-                        {groupId !== undefined && (
+                      </span>
+                    )}
+                    {group && (
+                      <span class="small muted explain">
+                        <br />
+                        {GROUP_ALERT_TEXT[a.rule as GroupRuleCode]?.label}.
+                        {campaign && (
                           <>
                             {' '}
-                            <a href={`/console/groups/${groupId}`}>
-                              The whole campaign ({a.evidence.group?.memberLines} lines)
+                            <a href={`/console/groups/${campaign.id}`}>
+                              The whole campaign ({campaign.memberCount} lines)
                             </a>
                           </>
                         )}

@@ -15,10 +15,13 @@ import { layoutUser, type PageCtx, page } from './pages.js';
 
 const PAGE_SIZE = 50;
 
-/** A figure as the rules compare it: counts whole, shares and ratios with two decimals. */
-function figure(n: number): string {
+/** A figure as the rules compare it: shares in per cent, counts whole, ratios to two decimals. */
+function figure(feature: string, n: number): string {
+  if (feature.endsWith('_share')) return `${Math.round(n * 100)}%`;
   return Number.isInteger(n) ? String(n) : n.toFixed(2);
 }
+
+const OP_TEXT: Record<string, string> = { '>=': '≥', '<=': '≤', '>': '>' };
 
 function day(iso: string): string {
   return iso.slice(0, 10);
@@ -71,15 +74,19 @@ const ListTable = ({ items, names }: { items: GroupAlertSummary[]; names: Map<st
               </td>
               <td data-label="Shared">{groupKeyText(g.groupKey)}</td>
               <td data-label="Rule">
-                {GROUP_ALERT_TEXT[g.rule].label}
-                <br />
-                <code class="small">{g.rule}</code>
+                <span>
+                  {GROUP_ALERT_TEXT[g.rule].label}
+                  <br />
+                  <code class="small">{g.rule}</code>
+                </span>
               </td>
               <td data-label="Day" class="nowrap">
                 {day(g.windowStart)}
               </td>
               <td data-label="Members">
-                <strong>{g.memberLines}</strong> <ByOperator g={g} names={names} />
+                <span>
+                  <strong>{g.memberLines}</strong> <ByOperator g={g} names={names} />
+                </span>
               </td>
               <td data-label="Score">{g.score.toFixed(2)}</td>
               <td data-label="Last grown" class="small">
@@ -125,11 +132,11 @@ async function listPage(c: PageCtx) {
       </p>
       <p class="actions filters">
         <a href="/console/groups" class={rule ? '' : 'on'}>
-          all
+          All
         </a>
         {GROUP_RULE_CODES.map((code) => (
           <a href={`/console/groups?rule=${code}`} class={rule === code ? 'on' : ''}>
-            {GROUP_ALERT_TEXT[code].label.toLowerCase()}
+            {GROUP_ALERT_TEXT[code].label}
           </a>
         ))}
       </p>
@@ -190,8 +197,9 @@ const Shared = ({ g, persons }: { g: GroupAlertDetail; persons: Map<string, stri
       <dd>
         {(s.sameOutletWithinHours ?? []).length === 0 ? (
           <span class="muted">
-            No point of sale registered member lines to different persons within 6 hours
-            {s.registeredLines !== undefined && ` (${s.registeredLines} member lines registered)`}.
+            {s.registeredLines === 0
+              ? 'No member line is registered here.'
+              : 'No point of sale registered member lines to different persons within 6 hours.'}
           </span>
         ) : (
           <>
@@ -267,14 +275,17 @@ const MembersTable = ({
             <td data-label="SMS links">{m.urlSms}</td>
             <td data-label="One-ring">{m.oneRingCalls}</td>
             <td data-label="Reached">{m.targets}</td>
-            <td data-label="Handsets" class="value small">
-              {m.imeis.map((i) => (
-                <>{shared.has(i) ? <strong>{i}</strong> : i} </>
-              ))}
+            <td data-label="Handsets" class="small">
+              <span>
+                {m.imeis.map((i) => (
+                  <>
+                    <span class="nowrap">{shared.has(i) ? <strong>{i}</strong> : i}</span>{' '}
+                  </>
+                ))}
+              </span>
             </td>
-            <td data-label="Active" class="small">
-              <span class="nowrap">{m.firstAt.slice(11, 16)}</span>–
-              <span class="nowrap">{m.lastAt.slice(11, 16)}</span>
+            <td data-label="Active" class="small nowrap">
+              {m.firstAt.slice(11, 16)}–{m.lastAt.slice(11, 16)}
             </td>
             <td data-label="Line alert">
               {m.alertStatus ? (
@@ -357,9 +368,9 @@ async function detailPage(c: PageCtx) {
               {g.checks.map((k) => (
                 <tr>
                   <td>{CHECK_TEXT[k.feature] ?? k.feature.replaceAll('_', ' ')}</td>
-                  <td>{figure(k.value)}</td>
+                  <td>{figure(k.feature, k.value)}</td>
                   <td class="nowrap">
-                    {k.op} {figure(k.threshold)}
+                    {OP_TEXT[k.op] ?? k.op} {figure(k.feature, k.threshold)}
                   </td>
                 </tr>
               ))}

@@ -318,15 +318,19 @@ export async function findGroupMemberAlerts(
     .execute();
 }
 
-/** The ids of the group alerts of these rules, keys and days, by `groupAlertRef`. */
-export async function findGroupAlertIds(
+/**
+ * The group alerts of these rules, keys and days as they stand now (their score and member count
+ * grow as members are added; a member's own alert row keeps those of when it joined), by
+ * `groupAlertRef`.
+ */
+export async function findGroupAlertsByRef(
   db: DbOrTx,
   refs: readonly { rule: string; groupKey: string; windowEnd: Date }[],
-): Promise<Map<string, number>> {
+): Promise<Map<string, { id: number; score: number; memberCount: number }>> {
   if (refs.length === 0) return new Map();
   const rows = await db
     .selectFrom('scoring_group_alerts')
-    .select(['id', 'rule', 'group_key', 'window_end'])
+    .select(['id', 'rule', 'group_key', 'window_end', 'score', 'member_count'])
     .where((eb) =>
       eb.or(
         refs.map((r) =>
@@ -342,7 +346,7 @@ export async function findGroupAlertIds(
   return new Map(
     rows.map((r) => [
       groupAlertRef({ rule: r.rule, groupKey: r.group_key, windowEnd: r.window_end }),
-      r.id,
+      { id: r.id, score: r.score, memberCount: r.member_count },
     ]),
   );
 }

@@ -399,6 +399,30 @@ describe("a line's risk with its group alerts", () => {
     expect(closed.score).toBe(0);
   });
 
+  it('counts the group with its score as it stands after more lines join', async () => {
+    const line = linesB[1] as string;
+    const own = async () =>
+      (
+        (await json(
+          await w.request('GET', `/v1/alerts?msisdn=${encodeURIComponent(line)}`, {
+            key: opB.apiKey,
+          }),
+        )) as { items: { score: number }[] }
+      ).items[0]?.score;
+    const joinedWith = await own();
+    // A fifth line joins the shared cell later that morning: the group's score grows.
+    await post(opB.apiKey, campaignLine(msisdn(), SHARED_CELL, D2 + 20 * 60_000));
+    const list: { items: Summary[] } = await json(await auditor.request('GET', '/v1/group-alerts'));
+    const group = list.items.find((g) => g.groupKey === `cell:${SHARED_CELL}`) as Summary;
+    expect(group.memberLines).toBe(5);
+    expect(group.score).toBeGreaterThan(joinedWith ?? 1);
+    expect(await own()).toBe(joinedWith);
+    const risk: Risk = await json(
+      await w.request('GET', `/v1/lines/${encodeURIComponent(line)}/risk`, { key: opB.apiKey }),
+    );
+    expect(risk.score).toBeCloseTo(group.score, 12);
+  });
+
   it("leaves out a group alert of an earlier day once the line's window has moved on", async () => {
     const line = (day1Lines[1] as string[])[0] as string;
     const before: Risk = await json(
