@@ -64,7 +64,7 @@ export function mountGroupAlertRoutes(app: Router): void {
       tags: ['scoring'],
       summary: 'Coordinated campaigns (group alerts), newest day first',
       description:
-        "One item per group rule, group key (a cell, or a block of target numbers) and UTC day, with the group's totals against the thresholds and its member lines counted by operator. Regulators (console roles officer, analyst, auditor) see every group; an operator's API key (scope alerts:read) sees only groups holding one of its lines, with only its own lines counted by operator and the others counted in hiddenMemberLines. Bank and partner keys are refused. Pages follow `next` (keyset: no group is lost or repeated while new ones are raised).",
+        "One item per group rule, group key (a cell, or a block of target numbers) and UTC day, with the group's totals against the thresholds and its member lines counted by operator. Regulators (console roles officer, analyst, auditor) see every group; an operator's API key (scope alerts:read) sees only groups holding one of its lines, with only its own lines counted by operator and the others counted in hiddenMemberLines. Bank and partner keys are refused. Pages follow `next` (keyset on the day and the id: every group that existed when paging began is returned exactly once, whatever is raised meanwhile).",
       security,
       middleware: [read()] as const,
       request: { query: GroupAlertQuerySchema },

@@ -22,6 +22,8 @@ const SHARED_CELL = '520-01-88-8000';
 /** Day-one groups of operator A only, then day two's shared group and two more of A's. */
 const A_CELLS_D1 = ['520-01-88-8101', '520-01-88-8102', '520-01-88-8103'];
 const A_CELLS_D2 = ['520-01-88-8201', '520-01-88-8202'];
+/** Raised while a regulator pages through the list. */
+const LATE_CELL = '520-01-88-8203';
 const linesA = [msisdn(), msisdn()];
 const linesB = [msisdn(), msisdn()];
 const day1Lines = A_CELLS_D1.map(() => [msisdn(), msisdn(), msisdn()]);
@@ -206,6 +208,22 @@ describe('GET /v1/group-alerts for the regulator', () => {
       expect(pages).toBe(Math.ceil(6 / limit));
       expect(seen.map((g) => g.id)).toEqual(whole.items.map((g) => g.id));
     }
+    // A group raised between two pages (newest day: it sorts before the cursor) moves nothing.
+    const first: { items: Summary[]; next: string } = await json(
+      await auditor.request('GET', '/v1/group-alerts?limit=2'),
+    );
+    await post(
+      opA.apiKey,
+      [msisdn(), msisdn(), msisdn()].flatMap((l) => campaignLine(l, LATE_CELL, D2 + 20 * 60_000)),
+    );
+    const rest = await readAll((p) => auditor.request('GET', p), `limit=2&cursor=${first.next}`);
+    expect([...first.items, ...rest.seen].map((g) => g.id)).toEqual(whole.items.map((g) => g.id));
+    const now: { items: Summary[] } = await json(
+      await auditor.request('GET', '/v1/group-alerts?limit=200'),
+    );
+    expect(now.items.map((g) => g.groupKey)).toContain(`cell:${LATE_CELL}`);
+    expect(now.items).toHaveLength(7);
+
     const bad = await auditor.request('GET', '/v1/group-alerts?cursor=bm9wZQ');
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { code: string }).code).toBe('invalid_cursor');
@@ -310,8 +328,8 @@ describe('GET /v1/group-alerts for an operator', () => {
 
   it('pages its own groups with the cursor', async () => {
     const { seen } = await readAll((p) => w.request('GET', p, { key: opA.apiKey }), 'limit=2');
-    expect(seen).toHaveLength(6);
-    expect(new Set(seen.map((g) => g.id)).size).toBe(6);
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen.map((g) => g.id)).size).toBe(7);
   });
 });
 
