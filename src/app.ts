@@ -9,6 +9,7 @@ import type { AppDeps } from './platform/http/context.js';
 import { mountSystemRoutes } from './platform/http/system-routes.js';
 import { mountRegistrationRoutes } from './registration/routes.js';
 import { MAX_CDR_BODY_BYTES } from './scoring/contract.js';
+import { mountGroupAlertRoutes } from './scoring/group-routes.js';
 import { HttpScorer } from './scoring/pipeline.js';
 import { mountScoringRoutes } from './scoring/routes.js';
 import { MAX_OPERATOR_UPLOAD_BYTES } from './suspensions/cells.js';
@@ -39,6 +40,7 @@ export function buildApp(deps: AppDeps) {
       groups: deps.config.SCORING_GROUPS,
     }),
   );
+  mountGroupAlertRoutes(app);
   mountAuthRoutes(app);
   mountUserRoutes(app);
   mountSuspensionRoutes(app);

@@ -1,6 +1,7 @@
 import type { Child, FC, PropsWithChildren } from 'hono/jsx';
 import { CSRF_FIELD } from '../access/middleware.js';
 import type { ConsoleRole } from '../access/roles.js';
+import { GROUP_ALERT_READERS } from '../scoring/group-alerts.js';
 
 /** The tab icon inline (a red dot), so no page asks for a /favicon.ico there is none of. */
 const ICON =
@@ -88,6 +89,7 @@ const NAV = [
 const USERS_NAV = [['/console/users', 'Users']] as const;
 const WATCHLIST_NAV = [['/console/watchlist', 'Watchlist']] as const;
 const WATCHLIST_ROLES: readonly ConsoleRole[] = ['officer', 'analyst', 'auditor'];
+const GROUPS_NAV = [['/console/groups', 'Campaigns']] as const;
 
 export const Layout: FC<
   PropsWithChildren<{ title: string; user?: LayoutUser; active?: string }>
@@ -110,6 +112,7 @@ export const Layout: FC<
             {[
               ...NAV,
               ...(WATCHLIST_ROLES.includes(user.role) ? WATCHLIST_NAV : []),
+              ...(GROUP_ALERT_READERS.includes(user.role) ? GROUPS_NAV : []),
               ...(user.role === 'admin' || user.role === 'auditor' ? USERS_NAV : []),
             ].map(([href, label]) => (
               <a href={href} class={active === href ? 'on' : ''}>

@@ -16,6 +16,7 @@ import type { AppEnv } from '../platform/http/context.js';
 import { ordersCtx } from '../suspensions/request-context.js';
 import type { DashboardPanel } from './dashboard.js';
 import { dashboardPage } from './dashboard-page.js';
+import { mountGroupPages } from './group-pages.js';
 import { CONSOLE_CSS, CsrfField, Errors, Layout, Notice } from './layout.js';
 import { mountOrderPages } from './order-pages.js';
 import { mountPartnerPages } from './partner-pages.js';
@@ -236,4 +237,5 @@ export function mountConsole(app: Router, opts: { dashboardPanels?: DashboardPan
   mountOrderPages(app);
   mountUserPages(app);
   mountPartnerPages(app);
+  mountGroupPages(app);
 }

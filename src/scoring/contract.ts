@@ -100,7 +100,7 @@ export const LineRiskSchema = z
     msisdn: z.string(),
     score: z.number().openapi({
       description:
-        'Combined over the rules firing on the current window (windowEnd): 1 − Π(1 − sᵢ); 0 when the line has no records in it. Past windows speak through openAlerts.',
+        "Combined over the rules firing on the current window (windowEnd) and the line's open group alerts of that window's day (openAlerts with evidence.group whose window holds windowEnd, each with its group rule's score): 1 − Π(1 − sᵢ); 0 when the line has no records in it. Past windows speak through openAlerts.",
     }),
     rules: z.array(z.string()).openapi({ description: 'Rules firing on the current window' }),
     windowEnd: z.string().nullable().openapi({

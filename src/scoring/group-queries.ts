@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { DbOrTx, Tx } from '../platform/db/client.js';
+import type { Database } from '../schema.js';
 import type { GroupAlert, GroupExport, GroupImport } from './group/engine.js';
 import {
   advanceStream,
@@ -245,4 +246,112 @@ export async function listGroupAlertMembers(
     windowEnd: r.window_end,
     msisdn: r.msisdn,
   }));
+}
+
+/** A group alert as `scoring_group_alerts` stores it. */
+export type GroupAlertRow = Selectable<Database['scoring_group_alerts']>;
+
+/** Where a page of group alerts continues: below this window end and id. */
+export interface GroupAlertPosition {
+  windowEnd: Date;
+  id: number;
+}
+
+/**
+ * Group alerts, newest day first (then newest raised first), one more than `limit` so the caller
+ * knows whether a page follows; with `operatorId`, only groups holding one of its lines.
+ */
+export async function listGroupAlertRows(
+  db: DbOrTx,
+  f: {
+    operatorId?: string;
+    rule?: string;
+    since?: Date;
+    until?: Date;
+    after?: GroupAlertPosition;
+    limit: number;
+  },
+): Promise<GroupAlertRow[]> {
+  let q = db.selectFrom('scoring_group_alerts').selectAll();
+  if (f.operatorId !== undefined)
+    q = q.where(sql<boolean>`members @> ${jsonb([{ operatorId: f.operatorId }])}`);
+  if (f.rule) q = q.where('rule', '=', f.rule);
+  if (f.since) q = q.where('window_end', '>', f.since);
+  if (f.until) q = q.where('window_start', '<', f.until);
+  if (f.after) {
+    const { windowEnd, id } = f.after;
+    q = q.where(sql<boolean>`(window_end, id) < (${windowEnd}::timestamptz, ${id}::bigint)`);
+  }
+  return q
+    .orderBy('window_end', 'desc')
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
+}
+
+export async function findGroupAlertRow(
+  db: DbOrTx,
+  { id }: { id: number },
+): Promise<GroupAlertRow | undefined> {
+  return db.selectFrom('scoring_group_alerts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The member lines' own alert rows of one group alert (its rule, key and day), found by their
+ * subjects (`<group key>|<line>`) through the alerts' unique key.
+ */
+export async function findGroupMemberAlerts(
+  db: DbOrTx,
+  g: { rule: string; groupKey: string; windowEnd: Date; msisdns: readonly string[] },
+): Promise<{ id: number; msisdn: string; status: string }[]> {
+  if (g.msisdns.length === 0) return [];
+  return db
+    .selectFrom('scoring_alerts')
+    .select(['id', 'msisdn', 'status'])
+    .where(
+      'subject',
+      'in',
+      g.msisdns.map((m) => `${g.groupKey}|${m}`),
+    )
+    .where('rule', '=', g.rule)
+    .where('window_end', '=', g.windowEnd)
+    .execute();
+}
+
+/**
+ * The group alerts of these rules, keys and days as they stand now (their score and member count
+ * grow as members are added; a member's own alert row keeps those of when it joined), by
+ * `groupAlertRef`.
+ */
+export async function findGroupAlertsByRef(
+  db: DbOrTx,
+  refs: readonly { rule: string; groupKey: string; windowEnd: Date }[],
+): Promise<Map<string, { id: number; score: number; memberCount: number }>> {
+  if (refs.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('scoring_group_alerts')
+    .select(['id', 'rule', 'group_key', 'window_end', 'score', 'member_count'])
+    .where((eb) =>
+      eb.or(
+        refs.map((r) =>
+          eb.and([
+            eb('rule', '=', r.rule),
+            eb('group_key', '=', r.groupKey),
+            eb('window_end', '=', r.windowEnd),
+          ]),
+        ),
+      ),
+    )
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      groupAlertRef({ rule: r.rule, groupKey: r.group_key, windowEnd: r.window_end }),
+      { id: r.id, score: r.score, memberCount: r.member_count },
+    ]),
+  );
+}
+
+/** One group alert's identity as a string: its rule, key and day. */
+export function groupAlertRef(r: { rule: string; groupKey: string; windowEnd: Date }): string {
+  return `${r.rule}|${r.groupKey}|${r.windowEnd.toISOString()}`;
 }

@@ -523,7 +523,7 @@ export async function flagIdentities(tx: Tx, personKeys: string[], now: Date): P
   }
 }
 
-/** The columns of an alert the API shows. */
+/** The columns of an alert the API shows, and its group key (a group alert's member row). */
 const ALERT_COLUMNS = [
   'id',
   'msisdn',
@@ -535,9 +535,10 @@ const ALERT_COLUMNS = [
   'status',
   'created_at',
   'closed_at',
+  'group_key',
 ] as const;
 
-/** An alert as `scoring_alerts` stores it, in the columns the API shows. */
+/** An alert as `scoring_alerts` stores it, in `ALERT_COLUMNS`. */
 export type AlertRow = Pick<Selectable<Database['scoring_alerts']>, (typeof ALERT_COLUMNS)[number]>;
 
 /** Alerts newest first, one more than `limit` so the caller knows whether a page follows. */

@@ -7,6 +7,7 @@ import { cellsForZone, listZones } from '../suspensions/zones.js';
 import { type Cdr, decodeCdr } from './cdr.js';
 import { type AlertView, type CdrIngestResult, MAX_CDRS_PER_REQUEST } from './contract.js';
 import { riskFromState } from './engine.js';
+import { findGroupAlertsByRef, groupAlertRef } from './group-queries.js';
 import type { HttpScorer } from './pipeline.js';
 import {
   type AlertRow,
@@ -179,7 +180,7 @@ export async function lineRisk({ ctx, input }: { ctx: ScoringCtx; input: { msisd
   if (!shown && openAlerts.length === 0) throw new NotFoundError(`line ${input.msisdn}`);
   return {
     msisdn: input.msisdn,
-    score: shown?.score ?? 0,
+    score: shown ? await withGroupAlerts(ctx.db, shown, openAlerts) : 0,
     rules: shown?.rules ?? [],
     windowEnd: shown ? new Date(shown.windowEnd).toISOString() : null,
     features: shown ? (shown.features as unknown as Record<string, number | null>) : null,
@@ -188,6 +189,31 @@ export async function lineRisk({ ctx, input }: { ctx: ScoringCtx; input: { msisd
     openAlerts: openAlerts.map(alertView),
     highRiskZones: shown ? await highRiskZonesOf(ctx.db, shown.cells) : [],
   };
+}
+
+/**
+ * A line's score with its open group alerts of the current window's day (a group alert's window
+ * is the UTC day; the line's window ends inside it) combined as the line rules are: each one
+ * multiplies the chance of no risk by 1 − the group's score as it stands now (it grows as members
+ * join; the line's own alert row keeps the score of when the line joined).
+ */
+async function withGroupAlerts(
+  db: Db,
+  risk: { score: number; windowEnd: number },
+  open: readonly AlertRow[],
+): Promise<number> {
+  const refs = open.flatMap((a) =>
+    a.group_key !== null &&
+    a.window_start.getTime() < risk.windowEnd &&
+    risk.windowEnd <= a.window_end.getTime()
+      ? [{ rule: a.rule, groupKey: a.group_key, windowEnd: a.window_end, score: a.score }]
+      : [],
+  );
+  if (refs.length === 0) return risk.score;
+  const groups = await findGroupAlertsByRef(db, refs);
+  let keep = 1;
+  for (const r of refs) keep *= 1 - (groups.get(groupAlertRef(r))?.score ?? r.score);
+  return 1 - (1 - risk.score) * keep;
 }
 
 /**
