@@ -7,7 +7,7 @@ import type {
   GroupAlertSummary,
   GroupMemberView,
 } from '../scoring/group-contract.js';
-import { groupReadCtx } from '../scoring/group-routes.js';
+import { groupReadCtx } from '../scoring/request-context.js';
 import { GROUP_RULE_CODES, type GroupRuleCode } from '../scoring/rules/index.js';
 import { CHECK_TEXT, GROUP_ALERT_TEXT, groupKeyText } from './group-text.js';
 import { Badge, Errors, Layout, when } from './layout.js';

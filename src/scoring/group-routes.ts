@@ -1,20 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { requireOperatorOrUser } from '../access/middleware.js';
 import type { Router } from '../platform/http/app.js';
-import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
-import {
-  GROUP_ALERT_READERS,
-  type GroupReadCtx,
-  getGroupAlert,
-  listGroupAlerts,
-} from './group-alerts.js';
+import { GROUP_ALERT_READERS, getGroupAlert, listGroupAlerts } from './group-alerts.js';
 import {
   GroupAlertDetailSchema,
   GroupAlertListSchema,
   GroupAlertQuerySchema,
 } from './group-contract.js';
+import { groupReadCtx } from './request-context.js';
 
 /** Operators with an API key (their own members), or regulators with a console session. */
 const security: Record<string, string[]>[] = [{ operatorKey: [] }, { consoleSession: [] }];
@@ -32,26 +26,6 @@ const GroupIdParam = z.object({
     .regex(/^\d{1,18}$/, 'must be a group alert id')
     .openapi({ param: { name: 'id', in: 'path' }, example: '7' }),
 });
-
-/** The viewer of a request: an operator's key sees its own lines, a regulator every line. */
-export function groupReadCtx(c: Context<AppEnv>): GroupReadCtx {
-  const deps = c.get('deps');
-  const now = deps.clock();
-  const op = c.get('operator');
-  if (op)
-    return {
-      db: deps.db,
-      now,
-      viewer: { kind: 'operator', operatorId: op.id },
-      audit: { now, operator: { id: op.id } },
-    };
-  return {
-    db: deps.db,
-    now,
-    viewer: { kind: 'regulator' },
-    audit: { now, actor: { userId: c.get('user').id } },
-  };
-}
 
 const read = () => requireOperatorOrUser('alerts:read', { roles: GROUP_ALERT_READERS });
 
