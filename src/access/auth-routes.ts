@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ServiceError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
 import { errorResponses } from '../platform/http/problem.js';
+import { sessionSecurity } from '../platform/http/route-auth.js';
 import {
   clearSessionCookie,
   clientAddress,
@@ -41,8 +42,6 @@ const PasswordSchema = z
     }),
   })
   .openapi('PasswordChange');
-
-export const sessionSecurity = [{ consoleSession: [] }];
 
 export function mountAuthRoutes(app: Router): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'consoleSession', {

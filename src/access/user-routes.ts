@@ -1,7 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Router } from '../platform/http/app.js';
 import { errorResponses } from '../platform/http/problem.js';
-import { sessionSecurity } from './auth-routes.js';
+import {
+  json,
+  sessionSecurity,
+  sessionWriteErrors as writeErrors,
+} from '../platform/http/route-auth.js';
 import { requireUser } from './middleware.js';
 import { createUser, disableUser, listUsers, NewUserSchema } from './users.js';
 
@@ -32,14 +36,6 @@ const UserIdParam = z.object({
     .max(64)
     .openapi({ param: { name: 'id', in: 'path' } }),
 });
-const writeErrors = [
-  'unauthorized',
-  'session_expired',
-  'password_change_required',
-  'csrf_failed',
-  'forbidden',
-] as const;
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 export function toUserView(u: Awaited<ReturnType<typeof listUsers>>[number]) {
   return {

@@ -5,6 +5,10 @@ import { ServiceError } from '../platform/errors.js';
 import { type Router, validationHook } from '../platform/http/app.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses, PROBLEM_CONTENT_TYPE } from '../platform/http/problem.js';
+import {
+  operatorErrors as authErrors,
+  operatorSecurity as security,
+} from '../platform/http/route-auth.js';
 import { idempotentRoute } from '../platform/idempotency.js';
 import { HOUR_MS } from '../platform/time.js';
 import {
@@ -26,8 +30,6 @@ import {
 } from './service.js';
 import { auditSimSummary, simSummary } from './sim-summary.js';
 
-const security = [{ operatorKey: [] }];
-const authErrors = ['unauthorized', 'forbidden', 'rate_limited'] as const;
 const MsisdnParam = z.object({
   msisdn: z
     .string()

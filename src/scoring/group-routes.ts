@@ -2,6 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireOperatorOrUser } from '../access/middleware.js';
 import type { Router } from '../platform/http/app.js';
 import { errorResponses } from '../platform/http/problem.js';
+import {
+  operatorOrSessionErrors as authErrors,
+  operatorOrSessionSecurity as security,
+} from '../platform/http/route-auth.js';
 import { GROUP_ALERT_READERS, getGroupAlert, listGroupAlerts } from './group-alerts.js';
 import {
   GroupAlertDetailSchema,
@@ -9,16 +13,6 @@ import {
   GroupAlertQuerySchema,
 } from './group-contract.js';
 import { groupReadCtx } from './request-context.js';
-
-/** Operators with an API key (their own members), or regulators with a console session. */
-const security: Record<string, string[]>[] = [{ operatorKey: [] }, { consoleSession: [] }];
-const authErrors = [
-  'unauthorized',
-  'forbidden',
-  'rate_limited',
-  'session_expired',
-  'password_change_required',
-] as const;
 
 const GroupIdParam = z.object({
   id: z

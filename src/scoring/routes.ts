@@ -5,6 +5,11 @@ import { ServiceError } from '../platform/errors.js';
 import type { Router } from '../platform/http/app.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
+import {
+  operatorErrors as authErrors,
+  operatorSecurity as security,
+  operatorOrSessionSecurity as sharedSecurity,
+} from '../platform/http/route-auth.js';
 import { E164 } from '../registration/numbering.js';
 import {
   AlertListSchema,
@@ -18,10 +23,6 @@ import {
 import type { HttpScorer } from './pipeline.js';
 import { closeAlert, ingestCdrs, lineRisk, listAlerts, type ScoringCtx } from './service.js';
 
-const security = [{ operatorKey: [] }];
-const authErrors = ['unauthorized', 'forbidden', 'rate_limited'] as const;
-/** Operators with an API key, or regulators with a console session (CSRF on writes). */
-const sharedSecurity: Record<string, string[]>[] = [{ operatorKey: [] }, { consoleSession: [] }];
 const sharedAuthErrors = [...authErrors, 'session_expired', 'csrf_failed'] as const;
 /** Roles that act on alerts; auditors read everything and change nothing. */
 const ALERT_CLOSERS = ['officer', 'approver', 'admin'] as const;

@@ -6,6 +6,11 @@ import type { Router } from '../platform/http/app.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
 import {
+  operatorOrSessionErrors as authErrors,
+  json,
+  operatorOrSessionSecurity as security,
+} from '../platform/http/route-auth.js';
+import {
   CheckQuerySchema,
   CheckResultSchema,
   IndicatorCreateSchema,
@@ -34,16 +39,7 @@ import {
 /** Console roles that list, sight, review and revoke; auditors only read. */
 const WRITERS: readonly ConsoleRole[] = ['officer', 'analyst'];
 const READERS: readonly ConsoleRole[] = ['officer', 'analyst', 'auditor'];
-const security: Record<string, string[]>[] = [{ operatorKey: [] }, { consoleSession: [] }];
-const authErrors = [
-  'unauthorized',
-  'forbidden',
-  'rate_limited',
-  'session_expired',
-  'password_change_required',
-] as const;
 const writeErrors = [...authErrors, 'csrf_failed', 'validation_failed'] as const;
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 const read = () => requireOrganisationOrUser('watchlist:read', { roles: READERS });
 const write = () => requireOrganisationOrUser('watchlist:write', { roles: WRITERS });
 

@@ -4,6 +4,7 @@ import { requireOrganisation } from '../access/middleware.js';
 import type { Router } from '../platform/http/app.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { errorResponses } from '../platform/http/problem.js';
+import { json, operatorErrors, operatorSecurity as security } from '../platform/http/route-auth.js';
 import { HOUR_MS } from '../platform/time.js';
 import {
   DeliveryListSchema,
@@ -24,9 +25,7 @@ import {
 
 /** Managing webhooks is its own scope: a key that only looks up cannot redirect pushed data. */
 export const WEBHOOK_SCOPE = 'webhooks:manage';
-const security: Record<string, string[]>[] = [{ operatorKey: [] }];
-const authErrors = ['unauthorized', 'forbidden', 'rate_limited', 'validation_failed'] as const;
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
+const authErrors = [...operatorErrors, 'validation_failed'] as const;
 
 function webhookCtx(c: Context<AppEnv>): WebhookCtx {
   const deps = c.get('deps');

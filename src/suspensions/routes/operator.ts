@@ -4,6 +4,7 @@ import { InvalidError, ServiceError } from '../../platform/errors.js';
 import type { Router } from '../../platform/http/app.js';
 import { parseMediaType } from '../../platform/http/body-text.js';
 import { errorResponses } from '../../platform/http/problem.js';
+import { json, operatorErrors, operatorSecurity } from '../../platform/http/route-auth.js';
 import {
   type CellInput,
   CSV_HEADER,
@@ -26,7 +27,6 @@ import {
 } from '../contract.js';
 import { acknowledgeOrder, listOperatorOrders, reportCompliance } from '../operator.js';
 import { operatorCtx } from '../request-context.js';
-import { json, operatorErrors, operatorSecurity } from './shared.js';
 
 /** A JSON cell upload, checked against its schema with every failing field named. */
 function parseCellsJson(text: string): CellInput[] {

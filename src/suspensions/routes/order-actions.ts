@@ -1,11 +1,16 @@
 import { createRoute } from '@hono/zod-openapi';
+import { requireUser } from '../../access/middleware.js';
 import type { Router } from '../../platform/http/app.js';
 import { errorResponses } from '../../platform/http/problem.js';
+import {
+  json,
+  sessionSecurity,
+  sessionWriteErrors as writeErrors,
+} from '../../platform/http/route-auth.js';
 import { OrderAmendSchema, OrderIdParam, OrderNoteSchema, OrderSchema } from '../contract.js';
 import { ORDER_ACTION_TABLE, type OrderVerb, SIMPLE_ORDER_ACTIONS } from '../order-actions.js';
 import { actOnOrder, amendOrder, reviewOrder } from '../orders.js';
 import { ordersCtx } from '../request-context.js';
-import { json, requireUser, sessionSecurity, writeErrors } from './shared.js';
 
 /** `POST /v1/suspension-orders/{id}/<action>` for every action in `ORDER_ACTION_TABLE`. */
 export function mountOrderActionRoutes(app: Router): void {

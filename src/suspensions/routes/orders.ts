@@ -1,6 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
+import { requireUser } from '../../access/middleware.js';
 import type { Router } from '../../platform/http/app.js';
 import { errorResponses } from '../../platform/http/problem.js';
+import {
+  json,
+  sessionErrors,
+  sessionSecurity,
+  sessionWriteErrors as writeErrors,
+} from '../../platform/http/route-auth.js';
 import {
   OrderDraftSchema,
   OrderIdParam,
@@ -11,7 +18,6 @@ import {
 import { getOrder, listOrders } from '../order-queries.js';
 import { draftOrder } from '../orders.js';
 import { ordersCtx, parseStatusFilter } from '../request-context.js';
-import { json, requireUser, sessionErrors, sessionSecurity, writeErrors } from './shared.js';
 
 /** Drafting, listing and reading suspension orders; their actions are in `order-actions.ts`. */
 export function mountOrderRoutes(app: Router): void {

@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Router } from '../../platform/http/app.js';
+import { json } from '../../platform/http/route-auth.js';
 import { PublicOrdersSchema } from '../contract.js';
 import { publicOrders } from '../operator.js';
-import { json } from './shared.js';
 
 /** The transparency export, without authentication. */
 export function mountPublicRoutes(app: Router): void {

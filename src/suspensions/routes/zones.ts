@@ -1,6 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { requireUser } from '../../access/middleware.js';
 import type { Router } from '../../platform/http/app.js';
 import { errorResponses } from '../../platform/http/problem.js';
+import {
+  json,
+  sessionErrors,
+  sessionSecurity,
+  sessionWriteErrors as writeErrors,
+} from '../../platform/http/route-auth.js';
 import {
   CoverageQuery,
   RISK_LEVELS,
@@ -12,7 +19,6 @@ import {
 } from '../contract.js';
 import { ordersCtx } from '../request-context.js';
 import { cellsForZone, getZone, listZones, saveZone } from '../zones.js';
-import { json, requireUser, sessionErrors, sessionSecurity, writeErrors } from './shared.js';
 
 /** Zones drawn by regulators, versioned; their cells across operators. */
 export function mountZoneRoutes(app: Router): void {
