@@ -1,9 +1,7 @@
-import { randomInt } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cdr } from '../../src/scoring/cdr.js';
 import { launchBrowser } from '../support/browser.js';
-import { cdr, ndjson } from '../support/cdrs.js';
+import { campaignLine, postCdrs } from '../support/cdrs.js';
 import { consoleSession, type Session } from '../support/console.js';
 import { startServer } from '../support/server.js';
 import { idemKey, msisdn, registrationBody, thaiSubscriber } from '../support/subjects.js';
@@ -20,32 +18,9 @@ const CELL = '520-01-99-9001';
 const linesA = [msisdn(), msisdn(), msisdn(), msisdn()];
 const linesB = [msisdn(), msisdn()];
 
-/**
- * A campaign line from one compound's cell: 30 short unanswered calls to numbers spread over
- * the plan, from a handset it shares with the line next to it (SIMs cycled two to a handset).
- */
-function campaignLine(line: string, handset: number): Cdr[] {
-  return Array.from({ length: 30 }, (_, i) =>
-    cdr({
-      msisdn: line,
-      cellId: CELL,
-      startedAt: T + i * 60_000,
-      answered: false,
-      durationSec: 0,
-      otherParty: `+66${randomInt(800_000_000, 999_999_999)}`,
-      imei: `3569990000000${handset}`,
-    }),
-  );
-}
-
-async function post(key: string, records: Cdr[]) {
-  const res = await world.request('POST', '/v1/cdrs', {
-    key,
-    body: ndjson(records),
-    headers: { 'content-type': 'application/x-ndjson' },
-  });
-  expect(res.status).toBe(202);
-}
+/** A campaign line from one compound's cell, on a handset shared with the line beside it. */
+const line = (msisdn: string, handset: number) =>
+  campaignLine(msisdn, CELL, T, `3569990000000${handset}`);
 
 async function signIn(s: Session): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -90,13 +65,15 @@ beforeAll(async () => {
     });
     expect(res.status).toBe(201);
   }
-  await post(
+  await postCdrs(
+    world,
     a.apiKey,
-    linesA.flatMap((l, i) => campaignLine(l, Math.floor(i / 2))),
+    linesA.flatMap((l, i) => line(l, Math.floor(i / 2))),
   );
-  await post(
+  await postCdrs(
+    world,
     b.apiKey,
-    linesB.flatMap((l) => campaignLine(l, 7)),
+    linesB.flatMap((l) => line(l, 7)),
   );
 });
 

@@ -1,9 +1,7 @@
-import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBank } from '../../src/access/operators.js';
 import { addPartner } from '../../src/federation/partners.js';
-import type { Cdr } from '../../src/scoring/cdr.js';
-import { cdr, ndjson } from '../support/cdrs.js';
+import { campaignLine, cdr, postCdrs } from '../support/cdrs.js';
 import { consoleSession, type Session } from '../support/console.js';
 import { msisdn } from '../support/subjects.js';
 import { createWorld, type World } from '../support/world.js';
@@ -27,30 +25,6 @@ const LATE_CELL = '520-01-88-8203';
 const linesA = [msisdn(), msisdn()];
 const linesB = [msisdn(), msisdn()];
 const day1Lines = A_CELLS_D1.map(() => [msisdn(), msisdn(), msisdn()]);
-
-/** A campaign line: 30 short, unanswered calls to numbers spread over the plan, from one cell. */
-function campaignLine(line: string, cellId: string, from: number): Cdr[] {
-  return Array.from({ length: 30 }, (_, i) =>
-    cdr({
-      msisdn: line,
-      cellId,
-      startedAt: from + i * 60_000,
-      answered: false,
-      durationSec: 0,
-      otherParty: `+66${randomInt(800_000_000, 999_999_999)}`,
-      imei: `35${line.slice(-13).padStart(13, '0')}`,
-    }),
-  );
-}
-
-async function post(key: string, records: Cdr[]) {
-  const res = await w.request('POST', '/v1/cdrs', {
-    key,
-    body: ndjson(records),
-    headers: { 'content-type': 'application/x-ndjson' },
-  });
-  expect(res.status).toBe(202);
-}
 
 interface Summary {
   id: string;
@@ -123,17 +97,19 @@ beforeAll(async () => {
   auditor = await consoleSession(w, 'auditor');
   officer = await consoleSession(w, 'officer');
   // In event-time order: day one's groups, then day two's.
-  await post(
+  await postCdrs(
+    w,
     opA.apiKey,
     A_CELLS_D1.flatMap((cell, i) => (day1Lines[i] ?? []).flatMap((l) => campaignLine(l, cell, D1))),
   );
-  await post(opA.apiKey, [
+  await postCdrs(w, opA.apiKey, [
     ...linesA.flatMap((l) => campaignLine(l, SHARED_CELL, D2)),
     ...A_CELLS_D2.flatMap((cell) =>
       [msisdn(), msisdn(), msisdn()].flatMap((l) => campaignLine(l, cell, D2)),
     ),
   ]);
-  await post(
+  await postCdrs(
+    w,
     opB.apiKey,
     linesB.flatMap((l) => campaignLine(l, SHARED_CELL, D2)),
   );
@@ -212,7 +188,8 @@ describe('GET /v1/group-alerts for the regulator', () => {
     const first: { items: Summary[]; next: string } = await json(
       await auditor.request('GET', '/v1/group-alerts?limit=2'),
     );
-    await post(
+    await postCdrs(
+      w,
       opA.apiKey,
       [msisdn(), msisdn(), msisdn()].flatMap((l) => campaignLine(l, LATE_CELL, D2 + 20 * 60_000)),
     );
@@ -429,7 +406,7 @@ describe("a line's risk with its group alerts", () => {
       ).items[0]?.score;
     const joinedWith = await own();
     // A fifth line joins the shared cell later that morning: the group's score grows.
-    await post(opB.apiKey, campaignLine(msisdn(), SHARED_CELL, D2 + 20 * 60_000));
+    await postCdrs(w, opB.apiKey, campaignLine(msisdn(), SHARED_CELL, D2 + 20 * 60_000));
     const list: { items: Summary[] } = await json(await auditor.request('GET', '/v1/group-alerts'));
     const group = list.items.find((g) => g.groupKey === `cell:${SHARED_CELL}`) as Summary;
     expect(group.memberLines).toBe(5);
@@ -449,7 +426,8 @@ describe("a line's risk with its group alerts", () => {
     expect(before.windowEnd).toBe('2026-11-24T10:00:00.000Z');
     expect(before.score).toBeGreaterThan(0);
     // A few ordinary answered calls the next day move its current window to that day.
-    await post(
+    await postCdrs(
+      w,
       opA.apiKey,
       Array.from({ length: 3 }, (_, i) =>
         cdr({ msisdn: line, cellId: '520-01-88-8999', startedAt: D2 + 50 * 60_000 + i * 60_000 }),

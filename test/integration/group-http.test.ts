@@ -1,10 +1,8 @@
-import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import type { Cdr } from '../../src/scoring/cdr.js';
 import { listGroupAlertMembers } from '../../src/scoring/group-queries.js';
 import { setThresholds } from '../../src/scoring/service.js';
-import { cdr, ndjson } from '../support/cdrs.js';
+import { campaignLine, ndjson, postCdrs } from '../support/cdrs.js';
 import { consoleSession } from '../support/console.js';
 import { msisdn } from '../support/subjects.js';
 import { createWorld, type World } from '../support/world.js';
@@ -22,31 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => w.close());
 
-/** A campaign line: 30 short, unanswered calls to distinct numbers from one compound's cell. */
-function campaignLine(line: string, cellId = CELL): Cdr[] {
-  return Array.from({ length: 30 }, (_, i) =>
-    cdr({
-      msisdn: line,
-      cellId,
-      startedAt: T + i * 60_000,
-      answered: false,
-      durationSec: 0,
-      // Numbers spread over the numbering plan: no block of targets, only the cell is shared.
-      otherParty: `+66${randomInt(800_000_000, 999_999_999)}`,
-      imei: `35${line.slice(-13).padStart(13, '0')}`,
-    }),
-  );
-}
-
-async function post(key: string, records: Cdr[]) {
-  const res = await w.request('POST', '/v1/cdrs', {
-    key,
-    body: ndjson(records),
-    headers: { 'content-type': 'application/x-ndjson' },
-  });
-  expect(res.status).toBe(202);
-  return (await res.json()) as { accepted: number };
-}
+/** A campaign line from one compound's cell at T. */
+const line = (msisdn: string, cellId = CELL) => campaignLine(msisdn, cellId, T);
 
 interface AlertJson {
   msisdn: string;
@@ -66,14 +41,16 @@ describe('group alerts over POST /v1/cdrs', () => {
   it('raises coordinated_calling once for a cell shared by two operators, each member line showing it', async () => {
     const since = new Date(T - 86_400_000);
     // Each line alone is far under every line rule; two lines a cell are not a group yet.
-    await post(
+    await postCdrs(
+      w,
       opA.apiKey,
-      linesA.flatMap((l) => campaignLine(l)),
+      linesA.flatMap((l) => line(l)),
     );
     expect(await listGroupAlertMembers(w.deps.db, { since })).toEqual([]);
-    await post(
+    await postCdrs(
+      w,
       opB.apiKey,
-      linesB.flatMap((l) => campaignLine(l)),
+      linesB.flatMap((l) => line(l)),
     );
     const members = await listGroupAlertMembers(w.deps.db, { since });
     expect(members.map((m) => m.msisdn).sort()).toEqual([...linesA, ...linesB].sort());
@@ -124,7 +101,7 @@ describe('group alerts over POST /v1/cdrs', () => {
     const res = await app.request('/v1/cdrs', {
       method: 'POST',
       headers: { authorization: `Bearer ${opA.apiKey}`, 'content-type': 'application/x-ndjson' },
-      body: ndjson([...campaignLine(late), ...linesA.flatMap((l) => campaignLine(l))]),
+      body: ndjson([...line(late), ...linesA.flatMap((l) => line(l))]),
     });
     expect(res.status).toBe(202);
     const members = await listGroupAlertMembers(w.deps.db, { since });
@@ -142,15 +119,17 @@ describe('group alerts over POST /v1/cdrs', () => {
     expect(result.thresholds).toMatchObject({ membersAtLeast: 6 });
     const cell = '520-01-77-7002';
     const lines = [msisdn(), msisdn(), msisdn(), msisdn()];
-    await post(
+    await postCdrs(
+      w,
       opA.apiKey,
-      lines.flatMap((l) => campaignLine(l, cell)),
+      lines.flatMap((l) => line(l, cell)),
     );
     const members = await listGroupAlertMembers(w.deps.db, { since: new Date(T - 86_400_000) });
     expect(members.filter((m) => m.groupKey === `cell:${cell}`)).toEqual([]);
-    await post(
+    await postCdrs(
+      w,
       opA.apiKey,
-      [msisdn(), msisdn()].flatMap((l) => campaignLine(l, cell)),
+      [msisdn(), msisdn()].flatMap((l) => line(l, cell)),
     );
     const after = await listGroupAlertMembers(w.deps.db, { since: new Date(T - 86_400_000) });
     expect(after.filter((m) => m.groupKey === `cell:${cell}`)).toHaveLength(6);

@@ -1,5 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { expect } from 'vitest';
 import type { Cdr } from '../../src/scoring/cdr.js';
+import type { World } from './world.js';
 
 let n = 0;
 
@@ -39,3 +41,42 @@ export function calls(
 
 export const ndjson = (records: readonly unknown[]) =>
   records.map((r) => JSON.stringify(r)).join('\n');
+
+/**
+ * One line of a coordinated campaign: 30 short unanswered calls a minute apart from `from`, from
+ * `cellId`, to numbers spread over the numbering plan (no block of targets: only the cell is
+ * shared), on `imei` (by default a handset of the line's own).
+ */
+export function campaignLine(
+  msisdn: string,
+  cellId: string,
+  from: number,
+  imei = `35${msisdn.slice(-13).padStart(13, '0')}`,
+): Cdr[] {
+  return Array.from({ length: 30 }, (_, i) =>
+    cdr({
+      msisdn,
+      cellId,
+      startedAt: from + i * 60_000,
+      answered: false,
+      durationSec: 0,
+      otherParty: `+66${randomInt(800_000_000, 999_999_999)}`,
+      imei,
+    }),
+  );
+}
+
+/** Posts `records` as NDJSON with `key`, expects them taken (202), answers the counts. */
+export async function postCdrs(
+  w: Pick<World, 'request'>,
+  key: string,
+  records: readonly Cdr[],
+): Promise<{ accepted: number }> {
+  const res = await w.request('POST', '/v1/cdrs', {
+    key,
+    body: ndjson(records),
+    headers: { 'content-type': 'application/x-ndjson' },
+  });
+  expect(res.status).toBe(202);
+  return (await res.json()) as { accepted: number };
+}
