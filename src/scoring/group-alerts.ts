@@ -6,7 +6,8 @@ import type { ConsoleRole } from '../access/roles.js';
 import { type AuditCtx, audit, auditShard } from '../platform/audit.js';
 import { withTransaction } from '../platform/db/transaction.js';
 import { NotFoundError, ServiceError } from '../platform/errors.js';
-import type { GroupShared, MemberSummary } from './group/engine.js';
+import type { MemberSummary } from './group/engine.js';
+import { type StoredShared, sharedFor } from './group/visibility.js';
 import type {
   GroupAlertDetail,
   GroupAlertQuery,
@@ -19,6 +20,8 @@ import {
   type GroupAlertPosition,
   type GroupAlertRow,
   listGroupAlertRows,
+  outletsOfLines,
+  sameOutletEvidence,
 } from './group-queries.js';
 import type { GroupRuleCode } from './rules/index.js';
 import type { GroupKeyKind } from './rules/rule.js';
@@ -34,7 +37,7 @@ export interface GroupReadCtx extends ScoringCtx {
 
 interface StoredGroupEvidence {
   checks: GroupAlertSummary['checks'];
-  shared: GroupShared & Record<string, unknown>;
+  shared: StoredShared;
 }
 
 function encodeCursor(p: GroupAlertPosition): string {
@@ -173,7 +176,21 @@ export async function getGroupAlert({
         data: { rule: row.rule, operators, memberLines: visible.length },
       });
     const evidence = row.evidence as StoredGroupEvidence;
-    return { ...summaryView(row, all, visible), shared: evidence.shared, members };
+    const shared =
+      ctx.viewer.kind === 'regulator'
+        ? evidence.shared
+        : sharedFor(
+            evidence.shared,
+            visible,
+            outletsOfLines(
+              await sameOutletEvidence(
+                tx,
+                visible.map((m) => m.msisdn),
+              ),
+              visible,
+            ),
+          );
+    return { ...summaryView(row, all, visible), shared, members };
   });
 }
 

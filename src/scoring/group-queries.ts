@@ -2,6 +2,7 @@ import { type Selectable, sql } from 'kysely';
 import type { DbOrTx, Tx } from '../platform/db/client.js';
 import type { Database } from '../schema.js';
 import type { GroupAlert, GroupExport, GroupImport } from './group/engine.js';
+import { type StoredShared, sharedFor } from './group/visibility.js';
 import {
   advanceStream,
   flagIdentities,
@@ -119,6 +120,18 @@ export async function commitGroupBatch(
       )
       .execute();
     const added = new Set(a.added);
+    const shared: StoredShared = { ...a.shared, ...outlet };
+    /** Per operator, what its member rows may show of what the members share. */
+    const sharedOf = new Map<string | null, StoredShared>();
+    const visibleTo = (operatorId: string | null) => {
+      let v = sharedOf.get(operatorId);
+      if (v === undefined) {
+        const own = a.members.filter((m) => m.operatorId === operatorId);
+        v = sharedFor(shared, own, outletsOfLines(outlets, own));
+        sharedOf.set(operatorId, v);
+      }
+      return v;
+    };
     const rows = a.members
       .filter((m) => added.has(m.msisdn))
       .map((m) => ({
@@ -131,15 +144,16 @@ export async function commitGroupBatch(
         score: a.score,
         window_start: new Date(a.windowStart),
         window_end: new Date(a.windowEnd),
-        // What the line's operator may see: the group's totals and what is shared, this line's
-        // own figures, never the other members' numbers (they may be other operators' lines).
+        // What the line's operator may see: the group's totals, what its own lines share with
+        // the others, this line's own figures; never the other members' numbers, handsets or
+        // points of sale (they may be other operators' lines).
         evidence: jsonb({
           checks: a.checks,
           lineScore: a.score,
           group: {
             key: a.groupKey,
             memberLines: a.members.length,
-            shared: { ...a.shared, ...outlet },
+            shared: visibleTo(m.operatorId),
           },
           member: m,
         }),
@@ -166,8 +180,21 @@ export async function commitGroupBatch(
 
 type OutletRows = Map<string, { outlet: string; at: number; person: string }>;
 
+/** The points of sale where `lines` were registered (newest registration of each). */
+export function outletsOfLines(
+  rows: OutletRows,
+  lines: readonly { msisdn: string }[],
+): Set<string> {
+  const out = new Set<string>();
+  for (const l of lines) {
+    const r = rows.get(l.msisdn);
+    if (r !== undefined) out.add(r.outlet);
+  }
+  return out;
+}
+
 /** The newest registration's point of sale and time of each line. */
-async function sameOutletEvidence(tx: Tx, msisdns: string[]): Promise<OutletRows> {
+export async function sameOutletEvidence(tx: Tx, msisdns: string[]): Promise<OutletRows> {
   const found: OutletRows = new Map();
   if (msisdns.length === 0) return found;
   const rows = await sql<{

@@ -23,6 +23,8 @@ const A_CELLS_D2 = ['520-01-88-8201', '520-01-88-8202'];
 /** Raised while a regulator pages through the list. */
 const LATE_CELL = '520-01-88-8203';
 const linesA = [msisdn(), msisdn()];
+/** One handset carrying both of A's lines in the shared group: A's to see, not B's. */
+const A_HANDSET = '350000000000777';
 const linesB = [msisdn(), msisdn()];
 const day1Lines = A_CELLS_D1.map(() => [msisdn(), msisdn(), msisdn()]);
 
@@ -103,7 +105,7 @@ beforeAll(async () => {
     A_CELLS_D1.flatMap((cell, i) => (day1Lines[i] ?? []).flatMap((l) => campaignLine(l, cell, D1))),
   );
   await postCdrs(w, opA.apiKey, [
-    ...linesA.flatMap((l) => campaignLine(l, SHARED_CELL, D2)),
+    ...linesA.flatMap((l) => campaignLine(l, SHARED_CELL, D2, A_HANDSET)),
     ...A_CELLS_D2.flatMap((cell) =>
       [msisdn(), msisdn(), msisdn()].flatMap((l) => campaignLine(l, cell, D2)),
     ),
@@ -220,7 +222,7 @@ describe('GET /v1/group-alerts for the regulator', () => {
       hiddenMemberLines: 0,
     });
     expect(g.shared.distinctTargets).toBeGreaterThan(0);
-    expect(g.shared.handsets).toEqual([]);
+    expect(g.shared.handsets).toEqual([A_HANDSET]);
     expect(g.members.map((m) => m.msisdn).sort()).toEqual([...linesA, ...linesB].sort());
     for (const m of g.members) {
       expect(m.operatorId).toBe(linesA.includes(m.msisdn) ? opA.operatorId : opB.operatorId);
@@ -290,6 +292,24 @@ describe('GET /v1/group-alerts for an operator', () => {
     expect(g).toMatchObject({ memberLines: 4, hiddenMemberLines: 2 });
     for (const l of linesA) expect(text).not.toContain(l.slice(1));
     expect(text).not.toContain(opA.operatorId);
+    // A handset only A's lines used is A's to see: not in B's view of the group, nor in the
+    // evidence of B's own member alerts; A sees it in both.
+    expect(g.shared.handsets).toEqual([]);
+    expect(text).not.toContain(A_HANDSET);
+    const alertsB = await w.request('GET', '/v1/alerts?rule=coordinated_calling&limit=200', {
+      key: opB.apiKey,
+    });
+    const alertsBText = await alertsB.text();
+    expect(alertsBText).toContain(linesB[0] as string);
+    expect(alertsBText).not.toContain(A_HANDSET);
+    const fromAShared: Detail = await json(
+      await w.request('GET', `/v1/group-alerts/${id}`, { key: opA.apiKey }),
+    );
+    expect(fromAShared.shared.handsets).toEqual([A_HANDSET]);
+    const alertsA = await w.request('GET', '/v1/alerts?rule=coordinated_calling&limit=200', {
+      key: opA.apiKey,
+    });
+    expect(await alertsA.text()).toContain(A_HANDSET);
 
     const all: { items: Summary[] } = await json(
       await auditor.request('GET', '/v1/group-alerts?limit=200'),
