@@ -5,7 +5,8 @@
 import type { ConsoleRole } from '../access/roles.js';
 import { type AuditCtx, audit, auditShard } from '../platform/audit.js';
 import { withTransaction } from '../platform/db/transaction.js';
-import { NotFoundError, ServiceError } from '../platform/errors.js';
+import { NotFoundError } from '../platform/errors.js';
+import { decodeCursor, encodeCursor, keysetPage } from '../platform/keyset.js';
 import type { MemberSummary } from './group/engine.js';
 import { type StoredShared, sharedFor } from './group/visibility.js';
 import type {
@@ -40,14 +41,13 @@ interface StoredGroupEvidence {
   shared: StoredShared;
 }
 
-function encodeCursor(p: GroupAlertPosition): string {
-  return Buffer.from(`g:${p.windowEnd.getTime()}:${p.id}`).toString('base64url');
+function cursorOf(p: { window_end: Date; id: number }): string {
+  return encodeCursor('g', p.window_end.getTime(), p.id);
 }
 
-function decodeCursor(cursor: string): GroupAlertPosition {
-  const m = /^g:(\d{1,15}):(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw new ServiceError('invalid_cursor', 'the cursor is not one this API returned');
-  return { windowEnd: new Date(Number(m[1])), id: Number(m[2]) };
+function positionOf(cursor: string): GroupAlertPosition {
+  const [windowEnd, id] = decodeCursor(cursor, 'g', [/^\d{1,15}$/, /^\d{1,18}$/]);
+  return { windowEnd: new Date(Number(windowEnd)), id: Number(id) };
 }
 
 /** The members a viewer may see: all for a regulator, an operator's own lines for its key. */
@@ -105,20 +105,16 @@ export async function listGroupAlerts({
     rule: input.rule,
     since: input.since ? new Date(input.since) : undefined,
     until: input.until ? new Date(input.until) : undefined,
-    after: input.cursor ? decodeCursor(input.cursor) : undefined,
+    after: input.cursor ? positionOf(input.cursor) : undefined,
     limit: input.limit,
   });
-  const page = rows.slice(0, input.limit);
-  const last = page[page.length - 1];
+  const { page, next } = keysetPage(rows, input.limit, cursorOf);
   return {
     items: page.map((r) => {
       const all = r.members as MemberSummary[];
       return summaryView(r, all, visibleMembers(ctx.viewer, all));
     }),
-    next:
-      rows.length > input.limit && last
-        ? encodeCursor({ windowEnd: last.window_end, id: last.id })
-        : null,
+    next,
   };
 }
 

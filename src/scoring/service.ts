@@ -2,6 +2,7 @@ import { findOperator } from '../access/queries.js';
 import { audit, auditShard } from '../platform/audit.js';
 import type { Db, Tx } from '../platform/db/client.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { decodeCursor, encodeCursor, keysetPage } from '../platform/keyset.js';
 import { E164 } from '../registration/numbering.js';
 import { cellsForZone, listZones } from '../suspensions/zones.js';
 import { type Cdr, decodeCdr } from './cdr.js';
@@ -114,16 +115,6 @@ function alertView(r: AlertRow): AlertView {
   };
 }
 
-function encodeCursor(id: number): string {
-  return Buffer.from(`a:${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const m = /^a:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw new ServiceError('invalid_cursor', 'the cursor is not one this API returned');
-  return Number(m[1]);
-}
-
 /** Alerts newest first, filtered, in pages; operators see only alerts on their own lines. */
 export async function listAlerts({
   ctx,
@@ -145,15 +136,11 @@ export async function listAlerts({
     msisdn: input.msisdn,
     status: input.status,
     since: input.since ? new Date(input.since) : undefined,
-    beforeId: input.cursor ? decodeCursor(input.cursor) : undefined,
+    beforeId: input.cursor ? Number(decodeCursor(input.cursor, 'a', [/^\d{1,18}$/])[0]) : undefined,
     limit: input.limit,
   });
-  const page = rows.slice(0, input.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(alertView),
-    next: rows.length > input.limit && last ? encodeCursor(last.id) : null,
-  };
+  const { page, next } = keysetPage(rows, input.limit, (last) => encodeCursor('a', last.id));
+  return { items: page.map(alertView), next };
 }
 
 /** A line's current features and score, and its open alerts (enhanced monitoring while any). */

@@ -5,6 +5,7 @@ import { newId } from '../platform/crypto.js';
 import type { Tx } from '../platform/db/client.js';
 import { type TxCtx, withTransaction } from '../platform/db/transaction.js';
 import { InvalidError, NotFoundError, ServiceError } from '../platform/errors.js';
+import { decodeCursor, encodeCursor, keysetPage } from '../platform/keyset.js';
 import { DAY_MS } from '../platform/time.js';
 import type {
   Category,
@@ -246,17 +247,13 @@ export async function listIndicator({ ctx, input }: { ctx: WatchCtx; input: Indi
   return { created: outcome.created, indicator: ref(outcome.row) };
 }
 
-function encodeCursor(r: { created_at: Date; id: string }): string {
-  return Buffer.from(`w:${r.created_at.getTime()}:${r.id}`).toString('base64url');
+function cursorOf(r: { created_at: Date; id: string }): string {
+  return encodeCursor('w', r.created_at.getTime(), r.id);
 }
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const m = /^w:(\d{1,15}):(ind_[A-Za-z0-9_-]{16})$/.exec(
-    Buffer.from(cursor, 'base64url').toString('utf8'),
-  );
-  if (!m?.[1] || !m[2])
-    throw new ServiceError('invalid_cursor', 'the cursor is not one this API returned');
-  return { createdAt: new Date(Number(m[1])), id: m[2] };
+function positionOf(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = decodeCursor(cursor, 'w', [/^\d{1,15}$/, /^ind_[A-Za-z0-9_-]{16}$/]);
+  return { createdAt: new Date(Number(at)), id: id as string };
 }
 
 /** Indicators newest first, in pages; a value filter is matched in its canonical form. */
@@ -283,7 +280,7 @@ export async function searchIndicators({
     input.type && input.value !== undefined
       ? normaliseIndicator(input.type, input.value, input.bankCode)
       : undefined;
-  const before = input.cursor ? decodeCursor(input.cursor) : undefined;
+  const before = input.cursor ? positionOf(input.cursor) : undefined;
   return withTransaction(ctx, async (tx) => {
     const rows = await listIndicatorRows(tx, {
       type: input.type,
@@ -294,8 +291,7 @@ export async function searchIndicators({
       before,
       limit: input.limit,
     });
-    const page = rows.slice(0, input.limit);
-    const last = page[page.length - 1];
+    const { page, next } = keysetPage(rows, input.limit, cursorOf);
     await audit(tx, auditCtx(ctx), {
       shard: auditShard('watchlist', `search:${actorRef(ctx.actor)}`),
       action: 'watchlist.searched',
@@ -306,7 +302,7 @@ export async function searchIndicators({
     });
     return {
       items: page.map(indicatorView),
-      next: rows.length > input.limit && last ? encodeCursor(last) : null,
+      next,
     };
   });
 }
