@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type AuditFacts, audit, auditShard } from '../platform/audit.js';
 import type { Tx } from '../platform/db/client.js';
 import { type TxCtx, withTransaction } from '../platform/db/transaction.js';
-import { NotFoundError, ServiceError } from '../platform/errors.js';
+import { NotFoundError } from '../platform/errors.js';
+import { decodeCursor, encodeCursor } from '../platform/keyset.js';
 import { SERVED_COUNTRY_CODES } from '../registration/served-countries.js';
 import { TLP_LEVELS } from '../watchlist/contract.js';
 import type { IndicatorRow } from '../watchlist/queries.js';
@@ -75,14 +76,12 @@ export function assertCollection(id: string): void {
  * given back on an empty one), so a puller keeps it and later asks for what changed since.
  */
 function encodeNext(k: ChangeKey): string {
-  return Buffer.from(`c1:${k.xid}:${k.seq}`).toString('base64url');
+  return encodeCursor('c1', k.xid, k.seq);
 }
 
 function decodeNext(token: string): ChangeKey {
-  const m = /^c1:(-?\d{1,19}):(\d{1,19})$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-  if (!m?.[1] || !m[2])
-    throw new ServiceError('invalid_cursor', 'next is not a token this server returned');
-  return { xid: Number(m[1]), seq: Number(m[2]) };
+  const [xid, seq] = decodeCursor(token, 'c1', [/^-?\d{1,19}$/, /^\d{1,19}$/]);
+  return { xid: Number(xid), seq: Number(seq) };
 }
 
 /**
