@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, overflows, signIn } from '../support/browser.js';
 import { campaignLine, postCdrs } from '../support/cdrs.js';
 import { consoleSession, type Session } from '../support/console.js';
 import { startServer } from '../support/server.js';
@@ -21,23 +21,6 @@ const linesB = [msisdn(), msisdn()];
 /** A campaign line from one compound's cell, on a handset shared with the line beside it. */
 const line = (msisdn: string, handset: number) =>
   campaignLine(msisdn, CELL, T, `3569990000000${handset}`);
-
-async function signIn(s: Session): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${server.url}/console/login`);
-  await page.getByLabel('Username').fill(s.username);
-  await page.getByLabel('Password').fill(s.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/console$/);
-  return page;
-}
-
-/** Whether the page is wider than its viewport (a phone would scroll sideways). */
-function overflows(page: Page): Promise<boolean> {
-  return page.evaluate<boolean>(
-    'document.documentElement.scrollWidth > document.documentElement.clientWidth',
-  );
-}
 
 beforeAll(async () => {
   world = await createWorld({
@@ -85,7 +68,7 @@ afterAll(async () => {
 
 describe('the campaign pages, in Chromium', () => {
   it('lead from the dashboard alert to the whole campaign, explained, with every member line', async () => {
-    const page = await signIn(officer);
+    const page = await signIn(browser, server.url, officer);
     await page.setViewportSize({ width: 1280, height: 900 });
     const link = page.getByRole('link', { name: /^The whole campaign/ }).first();
     await expect(link.textContent()).resolves.toBe('The whole campaign (6 lines)');
@@ -134,7 +117,7 @@ describe('the campaign pages, in Chromium', () => {
   });
 
   it('list campaigns with their rule filters, on a desktop and on a phone', async () => {
-    const page = await signIn(officer);
+    const page = await signIn(browser, server.url, officer);
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await page.goto(`${server.url}/console/groups`);

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addWarninglistEntry } from '../../src/watchlist/warninglist.js';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, signIn } from '../support/browser.js';
 import { cdr, ndjson } from '../support/cdrs.js';
 import { consoleSession, type Session } from '../support/console.js';
 import { startServer } from '../support/server.js';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   analyst = await consoleSession(world, 'analyst');
   auditor = await consoleSession(world, 'auditor');
-  analystPage = await signIn(analyst);
+  analystPage = await signIn(browser, server.url, analyst);
 });
 
 afterAll(async () => {
@@ -34,17 +34,6 @@ afterAll(async () => {
   await server?.close();
   await world?.close();
 });
-
-/** A browser of its own, logged in through the console's login page. */
-async function signIn(s: Session): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${server.url}/console/login`);
-  await page.getByLabel('Username').fill(s.username);
-  await page.getByLabel('Password').fill(s.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/console$/);
-  return page;
-}
 
 /** Fills the listing form; fields not given keep their defaults. */
 async function fillListing(page: Page, f: Record<string, string>) {
@@ -237,7 +226,7 @@ describe('the watchlist console, in Chromium', () => {
 
   it('gives auditors the pages without forms, and refuses their posts', async () => {
     const id = await listThroughForm(msisdn('LA'));
-    const page = await signIn(auditor);
+    const page = await signIn(browser, server.url, auditor);
     await page.getByRole('link', { name: 'Watchlist', exact: true }).click();
     await expect(page.locator(`#indicators tr[data-id="${id}"]`).count()).resolves.toBe(1);
     expect(await page.locator('#list-form').count()).toBe(0);
