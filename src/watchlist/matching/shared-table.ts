@@ -6,10 +6,10 @@
  * Layout: a header, then per entry (dense, in insertion order) the number, its length, its
  * expiry, its category and its indicator id packed in 12 bytes; an open-addressing table of
  * entry numbers (at most half full); and a blocked bit filter that answers nearly every unlisted
- * value (most of traffic) from one word: 8 bits an entry, a value's three bits in one 32-bit word,
- * so a million numbers need 1 MB (within a core's L2 beside the scorer's own state) and 1-4.5%
- * of unlisted values (as the table fills) pass on to the table. The filter is indexed by `hash53` of the value,
- * which the scorer already computes for a record's other party.
+ * value (most of traffic) from one word: 8 bits an entry, a value's three bits in one 32-bit
+ * word, so a million numbers need 1 MB (within a core's L2 beside the scorer's own state) and
+ * 1-4.5% of unlisted values (as the table fills) pass on to the table. The filter is indexed by
+ * `hash53` of the value, which the scorer already computes for a record's other party.
  *
  * One writer; readers check a sequence number around each lookup (a seqlock) and look again
  * when a write ran meanwhile. A removed value keeps its entry, inactive, until the table grows
