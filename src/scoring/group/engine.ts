@@ -708,7 +708,9 @@ interface StoredHeader {
  * exact for integers below 2^53, and far quicker to write and read than JSON numbers.
  */
 function packHashes(values: readonly number[]): string {
-  return Buffer.from(Float64Array.from(values).buffer).toString('base64');
+  // Copied into the shared scratch array: `Float64Array.from` walks an iterator and allocates.
+  for (let i = 0; i < values.length; i++) packed[i] = values[i] as number;
+  return Buffer.from(packed.buffer, 0, values.length * 8).toString('base64');
 }
 
 function unpackHashes(packed: Hashes): number[] {
