@@ -78,12 +78,17 @@ export class MemberState implements GroupMember {
   }
 }
 
+const NOT_RAISED: ReadonlyMap<GroupRuleCode, Set<string>> = new Map();
+
 export class GroupKeyState {
   readonly members = new Map<string, MemberState>();
   /** Distinct targets of the key, over all its lines (capped). */
   targetList: number[] = noValues();
-  /** Per rule raised, the member lines it was raised with. */
-  raised = new Map<GroupRuleCode, Set<string>>();
+  /**
+   * Per rule raised, the member lines it was raised with: the shared empty map until a rule is
+   * (most keys never raise one, and an empty map per key weighed more than its members' lines).
+   */
+  raised: ReadonlyMap<GroupRuleCode, Set<string>> = NOT_RAISED;
   /** Waits for the next export (it is then in its stream's `dirty`). */
   dirty = false;
   /** Its own facts (targets, raised) changed since the last export. */
@@ -111,6 +116,20 @@ export class GroupKeyState {
     readonly day: number,
   ) {
     this.id = stateKey(day, key);
+  }
+  /** The member lines `rule` was raised with, empty the first time. */
+  raisedWith(rule: GroupRuleCode): Set<string> {
+    let map = this.raised;
+    if (map === NOT_RAISED) {
+      map = new Map();
+      this.raised = map;
+    }
+    let lines = map.get(rule);
+    if (lines === undefined) {
+      lines = new Set();
+      (map as Map<GroupRuleCode, Set<string>>).set(rule, lines);
+    }
+    return lines;
   }
   get kind(): GroupKeyKind {
     return this.key.slice(0, this.key.indexOf(':')) as GroupKeyKind;
@@ -449,11 +468,7 @@ export class GroupEngine {
       t,
     );
     if (hit === undefined) return;
-    let raised = k.raised.get(rule.code);
-    if (raised === undefined) {
-      raised = new Set();
-      k.raised.set(rule.code, raised);
-    }
+    const raised = k.raisedWith(rule.code);
     const added: string[] = [];
     for (const m of hit.members) {
       if (raised.has(m.msisdn)) continue;
@@ -783,7 +798,10 @@ function decodeHeader(json: string): GroupKeyState {
   const v = JSON.parse(json) as StoredHeader;
   const k = new GroupKeyState(v.k, v.d);
   k.targetList = unpackHashes(v.t);
-  for (const [rule, ms] of v.r) k.raised.set(rule as GroupRuleCode, new Set(ms));
+  for (const [rule, ms] of v.r) {
+    const lines = k.raisedWith(rule as GroupRuleCode);
+    for (const m of ms) lines.add(m);
+  }
   for (const [msisdn, ...stored] of v.m ?? []) {
     const m = memberOf(msisdn, stored);
     m.unsaved = true;
