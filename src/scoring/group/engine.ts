@@ -14,7 +14,7 @@
  */
 import { GROUP_RULE_LIST, type GroupRuleCode, type Thresholds } from '../rules/index.js';
 import type { GroupEvidence, GroupKeyKind, GroupMember, GroupRule } from '../rules/rule.js';
-import { addDistinct, HOUR_MS, noValues, RecordIds, WINDOW_HOURS } from '../windows.js';
+import { addDistinct, HOUR_MS, NO_VALUES, noValues, RecordIds, WINDOW_HOURS } from '../windows.js';
 import {
   ANSWERED,
   type GroupSighting,
@@ -94,12 +94,12 @@ export class GroupKeyState {
   /** Its own facts (targets, raised) changed since the last export. */
   headerUnsaved = true;
   /** Members changed since the last export, and members evicted since then. */
-  unsaved: MemberState[] = [];
-  removedMembers: string[] = [];
+  unsaved: MemberState[] = noValues();
+  removedMembers: string[] = noValues();
   /** Waits for the next evaluation (it is then in its stream's `pending`). */
   pending = false;
   /** Members changed since the last evaluation. */
-  unevaluated: MemberState[] = [];
+  unevaluated: MemberState[] = noValues();
   /**
    * What the last evaluation saw: the thresholds' epoch (-1: never evaluated with two or more
    * lines, or loaded from storage), the distinct targets, and whether a handset set changed since.
@@ -330,11 +330,11 @@ export class GroupEngine {
     if (g.at > m.lastAt) m.lastAt = g.at;
     if (!m.unsaved) {
       m.unsaved = true;
-      k.unsaved.push(m);
+      k.unsaved = appended(k.unsaved, m);
     }
     if (!m.unevaluated) {
       m.unevaluated = true;
-      k.unevaluated.push(m);
+      k.unevaluated = appended(k.unevaluated, m);
     }
     if (!k.dirty) {
       k.dirty = true;
@@ -398,7 +398,7 @@ export class GroupEngine {
       for (const k of s.pending) {
         k.pending = false;
         const changed = k.unevaluated;
-        k.unevaluated = [];
+        k.unevaluated = noValues();
         for (const m of changed) m.unevaluated = false;
         if (k.members.size < 2) {
           k.evaluatedEpoch = -1;
@@ -521,10 +521,10 @@ export class GroupEngine {
         states.push({ key, member: m.msisdn, state: JSON.stringify(encodeMember(m)) });
         recordChunks(key, m, states);
       }
-      k.unsaved = [];
+      k.unsaved = noValues();
       // Deleted before the rows above are written: a line evicted and seen again is stored anew.
       for (const member of k.removedMembers) removedMembers.push({ key, member });
-      k.removedMembers = [];
+      k.removedMembers = noValues();
     }
     s.dirty.clear();
     const removed = [...s.removed];
@@ -587,6 +587,16 @@ export class GroupEngine {
 }
 
 /**
+ * `list` with `value` at its end: a key's lists of changed lines stay the shared empty one while
+ * it is idle (most keys are, between two commits), a fresh array from the first line.
+ */
+function appended<T>(list: T[], value: T): T[] {
+  if ((list as readonly T[]) === NO_VALUES) return [value];
+  list.push(value);
+  return list;
+}
+
+/**
  * Room for one more line in a key: when it is full, the lines idle there (fewer than
  * `IDLE_RECORDS` records, which no rule's per-member floor can reach) are dropped once. What
  * this can miss: a line dropped while idle restarts from zero there, so in a cell crowded past
@@ -603,7 +613,7 @@ function admitMember(k: GroupKeyState): boolean {
         if (m.qualified & (1 << i)) k.qualifying[i] = n - 1;
       });
       k.members.delete(msisdn);
-      k.removedMembers.push(msisdn);
+      k.removedMembers = appended(k.removedMembers, msisdn);
       k.handsetsChanged = true;
     }
   }
@@ -805,7 +815,7 @@ function decodeHeader(json: string): GroupKeyState {
   for (const [msisdn, ...stored] of v.m ?? []) {
     const m = memberOf(msisdn, stored);
     m.unsaved = true;
-    k.unsaved.push(m);
+    k.unsaved = appended(k.unsaved, m);
     k.members.set(msisdn, m);
   }
   return k;
