@@ -120,7 +120,9 @@ export function encodeSighting(s: GroupSighting): Buffer {
   n = writeString(b, n, op);
   n = writeString(b, n, person);
   n = writeString(b, n, s.imei);
-  return Buffer.from(b.subarray(0, n));
+  const out = Buffer.allocUnsafe(n);
+  b.copy(out, 0, 0, n);
+  return out;
 }
 
 function writeString(b: Buffer, at: number, v: string | null): number {
