@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeSighting,
   encodeSighting,
+  encodeSightingJson,
   type GroupSighting,
   URL,
 } from '../../src/scoring/group/sighting.js';
@@ -44,6 +45,8 @@ describe('group sightings on the repartition topic', () => {
       s.imei,
     ]);
     expect(decodeSighting(s.key, Buffer.from(old))).toEqual(s);
+    // And write them while such instances still run (KAFKA_GROUP_ENCODING=json).
+    expect(encodeSightingJson(s)).toBe(old);
   });
 
   it('refuse what is neither, truncated or not', () => {

@@ -90,8 +90,8 @@ export function groupSightings(
  * Sightings on the repartition topic (the group key is the message key): a version byte, the
  * flags, the four hashes and times as float64, then the four strings as a uint16 byte length
  * and their UTF-8 (`NULL_STRING` for a null). About 110 bytes, written and read without JSON.
- * Version 0 was a JSON array; `decodeSighting` still reads it, so instances of both versions
- * can share the topic during a rolling deploy.
+ * Version 0 was a JSON array; `decodeSighting` still reads it and `encodeSightingJson` still
+ * writes it, so instances of both versions can share the topic during a rolling deploy.
  */
 const BINARY_V1 = 1;
 const NULL_STRING = 0xffff;
@@ -175,7 +175,21 @@ function decodeBinary(key: string, b: Buffer): GroupSighting | string {
   };
 }
 
-/** Version 0: a JSON array. */
+/** Version 0: a JSON array (`KAFKA_GROUP_ENCODING=json`, for instances that read only it). */
+export function encodeSightingJson(s: GroupSighting): string {
+  return JSON.stringify([
+    s.msisdn,
+    s.operatorId,
+    s.personKey,
+    s.record,
+    s.at,
+    s.flags,
+    s.target,
+    s.block,
+    s.imei,
+  ]);
+}
+
 function decodeJson(key: string, value: Buffer | null): GroupSighting | string {
   try {
     const v = JSON.parse(value?.toString('utf8') ?? '') as unknown;
