@@ -107,8 +107,11 @@ export class GroupKeyState {
   evaluatedEpoch = -1;
   evaluatedTargets = 0;
   handsetsChanged = false;
-  /** Per group rule (by index): its lines qualifying at the last evaluation. */
-  readonly qualifying: number[] = GROUP_RULE_LIST.map(() => 0);
+  /**
+   * Per group rule (by index): its lines qualifying at the last evaluation; the shared empty
+   * list until the key is first evaluated (with two lines or more).
+   */
+  qualifying: number[] = noValues();
   /** `<day>|<key>`: its id in storage. */
   readonly id: string;
   constructor(
@@ -404,6 +407,8 @@ export class GroupEngine {
           k.evaluatedEpoch = -1;
           continue;
         }
+        if ((k.qualifying as readonly number[]) === NO_VALUES)
+          k.qualifying = GROUP_RULE_LIST.map(() => 0);
         const full = k.evaluatedEpoch !== this.epoch;
         const targetsGrew = k.targetList.length !== k.evaluatedTargets;
         const kind = k.kind;
