@@ -198,6 +198,12 @@ const envSchema = z.object({
   /** Group sightings (by cell and by block of target numbers) re-keyed for the group stage. */
   KAFKA_GROUP_TOPIC: z.string().min(1).default('simline.group-repartition'),
   /**
+   * How the line stage writes group sightings: `binary` (compact) or `json` (the encoding before
+   * it). Every instance reads both: `json` while instances that read only JSON still run (an
+   * upgrade from them, rolled out one instance at a time), then `binary`.
+   */
+  KAFKA_GROUP_ENCODING: z.enum(['binary', 'json']).default('binary'),
+  /**
    * Messages per consume(n) call. Two batches are alive at once (one handled, one read ahead),
    * and every young-generation GC copies them: 2,000 drained the benchmark 7-10% faster than
    * 5,000 or 1,000 (load/scorer-bench.ts).

@@ -46,7 +46,7 @@ export function takeRecordWithGroups(
     sightings.length = 0;
     groupSightings(cdr, null, engine.personKeyOf(stream, cdr.msisdn), engine.thresholds, sightings);
     for (const g of sightings) {
-      const s = decodeSighting(g.key, Buffer.from(encodeSighting(g)));
+      const s = decodeSighting(g.key, encodeSighting(g));
       if (typeof s !== 'string') group.ingest('g0', s);
     }
   }

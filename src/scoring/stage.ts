@@ -14,6 +14,7 @@ import { GroupEngine } from './group/engine.js';
 import {
   decodeSighting as decodeGroupSighting,
   encodeSighting,
+  encodeSightingJson,
   type GroupSighting,
   groupSightings,
 } from './group/sighting.js';
@@ -242,7 +243,8 @@ export class Stage {
           sightings.length = 0;
           const personKey = engine.personKeyOf(key, cdr.msisdn);
           groupSightings(cdr, operatorId, personKey, engine.thresholds, sightings);
-          for (const g of sightings) io.produce(c.KAFKA_GROUP_TOPIC, g.key, encodeSighting(g), []);
+          const encode = c.KAFKA_GROUP_ENCODING === 'json' ? encodeSightingJson : encodeSighting;
+          for (const g of sightings) io.produce(c.KAFKA_GROUP_TOPIC, g.key, encode(g), []);
         }
         if (!engine.newSighting(key, cdr)) return;
         const sighting: ImeiSighting = {

@@ -169,7 +169,12 @@ export function addDistinct<T extends string | number>(
   value: T,
   cap: number,
 ): T[] {
-  if (list === NO_VALUES) return cap > 0 ? [value] : (list as T[]);
+  if (list === NO_VALUES) {
+    if (cap <= 0) return list as T[];
+    // Two literals, two allocation sites: one shared by strings and numbers would make every
+    // number list a list of boxed numbers (16 bytes each and a pointer, slower to scan).
+    return typeof value === 'number' ? [value] : [value];
+  }
   const mutable = list as T[];
   if (mutable.length < cap && !mutable.includes(value)) mutable.push(value);
   return mutable;

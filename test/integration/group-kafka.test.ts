@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 describe('group detection on Kafka', () => {
-  it('re-keys sightings through the group topic, and two instances (one threaded) raise the group alerts one does', async () => {
+  it('re-keys sightings through the group topic, and two instances (one threaded, the other writing JSON sightings as instances before the compact encoding did) raise the group alerts one does', async () => {
     const { records, labels } = generateTraffic({
       lines: 300,
       hours: 26,
@@ -34,7 +34,7 @@ describe('group detection on Kafka', () => {
       pair,
       assignments: groupAssignments,
       stop,
-    } = await startSingleAndPair(wOne, wTwo, 'group');
+    } = await startSingleAndPair(wOne, wTwo, 'group', { KAFKA_GROUP_ENCODING: 'json' });
     await produce(
       one.cdr,
       records.map((r) => ({ key: r.msisdn, value: encodeCdr(r) })),

@@ -181,14 +181,24 @@ export async function topicSize(topic: string, partitions: number): Promise<numb
  * topic: fed the same records, the pair must raise what the single one does. Resolves once both
  * of the pair were assigned partitions of `stage`.
  */
-export async function startSingleAndPair(alone: World, paired: World, stage: 'line' | 'group') {
+export async function startSingleAndPair(
+  alone: World,
+  paired: World,
+  stage: 'line' | 'group',
+  /** Settings of the pair's second (unthreaded) instance beyond the defaults. */
+  secondEnv: Record<string, string> = {},
+) {
   const one = topics();
   await createTopics(one);
   const two = { ...topics(), cdr: one.cdr, partitions: one.partitions };
   await createTopics(two);
   const single = spawnScorer(alone, one);
   const pair = ['2', '0'].map((threads) =>
-    spawnScorer(paired, two, { LOG_LEVEL: 'info', SCORER_THREADS: threads }),
+    spawnScorer(paired, two, {
+      LOG_LEVEL: 'info',
+      SCORER_THREADS: threads,
+      ...(threads === '0' ? secondEnv : {}),
+    }),
   );
   /** The child's logged assignments of `stage` partitions. */
   const assignments = (child: ChildProcess) =>

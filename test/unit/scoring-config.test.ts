@@ -20,6 +20,18 @@ describe('scorer configuration', () => {
     ]);
   });
 
+  it('writes group sightings in the compact encoding unless told JSON, and names a bad value', () => {
+    expect(loadConfig({}).KAFKA_GROUP_ENCODING).toBe('binary');
+    expect(loadConfig({ KAFKA_GROUP_ENCODING: 'json' }).KAFKA_GROUP_ENCODING).toBe('json');
+    try {
+      loadConfig({ KAFKA_GROUP_ENCODING: 'xml' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).issues.map((i) => i.field)).toEqual(['KAFKA_GROUP_ENCODING']);
+    }
+  });
+
   it('refuses the scorer role without brokers and names the field', () => {
     try {
       loadConfig({ SIMLINE_ROLE: 'scorer' });

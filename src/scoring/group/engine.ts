@@ -14,7 +14,7 @@
  */
 import { GROUP_RULE_LIST, type GroupRuleCode, type Thresholds } from '../rules/index.js';
 import type { GroupEvidence, GroupKeyKind, GroupMember, GroupRule } from '../rules/rule.js';
-import { addDistinct, HOUR_MS, noValues, RecordIds, WINDOW_HOURS } from '../windows.js';
+import { addDistinct, HOUR_MS, NO_VALUES, noValues, RecordIds, WINDOW_HOURS } from '../windows.js';
 import {
   ANSWERED,
   type GroupSighting,
@@ -78,23 +78,28 @@ export class MemberState implements GroupMember {
   }
 }
 
+const NOT_RAISED: ReadonlyMap<GroupRuleCode, Set<string>> = new Map();
+
 export class GroupKeyState {
   readonly members = new Map<string, MemberState>();
   /** Distinct targets of the key, over all its lines (capped). */
   targetList: number[] = noValues();
-  /** Per rule raised, the member lines it was raised with. */
-  raised = new Map<GroupRuleCode, Set<string>>();
+  /**
+   * Per rule raised, the member lines it was raised with: the shared empty map until a rule is
+   * (most keys never raise one, and an empty map per key weighed more than its members' lines).
+   */
+  raised: ReadonlyMap<GroupRuleCode, Set<string>> = NOT_RAISED;
   /** Waits for the next export (it is then in its stream's `dirty`). */
   dirty = false;
   /** Its own facts (targets, raised) changed since the last export. */
   headerUnsaved = true;
   /** Members changed since the last export, and members evicted since then. */
-  unsaved: MemberState[] = [];
-  removedMembers: string[] = [];
+  unsaved: MemberState[] = noValues();
+  removedMembers: string[] = noValues();
   /** Waits for the next evaluation (it is then in its stream's `pending`). */
   pending = false;
   /** Members changed since the last evaluation. */
-  unevaluated: MemberState[] = [];
+  unevaluated: MemberState[] = noValues();
   /**
    * What the last evaluation saw: the thresholds' epoch (-1: never evaluated with two or more
    * lines, or loaded from storage), the distinct targets, and whether a handset set changed since.
@@ -102,8 +107,11 @@ export class GroupKeyState {
   evaluatedEpoch = -1;
   evaluatedTargets = 0;
   handsetsChanged = false;
-  /** Per group rule (by index): its lines qualifying at the last evaluation. */
-  readonly qualifying: number[] = GROUP_RULE_LIST.map(() => 0);
+  /**
+   * Per group rule (by index): its lines qualifying at the last evaluation; the shared empty
+   * list until the key is first evaluated (with two lines or more).
+   */
+  qualifying: number[] = noValues();
   /** `<day>|<key>`: its id in storage. */
   readonly id: string;
   constructor(
@@ -111,6 +119,20 @@ export class GroupKeyState {
     readonly day: number,
   ) {
     this.id = stateKey(day, key);
+  }
+  /** The member lines `rule` was raised with, empty the first time. */
+  raisedWith(rule: GroupRuleCode): Set<string> {
+    let map = this.raised;
+    if (map === NOT_RAISED) {
+      map = new Map();
+      this.raised = map;
+    }
+    let lines = map.get(rule);
+    if (lines === undefined) {
+      lines = new Set();
+      (map as Map<GroupRuleCode, Set<string>>).set(rule, lines);
+    }
+    return lines;
   }
   get kind(): GroupKeyKind {
     return this.key.slice(0, this.key.indexOf(':')) as GroupKeyKind;
@@ -311,11 +333,11 @@ export class GroupEngine {
     if (g.at > m.lastAt) m.lastAt = g.at;
     if (!m.unsaved) {
       m.unsaved = true;
-      k.unsaved.push(m);
+      k.unsaved = appended(k.unsaved, m);
     }
     if (!m.unevaluated) {
       m.unevaluated = true;
-      k.unevaluated.push(m);
+      k.unevaluated = appended(k.unevaluated, m);
     }
     if (!k.dirty) {
       k.dirty = true;
@@ -379,12 +401,14 @@ export class GroupEngine {
       for (const k of s.pending) {
         k.pending = false;
         const changed = k.unevaluated;
-        k.unevaluated = [];
+        k.unevaluated = noValues();
         for (const m of changed) m.unevaluated = false;
         if (k.members.size < 2) {
           k.evaluatedEpoch = -1;
           continue;
         }
+        if ((k.qualifying as readonly number[]) === NO_VALUES)
+          k.qualifying = GROUP_RULE_LIST.map(() => 0);
         const full = k.evaluatedEpoch !== this.epoch;
         const targetsGrew = k.targetList.length !== k.evaluatedTargets;
         const kind = k.kind;
@@ -449,11 +473,7 @@ export class GroupEngine {
       t,
     );
     if (hit === undefined) return;
-    let raised = k.raised.get(rule.code);
-    if (raised === undefined) {
-      raised = new Set();
-      k.raised.set(rule.code, raised);
-    }
+    const raised = k.raisedWith(rule.code);
     const added: string[] = [];
     for (const m of hit.members) {
       if (raised.has(m.msisdn)) continue;
@@ -506,10 +526,10 @@ export class GroupEngine {
         states.push({ key, member: m.msisdn, state: JSON.stringify(encodeMember(m)) });
         recordChunks(key, m, states);
       }
-      k.unsaved = [];
+      k.unsaved = noValues();
       // Deleted before the rows above are written: a line evicted and seen again is stored anew.
       for (const member of k.removedMembers) removedMembers.push({ key, member });
-      k.removedMembers = [];
+      k.removedMembers = noValues();
     }
     s.dirty.clear();
     const removed = [...s.removed];
@@ -572,6 +592,16 @@ export class GroupEngine {
 }
 
 /**
+ * `list` with `value` at its end: a key's lists of changed lines stay the shared empty one while
+ * it is idle (most keys are, between two commits), a fresh array from the first line.
+ */
+function appended<T>(list: T[], value: T): T[] {
+  if ((list as readonly T[]) === NO_VALUES) return [value];
+  list.push(value);
+  return list;
+}
+
+/**
  * Room for one more line in a key: when it is full, the lines idle there (fewer than
  * `IDLE_RECORDS` records, which no rule's per-member floor can reach) are dropped once. What
  * this can miss: a line dropped while idle restarts from zero there, so in a cell crowded past
@@ -588,7 +618,7 @@ function admitMember(k: GroupKeyState): boolean {
         if (m.qualified & (1 << i)) k.qualifying[i] = n - 1;
       });
       k.members.delete(msisdn);
-      k.removedMembers.push(msisdn);
+      k.removedMembers = appended(k.removedMembers, msisdn);
       k.handsetsChanged = true;
     }
   }
@@ -708,7 +738,9 @@ interface StoredHeader {
  * exact for integers below 2^53, and far quicker to write and read than JSON numbers.
  */
 function packHashes(values: readonly number[]): string {
-  return Buffer.from(Float64Array.from(values).buffer).toString('base64');
+  // Copied into the shared scratch array: `Float64Array.from` walks an iterator and allocates.
+  for (let i = 0; i < values.length; i++) packed[i] = values[i] as number;
+  return Buffer.from(packed.buffer, 0, values.length * 8).toString('base64');
 }
 
 function unpackHashes(packed: Hashes): number[] {
@@ -781,11 +813,14 @@ function decodeHeader(json: string): GroupKeyState {
   const v = JSON.parse(json) as StoredHeader;
   const k = new GroupKeyState(v.k, v.d);
   k.targetList = unpackHashes(v.t);
-  for (const [rule, ms] of v.r) k.raised.set(rule as GroupRuleCode, new Set(ms));
+  for (const [rule, ms] of v.r) {
+    const lines = k.raisedWith(rule as GroupRuleCode);
+    for (const m of ms) lines.add(m);
+  }
   for (const [msisdn, ...stored] of v.m ?? []) {
     const m = memberOf(msisdn, stored);
     m.unsaved = true;
-    k.unsaved.push(m);
+    k.unsaved = appended(k.unsaved, m);
     k.members.set(msisdn, m);
   }
   return k;

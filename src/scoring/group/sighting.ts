@@ -86,8 +86,97 @@ export function groupSightings(
   else if (flags & VOICE && flags & SHORT) out.push({ key: `call-block:${block}`, ...base });
 }
 
-/** A sighting as the repartition topic carries it (an array, the key in the message key). */
-export function encodeSighting(s: GroupSighting): string {
+/**
+ * Sightings on the repartition topic (the group key is the message key): a version byte, the
+ * flags, the four hashes and times as float64, then the four strings as a uint16 byte length
+ * and their UTF-8 (`NULL_STRING` for a null). About 110 bytes, written and read without JSON.
+ * Version 0 was a JSON array; `decodeSighting` still reads it and `encodeSightingJson` still
+ * writes it, so instances of both versions can share the topic during a rolling deploy.
+ */
+const BINARY_V1 = 1;
+const NULL_STRING = 0xffff;
+/** Version, flags, then record, at, target and block. */
+const FIXED_BYTES = 2 + 4 * 8;
+
+let scratch = Buffer.allocUnsafeSlow(1024);
+
+export function encodeSighting(s: GroupSighting): Buffer {
+  const op = s.operatorId;
+  const person = s.personKey;
+  // UTF-8 takes at most three bytes per UTF-16 unit; each string has a two-byte length.
+  const most =
+    FIXED_BYTES +
+    8 +
+    3 * (s.msisdn.length + (op?.length ?? 0) + (person?.length ?? 0) + s.imei.length);
+  if (most > scratch.length) scratch = Buffer.allocUnsafeSlow(most * 2);
+  const b = scratch;
+  b[0] = BINARY_V1;
+  b[1] = s.flags;
+  b.writeDoubleLE(s.record, 2);
+  b.writeDoubleLE(s.at, 10);
+  b.writeDoubleLE(s.target, 18);
+  b.writeDoubleLE(s.block, 26);
+  let n = writeString(b, FIXED_BYTES, s.msisdn);
+  n = writeString(b, n, op);
+  n = writeString(b, n, person);
+  n = writeString(b, n, s.imei);
+  const out = Buffer.allocUnsafe(n);
+  b.copy(out, 0, 0, n);
+  return out;
+}
+
+function writeString(b: Buffer, at: number, v: string | null): number {
+  if (v === null) {
+    b.writeUInt16LE(NULL_STRING, at);
+    return at + 2;
+  }
+  const n = b.write(v, at + 2, 'utf8');
+  b.writeUInt16LE(n, at);
+  return at + 2 + n;
+}
+
+export function decodeSighting(
+  key: string | undefined,
+  value: Buffer | null,
+): GroupSighting | string {
+  if (key === undefined || key === '') return 'key: missing group key';
+  if (value !== null && value[0] === BINARY_V1) return decodeBinary(key, value);
+  return decodeJson(key, value);
+}
+
+function decodeBinary(key: string, b: Buffer): GroupSighting | string {
+  if (b.length < FIXED_BYTES + 8) return 'value: not a group sighting';
+  const strings: (string | null)[] = [];
+  let at = FIXED_BYTES;
+  for (let i = 0; i < 4; i++) {
+    if (at + 2 > b.length) return 'value: not a group sighting';
+    const n = b.readUInt16LE(at);
+    at += 2;
+    if (n === NULL_STRING) strings.push(null);
+    else {
+      if (at + n > b.length) return 'value: not a group sighting';
+      strings.push(b.toString('utf8', at, at + n));
+      at += n;
+    }
+  }
+  const [msisdn, operatorId, personKey, imei] = strings;
+  if (at !== b.length || msisdn == null || imei == null) return 'value: not a group sighting';
+  return {
+    key,
+    msisdn,
+    operatorId: operatorId ?? null,
+    personKey: personKey ?? null,
+    record: b.readDoubleLE(2),
+    at: b.readDoubleLE(10),
+    flags: b[1] as number,
+    target: b.readDoubleLE(18),
+    block: b.readDoubleLE(26),
+    imei,
+  };
+}
+
+/** Version 0: a JSON array (`KAFKA_GROUP_ENCODING=json`, for instances that read only it). */
+export function encodeSightingJson(s: GroupSighting): string {
   return JSON.stringify([
     s.msisdn,
     s.operatorId,
@@ -101,11 +190,7 @@ export function encodeSighting(s: GroupSighting): string {
   ]);
 }
 
-export function decodeSighting(
-  key: string | undefined,
-  value: Buffer | null,
-): GroupSighting | string {
-  if (key === undefined || key === '') return 'key: missing group key';
+function decodeJson(key: string, value: Buffer | null): GroupSighting | string {
   try {
     const v = JSON.parse(value?.toString('utf8') ?? '') as unknown;
     if (!Array.isArray(v) || v.length !== 9) return 'value: not a group sighting';
