@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createUser } from '../../src/access/users.js';
 import { launchBrowser } from '../support/browser.js';
-import { squareZone } from '../support/console.js';
+import { LONG_SESSIONS, squareZone } from '../support/console.js';
 import { startServer } from '../support/server.js';
 import { createWorld, type World } from '../support/world.js';
 
@@ -13,10 +13,7 @@ let server: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
 
 beforeAll(async () => {
-  world = await createWorld({
-    CONSOLE_SESSION_IDLE_MINUTES: '100000',
-    CONSOLE_SESSION_ABSOLUTE_HOURS: '10000',
-  });
+  world = await createWorld(LONG_SESSIONS);
   server = await startServer(world);
   browser = await launchBrowser();
 });

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, overflows, signIn } from '../support/browser.js';
 import { campaignLine, postCdrs } from '../support/cdrs.js';
-import { consoleSession, type Session } from '../support/console.js';
+import { consoleSession, LONG_SESSIONS, type Session } from '../support/console.js';
 import { startServer } from '../support/server.js';
 import { idemKey, msisdn, registrationBody, thaiSubscriber } from '../support/subjects.js';
 import { createWorld, type World } from '../support/world.js';
@@ -24,8 +24,7 @@ const line = (msisdn: string, handset: number) =>
 
 beforeAll(async () => {
   world = await createWorld({
-    CONSOLE_SESSION_IDLE_MINUTES: '100000',
-    CONSOLE_SESSION_ABSOLUTE_HOURS: '10000',
+    ...LONG_SESSIONS,
     SCORING_RELOAD_MS: '0',
   });
   server = await startServer(world);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addWarninglistEntry } from '../../src/watchlist/warninglist.js';
 import { launchBrowser, signIn } from '../support/browser.js';
 import { cdr, ndjson } from '../support/cdrs.js';
-import { consoleSession, type Session } from '../support/console.js';
+import { consoleSession, LONG_SESSIONS, type Session } from '../support/console.js';
 import { startServer } from '../support/server.js';
 import { msisdn } from '../support/subjects.js';
 import { createWorld, type World } from '../support/world.js';
@@ -17,8 +17,7 @@ let analystPage: Page;
 
 beforeAll(async () => {
   world = await createWorld({
-    CONSOLE_SESSION_IDLE_MINUTES: '100000',
-    CONSOLE_SESSION_ABSOLUTE_HOURS: '10000',
+    ...LONG_SESSIONS,
     SCORING_RELOAD_MS: '0',
     WATCHLIST_RELOAD_MS: '100',
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/platform/audit.js';
-import { consoleSession, type Session, squareZone } from '../support/console.js';
+import { consoleSession, LONG_SESSIONS, type Session, squareZone } from '../support/console.js';
 import { createWorld, type World } from '../support/world.js';
 
 const HOUR = 3_600_000;
@@ -48,8 +48,7 @@ async function issuedOrder(overrides: Record<string, unknown> = {}) {
 beforeAll(async () => {
   /** The clock jumps days ahead here; session timeouts have their own tests. */
   world = await createWorld({
-    CONSOLE_SESSION_IDLE_MINUTES: '100000',
-    CONSOLE_SESSION_ABSOLUTE_HOURS: '10000',
+    ...LONG_SESSIONS,
   });
   officer = await consoleSession(world, 'officer');
   approver = await consoleSession(world, 'approver');

@@ -56,6 +56,12 @@ function sessionFrom(
   };
 }
 
+/** Console sessions that outlive the slowest test file (sign in once in `beforeAll`). */
+export const LONG_SESSIONS = {
+  CONSOLE_SESSION_IDLE_MINUTES: '100000',
+  CONSOLE_SESSION_ABSOLUTE_HOURS: '10000',
+} as const;
+
 /** A console user with a chosen password, logged in past the one-time-password change. */
 export async function consoleSession(world: World, role: ConsoleRole): Promise<Session> {
   const username = `${role}-${randomBytes(4).toString('hex')}`;
