@@ -4,6 +4,7 @@ import { buildApp, buildProbeApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { FederationPuller } from './federation/puller.js';
 import { startCheckpointWriter } from './platform/audit-checkpoint.js';
+import { answerClientErrors } from './platform/http/client-errors.js';
 import { purgeExpiredIdempotencyKeys } from './platform/idempotency.js';
 import { createLogger } from './platform/log.js';
 import { MINUTE_MS } from './platform/time.js';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
     log.info({ port: info.port, roles }, 'simline listening'),
   );
+  answerClientErrors(server);
   let scorer: KafkaScorer | undefined;
   if (roles.includes('scorer')) {
     scorer = new KafkaScorer(deps.db, runtime.databaseUrl, config, log, deps.metrics, (err) => {

@@ -175,7 +175,7 @@ async function authenticateKey(
   const org = await findOperatorByKeyHash(deps.db, { keyHash: sha256Hex(key) });
   if (!org) throw new ServiceError('unauthorized', 'the API key is unknown or revoked');
   if (!kinds.includes(org.kind)) {
-    throw new ServiceError('forbidden', `a ${org.kind}'s API key cannot use this route`);
+    throw new ServiceError('forbidden', `${org.kind} API keys cannot use this route`);
   }
   if (!org.scopes.includes(scope)) {
     throw new ServiceError('forbidden', `the API key lacks the scope ${scope}`);

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   not_acceptable: { status: 406, title: 'None of the accepted media types can be served' },
+  request_timeout: { status: 408, title: 'The request was not received in time' },
   conflict: { status: 409, title: 'Conflict' },
   network_taken: { status: 409, title: 'The network belongs to another operator' },
   sim_cap_exceeded: { status: 409, title: 'SIM cap exceeded' },
@@ -65,6 +66,7 @@ export const ERROR_CODES = {
   note_required: { status: 422, title: 'A written note is required' },
   rate_limited: { status: 429, title: 'Too many requests' },
   login_throttled: { status: 429, title: 'Too many failed logins; try again later' },
+  headers_too_large: { status: 431, title: 'Request header fields too large' },
   internal_error: { status: 500, title: 'Internal server error' },
   unavailable: { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;

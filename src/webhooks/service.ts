@@ -110,7 +110,7 @@ export async function createSubscription({
     throw new InvalidError('invalid webhook', [
       {
         path: 'events',
-        message: `a ${ctx.org.kind} receives only ${allowed.join(', ')}; not ${foreign.join(', ')}`,
+        message: `${ctx.org.kind} keys receive only ${allowed.join(', ')}; not ${foreign.join(', ')}`,
       },
     ]);
   const url = (await checkWebhookUrl(input.url, ctx.urlPolicy)).toString();

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cdr } from '../support/cdrs.js';
 import { startServer } from '../support/server.js';
@@ -410,6 +411,59 @@ describe('platform endpoints', () => {
         body: '{"reason":"lost"}',
       });
       expect(next.status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("answers what Node's parser refuses (oversized headers, malformed HTTP) as problem+json", async () => {
+    const server = await startServer(w);
+    const { port } = new URL(server.url);
+    /** Raw bytes in, everything the server says until it closes the connection out. */
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request));
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (d: string) => {
+          text += d;
+        });
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+    const parse = (text: string) => {
+      const [head = '', body = ''] = text.split('\r\n\r\n');
+      const [statusLine, ...headers] = head.split('\r\n');
+      const header = (name: string) =>
+        headers
+          .find((h) => h.toLowerCase().startsWith(`${name}:`))
+          ?.slice(name.length + 1)
+          .trim();
+      return { statusLine, header, problem: JSON.parse(body) as Record<string, unknown> };
+    };
+    try {
+      const tooLarge = parse(
+        await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+      );
+      expect(tooLarge.statusLine).toBe('HTTP/1.1 431 Request header fields too large');
+      expect(tooLarge.header('content-type')).toBe('application/problem+json');
+      expect(tooLarge.header('connection')).toBe('close');
+      expect(tooLarge.header('x-content-type-options')).toBe('nosniff');
+      expect(tooLarge.problem).toMatchObject({
+        status: 431,
+        code: 'headers_too_large',
+        limit: http.maxHeaderSize,
+        requestId: tooLarge.header('x-request-id'),
+      });
+
+      const malformed = parse(await raw('NOT HTTP AT ALL\r\n\r\n'));
+      expect(malformed.statusLine).toBe('HTTP/1.1 400 Bad request');
+      expect(malformed.problem).toMatchObject({ status: 400, code: 'bad_request' });
+      expect(malformed.problem.detail).toMatch(/^the request is not valid HTTP\/1\.1 \(.+\)$/);
+
+      // The server still answers well-formed requests, and every operation documents the 431.
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      for (const { spec } of operations()) expect(spec.responses['431']).toBeDefined();
     } finally {
       await server.close();
     }

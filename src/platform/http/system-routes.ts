@@ -70,12 +70,14 @@ const PLAIN_HTTP_SESSION = {
 };
 
 /**
- * What createApp checks before every route, written into each operation: the body's byte
- * limit, UTF-8 and charset checks with their answers; and the plain-http name of the console
- * session cookie beside the `__Host-` one wherever a console session is accepted.
+ * What is checked before every route, written into each operation: the size of the headers
+ * (platform/http/client-errors.ts); the body's byte limit, UTF-8 and charset checks with their
+ * answers; and the plain-http name of the console session cookie beside the `__Host-` one
+ * wherever a console session is accepted.
  */
 function completeDocument(doc: Document, limitFor: (path: string) => number): void {
   const bodyChecks = errorResponses('invalid_utf8', 'payload_too_large', 'unsupported_media_type');
+  const headerChecks = errorResponses('headers_too_large');
   const schemes = doc.components?.securitySchemes;
   const hasConsole = schemes?.consoleSession !== undefined;
   if (schemes && hasConsole) schemes.consoleSessionPlainHttp = PLAIN_HTTP_SESSION;
@@ -86,6 +88,7 @@ function completeDocument(doc: Document, limitFor: (path: string) => number): vo
       const op = value as Operation;
       if (hasConsole && op.security?.some((s) => 'consoleSession' in s))
         op.security = [...op.security, { consoleSessionPlainHttp: [] }];
+      addResponses(op, headerChecks);
       if (!op.requestBody) continue;
       const bytes = limitFor(path.replace(/\{[^}]+\}/g, 'x'));
       const limit = `At most ${bytes} bytes (413 payload_too_large beyond); text is UTF-8.`;
@@ -94,15 +97,20 @@ function completeDocument(doc: Document, limitFor: (path: string) => number): vo
         description: [op.requestBody.description, limit].filter(Boolean).join(' '),
         'x-max-body-bytes': bytes,
       };
-      op.responses = { ...op.responses };
-      for (const [status, response] of Object.entries(bodyChecks)) {
-        const codes = response.description.replace(/^Problem: /, '');
-        const known = op.responses[status];
-        if (!known) op.responses[status] = response;
-        else if (!known.description.includes(codes))
-          op.responses[status] = { ...known, description: `${known.description}, ${codes}` };
-      }
+      addResponses(op, bodyChecks);
     }
+}
+
+/** `extra` merged into the operation's responses (codes appended where the status is known). */
+function addResponses(op: Operation, extra: ReturnType<typeof errorResponses>): void {
+  op.responses = { ...op.responses };
+  for (const [status, response] of Object.entries(extra)) {
+    const codes = response.description.replace(/^Problem: /, '');
+    const known = op.responses[status];
+    if (!known) op.responses[status] = response;
+    else if (!known.description.includes(codes))
+      op.responses[status] = { ...known, description: `${known.description}, ${codes}` };
+  }
 }
 
 export function mountSystemRoutes(app: Router): void {
