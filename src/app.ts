@@ -3,7 +3,7 @@ import { actorLogFields, auditAccessDenied } from './access/middleware.js';
 import { mountUserRoutes } from './access/user-routes.js';
 import { recentAlertsPanel } from './console/alerts-panel.js';
 import { mountConsole } from './console/pages.js';
-import { mountTaxiiRoutes } from './federation/routes.js';
+import { mountTaxiiRoutes, taxiiErrorFormat } from './federation/routes.js';
 import { createApp } from './platform/http/app.js';
 import type { AppDeps } from './platform/http/context.js';
 import { mountSystemRoutes } from './platform/http/system-routes.js';
@@ -27,6 +27,7 @@ export function buildApp(deps: AppDeps) {
     ],
     onAccessDenied: auditAccessDenied,
     logFields: actorLogFields,
+    errorFormats: [taxiiErrorFormat],
   });
   mountSystemRoutes(app);
   mountRegistrationRoutes(app);

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { requirePartner } from '../access/middleware.js';
 import { ERROR_CODES, type ErrorCode, ServiceError } from '../platform/errors.js';
-import type { Router } from '../platform/http/app.js';
+import type { ErrorFormat, Router } from '../platform/http/app.js';
 import { parseMediaType } from '../platform/http/body-text.js';
 import type { AppEnv } from '../platform/http/context.js';
 import { PROBLEM_CONTENT_TYPE } from '../platform/http/problem.js';
@@ -81,7 +81,7 @@ const write = () => [requirePartner('taxii:write'), negotiate];
  * TAXII errors are TAXII error objects in the TAXII media type: the app's problem documents
  * under /taxii2/ are rewritten, keeping the stable code as `error_code`.
  */
-const taxiiErrors: MiddlewareHandler<AppEnv> = async (c, next) => {
+const rewriteTaxiiErrors: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   if (!c.res.headers.get('content-type')?.startsWith(PROBLEM_CONTENT_TYPE)) return;
   const problem = (await c.res.clone().json()) as Record<string, unknown>;
@@ -100,6 +100,13 @@ const taxiiErrors: MiddlewareHandler<AppEnv> = async (c, next) => {
     }),
     { status: c.res.status, headers },
   );
+};
+
+/** Passed to createApp, so refusals before any TAXII route (body checks) are TAXII errors too. */
+export const taxiiErrorFormat: ErrorFormat = {
+  prefix: '/taxii2/',
+  mediaType: TAXII_MEDIA_TYPE,
+  rewrite: rewriteTaxiiErrors,
 };
 
 function taxiiCtx(c: Context<AppEnv>): TaxiiCtx {
@@ -189,7 +196,6 @@ export function mountTaxiiRoutes(app: Router): void {
     scheme: 'basic',
     description: "A partner instance's API key as the HTTP Basic password (any username)",
   });
-  app.use('/taxii2/*', taxiiErrors);
 
   app.openapi(
     createRoute({

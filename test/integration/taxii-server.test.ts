@@ -300,6 +300,33 @@ describe('discovery, API root, collections and media types', () => {
     expect(posted.body.error_code).toBe('unsupported_media_type');
   });
 
+  it('answers the checks made before any route (body bytes, size) as TAXII errors, as documented', async () => {
+    const path = `${COLL}/objects/`;
+    const send = (body: Uint8Array | string) =>
+      w.app.request(path, {
+        method: 'POST',
+        headers: headersFor(la.apiKey, { 'content-type': TAXII }),
+        body,
+      });
+    const notUtf8 = await send(new Uint8Array([0x7b, 0xee, 0x7d]));
+    expect(notUtf8.status).toBe(400);
+    expect(notUtf8.headers.get('content-type')).toBe(TAXII);
+    expect(await notUtf8.json()).toMatchObject({ error_code: 'invalid_utf8', http_status: '400' });
+    const tooLarge = await send(JSON.stringify({ objects: [], pad: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get('content-type')).toBe(TAXII);
+    expect(await tooLarge.json()).toMatchObject({
+      error_code: 'payload_too_large',
+      details: { limit: 1024 * 1024 },
+    });
+    const doc = (await (await w.request('GET', '/openapi.json')).json()) as {
+      paths: Record<string, { post: { responses: Record<string, { content: object }> } }>;
+    };
+    const responses = doc.paths['/taxii2/api/collections/{id}/objects/']?.post.responses ?? {};
+    for (const status of ['400', '413', '415'])
+      expect(Object.keys(responses[status]?.content ?? {})).toEqual([TAXII]);
+  });
+
   it('takes the key as Bearer or as the Basic password; no key is a TAXII 401', async () => {
     const basic = Buffer.from(`lao:${la.apiKey}`).toString('base64');
     const ok = await get('/taxii2/', undefined, { authorization: `Basic ${basic}` });

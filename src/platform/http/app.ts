@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
@@ -81,11 +81,29 @@ export function createRouter() {
 
 export type Router = ReturnType<typeof createRouter>;
 
+/** Error responses under a path prefix in another format than problem+json (TAXII's). */
+export interface ErrorFormat {
+  /** Such as `/taxii2/`. */
+  prefix: string;
+  /** The media type of its error documents. */
+  mediaType: string;
+  /** Rewrites the problem+json responses under the prefix into that format. */
+  rewrite: MiddlewareHandler<AppEnv>;
+}
+
 const limitsOf = new WeakMap<Router, readonly BodyLimit[]>();
+const formatsOf = new WeakMap<Router, readonly ErrorFormat[]>();
 
 /** The most bytes a request body to `path` may hold on this app. */
 export function bodyLimitOf(app: Router, path: string): number {
   return limitsOf.get(app)?.find((l) => l.path.test(path))?.bytes ?? DEFAULT_BODY_LIMIT;
+}
+
+/** The media type of the error documents the app answers on `path`. */
+export function errorMediaTypeOf(app: Router, path: string): string {
+  return (
+    formatsOf.get(app)?.find((f) => path.startsWith(f.prefix))?.mediaType ?? PROBLEM_CONTENT_TYPE
+  );
 }
 
 /** What the app that mounts the domains passes in, so the platform needs no domain. */
@@ -96,6 +114,8 @@ export interface AppHooks {
   onAccessDenied?: (c: Context<AppEnv>, err: ServiceError) => Promise<void>;
   /** Extra fields of a request's access-log line (who made it). */
   logFields?: (c: Context<AppEnv>) => Record<string, unknown>;
+  /** Paths whose errors take another format: every refusal there is rewritten, body checks too. */
+  errorFormats?: readonly ErrorFormat[];
 }
 
 /**
@@ -103,9 +123,10 @@ export interface AppHooks {
  * on it.
  */
 export function createApp(deps: AppDeps, hooks: AppHooks = {}): Router {
-  const { bodyLimits = [], onAccessDenied, logFields } = hooks;
+  const { bodyLimits = [], onAccessDenied, logFields, errorFormats = [] } = hooks;
   const app = createRouter();
   limitsOf.set(app, bodyLimits);
+  formatsOf.set(app, errorFormats);
 
   app.use('*', async (c, next) => {
     const started = performance.now();
@@ -134,6 +155,8 @@ export function createApp(deps: AppDeps, hooks: AppHooks = {}): Router {
       'request',
     );
   });
+
+  for (const f of errorFormats) app.use(`${f.prefix}*`, f.rewrite);
 
   // Every body is read through a limit, counted as it streams in (chunked uploads included), so
   // no request can make the process hold more than its route needs before a handler sees it.

@@ -5,8 +5,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { migrationsApplied } from '../db/migrate.js';
 import { ServiceError } from '../errors.js';
-import { bodyLimitOf, problemResponse, type Router } from './app.js';
-import { errorResponses } from './problem.js';
+import { bodyLimitOf, errorMediaTypeOf, problemResponse, type Router } from './app.js';
+import { errorResponses, PROBLEM_CONTENT_TYPE } from './problem.js';
 
 const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
 const ReadySchema = z
@@ -75,7 +75,11 @@ const PLAIN_HTTP_SESSION = {
  * answers; and the plain-http name of the console session cookie beside the `__Host-` one
  * wherever a console session is accepted.
  */
-function completeDocument(doc: Document, limitFor: (path: string) => number): void {
+function completeDocument(
+  doc: Document,
+  limitFor: (path: string) => number,
+  errorMediaTypeFor: (path: string) => string,
+): void {
   const bodyChecks = errorResponses('invalid_utf8', 'payload_too_large', 'unsupported_media_type');
   const headerChecks = errorResponses('headers_too_large');
   const schemes = doc.components?.securitySchemes;
@@ -97,12 +101,25 @@ function completeDocument(doc: Document, limitFor: (path: string) => number): vo
         description: [op.requestBody.description, limit].filter(Boolean).join(' '),
         'x-max-body-bytes': bytes,
       };
-      addResponses(op, bodyChecks);
+      addResponses(op, inMediaType(bodyChecks, errorMediaTypeFor(path)));
     }
 }
 
+type Responses = Record<string, { description: string; content: Record<string, unknown> }>;
+
+/** The same responses, their documents in `mediaType` (a path's own error format). */
+function inMediaType(responses: Responses, mediaType: string): Responses {
+  if (mediaType === PROBLEM_CONTENT_TYPE) return responses;
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, r]) => [
+      status,
+      { ...r, content: { [mediaType]: r.content[PROBLEM_CONTENT_TYPE] } },
+    ]),
+  );
+}
+
 /** `extra` merged into the operation's responses (codes appended where the status is known). */
-function addResponses(op: Operation, extra: ReturnType<typeof errorResponses>): void {
+function addResponses(op: Operation, extra: Responses): void {
   op.responses = { ...op.responses };
   for (const [status, response] of Object.entries(extra)) {
     const codes = response.description.replace(/^Problem: /, '');
@@ -174,7 +191,11 @@ export function mountSystemRoutes(app: Router): void {
           'SIM registration against verified identities, CDR scam scoring and signal-suspension orders. Errors are RFC 9457 problem+json with a stable `code`. Text bodies (JSON, NDJSON, CSV) are UTF-8 (another declared charset is 415 `unsupported_media_type`, bytes that are not UTF-8 are 400 `invalid_utf8`); no string may hold a NUL character or a lone UTF-16 surrogate (400 `bad_request`).',
       },
     });
-    completeDocument(doc, (path) => bodyLimitOf(app, path));
+    completeDocument(
+      doc,
+      (path) => bodyLimitOf(app, path),
+      (path) => errorMediaTypeOf(app, path),
+    );
     return c.json(doc);
   });
 
