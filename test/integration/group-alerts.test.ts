@@ -358,7 +358,7 @@ describe('who may not read group alerts', () => {
     };
     expect(doc.paths['/v1/group-alerts']?.get?.operationId).toBe('listGroupAlerts');
     expect(Object.keys(doc.paths['/v1/group-alerts']?.get?.responses ?? {}).sort()).toEqual(
-      ['200', '400', '401', '403', '429'].sort(),
+      ['200', '400', '401', '403', '429', '431'].sort(),
     );
     expect(doc.paths['/v1/group-alerts/{id}']?.get?.operationId).toBe('getGroupAlert');
     expect(Object.keys(doc.paths['/v1/group-alerts/{id}']?.get?.responses ?? {})).toEqual(
